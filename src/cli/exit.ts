@@ -1,0 +1,27 @@
+/** Exit codes (DESIGN.md section 2) and the one error type that carries them to main. */
+export const ExitCode = {
+  ok: 0,
+  stepFailed: 1,
+  invalid: 2,
+  rollbackFailed: 3,
+  locked: 4,
+  advanced: 10,
+  waitingBake: 11,
+  waitingApproval: 12,
+  sigint: 130,
+  sigterm: 143,
+} as const;
+
+/**
+ * Thrown by command handlers to end the process with a code. The message, if any, has
+ * already been written or is a user-facing line that main prints without a stack.
+ */
+export class ExitError extends Error {
+  constructor(
+    readonly code: number,
+    message = '',
+  ) {
+    super(message);
+    this.name = 'ExitError';
+  }
+}

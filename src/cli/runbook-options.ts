@@ -1,0 +1,65 @@
+/** Options every runbook command shares, and loading the runbook with them. */
+import type { Command } from 'commander';
+import { readFile } from 'node:fs/promises';
+import { formatDiagnostic } from '../runbook/diagnostics.js';
+import type { Diagnostic } from '../runbook/diagnostics.js';
+import { loadRunbookFile } from '../runbook/load.js';
+import type { LoadOptions, LoadResult } from '../runbook/load.js';
+import { parseYamlSource } from '../runbook/source.js';
+import type { VarOverrides } from '../runbook/variables.js';
+import { ExitCode, ExitError } from './exit.js';
+import type { Output } from './output.js';
+
+export interface RunbookFlags {
+  var?: string[];
+  varsFile?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+export function addRunbookOptions(command: Command): Command {
+  return command
+    .option('--var <name=value>', 'override a runbook variable (repeatable)', collect)
+    .option('--vars-file <file>', 'YAML mapping of variable overrides (before --var)')
+    .option('--json', 'machine-readable output');
+}
+
+export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides | Diagnostic[]> {
+  const overrides: VarOverrides = { flags: flags.var ?? [] };
+  if (flags.varsFile) {
+    let text: string;
+    try {
+      text = await readFile(flags.varsFile, 'utf8');
+    } catch (error) {
+      return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'unreadable', message: `cannot read the vars file: ${(error as Error).message}` }];
+    }
+    const { source, diagnostics } = parseYamlSource(flags.varsFile, text);
+    if (!source) return diagnostics;
+    const data = source.data;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+      return [{ file: flags.varsFile, line: 1, col: 1, severity: 'error', rule: 'not-a-mapping', message: 'a vars file is a mapping of name: value' }];
+    }
+    overrides.file = { path: flags.varsFile, values: data as Record<string, unknown> };
+  }
+  return overrides;
+}
+
+/** Loads with the shared flags; resolved either to the result or, for bad flags, diagnostics. */
+export async function loadWithFlags(file: string, flags: RunbookFlags, options: Omit<LoadOptions, 'overrides'>): Promise<LoadResult> {
+  const overrides = await readOverrides(flags);
+  if (Array.isArray(overrides)) return { ok: false, diagnostics: overrides };
+  return loadRunbookFile(file, { ...options, overrides, env: options.env ?? process.env });
+}
+
+/** For commands other than validate: an invalid runbook ends the command with exit 2. */
+export async function loadOrExit(file: string, flags: RunbookFlags, output: Output) {
+  const result = await loadWithFlags(file, flags, { mode: 'resolve' });
+  if (!result.ok) {
+    for (const diagnostic of result.diagnostics) output.err(formatDiagnostic(diagnostic));
+    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+    throw new ExitError(ExitCode.invalid, `${file} is not a valid runbook (${errors} problem${errors === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`);
+  }
+  for (const diagnostic of result.diagnostics) output.err(formatDiagnostic(diagnostic));
+  return result.runbook;
+}

@@ -1,0 +1,64 @@
+/**
+ * The planner: a pure function from a runbook (and, later, its journal) to a serialisable
+ * plan of what `run` would do. Printing lives in the CLI.
+ */
+import { describeAction, describeCheck, describeRollback } from './describe.js';
+import type { Runbook, Step } from '../runbook/types.js';
+
+export type PlannedState = 'pending';
+
+export interface PlannedStep {
+  index: number;
+  id: string;
+  title: string;
+  description?: string;
+  state: PlannedState;
+  action: { kind: Step['action']['kind']; summary: string };
+  precheck: string[];
+  verify: string[];
+  rollback: { kind: Step['rollback']['kind']; summary: string; verify: string[] };
+  confirm: boolean;
+  timeoutMs?: number;
+  bakeMs?: number;
+  watch: string[];
+  onFailure: Step['onFailure'];
+  digest: string;
+  /** The full resolved definition, for machines. */
+  definition: Step;
+}
+
+export interface Plan {
+  runbook: { name: string; file: string; description?: string };
+  steps: PlannedStep[];
+  next?: string;
+}
+
+export function buildPlan(runbook: Runbook): Plan {
+  const steps = runbook.steps.map((step, index): PlannedStep => ({
+    index: index + 1,
+    id: step.id,
+    title: step.title,
+    description: step.description,
+    state: 'pending',
+    action: { kind: step.action.kind, summary: describeAction(step.action) },
+    precheck: describeCheck(step.precheck),
+    verify: describeCheck(step.verify),
+    rollback: {
+      kind: step.rollback.kind,
+      summary: describeRollback(step.rollback),
+      verify: describeCheck(step.rollback.kind === 'none' ? undefined : step.rollback.verify),
+    },
+    confirm: step.confirm,
+    timeoutMs: step.timeoutMs,
+    bakeMs: step.bakeMs,
+    watch: describeCheck(step.watch),
+    onFailure: step.onFailure,
+    digest: step.digest,
+    definition: step,
+  }));
+  return {
+    runbook: { name: runbook.name, file: runbook.file, description: runbook.description },
+    steps,
+    next: steps.find((step) => step.state === 'pending')?.id,
+  };
+}

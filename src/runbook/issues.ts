@@ -1,0 +1,151 @@
+/** Turns zod's issues into positioned diagnostics with messages that name the fix. */
+import type { z } from 'zod';
+import type { Diagnostic } from './diagnostics.js';
+import { positionOf } from './source.js';
+import type { PathSegment, YamlSource } from './source.js';
+
+type Issue = z.core.$ZodIssue;
+
+export function issuesToDiagnostics(source: YamlSource, issues: readonly Issue[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const issue of issues) collect(source, issue, [], out);
+  return dedupe(out);
+}
+
+function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Diagnostic[]): void {
+  const path = [...base, ...(issue.path as PathSegment[])];
+  const push = (at: readonly PathSegment[], part: 'key' | 'value', rule: string, message: string) => {
+    const { line, col } = positionOf(source, at, part);
+    out.push({ file: source.file, line, col, severity: 'error', rule, message });
+  };
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const messages = issue.message.split('\n');
+      issue.keys.forEach((key, i) => push([...path, key], 'key', 'unknown-key', messages[i] ?? `unknown key "${key}"`));
+      return;
+    }
+    case 'invalid_union': {
+      const branch = pickBranch(issue.errors, valueAt(source.data, path));
+      if (branch) {
+        for (const inner of branch) collect(source, inner, path, out);
+      } else {
+        push(path, 'value', 'invalid-value', describeUnion(path, valueAt(source.data, path)));
+      }
+      return;
+    }
+    case 'invalid_type': {
+      const value = valueAt(source.data, path);
+      if (value === undefined) {
+        const key = path[path.length - 1];
+        push(path, 'key', 'missing-key', typeof key === 'string' ? `missing required key "${key}"${isDefaultMessage(issue.message) ? '' : `: ${issue.message}`}` : issue.message);
+      } else {
+        const message = isDefaultMessage(issue.message) ? `expected ${article(issue.expected)}, got ${describeValue(value)}` : issue.message;
+        push(path, 'value', 'invalid-type', `${label(path)}${message}`);
+      }
+      return;
+    }
+    default:
+      push(path, 'value', 'invalid-value', `${label(path)}${friendly(issue)}`);
+  }
+}
+
+/**
+ * zod reports a failed union as one issue list per option. The option the author meant
+ * is the one that recognised the most of the value's keys (an `{sh: ...}` mapping with a
+ * typo meant the sh option, not the string one).
+ */
+function pickBranch(branches: Issue[][], value: unknown): Issue[] | undefined {
+  const isMapping = typeof value === 'object' && value !== null && !Array.isArray(value);
+  let best: Issue[] | undefined;
+  let bestScore = -Infinity;
+  for (const branch of branches) {
+    const rootTypeMismatch = branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
+    if (rootTypeMismatch) continue;
+    const unknownAtRoot = branch
+      .filter((i) => i.path.length === 0 && i.code === 'unrecognized_keys')
+      .reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 0), 0);
+    const keys = isMapping ? Object.keys(value).length : 0;
+    const missingDiscriminator = branch.some((i) => i.path.length === 1 && i.code === 'invalid_type' && isMapping && !(String(i.path[0]) in value));
+    const score = (keys - unknownAtRoot) * 10 - (missingDiscriminator ? 5 : 0) - branch.length;
+    if (score > bestScore) {
+      best = branch;
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+function describeUnion(path: readonly PathSegment[], value: unknown): string {
+  const key = [...path].reverse().find((s) => typeof s === 'string');
+  const got = describeValue(value);
+  switch (key) {
+    case 'run':
+      return `"run" must be a shell script string or a mapping with one of: sh, exec, manual, wait, route53, elbv2 (got ${got})`;
+    case 'rollback':
+      return `"rollback" must be "none", a shell script, an action mapping, or {run, verify} (got ${got})`;
+    case 'precheck':
+    case 'verify':
+    case 'watch':
+      return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, or a list of those (got ${got})`;
+    default:
+      return `${label(path)}unexpected ${got}`;
+  }
+}
+
+function friendly(issue: Issue): string {
+  if (!isDefaultMessage(issue.message)) return issue.message;
+  switch (issue.code) {
+    case 'too_small':
+      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+    case 'too_big':
+      return issue.origin === 'array' ? `allows at most ${String(issue.maximum)} item(s)` : `must be at most ${String(issue.maximum)}`;
+    case 'invalid_value':
+      return `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
+    case 'invalid_format':
+      return issue.format === 'regex' ? `does not have the expected form (${String((issue as { pattern?: string }).pattern ?? '')})` : `is not a valid ${issue.format}`;
+    default:
+      return issue.message;
+  }
+}
+
+function isDefaultMessage(message: string): boolean {
+  return /^(Invalid|Too (big|small)|Expected|Unrecognized)/.test(message);
+}
+
+function label(path: readonly PathSegment[]): string {
+  const key = [...path].reverse().find((s) => typeof s === 'string');
+  return key === undefined ? '' : `"${key}": `;
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number' };
+  return names[expected] ?? expected;
+}
+
+export function describeValue(value: unknown): string {
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value === 'number' ? 'the number' : 'the value'} ${String(value)}`;
+}
+
+export function valueAt(data: unknown, path: readonly PathSegment[]): unknown {
+  let current = data;
+  for (const segment of path) {
+    if (current === null || typeof current !== 'object') return undefined;
+    if (!Object.prototype.hasOwnProperty.call(current, segment)) return undefined;
+    current = (current as Record<string | number, unknown>)[segment];
+  }
+  return current;
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.line}:${d.col}:${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

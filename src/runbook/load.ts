@@ -1,0 +1,106 @@
+/** The loader: file → typed Runbook, or every problem at once with positions. */
+import { readFile } from 'node:fs/promises';
+import type { Diagnostic } from './diagnostics.js';
+import { hasErrors, sortDiagnostics } from './diagnostics.js';
+import { issuesToDiagnostics } from './issues.js';
+import { resolveRunbook } from './resolve.js';
+import { runbookSchema } from './schema.js';
+import type { RawVarValue } from './schema.js';
+import { checkSemantics } from './semantics.js';
+import { parseYamlSource, positionOf } from './source.js';
+import type { Runbook } from './types.js';
+import { declarationOf, parseVarFlag, toVarValue } from './variables.js';
+import type { VarDeclaration, VarOverrides, VarValue } from './variables.js';
+
+export interface LoadOptions {
+  overrides?: VarOverrides;
+  env?: Record<string, string | undefined>;
+  /** validate reports unset env vars and vars without values as warnings only. */
+  mode?: 'validate' | 'resolve';
+  strict?: boolean;
+}
+
+export type LoadResult =
+  | { ok: true; runbook: Runbook; diagnostics: Diagnostic[] }
+  | { ok: false; diagnostics: Diagnostic[] };
+
+/** Files larger than this are refused before parsing: no runbook is this big. */
+export const MAX_RUNBOOK_BYTES = 10 * 1024 * 1024;
+
+export async function loadRunbookFile(file: string, options: LoadOptions = {}): Promise<LoadResult> {
+  let text: string;
+  try {
+    const buffer = await readFile(file);
+    if (buffer.length > MAX_RUNBOOK_BYTES) {
+      return fail(file, 'too-large', `the file is ${Math.round(buffer.length / 1024 / 1024)} MB; runbooks are limited to 10 MB`);
+    }
+    text = buffer.toString('utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    return fail(file, 'unreadable', `cannot read the runbook: ${why}; check the path`, 0);
+  }
+  return loadRunbookText(file, text, options);
+}
+
+export function loadRunbookText(file: string, text: string, options: LoadOptions = {}): LoadResult {
+  if (text.includes('\u0000')) return fail(file, 'binary', 'the file contains NUL bytes; a runbook is a UTF-8 YAML text file');
+  const { source, diagnostics: yamlDiagnostics } = parseYamlSource(file, text);
+  if (!source) return { ok: false, diagnostics: yamlDiagnostics };
+
+  const parsed = runbookSchema.safeParse(source.data);
+  const diagnostics = parsed.success ? [] : issuesToDiagnostics(source, parsed.error.issues);
+
+  const rawVars = isRecord(source.data) && isRecord(source.data.vars) ? source.data.vars : {};
+  const { vars, diagnostics: overrideDiagnostics } = applyOverrides(rawVars as Record<string, RawVarValue>, options.overrides);
+  diagnostics.push(...overrideDiagnostics);
+  const mode = options.mode ?? 'resolve';
+  const env = options.env ?? {};
+  diagnostics.push(
+    ...checkSemantics(source, {
+      vars: new Map([...vars].map(([name, declaration]) => [name, declaration.value])),
+      env,
+      mode,
+      strict: options.strict ?? false,
+    }),
+  );
+  sortDiagnostics(diagnostics);
+  if (!parsed.success || hasErrors(diagnostics)) return { ok: false, diagnostics };
+
+  const positions = parsed.data.steps.map((_, index) => positionOf(source, ['steps', index]));
+  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions });
+  return { ok: true, runbook, diagnostics };
+}
+
+function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOverrides | undefined): { vars: Map<string, VarDeclaration>; diagnostics: Diagnostic[] } {
+  const vars = new Map(Object.entries(rawVars).map(([name, raw]) => [name, declarationOf(name, raw)]));
+  const diagnostics: Diagnostic[] = [];
+  const set = (name: string, value: VarValue, origin: string) => {
+    const declaration = vars.get(name);
+    if (!declaration) {
+      diagnostics.push({ file: origin, line: 0, col: 0, severity: 'error', rule: 'unknown-override', message: `"${name}" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: ${[...vars.keys()].join(', ') || 'none'})` });
+      return;
+    }
+    vars.set(name, { ...declaration, value });
+  };
+  if (overrides?.file) {
+    for (const [name, value] of Object.entries(overrides.file.values)) set(name, toVarValue(value), overrides.file.path);
+  }
+  for (const flag of overrides?.flags ?? []) {
+    const parsed = parseVarFlag(flag);
+    if (!parsed) {
+      diagnostics.push({ file: '--var', line: 0, col: 0, severity: 'error', rule: 'bad-override', message: `"${flag}" is not name=value` });
+      continue;
+    }
+    set(parsed.name, parsed.value, '--var');
+  }
+  return { vars, diagnostics };
+}
+
+function fail(file: string, rule: string, message: string, line = 1): LoadResult {
+  return { ok: false, diagnostics: [{ file, line, col: line === 0 ? 0 : 1, severity: 'error', rule, message }] };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

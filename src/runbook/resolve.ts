@@ -1,0 +1,184 @@
+/**
+ * Valid raw runbook → typed Runbook: defaults applied, foreach expanded, references
+ * interpolated (shell-quoted in shell scripts), durations in milliseconds, digests.
+ */
+import { parseDuration } from './duration.js';
+import { stepDigest } from './digest.js';
+import type { DigestInput } from './digest.js';
+import { expandItem } from './foreach.js';
+import { interpolate } from './interpolate.js';
+import type { Reference } from './interpolate.js';
+import type { RawAction, RawCheck, RawRollback, RawRunbook, RawSingleCheck, RawStep } from './schema.js';
+import type { Action, Check, CheckRetry, Rollback, SingleCheck, SourcePosition, Step, Runbook } from './types.js';
+import type { VarDeclaration } from './variables.js';
+
+export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
+const DEFAULT_CHECK_INTERVAL_MS = 10_000;
+
+export interface ResolveContext {
+  file: string;
+  vars: Map<string, VarDeclaration>;
+  env: Record<string, string | undefined>;
+  /** Position of each raw step, by index in the file. */
+  positions: SourcePosition[];
+}
+
+/** How references become text: real values for running, placeholders for the digest. */
+type Mode = 'run' | 'digest';
+
+export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runbook {
+  const steps: Step[] = [];
+  raw.steps.forEach((rawStep, index) => {
+    const position = context.positions[index] ?? { line: 1, col: 1 };
+    for (const item of foreachItems(rawStep, context)) {
+      steps.push(resolveStep(raw, rawStep, item, context, position));
+    }
+  });
+  const text = makeInterpolator(context, undefined, 'run');
+  const secretVarValues = [...context.vars.values()].filter((v) => v.secret && typeof v.value === 'string').map((v) => v.value as string);
+  const secretEnvNames = raw.secrets ?? [];
+  const secretEnvValues = secretEnvNames.map((name) => context.env[name]).filter((v): v is string => typeof v === 'string' && v !== '');
+  return {
+    file: context.file,
+    name: raw.name,
+    description: raw.description,
+    secrets: { envNames: secretEnvNames, values: [...secretVarValues, ...secretEnvValues].filter((v) => v !== '') },
+    env: mapValues(raw.env ?? {}, (value) => text(value, false)),
+    aws: { region: opt(raw.aws?.region, text), profile: opt(raw.aws?.profile, text), endpointUrl: opt(raw.aws?.endpointUrl, text) },
+    policy: { requireRehearsal: raw.policy?.requireRehearsal === true },
+    steps,
+  };
+}
+
+type Item = { name: string; value: string } | undefined;
+
+function foreachItems(step: RawStep, context: ResolveContext): Item[] {
+  const entry = step.foreach ? Object.entries(step.foreach)[0] : undefined;
+  if (!entry) return [undefined];
+  const [name, values] = entry;
+  if (Array.isArray(values)) return values.map((value) => ({ name, value: String(value) }));
+  const varName = values.slice(2, -1);
+  const list = context.vars.get(varName)?.value;
+  return (Array.isArray(list) ? list : []).map((value) => ({ name, value }));
+}
+
+function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition): Step {
+  const build = (mode: Mode): DigestInput & { title: string; description?: string } => {
+    const text = makeInterpolator(context, item, mode);
+    const action = resolveAction(rawStep.run, text);
+    const defaults = raw.defaults ?? {};
+    const retry = rawStep.retry ?? defaults.retry;
+    return {
+      id: item ? expandItem(rawStep.id, item.name, item.value) : rawStep.id,
+      title: text(rawStep.title ?? rawStep.id, false),
+      description: opt(rawStep.description, (value) => text(value, false)),
+      precheck: opt(rawStep.precheck, (check) => resolveCheck(check, text)),
+      action,
+      verify: opt(rawStep.verify, (check) => resolveCheck(check, text)),
+      rollback: resolveRollback(rawStep.rollback, rawStep.irreversible, action, text),
+      timeoutMs: ms(rawStep.timeout ?? defaults.timeout) ?? DEFAULT_TIMEOUT_MS,
+      retry: { attempts: retry?.attempts ?? 1, delayMs: ms(retry?.delay) ?? 0 },
+      confirm: rawStep.confirm ?? defaults.confirm ?? true,
+      bakeMs: ms(rawStep.bake),
+      watch: opt(rawStep.watch, (check) => resolveCheck(check, text)),
+      onFailure: rawStep.onFailure ?? defaults.onFailure ?? 'ask',
+    };
+  };
+  const { title, description, ...forDigest } = build('digest');
+  void title;
+  void description;
+  const resolved = build('run');
+  return { ...resolved, digest: stepDigest(forDigest), source, ...(item ? { foreach: item } : {}) };
+}
+
+type Interpolator = (text: string, shell: boolean) => string;
+
+function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Interpolator {
+  const lookup = (reference: Reference): string | undefined => {
+    if (reference.kind === 'malformed') return undefined;
+    if (reference.kind === 'env') {
+      // Environment values differ per machine; the digest covers the reference, not the value.
+      return mode === 'digest' ? `\${env.${reference.name}}` : context.env[reference.name];
+    }
+    if (item && reference.name === item.name) return item.value;
+    const declaration = context.vars.get(reference.name);
+    if (mode === 'digest' && declaration?.secret) return `\${${reference.name}}`;
+    return typeof declaration?.value === 'string' ? declaration.value : undefined;
+  };
+  return (text, shell) => interpolate(text, lookup, shell);
+}
+
+function resolveAction(raw: RawAction, text: Interpolator): Action {
+  if (typeof raw === 'string') return { kind: 'shell', script: text(raw, true), shell: 'sh', env: {} };
+  if ('sh' in raw) return { kind: 'shell', script: text(raw.sh, true), shell: raw.shell ?? 'sh', cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) };
+  if ('exec' in raw) return { kind: 'exec', argv: raw.exec.map((arg) => text(arg, false)), cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) };
+  if ('manual' in raw) return { kind: 'manual', instructions: text(raw.manual, false) };
+  if ('wait' in raw) return { kind: 'wait', durationMs: ms(raw.wait) ?? 0 };
+  if ('route53' in raw) {
+    const r = raw.route53;
+    return { kind: 'route53', zone: text(r.zone, false), name: text(r.name, false), type: r.type ?? 'A', weights: { ...r.weights }, wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
+  }
+  const e = raw.elbv2;
+  const target = e.listener !== undefined ? { kind: 'listener' as const, arn: text(e.listener, false) } : { kind: 'rule' as const, arn: text(e.rule ?? '', false) };
+  return { kind: 'elbv2', target, weights: { ...e.weights } };
+}
+
+function resolveCheck(raw: RawCheck, text: Interpolator): Check {
+  return (Array.isArray(raw) ? raw : [raw]).map((single) => resolveSingleCheck(single, text));
+}
+
+function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleCheck {
+  if (typeof raw === 'string') return { kind: 'shell', script: text(raw, true), shell: 'sh', env: {} };
+  const retry = checkRetry(raw.retryFor, raw.interval);
+  const withRetry = <T extends object>(check: T): T => (retry ? { ...check, retry } : check);
+  if ('sh' in raw) return withRetry({ kind: 'shell', script: text(raw.sh, true), shell: raw.shell ?? 'sh', cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) });
+  if ('exec' in raw) return withRetry({ kind: 'exec', argv: raw.exec.map((arg) => text(arg, false)), cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) });
+  if ('http' in raw) {
+    const h = raw.http;
+    const status = h.expectStatus ?? 200;
+    return withRetry({
+      kind: 'http',
+      url: text(h.url, false),
+      method: h.method ?? 'GET',
+      headers: mapValues(h.headers ?? {}, (v) => text(v, false)),
+      expectStatus: Array.isArray(status) ? status : [status],
+      bodyMatches: opt(h.bodyMatches, (v) => text(v, false)),
+      samples: h.samples ?? 1,
+      minSuccess: h.minSuccess ?? 1,
+      intervalMs: ms(h.interval) ?? 1_000,
+      timeoutMs: ms(h.timeout) ?? 10_000,
+    });
+  }
+  const t = raw.elbv2TargetHealth;
+  return withRetry({ kind: 'elbv2TargetHealth', targetGroup: text(t.targetGroup, false), minHealthy: t.minHealthy ?? 1 });
+}
+
+function checkRetry(retryFor: string | undefined, interval: string | undefined): CheckRetry | undefined {
+  const forMs = ms(retryFor);
+  if (forMs === undefined) return undefined;
+  return { forMs, intervalMs: ms(interval) ?? DEFAULT_CHECK_INTERVAL_MS };
+}
+
+function resolveRollback(raw: RawRollback | undefined, irreversible: string | undefined, action: Action, text: Interpolator): Rollback {
+  const isTraffic = action.kind === 'route53' || action.kind === 'elbv2';
+  if (raw === 'none' || (raw === undefined && irreversible !== undefined)) return { kind: 'none', reason: irreversible ?? '' };
+  if (raw === undefined) return { kind: 'derived' };
+  if (typeof raw === 'object' && !('sh' in raw) && !('exec' in raw) && !('manual' in raw) && !('wait' in raw) && !('route53' in raw) && !('elbv2' in raw)) {
+    const verify = opt(raw.verify, (check) => resolveCheck(check, text));
+    if (raw.run === undefined && isTraffic) return verify ? { kind: 'derived', verify } : { kind: 'derived' };
+    return { kind: 'action', run: resolveAction(raw.run ?? '', text), ...(verify ? { verify } : {}) };
+  }
+  return { kind: 'action', run: resolveAction(raw, text) };
+}
+
+function ms(duration: string | undefined): number | undefined {
+  return duration === undefined ? undefined : parseDuration(duration);
+}
+
+function opt<T, R>(value: T | undefined, map: (value: T, shell: boolean) => R): R | undefined {
+  return value === undefined ? undefined : map(value, false);
+}
+
+function mapValues(record: Record<string, string>, map: (value: string) => string): Record<string, string> {
+  return Object.fromEntries(Object.entries(record).map(([key, value]) => [key, map(value)]));
+}

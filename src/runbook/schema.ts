@@ -1,0 +1,333 @@
+/**
+ * The runbook format as zod schemas. These are the single source of truth: the loader
+ * validates with them and `cutover schema` prints the JSON Schema generated from them.
+ * Rules that need the whole document (duplicate ids, rollbacks, variables) live in
+ * semantics.ts.
+ */
+import { z } from 'zod';
+import { DURATION_PATTERN } from './duration.js';
+import { closest } from './suggest.js';
+
+export const FORMAT_VERSION = 1;
+export const ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
+/** A step id before `foreach` expansion may contain `${item}` placeholders. */
+const TEMPLATE_ID_PATTERN = '^([a-z0-9-]|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})+$';
+const VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
+
+/** Message per unknown key, one line each in the order zod lists them (see issues.ts). */
+function unknownKeyMessages(keys: readonly string[], known: readonly string[], where: string): string {
+  return keys
+    .map((key) => {
+      const guess = closest(key, known);
+      const hint = guess ? `did you mean "${guess}"?` : `allowed keys: ${known.join(', ')}`;
+      return `unknown key "${key}" in ${where}; ${hint}`;
+    })
+    .join('\n');
+}
+
+function strict<T extends z.ZodRawShape>(shape: T, where: string) {
+  const known = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) =>
+      issue.code === 'unrecognized_keys' ? unknownKeyMessages(issue.keys, known, where) : undefined,
+  });
+}
+
+const duration = z
+  .string({ error: 'expected a duration such as 30s, 15m or 1h30m' })
+  .regex(new RegExp(DURATION_PATTERN), {
+    error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`,
+  })
+  .refine((text) => text !== '', { error: 'empty duration; write it like 30s, 15m or 1h30m' })
+  .meta({ description: 'A duration: 500ms, 30s, 15m, 1h30m, 2d', examples: ['30s', '15m', '1h30m'] });
+
+const envMap = z
+  .record(z.string().regex(new RegExp(ENV_NAME_PATTERN), { error: 'environment variable names are letters, digits and _' }), z.string())
+  .meta({ description: 'Environment variables for the command (values are interpolated as is)' });
+
+const onFailure = z
+  .enum(['ask', 'stop', 'rollback-step', 'rollback-all'], {
+    error: 'onFailure must be one of: ask, stop, rollback-step, rollback-all',
+  })
+  .meta({ description: 'What to do when the step fails: ask the operator (stop when nobody can be asked), stop, roll back this step, or roll back everything' });
+
+// ---- actions -------------------------------------------------------------------------
+
+const shellScript = z.string().min(1, { error: 'empty shell script' }).meta({
+  description: 'A shell script, run with `sh -c`; ${var} values are shell-quoted',
+});
+
+export const shAction = strict(
+  {
+    sh: shellScript,
+    shell: z.string().min(1).optional().meta({ description: 'Shell to run the script with (default sh)' }),
+    cwd: z.string().optional(),
+    env: envMap.optional(),
+  },
+  'a shell action',
+);
+
+export const execAction = strict(
+  {
+    exec: z
+      .array(z.string(), { error: 'exec takes a list: [program, arg, ...]' })
+      .min(1, { error: 'exec needs at least the program name' })
+      .meta({ description: 'Program and arguments, run without a shell; ${var} inserted as is' }),
+    cwd: z.string().optional(),
+    env: envMap.optional(),
+  },
+  'an exec action',
+);
+
+export const manualAction = strict(
+  { manual: z.string().min(1, { error: 'manual needs the instructions for the operator' }) },
+  'a manual action',
+);
+
+export const waitAction = strict({ wait: duration }, 'a wait action');
+
+export const ROUTE53_MAX_WEIGHT = 255;
+export const ELBV2_MAX_WEIGHT = 999;
+
+function weights(max: number, service: string) {
+  return z
+    .record(
+      z.string().min(1),
+      z
+        .number({ error: `a weight is a whole number from 0 to ${max}` })
+        .int({ error: `a weight is a whole number from 0 to ${max}` })
+        .min(0, { error: `${service} weights go from 0 to ${max}` })
+        .max(max, { error: `${service} weights go from 0 to ${max}` }),
+      { error: `weights is a mapping of name to weight (0..${max})` },
+    )
+    .refine((map) => Object.keys(map).length > 0, { error: 'weights needs at least one entry' });
+}
+
+export const route53Action = strict(
+  {
+    route53: strict(
+      {
+        zone: z.string().min(1).meta({ description: 'Hosted zone id (Z...) or name (example.com.)' }),
+        name: z.string().min(1).meta({ description: 'Record name, e.g. app.example.com.' }),
+        type: z.enum(['A', 'AAAA', 'CNAME'], { error: 'type must be A, AAAA or CNAME' }).optional(),
+        weights: weights(ROUTE53_MAX_WEIGHT, 'Route 53').meta({ description: 'setIdentifier: weight (0..255)' }),
+        wait: z.boolean().optional().meta({ description: 'Wait for the change to be INSYNC (default true)' }),
+        allowAllZero: z.boolean().optional().meta({ description: 'Allow every weight to be 0 (Route 53 then answers with all records equally)' }),
+      },
+      'route53',
+    ),
+  },
+  'a route53 action',
+);
+
+export const elbv2Action = strict(
+  {
+    elbv2: strict(
+      {
+        listener: z.string().min(1).optional().meta({ description: 'Listener ARN: change its default forward action' }),
+        rule: z.string().min(1).optional().meta({ description: 'Rule ARN: change its forward action' }),
+        weights: weights(ELBV2_MAX_WEIGHT, 'ELBv2').meta({ description: 'targetGroupArnOrName: weight (0..999)' }),
+      },
+      'elbv2',
+    ),
+  },
+  'an elbv2 action',
+);
+
+export const action = z
+  .union([shellScript, shAction, execAction, manualAction, waitAction, route53Action, elbv2Action])
+  .meta({ description: 'A shell script string, or one of sh, exec, manual, wait, route53, elbv2' });
+
+// ---- checks --------------------------------------------------------------------------
+
+const retryFields = {
+  retryFor: duration.optional().meta({ description: 'Keep retrying the check until it passes or this long has passed' }),
+  interval: duration.optional().meta({ description: 'Time between retries (default 10s)' }),
+};
+
+const httpCheck = strict(
+  {
+    http: strict(
+      {
+        url: z.string().min(1),
+        method: z.enum(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']).optional(),
+        headers: z.record(z.string(), z.string()).optional(),
+        expectStatus: z
+          .union([z.number().int().min(100).max(599), z.array(z.number().int().min(100).max(599)).min(1)])
+          .optional()
+          .meta({ description: 'Status code(s) that count as success (default 200)' }),
+        bodyMatches: z.string().optional().meta({ description: 'Regular expression the body must match' }),
+        samples: z.number().int().min(1).max(10_000).optional().meta({ description: 'Requests to make (default 1)' }),
+        minSuccess: z.number().min(0).max(1).optional().meta({ description: 'Fraction of samples that must succeed (default 1)' }),
+        interval: duration.optional().meta({ description: 'Time between samples (default 1s)' }),
+        timeout: duration.optional().meta({ description: 'Timeout per request (default 10s)' }),
+      },
+      'http',
+    ),
+    ...retryFields,
+  },
+  'an http check',
+);
+
+const targetHealthCheck = strict(
+  {
+    elbv2TargetHealth: strict(
+      {
+        targetGroup: z.string().min(1).meta({ description: 'Target group ARN or name' }),
+        minHealthy: z.number().int().min(0).optional().meta({ description: 'Healthy targets required (default 1)' }),
+      },
+      'elbv2TargetHealth',
+    ),
+    ...retryFields,
+  },
+  'an elbv2TargetHealth check',
+);
+
+const shCheck = strict({ ...shAction.shape, ...retryFields }, 'a shell check');
+const execCheck = strict({ ...execAction.shape, ...retryFields }, 'an exec check');
+
+export const singleCheck = z.union([shellScript, shCheck, execCheck, httpCheck, targetHealthCheck]);
+
+export const check = z
+  .union([singleCheck, z.array(singleCheck).min(1, { error: 'an empty list of checks checks nothing; remove the key instead' })])
+  .meta({ description: 'A shell script, {sh}, {exec}, {http}, {elbv2TargetHealth}, or a list (all must pass)' });
+
+// ---- steps ---------------------------------------------------------------------------
+
+const explicitRollback = strict(
+  {
+    run: action.optional().meta({ description: 'How to undo the step (derived for route53/elbv2 when omitted)' }),
+    verify: check.optional().meta({ description: 'Proves the rollback worked' }),
+  },
+  'rollback',
+);
+
+export const rollback = z
+  .union([z.literal('none'), shellScript, shAction, execAction, manualAction, waitAction, route53Action, elbv2Action, explicitRollback])
+  .meta({ description: '`none` (with `irreversible`), an action, or {run, verify}' });
+
+const retryPolicy = strict(
+  {
+    attempts: z.number().int().min(1).max(100).meta({ description: 'Total attempts, including the first' }),
+    delay: duration.optional(),
+  },
+  'retry',
+);
+
+const foreachValues = z.union([
+  z.array(z.union([z.string(), z.number()])).min(1, { error: 'foreach needs at least one item' }),
+  z.string().meta({ description: 'A list variable, as "${name}"' }),
+]);
+
+export const step = strict(
+  {
+    id: z
+      .string({ error: 'every step needs an id' })
+      .regex(new RegExp(TEMPLATE_ID_PATTERN), {
+        error: (issue) => `step id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
+      }),
+    title: z.string().optional(),
+    description: z.string().optional(),
+    foreach: z
+      .record(z.string().regex(new RegExp(VAR_NAME_PATTERN)), foreachValues)
+      .refine((map) => Object.keys(map).length === 1, { error: 'foreach takes exactly one name: {app: [a, b]}' })
+      .optional()
+      .meta({ description: 'Expand into one step per item: {app: [billing, mail]} or {app: "${apps}"}' }),
+    precheck: check.optional(),
+    run: action,
+    verify: check.optional(),
+    rollback: rollback.optional(),
+    irreversible: z.string().min(1, { error: 'irreversible needs a reason' }).optional(),
+    timeout: duration.optional(),
+    retry: retryPolicy.optional(),
+    confirm: z.boolean().optional(),
+    bake: duration.optional(),
+    watch: check.optional(),
+    onFailure: onFailure.optional(),
+  },
+  'a step',
+);
+
+const varDeclaration = strict(
+  {
+    default: z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()]))]).optional(),
+    description: z.string().optional(),
+    secret: z.boolean().optional().meta({ description: 'Mask the value everywhere' }),
+    env: z.boolean().optional().meta({ description: 'The value differs between environments (staging, production)' }),
+  },
+  'a variable declaration',
+);
+
+export const varValue = z.union([
+  z.string(),
+  z.number(),
+  z.boolean(),
+  z.array(z.union([z.string(), z.number()])),
+  varDeclaration,
+]);
+
+export const runbookSchema = strict(
+  {
+    cutover: z
+      .literal(FORMAT_VERSION, {
+        error: (issue) =>
+          issue.input === undefined
+            ? `missing "cutover: ${FORMAT_VERSION}" (the runbook format version)`
+            : `unsupported runbook format version ${JSON.stringify(issue.input)}; this cutover reads "cutover: ${FORMAT_VERSION}"`,
+      })
+      .meta({ description: 'Runbook format version' }),
+    name: z
+      .string({ error: 'the runbook needs a name (it names the journal)' })
+      .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' }),
+    description: z.string().optional(),
+    vars: z
+      .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'variable names are letters, digits and _' }), varValue)
+      .optional()
+      .meta({ description: 'Variables with defaults; override with --var k=v or --vars-file' }),
+    secrets: z
+      .array(z.string().regex(new RegExp(ENV_NAME_PATTERN), { error: 'secrets lists environment variable names' }))
+      .optional()
+      .meta({ description: 'Environment variables whose values are masked everywhere' }),
+    env: envMap.optional().meta({ description: 'Environment variables exported to shell actions' }),
+    aws: strict(
+      {
+        region: z.string().optional(),
+        profile: z.string().optional(),
+        endpointUrl: z.string().optional(),
+      },
+      'aws',
+    ).optional(),
+    defaults: strict(
+      {
+        timeout: duration.optional(),
+        confirm: z.boolean().optional(),
+        onFailure: onFailure.optional(),
+        retry: retryPolicy.optional(),
+      },
+      'defaults',
+    ).optional(),
+    policy: strict({ requireRehearsal: z.boolean().optional() }, 'policy').optional(),
+    steps: z
+      .array(step, { error: 'steps is a list of steps' })
+      .min(1, { error: 'a runbook needs at least one step' }),
+  },
+  'the runbook',
+);
+
+export type RawRunbook = z.infer<typeof runbookSchema>;
+export type RawStep = z.infer<typeof step>;
+export type RawAction = z.infer<typeof action>;
+export type RawCheck = z.infer<typeof check>;
+export type RawSingleCheck = z.infer<typeof singleCheck>;
+export type RawRollback = z.infer<typeof rollback>;
+export type RawVarValue = z.infer<typeof varValue>;
+
+export function runbookJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(runbookSchema, { target: 'draft-2020-12', unrepresentable: 'any', reused: 'ref' }) as Record<string, unknown>;
+  return {
+    $schema: schema.$schema,
+    title: 'cutover runbook',
+    ...schema,
+  };
+}

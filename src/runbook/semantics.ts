@@ -1,0 +1,219 @@
+/**
+ * Rules that need more than one field: step ids, rollbacks, variables, weights. They run
+ * on the raw data even when the schema found problems, so every problem is reported at
+ * once; each guards against the shapes the schema would also reject.
+ */
+import type { Diagnostic, Severity } from './diagnostics.js';
+import { findReferences } from './interpolate.js';
+import { positionInScalar, positionOf } from './source.js';
+import type { PathSegment, YamlSource } from './source.js';
+import { closest } from './suggest.js';
+import type { VarValue } from './variables.js';
+import { expandItem } from './foreach.js';
+
+export interface SemanticContext {
+  /** Resolved value of every declared var (undefined: declared without a value). */
+  vars: Map<string, VarValue | undefined>;
+  env: Record<string, string | undefined>;
+  /** validate checks the file; resolve (plan, run) also needs every value to exist. */
+  mode: 'validate' | 'resolve';
+  strict: boolean;
+}
+
+type Raw = Record<string, unknown>;
+const TRAFFIC_KINDS = ['route53', 'elbv2'];
+
+export function checkSemantics(source: YamlSource, context: SemanticContext): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const report = (path: readonly PathSegment[], rule: string, message: string, part: 'key' | 'value' = 'value', severity: Severity = 'error') => {
+    const { line, col } = positionOf(source, path, part);
+    out.push({ file: source.file, line, col, severity, rule, message });
+  };
+  const root = asRecord(source.data);
+  if (!root) return out;
+
+  checkReferences(source, root.env, ['env'], new Set(), context, out);
+  checkReferences(source, root.aws, ['aws'], new Set(), context, out);
+
+  const steps = Array.isArray(root.steps) ? root.steps : [];
+  const seenIds = new Map<string, number>();
+  steps.forEach((rawStep, index) => {
+    const step = asRecord(rawStep);
+    if (!step) return;
+    const at = (...rest: PathSegment[]) => ['steps', index, ...rest];
+    const items = foreachItems(step, context);
+    const itemName = items?.name;
+    if (items?.problem) report(at('foreach', items.name), 'foreach', items.problem);
+
+    // Ids: unique across the expanded list; a template id must contain its item.
+    if (typeof step.id === 'string') {
+      if (itemName !== undefined && !step.id.includes(`\${${itemName}}`)) {
+        report(at('id'), 'foreach-id', `step id "${step.id}" must contain "\${${itemName}}" so each expanded step gets its own id`);
+      }
+      const template = step.id;
+      const ids = itemName !== undefined && items?.values ? items.values.map((value) => expandItem(template, itemName, value)) : [template];
+      for (const id of ids) {
+        const first = seenIds.get(id);
+        if (first !== undefined) {
+          report(at('id'), 'duplicate-id', `duplicate step id "${id}" (also used by step ${first + 1}); step ids must be unique`);
+        } else {
+          seenIds.set(id, index);
+        }
+      }
+    }
+
+    checkRollback(step, at, report);
+    checkTraffic(step.run, at('run'), report);
+    if (isRecord(step.rollback)) {
+      checkTraffic(step.rollback, at('rollback'), report);
+      if (isRecord(step.rollback.run)) checkTraffic(step.rollback.run, at('rollback', 'run'), report);
+    }
+    for (const key of ['precheck', 'verify', 'watch']) checkHttpPatterns(step[key], at(key), report);
+    if (isRecord(step.rollback)) checkHttpPatterns(step.rollback.verify, at('rollback', 'verify'), report);
+
+    if (context.strict && step.verify === undefined) {
+      report(at('id'), 'no-verify', `step "${String(step.id)}" has no verify; add a check that proves the step worked (--strict)`);
+    }
+    if (step.watch !== undefined && step.bake === undefined) {
+      report(at('watch'), 'watch-without-bake', 'watch checks run during the bake window; add "bake: <duration>" to this step', 'key', 'warning');
+    }
+
+    const scope = new Set(itemName !== undefined ? [itemName] : []);
+    for (const [key, value] of Object.entries(step)) {
+      if (key === 'foreach') continue;
+      checkReferences(source, value, at(key), scope, context, out);
+    }
+  });
+  return out;
+}
+
+function checkRollback(step: Raw, at: (...rest: PathSegment[]) => PathSegment[], report: Reporter): void {
+  const run = step.run;
+  const isTraffic = isRecord(run) && TRAFFIC_KINDS.some((kind) => kind in run);
+  const rollback = step.rollback;
+  const reason = step.irreversible;
+  if (rollback === 'none') {
+    if (reason === undefined) {
+      report(at('rollback'), 'rollback-none-reason', `"rollback: none" needs a reason: add "irreversible: <why this step cannot be undone>"`);
+    }
+    return;
+  }
+  if (rollback === undefined) {
+    if (reason === undefined && !isTraffic && run !== undefined) {
+      report(at('id'), 'missing-rollback', `step "${String(step.id)}" has no rollback; add "rollback:" with how to undo it, or "rollback: none" with "irreversible: <reason>"`);
+    }
+    return;
+  }
+  if (reason !== undefined) {
+    report(at('irreversible'), 'irreversible-with-rollback', 'a step with a rollback is not irreversible; remove "irreversible" or set "rollback: none"', 'key');
+  }
+  if (isRecord(rollback) && !('run' in rollback) && 'verify' in rollback && !isTraffic) {
+    report(at('rollback'), 'rollback-without-run', 'this rollback only has "verify"; add "run:" with how to undo the step (only route53/elbv2 steps derive it)');
+  }
+}
+
+type Reporter = (path: readonly PathSegment[], rule: string, message: string, part?: 'key' | 'value', severity?: Severity) => void;
+
+function checkTraffic(action: unknown, path: PathSegment[], report: Reporter): void {
+  if (!isRecord(action)) return;
+  const route53 = asRecord(action.route53);
+  if (route53) {
+    const weights = asRecord(route53.weights);
+    const values = weights ? Object.values(weights) : [];
+    if (values.length > 0 && values.every((w) => w === 0) && route53.allowAllZero !== true) {
+      report([...path, 'route53', 'weights'], 'all-zero-weights', 'every Route 53 weight is 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended');
+    }
+  }
+  const elbv2 = asRecord(action.elbv2);
+  if (elbv2) {
+    const hasListener = elbv2.listener !== undefined;
+    const hasRule = elbv2.rule !== undefined;
+    if (hasListener === hasRule) {
+      report([...path, 'elbv2'], 'elbv2-target', hasListener ? 'give either "listener" or "rule", not both' : 'elbv2 needs "listener: <arn>" (default action) or "rule: <arn>"', 'key');
+    }
+  }
+}
+
+function checkHttpPatterns(check: unknown, path: PathSegment[], report: Reporter): void {
+  const checks = Array.isArray(check) ? check : [check];
+  checks.forEach((item, i) => {
+    const http = isRecord(item) ? asRecord(item.http) : undefined;
+    if (!http || typeof http.bodyMatches !== 'string') return;
+    try {
+      new RegExp(http.bodyMatches);
+    } catch (error) {
+      const at = Array.isArray(check) ? [...path, i, 'http', 'bodyMatches'] : [...path, 'http', 'bodyMatches'];
+      report(at, 'bad-regex', `bodyMatches is not a valid regular expression: ${(error as Error).message}`);
+    }
+  });
+}
+
+function foreachItems(step: Raw, context: SemanticContext): { name: string; values?: string[]; problem?: string } | undefined {
+  const foreach = asRecord(step.foreach);
+  if (!foreach) return undefined;
+  const [entry] = Object.entries(foreach);
+  if (!entry) return undefined;
+  const [name, raw] = entry;
+  if (context.vars.has(name)) return { name, problem: `foreach item "${name}" has the name of a variable; pick another name` };
+  if (Array.isArray(raw)) return { name, values: raw.map(String) };
+  if (typeof raw === 'string') {
+    const match = /^\$\{([A-Za-z_][A-Za-z0-9_]*)\}$/.exec(raw);
+    if (!match) return { name, problem: 'foreach takes a list or a single list variable, as "${name}"' };
+    const varName = match[1] as string;
+    if (!context.vars.has(varName)) return { name, problem: unknownVarMessage(varName, context) };
+    const value = context.vars.get(varName);
+    if (value === undefined) return { name };
+    if (!Array.isArray(value)) return { name, problem: `variable "${varName}" is not a list; foreach needs a list such as [a, b]` };
+    if (value.length === 0) return { name, problem: `variable "${varName}" is an empty list; foreach needs at least one item` };
+    return { name, values: value };
+  }
+  return { name };
+}
+
+function checkReferences(source: YamlSource, value: unknown, path: PathSegment[], scope: Set<string>, context: SemanticContext, out: Diagnostic[]): void {
+  walkStrings(value, path, (text, at) => {
+    for (const reference of findReferences(text)) {
+      const { line, col } = positionInScalar(source, at, reference.index);
+      const push = (rule: string, message: string, severity: Severity = 'error') => out.push({ file: source.file, line, col, severity, rule, message });
+      if (reference.kind === 'malformed') {
+        push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
+      } else if (reference.kind === 'env') {
+        if (context.env[reference.name] === undefined) {
+          push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+        }
+      } else if (scope.has(reference.name)) {
+        continue;
+      } else if (!context.vars.has(reference.name)) {
+        push('unknown-var', unknownVarMessage(reference.name, context, scope));
+      } else {
+        const varValue = context.vars.get(reference.name);
+        if (varValue === undefined) {
+          push('var-without-value', `variable "${reference.name}" has no value; pass --var ${reference.name}=... or give it a default`, context.mode === 'validate' ? 'warning' : 'error');
+        } else if (Array.isArray(varValue)) {
+          push('list-var-in-string', `variable "${reference.name}" is a list; use it in "foreach: {item: \${${reference.name}}}", not inside a string`);
+        }
+      }
+    }
+  });
+}
+
+function unknownVarMessage(name: string, context: SemanticContext, scope: Set<string> = new Set()): string {
+  const guess = closest(name, [...context.vars.keys(), ...scope]);
+  const hint = guess ? `did you mean "\${${guess}}"? ` : '';
+  return `unknown variable "${name}"; ${hint}declare it under "vars:", use \${env.${name}} for the environment, or write $\${${name}} to pass it to the shell literally`;
+}
+
+function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof value === 'string') visit(value, path);
+  else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit, depth + 1));
+  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit, depth + 1);
+}
+
+function isRecord(value: unknown): value is Raw {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function asRecord(value: unknown): Raw | undefined {
+  return isRecord(value) ? value : undefined;
+}

@@ -1,0 +1,121 @@
+/** The typed runbook that the loader produces: every value resolved, every duration in ms. */
+
+export interface SourcePosition {
+  line: number;
+  col: number;
+}
+
+export interface ShellAction {
+  kind: 'shell';
+  /** The script after interpolation, values shell-quoted. */
+  script: string;
+  shell: string;
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+export interface ExecAction {
+  kind: 'exec';
+  argv: string[];
+  cwd?: string;
+  env: Record<string, string>;
+}
+
+export interface ManualAction {
+  kind: 'manual';
+  instructions: string;
+}
+
+export interface WaitAction {
+  kind: 'wait';
+  durationMs: number;
+}
+
+export type RecordType = 'A' | 'AAAA' | 'CNAME';
+
+export interface Route53Action {
+  kind: 'route53';
+  zone: string;
+  name: string;
+  type: RecordType;
+  weights: Record<string, number>;
+  wait: boolean;
+  allowAllZero: boolean;
+}
+
+export interface Elbv2Action {
+  kind: 'elbv2';
+  target: { kind: 'listener'; arn: string } | { kind: 'rule'; arn: string };
+  weights: Record<string, number>;
+}
+
+export type Action = ShellAction | ExecAction | ManualAction | WaitAction | Route53Action | Elbv2Action;
+export type TrafficAction = Route53Action | Elbv2Action;
+
+export interface CheckRetry {
+  forMs: number;
+  intervalMs: number;
+}
+
+export type SingleCheck =
+  | (Omit<ShellAction, 'kind'> & { kind: 'shell'; retry?: CheckRetry })
+  | (Omit<ExecAction, 'kind'> & { kind: 'exec'; retry?: CheckRetry })
+  | {
+      kind: 'http';
+      url: string;
+      method: string;
+      headers: Record<string, string>;
+      expectStatus: number[];
+      bodyMatches?: string;
+      samples: number;
+      minSuccess: number;
+      intervalMs: number;
+      timeoutMs: number;
+      retry?: CheckRetry;
+    }
+  | { kind: 'elbv2TargetHealth'; targetGroup: string; minHealthy: number; retry?: CheckRetry };
+
+/** A check is one or more single checks; all must pass. */
+export type Check = SingleCheck[];
+
+export type Rollback =
+  | { kind: 'action'; run: Action; verify?: Check }
+  /** Route 53 / ELBv2: restore the state captured before the change. */
+  | { kind: 'derived'; verify?: Check }
+  | { kind: 'none'; reason: string };
+
+export type OnFailure = 'ask' | 'stop' | 'rollback-step' | 'rollback-all';
+
+export interface Step {
+  id: string;
+  title: string;
+  description?: string;
+  precheck?: Check;
+  action: Action;
+  verify?: Check;
+  rollback: Rollback;
+  timeoutMs?: number;
+  retry: { attempts: number; delayMs: number };
+  confirm: boolean;
+  bakeMs?: number;
+  watch?: Check;
+  onFailure: OnFailure;
+  /** sha256 of the normalised resolved definition; see digest.ts. */
+  digest: string;
+  /** Where the step (or its foreach template) starts in the file. */
+  source: SourcePosition;
+  /** For steps expanded from a foreach template: the item name and value. */
+  foreach?: { name: string; value: string };
+}
+
+export interface Runbook {
+  file: string;
+  name: string;
+  description?: string;
+  /** Env var names (from `secrets:`) and resolved values of secret vars, to mask. */
+  secrets: { envNames: string[]; values: string[] };
+  env: Record<string, string>;
+  aws: { region?: string; profile?: string; endpointUrl?: string };
+  policy: { requireRehearsal: boolean };
+  steps: Step[];
+}
