@@ -10,6 +10,9 @@ const EXAMPLES = `
 Examples:
   $ cutover validate examples/quickstart.yaml      check a runbook, every problem at once
   $ cutover plan examples/quickstart.yaml          what run would do, with resolved commands
+  $ cutover run examples/quickstart.yaml           execute, asking before each step
+  $ cutover status examples/quickstart.yaml        where the migration stands
+  $ cutover rollback examples/quickstart.yaml      undo completed steps, newest first
   $ cutover schema > runbook.schema.json          JSON Schema for editors
 
 Exit codes: 0 ok, 1 a step failed, 2 invalid runbook/journal/usage, 3 a rollback failed,
@@ -66,6 +69,107 @@ Examples:
     .action(async (file: string, flags) => {
       const { planCommand } = await import('./commands/plan.js');
       await planCommand(file, flags, output);
+    });
+
+  const sessionOptions = (command: Command) =>
+    addRunbookOptions(command)
+      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)')
+      .option('-y, --yes', 'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)');
+
+  const runOptions = (command: Command) =>
+    sessionOptions(command)
+      .option('--max-steps <n>', 'run at most N steps, then stop')
+      .option('--until <id>', 'stop after this step')
+      .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
+      .option('--on-interrupted <what>', 'without a TTY, what to do with an interrupted step that has no verify: retry | rollback | kill')
+      .option('--detailed-exitcode', 'exit 10 when steps remain, 12 when waiting for an approval');
+
+  runOptions(program.command('run').description('execute pending steps in order, asking before each; resumes from the journal').argument('<runbook>', 'runbook YAML file'))
+    .option('--dry-run', 'walk through the prompts and show what would run; execute and journal nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover run examples/quickstart.yaml
+  $ cutover run --yes --max-steps 1 runbooks/3-traffic-shift.yaml
+  $ cutover run --dry-run examples/quickstart.yaml
+
+Ctrl-C stops the running step (journaled as interrupted); "cutover resume" picks it up.`,
+    )
+    .action(async (file: string, flags) => {
+      const { runCommand } = await import('./commands/run.js');
+      await runCommand(file, flags, output, 'run');
+    });
+
+  runOptions(program.command('resume').description('like run, but requires a journal and first resolves an interrupted step').argument('<runbook>', 'runbook YAML file'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover resume examples/quickstart.yaml
+  $ cutover resume --yes --on-interrupted retry runbooks/1-apps-to-kubernetes.yaml`,
+    )
+    .action(async (file: string, flags) => {
+      const { runCommand } = await import('./commands/run.js');
+      await runCommand(file, flags, output, 'resume');
+    });
+
+  sessionOptions(program.command('rollback').description('reverse completed steps newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file'))
+    .option('--to <id>', 'roll back every step after this one (it stays applied)')
+    .option('--last <n>', 'roll back only the newest N completed steps')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover rollback examples/quickstart.yaml
+  $ cutover rollback --last 1 --yes runbooks/3-traffic-shift.yaml
+  $ cutover rollback --to provision-aws examples/quickstart.yaml`,
+    )
+    .action(async (file: string, flags) => {
+      const { rollbackCommand } = await import('./commands/rollback.js');
+      await rollbackCommand(file, flags, output);
+    });
+
+  sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
+    .addHelpText('after', `
+Examples:
+  $ cutover status examples/quickstart.yaml
+  $ cutover status --json examples/quickstart.yaml`)
+    .action(async (file: string, flags) => {
+      const { statusCommand } = await import('./commands/status.js');
+      await statusCommand(file, flags, output);
+    });
+
+  sessionOptions(program.command('log').description('the journal as readable history').argument('<runbook>', 'runbook YAML file'))
+    .addHelpText('after', `
+Examples:
+  $ cutover log examples/quickstart.yaml
+  $ cutover log --json examples/quickstart.yaml | jq .type`)
+    .action(async (file: string, flags) => {
+      const { logCommand } = await import('./commands/log.js');
+      await logCommand(file, flags, output);
+    });
+
+  sessionOptions(program.command('approve').description('record an approval for a manual step, for non-interactive runs').argument('<runbook>', 'runbook YAML file').argument('<step>', 'id of the manual step'))
+    .option('--note <text>', 'why, or what was checked')
+    .option('--expires <duration>', 'the approval lapses after this long, e.g. 2h')
+    .addHelpText('after', `
+Examples:
+  $ cutover approve examples/quickstart.yaml check-copy --note "looked at it"
+  $ cutover approve runbooks/2-database-shards-half.yaml approve-db --expires 2h`)
+    .action(async (file: string, step: string, flags) => {
+      const { approveCommand } = await import('./commands/approve.js');
+      await approveCommand(file, step, flags, output);
+    });
+
+  sessionOptions(program.command('unlock').description('remove a stale lock (its holder is gone), with a warning').argument('<runbook>', 'runbook YAML file'))
+    .option('--force', 'remove the lock even though its holder may be alive (another host)')
+    .addHelpText('after', `
+Examples:
+  $ cutover unlock examples/quickstart.yaml`)
+    .action(async (file: string, flags) => {
+      const { unlockCommand } = await import('./commands/unlock.js');
+      await unlockCommand(file, flags, output);
     });
 
   program

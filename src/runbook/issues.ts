@@ -3,12 +3,13 @@ import type { z } from 'zod';
 import type { Diagnostic } from './diagnostics.js';
 import { positionOf } from './source.js';
 import type { PathSegment, YamlSource } from './source.js';
+import { closest } from './suggest.js';
 
 type Issue = z.core.$ZodIssue;
 
 export function issuesToDiagnostics(source: YamlSource, issues: readonly Issue[]): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const issue of issues) collect(source, issue, [], out);
+  for (const issue of withoutTypoedKeys(source, issues, [])) collect(source, issue, [], out);
   return dedupe(out);
 }
 
@@ -25,9 +26,16 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
       return;
     }
     case 'invalid_union': {
-      const branch = pickBranch(issue.errors, valueAt(source.data, path));
+      const value = valueAt(source.data, path);
+      const key = path[path.length - 1];
+      if (value === undefined && typeof key === 'string') {
+        // A required key whose value may take several shapes (run): it is simply missing.
+        push(path, 'key', 'missing-key', `missing required key "${key}"`);
+        return;
+      }
+      const branch = pickBranch(issue.errors, value);
       if (branch) {
-        for (const inner of branch) collect(source, inner, path, out);
+        for (const inner of withoutTypoedKeys(source, branch, path)) collect(source, inner, path, out);
       } else {
         push(path, 'value', 'invalid-value', describeUnion(path, valueAt(source.data, path)));
       }
@@ -44,9 +52,36 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
       }
       return;
     }
+    case 'invalid_key': {
+      // A bad key of a record (a var or env name): point at the key, with the key schema's message.
+      const message = issue.issues.map((inner) => inner.message).find((m) => !isDefaultMessage(m)) ?? 'is not a valid name: use letters, digits and _';
+      push(path, 'key', 'invalid-key', `${label(path)}${message}`);
+      return;
+    }
     default:
       push(path, 'value', 'invalid-value', `${label(path)}${friendly(issue)}`);
   }
+}
+
+/**
+ * A missing required key next to an unknown key that is a near miss of it is one mistake,
+ * a typo: report it once, as the unknown key with its "did you mean".
+ */
+function withoutTypoedKeys(source: YamlSource, issues: readonly Issue[], base: readonly PathSegment[]): Issue[] {
+  return issues.filter((issue) => !isMisspelledKey(source, issue, base, issues));
+}
+
+/** Whether issue reports a missing key that an unrecognized sibling key misspells. */
+function isMisspelledKey(source: YamlSource, issue: Issue, base: readonly PathSegment[], siblings: readonly Issue[]): boolean {
+  const key = issue.path[issue.path.length - 1];
+  if (typeof key !== 'string' || (issue.code !== 'invalid_type' && issue.code !== 'invalid_union')) return false;
+  if (valueAt(source.data, [...base, ...(issue.path as PathSegment[])]) !== undefined) return false;
+  const parent = issue.path.slice(0, -1);
+  return siblings.some((other) => other.code === 'unrecognized_keys' && samePath(other.path, parent) && other.keys.some((unknown) => closest(unknown, [key]) !== undefined));
+}
+
+function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
+  return a.length === b.length && a.every((segment, i) => segment === b[i]);
 }
 
 /**
@@ -56,16 +91,19 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
  */
 function pickBranch(branches: Issue[][], value: unknown): Issue[] | undefined {
   const isMapping = typeof value === 'object' && value !== null && !Array.isArray(value);
+  // An empty mapping chose no option: describe them all rather than guess the first.
+  if (isMapping && Object.keys(value).length === 0) return undefined;
   let best: Issue[] | undefined;
   let bestScore = -Infinity;
   for (const branch of branches) {
-    const rootTypeMismatch = branch.some((i) => i.path.length === 0 && (i.code === 'invalid_type' || i.code === 'invalid_value'));
-    if (rootTypeMismatch) continue;
-    const unknownAtRoot = branch
-      .filter((i) => i.path.length === 0 && i.code === 'unrecognized_keys')
-      .reduce((n, i) => n + (i.code === 'unrecognized_keys' ? i.keys.length : 0), 0);
+    if (branch.some(isRootTypeMismatch)) continue;
+    const unknownKeys = branch.flatMap((i) => (i.path.length === 0 && i.code === 'unrecognized_keys' ? i.keys : []));
+    const unknownAtRoot = unknownKeys.length;
     const keys = isMapping ? Object.keys(value).length : 0;
-    const missingDiscriminator = branch.some((i) => i.path.length === 1 && i.code === 'invalid_type' && isMapping && !(String(i.path[0]) in value));
+    // A missing key that one of the unknown keys misspells ({rout53: ...}) is the option meant.
+    const missingDiscriminator = branch.some(
+      (i) => i.path.length === 1 && i.code === 'invalid_type' && isMapping && !(String(i.path[0]) in value) && !unknownKeys.some((k) => closest(k, [String(i.path[0])]) !== undefined),
+    );
     const score = (keys - unknownAtRoot) * 10 - (missingDiscriminator ? 5 : 0) - branch.length;
     if (score > bestScore) {
       best = branch;
@@ -73,6 +111,13 @@ function pickBranch(branches: Issue[][], value: unknown): Issue[] | undefined {
     }
   }
   return best;
+}
+
+/** The option expects another type of value; a nested union counts when all its options do. */
+function isRootTypeMismatch(issue: Issue): boolean {
+  if (issue.path.length > 0) return false;
+  if (issue.code === 'invalid_union') return issue.errors.every((branch) => branch.some(isRootTypeMismatch));
+  return issue.code === 'invalid_type' || issue.code === 'invalid_value';
 }
 
 function describeUnion(path: readonly PathSegment[], value: unknown): string {
@@ -88,7 +133,11 @@ function describeUnion(path: readonly PathSegment[], value: unknown): string {
     case 'watch':
       return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, or a list of those (got ${got})`;
     default:
-      return `${label(path)}unexpected ${got}`;
+      // Record values (a var, a foreach item) are named by their key, so look at the parent too.
+      if (path[path.length - 2] === 'foreach') return `foreach takes a list or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'vars') return `${label(path)}a variable is a string, a number, true/false, a list, or {default, description, secret, env} (got ${got})`;
+      if (path[path.length - 1] === 'default') return `"default" is a string, a number, true/false or a list (got ${got})`;
+      return `${label(path)}${got} is not allowed here`;
   }
 }
 
@@ -118,14 +167,14 @@ function label(path: readonly PathSegment[]): string {
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number' };
+  const names: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number' };
   return names[expected] ?? expected;
 }
 
 export function describeValue(value: unknown): string {
   if (value === null) return 'an empty value';
   if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'object') return Object.keys(value).length === 0 ? 'an empty mapping' : 'a mapping';
   if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
   return `${typeof value === 'number' ? 'the number' : 'the value'} ${String(value)}`;
 }

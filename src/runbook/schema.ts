@@ -230,7 +230,7 @@ export const step = strict(
     title: z.string().optional(),
     description: z.string().optional(),
     foreach: z
-      .record(z.string().regex(new RegExp(VAR_NAME_PATTERN)), foreachValues)
+      .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the foreach item name is letters, digits and _ (it is used as ${name})' }), foreachValues)
       .refine((map) => Object.keys(map).length === 1, { error: 'foreach takes exactly one name: {app: [a, b]}' })
       .optional()
       .meta({ description: 'Expand into one step per item: {app: [billing, mail]} or {app: "${apps}"}' }),

@@ -22,6 +22,7 @@ export interface SemanticContext {
 
 type Raw = Record<string, unknown>;
 const TRAFFIC_KINDS = ['route53', 'elbv2'];
+const ACTION_KEYS = ['sh', 'exec', 'manual', 'wait', ...TRAFFIC_KINDS];
 
 export function checkSemantics(source: YamlSource, context: SemanticContext): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -47,14 +48,25 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
 
     // Ids: unique across the expanded list; a template id must contain its item.
     if (typeof step.id === 'string') {
-      if (itemName !== undefined && !step.id.includes(`\${${itemName}}`)) {
+      const hasItem = itemName !== undefined && step.id.includes(`\${${itemName}}`);
+      if (itemName !== undefined && !hasItem) {
         report(at('id'), 'foreach-id', `step id "${step.id}" must contain "\${${itemName}}" so each expanded step gets its own id`);
       }
+      // Ids key the journal, so they are fixed names: only the foreach item may vary them.
+      const other = findReferences(step.id).find((reference) => reference.kind !== 'var' || reference.name !== itemName);
+      if (other) {
+        const text = step.id.slice(other.index, other.index + other.length);
+        const allowed = itemName !== undefined ? `"\${${itemName}}", the item of its foreach` : 'the item of a foreach (id: deploy-${app} with foreach: {app: [...]})';
+        report(at('id'), 'id-reference', `step id "${step.id}" may not contain "${text}"; ids key the journal, so the only reference allowed in one is ${allowed}`);
+      }
       const template = step.id;
-      const ids = itemName !== undefined && items?.values ? items.values.map((value) => expandItem(template, itemName, value)) : [template];
+      // Without the item in the id, the expanded ids are all the template (reported above, once).
+      const ids = hasItem && items?.values ? items.values.map((value) => expandItem(template, itemName, value)) : [template];
       for (const id of ids) {
         const first = seenIds.get(id);
-        if (first !== undefined) {
+        if (first === index) {
+          report(at('id'), 'duplicate-id', `the foreach items repeat, which gives step id "${id}" twice; list each item once`);
+        } else if (first !== undefined) {
           report(at('id'), 'duplicate-id', `duplicate step id "${id}" (also used by step ${first + 1}); step ids must be unique`);
         } else {
           seenIds.set(id, index);
@@ -107,8 +119,10 @@ function checkRollback(step: Raw, at: (...rest: PathSegment[]) => PathSegment[],
   if (reason !== undefined) {
     report(at('irreversible'), 'irreversible-with-rollback', 'a step with a rollback is not irreversible; remove "irreversible" or set "rollback: none"', 'key');
   }
-  if (isRecord(rollback) && !('run' in rollback) && 'verify' in rollback && !isTraffic) {
-    report(at('rollback'), 'rollback-without-run', 'this rollback only has "verify"; add "run:" with how to undo the step (only route53/elbv2 steps derive it)');
+  // {run, verify} without run (an action mapping has its own kind's key instead).
+  if (isRecord(rollback) && !('run' in rollback) && !ACTION_KEYS.some((kind) => kind in rollback) && !isTraffic) {
+    const what = 'verify' in rollback ? 'only has "verify"' : 'is empty';
+    report(at('rollback'), 'rollback-without-run', `this rollback ${what}; add "run:" with how to undo the step (only route53/elbv2 steps derive it)`);
   }
 }
 
@@ -173,7 +187,7 @@ function foreachItems(step: Raw, context: SemanticContext): { name: string; valu
 function checkReferences(source: YamlSource, value: unknown, path: PathSegment[], scope: Set<string>, context: SemanticContext, out: Diagnostic[]): void {
   walkStrings(value, path, (text, at) => {
     for (const reference of findReferences(text)) {
-      const { line, col } = positionInScalar(source, at, reference.index);
+      const { line, col } = positionInScalar(source, at, reference.index, reference.length);
       const push = (rule: string, message: string, severity: Severity = 'error') => out.push({ file: source.file, line, col, severity, rule, message });
       if (reference.kind === 'malformed') {
         push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);

@@ -41,7 +41,12 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   if (!first) return { diagnostics: [at(0, 'empty', 'the file is empty; a runbook starts with "cutover: 1"')] };
   for (const error of first.errors) {
-    diagnostics.push(at((error.pos[0]), 'yaml-syntax', `YAML syntax error: ${firstLine(error.message)}`));
+    const opening = error.code === 'MISSING_CHAR' && error.message.includes('quote') ? openingQuote(first, error.pos[0]) : undefined;
+    diagnostics.push(
+      opening === undefined
+        ? at(error.pos[0], 'yaml-syntax', `YAML syntax error: ${firstLine(error.message)}`)
+        : at(opening, 'yaml-syntax', `YAML syntax error: ${firstLine(error.message)} (the string opened here runs to the end of the file)`),
+    );
   }
   if (diagnostics.length > 0) return { diagnostics };
 
@@ -70,6 +75,16 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   const source: YamlSource = { file, text: body, doc: first, lineCounter, data };
   return { source, diagnostics: [] };
+}
+
+/** yaml reports an unclosed quote where the file ends; where it was opened is what helps. */
+function openingQuote(doc: Document.Parsed, errorOffset: number): number | undefined {
+  let start: number | undefined;
+  visitNodes(doc.contents, (node) => {
+    const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    if (quoted && node.range && node.range[0] < errorOffset && node.range[1] >= errorOffset) start ??= node.range[0];
+  });
+  return start;
 }
 
 function firstLine(text: string): string {
@@ -122,20 +137,23 @@ function offsetPosition(source: YamlSource, node: unknown): { line: number; col:
   return source.lineCounter.linePos(offset);
 }
 
-/** Position of a scalar value plus an offset into its text, when the text maps 1:1 to the source. */
-export function positionInScalar(source: YamlSource, path: readonly PathSegment[], index: number): { line: number; col: number } {
+/**
+ * Position of `length` characters at `index` in a string scalar's value. The text is looked
+ * up in the scalar's source (the same occurrence), so folded plain scalars, block scalars
+ * and quoted strings with escapes point at the right line and column; else the scalar's start.
+ */
+export function positionInScalar(source: YamlSource, path: readonly PathSegment[], index: number, length: number): { line: number; col: number } {
   const base = positionOf(source, path);
   const node = source.doc.getIn(path as PathSegment[], true);
-  if (isScalar(node) && node.type === 'PLAIN' && typeof node.value === 'string' && !node.value.includes('\n')) {
-    return { line: base.line, col: base.col + index };
+  if (!isScalar(node) || typeof node.value !== 'string' || !node.range || length <= 0) return base;
+  const needle = node.value.slice(index, index + length);
+  let nth = 0;
+  for (let i = node.value.indexOf(needle); i !== -1 && i < index; i = node.value.indexOf(needle, i + 1)) nth++;
+  const raw = source.text.slice(node.range[0], node.range[1]);
+  let at = -1;
+  for (let k = 0; k <= nth; k++) {
+    at = raw.indexOf(needle, at + 1);
+    if (at === -1) return base;
   }
-  if (isScalar(node) && (node.type === 'QUOTE_SINGLE' || node.type === 'QUOTE_DOUBLE') && typeof node.value === 'string' && node.range) {
-    // Exact only when nothing before the index was escaped or folded.
-    const start = node.range[0] + 1;
-    const prefix = node.value.slice(0, index);
-    if (source.text.slice(start, start + index) === prefix && !prefix.includes('\n')) {
-      return { line: base.line, col: base.col + 1 + index };
-    }
-  }
-  return base;
+  return source.lineCounter.linePos(node.range[0] + at);
 }

@@ -1,6 +1,6 @@
 import { buildPlan } from '../../engine/plan.js';
 import type { Plan } from '../../engine/plan.js';
-import { createMasker } from '../../engine/mask.js';
+import { createMasker } from '../../support/mask.js';
 import { shortDigest } from '../../runbook/digest.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { Output } from '../output.js';

@@ -1,0 +1,50 @@
+/** precheck / verify / watch: a list of single checks that must all pass, first failure stops. */
+import type { Check, SingleCheck } from '../runbook/types.js';
+import { describeArgv, runExec } from './exec.js';
+import { runHttpCheck } from './http.js';
+import { withRetry } from './retry.js';
+import { describeScript, runShell } from './shell.js';
+import type { CheckResult, ExecutionContext } from './types.js';
+
+/** A shell/exec check without a step timeout must still end: a hung `curl` would block the run. */
+export const CHECK_TIMEOUT_MS = 5 * 60_000;
+
+export const ELBV2_TARGET_HEALTH_UNAVAILABLE = 'elbv2TargetHealth checks need the AWS actions (not available yet)';
+
+export async function runCheck(check: Check, ctx: ExecutionContext): Promise<CheckResult> {
+  const many = check.length > 1;
+  const details: string[] = [];
+  let last: CheckResult | undefined;
+  for (const [index, single] of check.entries()) {
+    last = await runSingleCheck(single, ctx);
+    details.push(...(many ? last.details.map((line) => `check ${index + 1}: ${line}`) : last.details));
+    if (!last.ok) {
+      const summary = many ? `check ${index + 1} of ${check.length} failed: ${last.summary}` : last.summary;
+      return { ...last, summary, details };
+    }
+  }
+  if (!last) return { ok: true, summary: 'no checks', details };
+  return { ok: true, summary: many ? `all ${check.length} checks passed` : last.summary, details };
+}
+
+export function runSingleCheck(check: SingleCheck, ctx: ExecutionContext): Promise<CheckResult> {
+  switch (check.kind) {
+    case 'shell':
+    case 'exec':
+      return withRetry(check.retry, ctx, () => runCommandCheck(check, ctx));
+    case 'http':
+      return withRetry(check.retry, ctx, () => runHttpCheck(check, ctx));
+    case 'elbv2TargetHealth':
+      // Not retried: polling cannot make an unimplemented check pass.
+      return Promise.resolve({ ok: false, summary: ELBV2_TARGET_HEALTH_UNAVAILABLE, details: [] });
+  }
+}
+
+async function runCommandCheck(check: Extract<SingleCheck, { kind: 'shell' | 'exec' }>, ctx: ExecutionContext): Promise<CheckResult> {
+  const context = { ...ctx, timeoutMs: ctx.timeoutMs ?? CHECK_TIMEOUT_MS };
+  const result = check.kind === 'shell' ? await runShell(check, context) : await runExec(check, context);
+  const label = ctx.masker.text(check.kind === 'shell' ? describeScript(check.script) : describeArgv(check.argv));
+  if (result.ok) return { ok: true, summary: `\`${label}\` passed`, details: [] };
+  // The tail is already masked; it shows why the command said no.
+  return { ok: false, summary: `\`${label}\` failed: ${result.reason}`, details: result.tail, aborted: result.aborted };
+}

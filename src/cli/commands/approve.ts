@@ -1,0 +1,23 @@
+import { parseDuration } from '../../runbook/duration.js';
+import { ExitCode, ExitError } from '../exit.js';
+import type { Output } from '../output.js';
+import { withSession } from '../session.js';
+import type { SessionFlags } from '../session.js';
+
+export interface ApproveFlags extends SessionFlags {
+  note?: string;
+  expires?: string;
+}
+
+export async function approveCommand(file: string, stepId: string, flags: ApproveFlags, output: Output): Promise<void> {
+  const expiresMs = flags.expires === undefined ? undefined : parseDuration(flags.expires);
+  if (flags.expires !== undefined && expiresMs === undefined) throw new ExitError(ExitCode.invalid, `--expires ${flags.expires}: not a duration; write it like 30m or 2h`);
+  await withSession(file, flags, output, { command: 'approve' }, async (ctx) => {
+    const step = ctx.runbook.steps.find((s) => s.id === stepId);
+    if (!step) throw new ExitError(ExitCode.invalid, `no step "${stepId}" in ${file} (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
+    if (step.action.kind !== 'manual') throw new ExitError(ExitCode.invalid, `step "${stepId}" is not a manual step; only manual steps take approvals`);
+    const expiresAt = expiresMs === undefined ? undefined : new Date(ctx.clock.now().getTime() + expiresMs).toISOString();
+    await ctx.journal.append({ type: 'approval', step: step.id, data: { digest: step.digest, note: flags.note, expiresAt } });
+    output.err(`approved ${step.id}${expiresAt ? ` until ${expiresAt}` : ''}; the next "cutover run ${file}" carries it out.`);
+  });
+}

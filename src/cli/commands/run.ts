@@ -1,0 +1,111 @@
+import type { RunOutcome } from '../../engine/outcome.js';
+import { runRunbook } from '../../engine/run.js';
+import { replay } from '../../journal/replay.js';
+import type { ApprovalRecord } from '../../journal/replay.js';
+import type { Step } from '../../runbook/types.js';
+import { ExitCode, ExitError } from '../exit.js';
+import type { Output } from '../output.js';
+import { paint } from '../output.js';
+import { withSession } from '../session.js';
+import type { SessionFlags } from '../session.js';
+import { dryRun } from './dry-run.js';
+
+export interface RunFlags extends SessionFlags {
+  maxSteps?: string;
+  until?: string;
+  acceptChanges?: boolean;
+  onInterrupted?: 'retry' | 'rollback' | 'kill';
+  detailedExitcode?: boolean;
+  dryRun?: boolean;
+}
+
+export async function runCommand(file: string, flags: RunFlags, output: Output, command: 'run' | 'resume' = 'run'): Promise<void> {
+  if (flags.dryRun) return dryRun(file, flags, output);
+  const maxSteps = parseMaxSteps(flags.maxSteps);
+  let approvals: readonly ApprovalRecord[] = [];
+  const outcome = await withSession(
+    file,
+    flags,
+    output,
+    {
+      command,
+      requireJournal: command === 'resume',
+      operator: {
+        onInterrupted: flags.onInterrupted,
+        approved: (step) => isApproved(approvals, step, new Date()),
+      },
+    },
+    async (ctx, journal) => {
+      if (flags.until !== undefined && !ctx.runbook.steps.some((s) => s.id === flags.until)) {
+        throw new ExitError(ExitCode.invalid, `--until ${flags.until}: no such step (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
+      }
+      approvals = replay(journal.events).approvals;
+      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges });
+    },
+  );
+  report(outcome, file, flags, output);
+}
+
+/** A manual step counts as done when `cutover approve` recorded it for its current digest, unexpired. */
+export function isApproved(approvals: readonly ApprovalRecord[], step: Step, now: Date): boolean {
+  return approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > now.getTime()));
+}
+
+function parseMaxSteps(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ExitError(ExitCode.invalid, `--max-steps ${value}: expected a whole number of at least 1`);
+  return n;
+}
+
+function report(outcome: RunOutcome, file: string, flags: RunFlags, output: Output): void {
+  const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
+  if (flags.json) {
+    output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
+  } else {
+    output.err(summaryLine(outcome, file, output));
+  }
+  if (exit !== ExitCode.ok) throw new ExitError(exit);
+}
+
+export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
+  switch (outcome.state) {
+    case 'completed':
+      return ExitCode.ok;
+    case 'advanced':
+      return detailed ? ExitCode.advanced : ExitCode.ok;
+    case 'waiting_approval':
+      return detailed ? ExitCode.waitingApproval : ExitCode.ok;
+    case 'failed':
+    case 'rolled_back':
+      return ExitCode.stepFailed;
+    case 'rollback_failed':
+      return ExitCode.rollbackFailed;
+    case 'interrupted':
+      return outcome.signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+    case 'refused':
+      return ExitCode.invalid;
+  }
+}
+
+function summaryLine(outcome: RunOutcome, file: string, output: Output): string {
+  const ran = `${outcome.stepsRun.length} step${outcome.stepsRun.length === 1 ? '' : 's'} run`;
+  switch (outcome.state) {
+    case 'completed':
+      return `${paint(output, 'green', 'completed')}: every step is done (${ran}). Undo with "cutover rollback ${file}".`;
+    case 'advanced':
+      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "cutover run ${file}".`;
+    case 'waiting_approval':
+      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "cutover approve ${file} ${outcome.step}" (or run interactively) and run again.`;
+    case 'failed':
+      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in .cutover/logs/.`;
+    case 'rolled_back':
+      return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "cutover status ${file}" shows where things stand.`;
+    case 'rollback_failed':
+      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "cutover rollback ${file}" to continue (it retries ${outcome.step}).`;
+    case 'interrupted':
+      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "cutover resume ${file}", or undo with "cutover rollback ${file}".`;
+    case 'refused':
+      return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The operator at a terminal: enquirer prompts (imported lazily, only when a question
+ * is asked). Cancelling a prompt (Ctrl-C, Esc) is the safe answer: quit / abort.
+ */
+import { describeAction, describeCheck, describeRollback } from '../engine/describe.js';
+import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice } from '../engine/operator.js';
+import type { Step } from '../runbook/types.js';
+import type { Masker } from '../support/mask.js';
+import type { Output } from './output.js';
+import { paint } from './output.js';
+
+interface Choice<T extends string> {
+  name: T;
+  message: string;
+}
+
+type PromptModule = {
+  Select: new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => { run(): Promise<string> };
+  Confirm: new (options: { name: string; message: string; initial?: boolean }) => { run(): Promise<boolean> };
+};
+
+async function prompts(): Promise<PromptModule> {
+  const module = (await import('enquirer')) as unknown as { default: PromptModule };
+  return module.default;
+}
+
+async function select<T extends string>(message: string, choices: Choice<T>[], cancelled: T): Promise<T> {
+  const { Select } = await prompts();
+  try {
+    return (await new Select({ name: 'choice', message, choices }).run()) as T;
+  } catch {
+    return cancelled;
+  }
+}
+
+export function interactiveOperator(output: Output, masker: Masker, who: string): Operator {
+  const details = (step: Step) => {
+    const lines = [paint(output, 'bold', `${step.id}: ${step.title}`)];
+    if (step.description) lines.push(`  ${step.description}`);
+    for (const check of describeCheck(step.precheck)) lines.push(`  precheck: ${check}`);
+    lines.push(`  run:      ${describeAction(step.action)}`);
+    for (const check of describeCheck(step.verify)) lines.push(`  verify:   ${check}`);
+    lines.push(`  rollback: ${describeRollback(step.rollback)}`);
+    lines.push(`  digest:   ${step.digest}`);
+    output.err(masker.text(lines.join('\n')));
+  };
+  return {
+    interactive: true,
+    name: who,
+    async beforeStep(step, position) {
+      for (;;) {
+        const choice = await select<BeforeStepChoice | 'details'>(
+          `Step ${position.index}/${position.total} ${step.id}: ${step.title}`,
+          [
+            { name: 'run', message: 'Run' },
+            { name: 'skip', message: 'Skip' },
+            { name: 'details', message: 'Show details' },
+            { name: 'quit', message: 'Quit' },
+          ],
+          'quit',
+        );
+        if (choice !== 'details') return choice;
+        details(step);
+      }
+    },
+    async onFailure(step, failure) {
+      output.err(masker.text(`${paint(output, 'red', `✖ ${step.id} failed`)} (${failure.phase}): ${failure.reason}`));
+      for (const line of failure.tail.slice(-10)) output.err(masker.text(`  │ ${line}`));
+      return select<FailureChoice>(
+        `What now with ${step.id}?`,
+        [
+          { name: 'retry', message: 'Retry' },
+          { name: 'rollback-step', message: 'Roll back this step' },
+          { name: 'rollback-all', message: 'Roll back everything' },
+          { name: 'skip', message: 'Skip (leave it failed, go on)' },
+          { name: 'abort', message: 'Abort (stop here)' },
+        ],
+        'abort',
+      );
+    },
+    async manual(step, instructions) {
+      output.err(masker.text(`${paint(output, 'cyan', `☐ ${step.id}`)}: ${instructions}`));
+      return select<ManualChoice>(`Is "${step.title}" done?`, [
+        { name: 'done', message: 'Done' },
+        { name: 'not-yet', message: 'Not yet (stop here; run again when it is done)' },
+      ], 'not-yet');
+    },
+    async interrupted(step) {
+      output.err(`${paint(output, 'yellow', `! ${step.id}`)} was interrupted and has no verify, so cutover cannot tell whether it completed.`);
+      return select<InterruptedChoice>(`What now with ${step.id}?`, [
+        { name: 'retry', message: 'Run it again' },
+        { name: 'mark-done', message: 'Mark it done (I checked by hand)' },
+        { name: 'rollback', message: 'Roll it back' },
+        { name: 'abort', message: 'Abort' },
+      ], 'abort');
+    },
+    async runningChild(step, child) {
+      return select<RunningChildChoice>(`${step.id}'s process group ${child.pgid} is still running. Wait for it, or kill it?`, [
+        { name: 'wait', message: 'Wait for it to exit' },
+        { name: 'kill', message: 'Kill it (SIGTERM, then SIGKILL)' },
+      ], 'wait');
+    },
+    async confirm(question) {
+      const { Confirm } = await prompts();
+      try {
+        return await new Confirm({ name: 'confirm', message: question, initial: false }).run();
+      } catch {
+        return false;
+      }
+    },
+  };
+}

@@ -1,0 +1,130 @@
+/**
+ * Everything a mutating command needs around the engine: the runbook, the lock, the
+ * journal, the operator, signals. The lock is released on every exit path.
+ */
+import { resolve } from 'node:path';
+import type { EngineContext } from '../engine/context.js';
+import { realProcessTable } from '../engine/context.js';
+import { nonInteractiveOperator } from '../engine/operator.js';
+import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
+import { JournalError, LockedError } from '../journal/errors.js';
+import { FileJournalStore } from '../journal/file-store.js';
+import { openJournal } from '../journal/journal.js';
+import type { Journal } from '../journal/journal.js';
+import { acquireLock } from '../journal/lock.js';
+import { defaultJournalPath, defaultLogDir } from '../journal/paths.js';
+import type { Runbook } from '../runbook/types.js';
+import { systemClock } from '../support/clock.js';
+import { currentIdentity, describeIdentity } from '../support/identity.js';
+import { createMasker } from '../support/mask.js';
+import { ExitCode, ExitError } from './exit.js';
+import { interactiveOperator } from './interactive-operator.js';
+import type { Output } from './output.js';
+import { jsonReporter, lineReporter } from './render-events.js';
+import { loadOrExit } from './runbook-options.js';
+import type { RunbookFlags } from './runbook-options.js';
+
+export interface SessionFlags extends RunbookFlags {
+  journal?: string;
+  yes?: boolean;
+}
+
+export function journalPathFor(runbook: Pick<Runbook, 'name'>, flags: { journal?: string }): string {
+  return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, process.cwd());
+}
+
+/** Prompts only with a person at a terminal: not with --yes, --json, CI=true or without a TTY. */
+export function isInteractive(flags: SessionFlags): boolean {
+  return !flags.yes && !flags.json && process.env.CI !== 'true' && process.stdin.isTTY === true && process.stderr.isTTY === true;
+}
+
+export function journalErrorToExit(error: unknown): never {
+  if (error instanceof LockedError) throw new ExitError(ExitCode.locked, error.message);
+  if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
+  throw error;
+}
+
+/** Opens the journal read-only (status, log, plan): no lock, no writes. */
+export async function openForReading(runbook: Runbook, flags: SessionFlags): Promise<Journal> {
+  const identity = currentIdentity();
+  try {
+    return await openJournal(new FileJournalStore(journalPathFor(runbook, flags)), {
+      runbook: { name: runbook.name, file: runbook.file },
+      identity,
+      masker: createMasker(runbook.secrets.values),
+      clock: systemClock,
+    });
+  } catch (error) {
+    journalErrorToExit(error);
+  }
+}
+
+export interface SessionOptions {
+  command: string;
+  operator?: NonInteractiveOptions;
+  /** resume: refuse when there is no journal yet. */
+  requireJournal?: boolean;
+}
+
+export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
+  const runbook = await loadOrExit(file, flags, output);
+  const masker = createMasker(runbook.secrets.values);
+  const identity = currentIdentity();
+  const journalPath = journalPathFor(runbook, flags);
+  const lock = await acquireLock(journalPath, { identity, command: options.command, clock: systemClock, unlockCommand: `cutover unlock ${file}` }).catch(journalErrorToExit);
+  const releaseOnExit = () => lock.releaseSync();
+  process.once('exit', releaseOnExit);
+
+  const controller = new AbortController();
+  let lastGroup: number | undefined;
+  let interrupts = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    interrupts += 1;
+    if (interrupts === 1) {
+      output.err(`\n${signal}: stopping the running step (press Ctrl-C again to kill it)…`);
+      controller.abort(signal);
+    } else if (lastGroup !== undefined) {
+      realProcessTable.killGroup(lastGroup, 'SIGKILL');
+    }
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const journal = await openJournal(new FileJournalStore(journalPath), { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
+    for (const warning of journal.warnings) {
+      output.err(`warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash); it is ignored and will be removed before the next event is written`);
+    }
+    if (options.requireJournal && !journal.exists) {
+      throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
+    }
+    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
+    const baseReporter = flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true });
+    const { actions } = await import('../actions/index.js');
+    const ctx: EngineContext = {
+      runbook,
+      journal,
+      operator,
+      reporter: {
+        notify(notice) {
+          if (notice.kind === 'event' && notice.event.type === 'step.spawned') lastGroup = notice.event.data.pgid;
+          baseReporter.notify(notice);
+        },
+      },
+      actions,
+      clock: systemClock,
+      signal: controller.signal,
+      cwd: process.cwd(),
+      env: process.env,
+      logDir: defaultLogDir(process.cwd()),
+      masker,
+      host: identity.host,
+      processes: realProcessTable,
+    };
+    return await body(ctx, journal).catch(journalErrorToExit);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await lock.release();
+    process.off('exit', releaseOnExit);
+  }
+}

@@ -1,0 +1,62 @@
+/** Everything the engine touches outside itself, injected so tests control it. */
+import type { ActionResult, CheckResult, ExecutionContext } from '../actions/types.js';
+import type { JournalEvent, NewEvent } from '../journal/events.js';
+import type { Action, Check, Runbook } from '../runbook/types.js';
+import type { Clock } from '../support/clock.js';
+import type { Masker } from '../support/mask.js';
+import type { Operator } from './operator.js';
+import type { Reporter } from './reporter.js';
+
+export interface EngineJournal {
+  /** Every event so far, including the ones this process appended. */
+  readonly events: readonly JournalEvent[];
+  /** Durable (fsync'ed) before it resolves. */
+  append(event: NewEvent): Promise<JournalEvent>;
+}
+
+export interface Actions {
+  runAction(action: Action, context: ExecutionContext): Promise<ActionResult>;
+  runCheck(check: Check, context: ExecutionContext): Promise<CheckResult>;
+}
+
+export interface ProcessTable {
+  /** Is any process of this group still alive (on this host)? */
+  groupAlive(pgid: number): boolean;
+  killGroup(pgid: number, signal: NodeJS.Signals): void;
+}
+
+export interface EngineContext {
+  runbook: Runbook;
+  journal: EngineJournal;
+  operator: Operator;
+  reporter: Reporter;
+  actions: Actions;
+  clock: Clock;
+  /** Aborted on Ctrl-C / SIGTERM: the running child is stopped and the step journaled as interrupted. */
+  signal: AbortSignal;
+  cwd: string;
+  env: Record<string, string | undefined>;
+  /** Per-step output logs go here. */
+  logDir: string;
+  masker: Masker;
+  host: string;
+  processes: ProcessTable;
+}
+
+export const realProcessTable: ProcessTable = {
+  groupAlive(pgid) {
+    try {
+      process.kill(-pgid, 0);
+      return true;
+    } catch (error) {
+      return (error as NodeJS.ErrnoException).code === 'EPERM';
+    }
+  },
+  killGroup(pgid, signal) {
+    try {
+      process.kill(-pgid, signal);
+    } catch {
+      // Already gone: nothing to kill.
+    }
+  },
+};

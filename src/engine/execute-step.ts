@@ -1,0 +1,92 @@
+/**
+ * One step forward: precheck, action (with retries), verify. Intent (`step.started`) is
+ * durable before anything runs; the outcome is journaled after it is known.
+ */
+import type { ActionResult } from '../actions/types.js';
+import type { Check, Step } from '../runbook/types.js';
+import type { EngineContext } from './context.js';
+import { executionFor, record } from './execution.js';
+import type { StepFailure } from './operator.js';
+
+export type StepResult =
+  | { kind: 'succeeded' }
+  | { kind: 'failed'; failure: StepFailure }
+  | { kind: 'aborted' }
+  /** A manual step the operator has not done yet. */
+  | { kind: 'not-done' };
+
+export function nextAttempt(ctx: EngineContext, stepId: string): number {
+  return ctx.journal.events.filter((e) => e.type === 'step.started' && e.step === stepId).length + 1;
+}
+
+export async function executeStep(ctx: EngineContext, step: Step): Promise<StepResult> {
+  if (step.action.kind === 'manual') {
+    const choice = await ctx.operator.manual(step, step.action.instructions);
+    if (choice === 'not-yet') return { kind: 'not-done' };
+  }
+  const attempt = nextAttempt(ctx, step.id);
+  const startedAt = ctx.clock.now().getTime();
+  await record(ctx, { type: 'step.started', step: step.id, attempt, data: { digest: step.digest, definition: step, host: ctx.host } });
+
+  const fail = async (phase: StepFailure['phase'], reason: string, tail: string[], extra: { exitCode?: number; timedOut?: boolean } = {}): Promise<StepResult> => {
+    await record(ctx, { type: 'step.failed', step: step.id, attempt, data: { phase, reason, tail, ...extra } });
+    return { kind: 'failed', failure: { phase, reason, tail } };
+  };
+
+  if (step.precheck) {
+    const result = await runChecks(ctx, step, attempt, 'precheck', step.precheck);
+    if (result === 'aborted') return interrupted(ctx, step, attempt);
+    if (!result.ok) return fail('precheck', `precheck failed: ${result.summary}`, result.details);
+  }
+
+  if (step.action.kind === 'manual') {
+    await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual step done?', choice: 'done' } });
+  } else {
+    const result = await runActionWithRetries(ctx, step, attempt);
+    if (!result.ok) {
+      if (result.aborted) return interrupted(ctx, step, attempt);
+      return fail('action', result.reason, result.tail, { exitCode: result.exitCode, timedOut: result.timedOut });
+    }
+  }
+
+  if (step.verify) {
+    const result = await runChecks(ctx, step, attempt, 'verify', step.verify);
+    if (result === 'aborted') return interrupted(ctx, step, attempt);
+    if (!result.ok) return fail('verify', `verify failed: ${result.summary}`, result.details);
+  }
+  await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: { durationMs: ctx.clock.now().getTime() - startedAt } });
+  return { kind: 'succeeded' };
+}
+
+async function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): Promise<ActionResult> {
+  if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
+    return { ok: false, reason: `${step.action.kind} actions are not available in this version of cutover`, tail: [], durationMs: 0 };
+  }
+  let result: ActionResult | undefined;
+  for (let tryNumber = 1; tryNumber <= step.retry.attempts; tryNumber++) {
+    result = await ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action'));
+    if (result.ok || result.aborted || ctx.signal.aborted) return result;
+    if (tryNumber < step.retry.attempts) {
+      ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${result.reason}; retrying (${tryNumber + 1}/${step.retry.attempts})` });
+      try {
+        await ctx.clock.sleep(step.retry.delayMs, ctx.signal);
+      } catch {
+        return { ...result, aborted: true };
+      }
+    }
+  }
+  return result as ActionResult;
+}
+
+export async function runChecks(ctx: EngineContext, step: Step, attempt: number, phase: 'precheck' | 'verify' | 'rollback-verify', check: Check) {
+  if (ctx.signal.aborted) return 'aborted' as const;
+  const result = await ctx.actions.runCheck(check, executionFor(ctx, step, attempt, phase));
+  if (ctx.signal.aborted) return 'aborted' as const;
+  return result;
+}
+
+async function interrupted(ctx: EngineContext, step: Step, attempt: number): Promise<StepResult> {
+  const signal = String(ctx.signal.reason ?? 'SIGINT');
+  await record(ctx, { type: 'step.interrupted', step: step.id, attempt, data: { signal, reason: `interrupted by ${signal}` } });
+  return { kind: 'aborted' };
+}

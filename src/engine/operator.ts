@@ -1,0 +1,62 @@
+/**
+ * Every question the engine asks a human goes through this interface. The interactive
+ * implementation (enquirer) lives in the CLI; the non-interactive one below never asks.
+ */
+import type { Step } from '../runbook/types.js';
+
+export type BeforeStepChoice = 'run' | 'skip' | 'quit';
+export type FailureChoice = 'retry' | 'rollback-step' | 'rollback-all' | 'skip' | 'abort';
+export type ManualChoice = 'done' | 'not-yet';
+export type InterruptedChoice = 'retry' | 'mark-done' | 'rollback' | 'abort';
+export type RunningChildChoice = 'wait' | 'kill';
+
+export interface StepFailure {
+  phase: 'precheck' | 'action' | 'verify';
+  reason: string;
+  tail: string[];
+}
+
+export interface Operator {
+  /** False for --yes, no TTY or CI=true: decisions come from the runbook and flags. */
+  readonly interactive: boolean;
+  /** Who answers, for the journal's `decision` events. */
+  readonly name: string;
+  beforeStep(step: Step, position: { index: number; total: number }): Promise<BeforeStepChoice>;
+  onFailure(step: Step, failure: StepFailure): Promise<FailureChoice>;
+  manual(step: Step, instructions: string): Promise<ManualChoice>;
+  interrupted(step: Step): Promise<InterruptedChoice>;
+  runningChild(step: Step, child: { pid: number; pgid: number }): Promise<RunningChildChoice>;
+  /** Before an irreversible or risky confirmation, e.g. marking a step done by hand. */
+  confirm(question: string): Promise<boolean>;
+}
+
+export interface NonInteractiveOptions {
+  /** --on-interrupted: what to do with an interrupted step that has no verify. */
+  onInterrupted?: 'retry' | 'rollback' | 'kill';
+  /** Manual steps with a recorded approval for their digest count as done. */
+  approved?: (step: Step) => boolean;
+}
+
+/** Follows `onFailure` and the flags; never prompts, never hangs. */
+export function nonInteractiveOperator(options: NonInteractiveOptions = {}): Operator {
+  return {
+    interactive: false,
+    name: 'non-interactive',
+    beforeStep: async () => 'run',
+    onFailure: async (step) => {
+      switch (step.onFailure) {
+        case 'rollback-step':
+          return 'rollback-step';
+        case 'rollback-all':
+          return 'rollback-all';
+        default:
+          // `ask` with nobody to ask stops, like `stop`.
+          return 'abort';
+      }
+    },
+    manual: async (step) => (options.approved?.(step) ? 'done' : 'not-yet'),
+    interrupted: async () => (options.onInterrupted === 'retry' ? 'retry' : options.onInterrupted === 'rollback' ? 'rollback' : 'abort'),
+    runningChild: async () => (options.onInterrupted === 'kill' ? 'kill' : 'wait'),
+    confirm: async () => false,
+  };
+}

@@ -1,0 +1,19 @@
+/** How a command ended. Expected outcomes are values; the CLI maps them to exit codes. */
+export type RunOutcome =
+  | { state: 'completed'; stepsRun: string[] }
+  /** Stopped with steps remaining: --max-steps, --until, or the operator quit. */
+  | { state: 'advanced'; stepsRun: string[]; next: string }
+  | { state: 'waiting_approval'; stepsRun: string[]; step: string }
+  | { state: 'failed'; stepsRun: string[]; step: string; reason: string }
+  | { state: 'rolled_back'; stepsRun: string[]; steps: string[] }
+  | { state: 'rollback_failed'; stepsRun: string[]; step: string; reason: string }
+  | { state: 'interrupted'; stepsRun: string[]; step?: string; signal: string }
+  /** Nothing was executed: changed definitions, a rollback in progress, and the like. */
+  | { state: 'refused'; stepsRun: string[]; reason: string };
+
+export type RollbackOutcome =
+  | { state: 'rolled_back'; steps: string[] }
+  | { state: 'nothing_to_roll_back' }
+  | { state: 'stopped_at_irreversible'; steps: string[]; step: string; reason: string }
+  | { state: 'rollback_failed'; steps: string[]; step: string; reason: string }
+  | { state: 'interrupted'; steps: string[]; step?: string; signal: string };

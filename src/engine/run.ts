@@ -1,0 +1,126 @@
+/**
+ * `run` and `resume`: execute pending steps in order. Completed steps never run again;
+ * an interrupted step is resolved first; a changed completed step refuses the run.
+ */
+import { replay } from '../journal/replay.js';
+import type { Step } from '../runbook/types.js';
+import type { EngineContext } from './context.js';
+import { executeStep } from './execute-step.js';
+import { record } from './execution.js';
+import { resolveInterrupted } from './interrupted.js';
+import type { RunOutcome } from './outcome.js';
+import { rollbackAfterFailure } from './rollback.js';
+
+export interface RunOptions {
+  command: 'run' | 'resume';
+  maxSteps?: number;
+  until?: string;
+  acceptChanges?: boolean;
+}
+
+export async function runRunbook(ctx: EngineContext, options: RunOptions): Promise<RunOutcome> {
+  const { runbook } = ctx;
+  const stepsRun: string[] = [];
+  const state = replay(ctx.journal.events);
+
+  // Refuse before touching anything: a half-finished rollback, or completed steps whose definition changed.
+  const halfRolledBack = runbook.steps.find((s) => ['rolling-back', 'rollback-failed'].includes(state.steps.get(s.id)?.state ?? ''));
+  if (halfRolledBack) {
+    return { state: 'refused', stepsRun, reason: `step "${halfRolledBack.id}" is partly rolled back; finish with "cutover rollback ${runbook.file}" before running forward again` };
+  }
+  const changed = runbook.steps.filter((s) => {
+    const record = state.steps.get(s.id);
+    return record && (record.state === 'succeeded' || record.state === 'skipped') && record.digest !== undefined && record.digest !== s.digest;
+  });
+  if (changed.length > 0 && !options.acceptChanges) {
+    const ids = changed.map((s) => s.id).join(', ');
+    return { state: 'refused', stepsRun, reason: `completed step(s) changed since they ran: ${ids}. Review the change with "cutover plan", then run again with --accept-changes (journaled), or undo the edit` };
+  }
+
+  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
+  for (const step of changed) {
+    await record(ctx, { type: 'changes.accepted', step: step.id, data: { digestBefore: state.steps.get(step.id)?.digest ?? '', digestAfter: step.digest } });
+  }
+  const outcome = await runPendingSteps(ctx, options, stepsRun);
+  await record(ctx, { type: 'run.finished', data: { command: options.command, outcome: outcome.state } });
+  return outcome;
+}
+
+async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun: string[]): Promise<RunOutcome> {
+  const { runbook } = ctx;
+  const total = runbook.steps.length;
+  for (const [index, step] of runbook.steps.entries()) {
+    const current = replay(ctx.journal.events).steps.get(step.id);
+    if (current && (current.state === 'succeeded' || current.state === 'skipped')) continue;
+    if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return { state: 'advanced', stepsRun, next: step.id };
+
+    if (current && (current.state === 'running' || current.state === 'interrupted')) {
+      const resolution = await resolveInterrupted(ctx, step, current);
+      if (resolution.kind === 'done') {
+        stepsRun.push(step.id);
+        if (options.until === step.id) return afterUntil(ctx, runbook.steps, index, stepsRun);
+        continue;
+      }
+      if (resolution.kind === 'stop') return resolution.outcome(stepsRun);
+      // 'retry': fall through to a normal execution of the step.
+    }
+
+    if (step.confirm) {
+      const choice = await ctx.operator.beforeStep(step, { index: index + 1, total });
+      if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
+      if (choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
+      if (choice === 'skip') {
+        await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: 'skipped by the operator' } });
+        continue;
+      }
+    }
+
+    const outcome = await runWithRecovery(ctx, step, stepsRun);
+    if (outcome) return outcome;
+    if (options.until === step.id) return afterUntil(ctx, runbook.steps, index, stepsRun);
+  }
+  return { state: 'completed', stepsRun };
+}
+
+/** Runs a step until it succeeds, is skipped, or the run must end (returned). */
+async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[]): Promise<RunOutcome | undefined> {
+  for (;;) {
+    const result = await executeStep(ctx, step);
+    if (result.kind === 'succeeded') {
+      stepsRun.push(step.id);
+      return undefined;
+    }
+    if (result.kind === 'aborted') return { state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
+    if (result.kind === 'not-done') {
+      if (ctx.operator.interactive) return { state: 'advanced', stepsRun, next: step.id };
+      return { state: 'waiting_approval', stepsRun, step: step.id };
+    }
+    const choice = await ctx.operator.onFailure(step, result.failure);
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt: `step failed (${result.failure.phase}): what now?`, choice } });
+    switch (choice) {
+      case 'retry':
+        continue;
+      case 'skip':
+        await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: `skipped after failure: ${result.failure.reason}` } });
+        return undefined;
+      case 'abort':
+        return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
+      case 'rollback-step':
+      case 'rollback-all': {
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step');
+        if (rolled.state === 'rolled_back') return { state: 'rolled_back', stepsRun, steps: rolled.steps };
+        if (rolled.state === 'interrupted') return { state: 'interrupted', stepsRun, step: rolled.step, signal: rolled.signal };
+        if (rolled.state === 'rollback_failed') return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: rolled.reason };
+        if (rolled.state === 'stopped_at_irreversible') return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: `cannot roll back past irreversible step "${rolled.step}": ${rolled.reason}` };
+        return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
+      }
+    }
+  }
+}
+
+/** --until reached: advanced if anything is left, completed otherwise. */
+function afterUntil(ctx: EngineContext, steps: Step[], index: number, stepsRun: string[]): RunOutcome {
+  const state = replay(ctx.journal.events);
+  const next = steps.slice(index + 1).find((s) => !['succeeded', 'skipped'].includes(state.steps.get(s.id)?.state ?? ''));
+  return next ? { state: 'advanced', stepsRun, next: next.id } : { state: 'completed', stepsRun };
+}

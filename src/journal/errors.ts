@@ -1,0 +1,86 @@
+/**
+ * The journal's typed errors. The CLI maps JournalError to exit 2 (invalid journal) and
+ * LockedError to exit 4; both messages are complete user-facing sentences that end with
+ * what to do next, so the CLI can print them as they are.
+ */
+
+export type JournalErrorKind =
+  /** A line is not what cutover wrote: edited, deleted, reordered, or not a journal. */
+  | 'damaged'
+  /** The file is there but cannot be read or written (permissions, a directory, disk full). */
+  | 'io'
+  /** The journal was created for another runbook. */
+  | 'wrong-runbook'
+  /** An earlier append failed; this process must not write again. */
+  | 'poisoned'
+  /** The caller tried to journal something that must not be journaled. */
+  | 'refused';
+
+export class JournalError extends Error {
+  constructor(
+    readonly kind: JournalErrorKind,
+    /** What is wrong, without the location prefix. */
+    readonly problem: string,
+    /** What to do next. */
+    readonly advice: string,
+    /** 1-based line of the journal where the problem was found. */
+    readonly line?: number,
+    /** The journal's location (a path), when known. */
+    readonly location?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(JournalError.format(problem, advice, line, location), options);
+    this.name = 'JournalError';
+  }
+
+  /** The same error, naming the journal it was found in (verifyChain does not know it). */
+  at(location: string): JournalError {
+    return new JournalError(this.kind, this.problem, this.advice, this.line, location, { cause: this.cause });
+  }
+
+  private static format(problem: string, advice: string, line?: number, location?: string): string {
+    const where = [location, line === undefined ? undefined : `line ${line}`].filter((part) => part !== undefined).join(': ');
+    return `${where ? `${where}: ` : ''}${problem}; ${advice}`;
+  }
+}
+
+/** What a lock file says about the process holding it. */
+export interface LockHolder {
+  user: string;
+  host: string;
+  pid: number;
+  /** ISO time the lock was taken. */
+  since: string;
+  /** The cutover subcommand holding it: "run", "rollback", … */
+  command: string;
+  ci?: string;
+}
+
+export class LockedError extends Error {
+  constructor(
+    /** Undefined when the lock file is empty or unreadable (a crash between create and write). */
+    readonly holder: LockHolder | undefined,
+    /** The holder is certainly gone (same host, pid not alive), or the file is garbage. */
+    readonly stale: boolean,
+    readonly lockPath: string,
+    unlockCommand = 'cutover unlock <runbook>',
+  ) {
+    super(LockedError.format(holder, stale, lockPath, unlockCommand));
+    this.name = 'LockedError';
+  }
+
+  private static format(holder: LockHolder | undefined, stale: boolean, lockPath: string, unlock: string): string {
+    if (!holder) {
+      return `the journal is locked by ${lockPath}, which does not say who holds it (a cutover process probably crashed while taking it); the holder is gone: run \`${unlock}\` to clear it`;
+    }
+    const who = `locked by ${describeHolder(holder)}`;
+    if (stale) return `the journal is ${who}, but that process is no longer running; the holder is gone: run \`${unlock}\` to clear it`;
+    return `the journal is ${who}; wait for it to finish, or if you are sure it is gone (another host, or a rebooted machine), run \`${unlock}\``;
+  }
+}
+
+/** "alice@laptop (pid 4242, cutover run since 2026-…)" */
+export function describeHolder(holder: LockHolder): string {
+  const ci = holder.ci ? `, ${holder.ci}` : '';
+  return `${holder.user}@${holder.host} (pid ${holder.pid}, cutover ${holder.command} since ${holder.since}${ci})`;
+}

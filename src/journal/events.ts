@@ -1,0 +1,79 @@
+/**
+ * Journal events (DESIGN.md section 3). One JSON object per line:
+ * `{v, seq, ts, type, step?, attempt?, by, data, prev}`; `prev` is the sha256 of the
+ * previous line's exact text, so an edited, deleted or reordered line is detected.
+ */
+import type { Step } from '../runbook/types.js';
+
+export const JOURNAL_FORMAT = 1;
+
+export type StepPhase = 'precheck' | 'action' | 'verify';
+
+/** The data of each event type. */
+export interface EventData {
+  /** First event of every journal: which runbook it belongs to. */
+  'journal.created': { runbook: string; file: string };
+  'run.started': { command: string; runbook: string; file: string; options: Record<string, unknown> };
+  'run.finished': { command: string; outcome: string };
+  /** Intent, written and fsync'ed before anything of the step runs. */
+  'step.started': { digest: string; definition: Step; host: string; resumed?: boolean };
+  /** The action's child process (after spawn), so a resume can find it still running. */
+  'step.spawned': { pid: number; pgid: number; host: string; phase: StepPhase | 'rollback' };
+  'step.captured': { state: unknown };
+  'step.succeeded': { durationMs: number; recovered?: boolean; markedDone?: boolean };
+  'step.failed': { phase: StepPhase; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[] };
+  'step.interrupted': { signal?: string; reason: string };
+  'step.skipped': { reason: string };
+  'rollback.started': { digest: string; reason: string };
+  'rollback.succeeded': { durationMs: number };
+  'rollback.failed': { phase: 'action' | 'verify'; reason: string; exitCode?: number; tail?: string[] };
+  /** An operator (or a flag standing in for one) chose something; `by` says who. */
+  decision: { prompt: string; choice: string; note?: string };
+  'changes.accepted': { digestBefore: string; digestAfter: string };
+  /** A torn last line (crash mid-write) was cut off before appending. */
+  'journal.repaired': { line: number; droppedBytes: number };
+  approval: { digest: string; note?: string; expiresAt?: string };
+  'bake.watch': { ok: boolean; summary: string };
+}
+
+export type EventType = keyof EventData;
+
+export interface JournalEventOf<T extends EventType> {
+  v: typeof JOURNAL_FORMAT;
+  seq: number;
+  ts: string;
+  type: T;
+  step?: string;
+  attempt?: number;
+  /** user@host, or the CI job. */
+  by: string;
+  data: EventData[T];
+  /** sha256 hex of the previous line; null for the first line. */
+  prev: string | null;
+}
+
+export type JournalEvent = { [T in EventType]: JournalEventOf<T> }[EventType];
+
+/** What a caller supplies; the journal adds v, seq, ts, by and prev. */
+export type NewEvent = { [T in EventType]: { type: T; step?: string; attempt?: number; data: EventData[T] } }[EventType];
+
+export const EVENT_TYPES: readonly EventType[] = [
+  'journal.created',
+  'run.started',
+  'run.finished',
+  'step.started',
+  'step.spawned',
+  'step.captured',
+  'step.succeeded',
+  'step.failed',
+  'step.interrupted',
+  'step.skipped',
+  'rollback.started',
+  'rollback.succeeded',
+  'rollback.failed',
+  'decision',
+  'changes.accepted',
+  'journal.repaired',
+  'approval',
+  'bake.watch',
+];

@@ -1,0 +1,145 @@
+/**
+ * A journal in a local file: mode 0600, every line fsync'ed before appendLine resolves.
+ *
+ * The file is created with its first line already in it (written to a temp file, fsync'ed,
+ * then linked into place and the directory fsync'ed), so cutover never leaves an empty
+ * journal behind; journal.ts can therefore treat an empty file as damage, not as "new".
+ */
+import { constants } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { JournalError } from './errors.js';
+import { ioError } from './io-error.js';
+import type { JournalStore } from './store.js';
+
+const FILE_MODE = 0o600;
+const DIR_MODE = 0o700;
+
+export class FileJournalStore implements JournalStore {
+  constructor(readonly location: string) {}
+
+  async readText(): Promise<string | undefined> {
+    try {
+      const info = await stat(this.location);
+      // Checked before reading: reading a FIFO or a device would hang or never end.
+      if (info.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+      if (!info.isFile()) {
+        throw new JournalError('io', `${this.location} is not a regular file`, 'choose another journal file with --journal');
+      }
+      return await readFile(this.location, 'utf8');
+    } catch (error) {
+      if (error instanceof JournalError) throw error;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw ioError(error, 'read the journal', this.location);
+    }
+  }
+
+  async appendLine(line: string): Promise<void> {
+    if (line.includes('\n')) throw new Error('a journal line cannot contain a newline');
+    const data = Buffer.from(`${line}\n`, 'utf8');
+    let handle: FileHandle;
+    try {
+      // No O_CREAT: creating is a separate, atomic path below.
+      handle = await open(this.location, constants.O_WRONLY | constants.O_APPEND);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.create(data);
+      throw ioError(error, 'write the journal', this.location);
+    }
+    await this.writeDurably(handle, data, 'write the journal');
+  }
+
+  async truncate(length: number): Promise<void> {
+    let handle: FileHandle;
+    try {
+      handle = await open(this.location, 'r+');
+    } catch (error) {
+      throw ioError(error, 'repair the journal', this.location);
+    }
+    try {
+      await handle.truncate(length);
+      await handle.sync();
+    } catch (error) {
+      throw ioError(error, 'repair the journal', this.location);
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  private async create(data: Buffer): Promise<void> {
+    const dir = dirname(this.location);
+    const temp = join(dir, `.${basename(this.location)}.${process.pid}.tmp`);
+    try {
+      await mkdir(dir, { recursive: true, mode: DIR_MODE });
+      const handle = await open(temp, 'w', FILE_MODE);
+      // open's mode is filtered by the umask; chmod is not.
+      await handle.chmod(FILE_MODE).catch(async (error: unknown) => {
+        await handle.close();
+        throw error;
+      });
+      await this.writeDurably(handle, data, 'create the journal');
+      await publish(temp, this.location);
+      await syncDirectory(dir);
+    } catch (error) {
+      await unlink(temp).catch(() => undefined);
+      if (error instanceof JournalError) throw error;
+      throw ioError(error, 'create the journal', this.location);
+    }
+  }
+
+  /** Writes all of data, fsyncs, closes. */
+  private async writeDurably(handle: FileHandle, data: Buffer, doing: string): Promise<void> {
+    try {
+      let offset = 0;
+      while (offset < data.length) {
+        const { bytesWritten } = await handle.write(data, offset, data.length - offset);
+        offset += bytesWritten;
+      }
+      await handle.sync();
+    } catch (error) {
+      throw ioError(error, doing, this.location);
+    } finally {
+      // After a successful fsync the data is durable; a failing close changes nothing.
+      await handle.close().catch(() => undefined);
+    }
+  }
+}
+
+/** Moves the complete temp file into place without ever replacing an existing journal. */
+async function publish(temp: string, path: string): Promise<void> {
+  try {
+    await link(temp, path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      throw new JournalError(
+        'io',
+        `${path} appeared while cutover was creating it`,
+        'another cutover process is writing the same journal without holding its lock: stop it, then run the command again',
+      );
+    }
+    // File systems without hard links (FAT, some network mounts): rename is still atomic,
+    // and the journal lock keeps a second creator away.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'ENOSYS' || code === 'EOPNOTSUPP') {
+      await rename(temp, path);
+      return;
+    }
+    throw error;
+  }
+  // The journal is in place; a leftover temp file is harmless, so this cannot fail the append.
+  await unlink(temp).catch(() => undefined);
+}
+
+/** Makes the new directory entry durable. Some platforms cannot fsync a directory; they journal metadata anyway. */
+async function syncDirectory(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, 'r');
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EISDIR' && code !== 'EINVAL' && code !== 'EPERM' && code !== 'EBADF') throw error;
+  } finally {
+    await handle?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * One mutating command per journal: an exclusive lock file `<journal>.lock` created with
+ * O_EXCL, naming its holder. A lock is never taken over automatically, even a stale one:
+ * the operator clears it with `cutover unlock`, after reading who held it.
+ *
+ * No signal handlers are installed here (that is the engine's job); release() and
+ * releaseSync() are safe to call from any exit path, any number of times.
+ */
+import { readFileSync, unlinkSync } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { dirname } from 'node:path';
+import type { Clock } from '../support/clock.js';
+import type { Identity } from '../support/identity.js';
+import type { LockHolder } from './errors.js';
+import { LockedError } from './errors.js';
+import { ioError } from './io-error.js';
+
+export interface LockOptions {
+  /** identity.pid must be this process: staleness is judged by it. */
+  identity: Identity;
+  /** The cutover subcommand taking the lock: "run", "rollback", … */
+  command: string;
+  clock: Clock;
+  /** Shown in LockedError messages; default "cutover unlock <runbook>". */
+  unlockCommand?: string;
+}
+
+export interface Lock {
+  readonly path: string;
+  readonly holder: LockHolder;
+  /** Removes the lock file if it is still ours. Idempotent. */
+  release(): Promise<void>;
+  /** The same, synchronously, for process 'exit' handlers. */
+  releaseSync(): void;
+}
+
+export interface LockStatus {
+  path: string;
+  /** Undefined when the file is empty or not a lock (a crash between create and write). */
+  holder: LockHolder | undefined;
+  /** The holder is certainly gone: same host and its pid is not alive, or the file is garbage. */
+  stale: boolean;
+  /** The file's text, for `cutover unlock` to show. */
+  raw: string;
+}
+
+export function lockPathFor(journalPath: string): string {
+  return `${journalPath}.lock`;
+}
+
+/** Throws LockedError when someone holds the lock, JournalError when the file system refuses. */
+export async function acquireLock(journalPath: string, options: LockOptions): Promise<Lock> {
+  const path = lockPathFor(journalPath);
+  const { identity } = options;
+  const holder: LockHolder = {
+    user: identity.user,
+    host: identity.host,
+    pid: identity.pid,
+    since: options.clock.now().toISOString(),
+    command: options.command,
+    ...(identity.ci ? { ci: identity.ci } : {}),
+  };
+  try {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  } catch (error) {
+    throw ioError(error, 'create the directory of', path);
+  }
+  // A few rounds, because the holder may release between our create and our read.
+  for (let round = 0; round < 5; round += 1) {
+    const handle = await create(path);
+    if (handle) {
+      await writeHolder(handle, path, holder);
+      return ownedLock(path, holder);
+    }
+    const status = await readSettled(path, identity.host);
+    if (status) throw new LockedError(status.holder, status.stale, path, options.unlockCommand);
+  }
+  throw new LockedError(undefined, false, path, options.unlockCommand);
+}
+
+/** Who holds the lock of this journal, if anyone. `host` is this machine, to judge staleness. */
+export async function readLock(journalPath: string, host: string = hostname()): Promise<LockStatus | undefined> {
+  const path = lockPathFor(journalPath);
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(error, 'read the lock', path);
+  }
+  const holder = parseHolder(raw);
+  const stale = holder === undefined || (holder.host === host && !pidAlive(holder.pid));
+  return { path, holder, stale, raw };
+}
+
+/** For `cutover unlock`: removes the lock whoever holds it, and says whose it was. */
+export async function breakLock(journalPath: string, host: string = hostname()): Promise<LockStatus | undefined> {
+  const status = await readLock(journalPath, host);
+  if (!status) return undefined;
+  try {
+    await unlink(status.path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(error, 'remove the lock', status.path);
+  }
+  return status;
+}
+
+/** Undefined when the lock file already exists. */
+async function create(path: string): Promise<FileHandle | undefined> {
+  try {
+    return await open(path, 'wx', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw ioError(error, 'create the lock', path);
+  }
+}
+
+async function writeHolder(handle: FileHandle, path: string, holder: LockHolder): Promise<void> {
+  try {
+    await handle.chmod(0o600);
+    await handle.writeFile(`${JSON.stringify(holder)}\n`, 'utf8');
+    await handle.sync();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    await unlink(path).catch(() => undefined);
+    throw ioError(error, 'write the lock', path);
+  }
+  await handle.close().catch(() => undefined);
+}
+
+/**
+ * Reads a lock that exists; undefined if it vanished meanwhile. An empty file may be a
+ * holder between its create and its write (microseconds), so that is re-read briefly
+ * before it is called garbage.
+ */
+async function readSettled(path: string, host: string): Promise<LockStatus | undefined> {
+  const journalPath = path.slice(0, -'.lock'.length);
+  let status = await readLock(journalPath, host);
+  for (let wait = 0; wait < 4 && status && !status.holder; wait += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    status = await readLock(journalPath, host);
+  }
+  return status;
+}
+
+function ownedLock(path: string, holder: LockHolder): Lock {
+  let released = false;
+  const ours = (raw: string | undefined) => {
+    const current = raw === undefined ? undefined : parseHolder(raw);
+    return current !== undefined && current.pid === holder.pid && current.since === holder.since && current.host === holder.host;
+  };
+  return {
+    path,
+    holder,
+    async release() {
+      if (released) return;
+      const raw = await readFile(path, 'utf8').catch(() => undefined);
+      if (ours(raw)) {
+        await unlink(path).catch((error: NodeJS.ErrnoException) => {
+          if (error.code !== 'ENOENT') throw ioError(error, 'remove the lock', path);
+        });
+      }
+      released = true;
+    },
+    releaseSync() {
+      if (released) return;
+      let raw: string | undefined;
+      try {
+        raw = readFileSync(path, 'utf8');
+      } catch {
+        raw = undefined;
+      }
+      if (ours(raw)) {
+        try {
+          unlinkSync(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw ioError(error, 'remove the lock', path);
+        }
+      }
+      released = true;
+    },
+  };
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const { user, host, pid, since, command, ci } = value as Record<string, unknown>;
+  // pid 0 or negative would make process.kill address a process group.
+  if (typeof user !== 'string' || typeof host !== 'string' || typeof since !== 'string' || typeof command !== 'string') return undefined;
+  if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
+  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}) };
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: alive, but another user's.
+    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
+  }
+}

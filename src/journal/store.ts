@@ -1,0 +1,19 @@
+/**
+ * Where journal lines live. Deliberately tiny (in the spirit of umzug's storage) so the
+ * S3 store of a later issue fits behind it; everything about the format, the hash chain
+ * and repair lives in journal.ts, not here.
+ */
+export interface JournalStore {
+  /** The whole journal as text; undefined when there is no journal yet. */
+  readText(): Promise<string | undefined>;
+  /**
+   * Appends `line` followed by "\n", durably (on disk, or acknowledged by the remote)
+   * before it resolves. `line` never contains "\n"; appendLine("") therefore only
+   * terminates an unterminated last line.
+   */
+  appendLine(line: string): Promise<void>;
+  /** Cuts the journal to `length` bytes. Only used to drop a torn last line. */
+  truncate(length: number): Promise<void>;
+  /** For messages: a path or URL. */
+  readonly location: string;
+}
