@@ -4,7 +4,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 
 export function killGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
-    process.kill(pgid, signal);
+    process.kill(-pgid, signal);
   } catch {
     // The whole group is gone already: nothing to signal.
   }

@@ -56,8 +56,9 @@ Exits 0 when valid (warnings allowed), 2 when invalid.`,
   addRunbookOptions(
     program
       .command('plan')
-      .description('read-only: list the steps in order with resolved action, checks, rollback and digest')
-      .argument('<runbook>', 'runbook YAML file'),
+      .description('read-only: what run would do next given the journal, with resolved commands and digests')
+      .argument('<runbook>', 'runbook YAML file')
+      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)'),
   )
     .addHelpText(
       'after',

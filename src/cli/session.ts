@@ -75,16 +75,15 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   const releaseOnExit = () => lock.releaseSync();
   process.once('exit', releaseOnExit);
 
+  // First signal: forward it to the running step and stop; second: kill the step's group.
   const controller = new AbortController();
-  let lastGroup: number | undefined;
-  let interrupts = 0;
+  const forceKill = new AbortController();
   const onSignal = (signal: NodeJS.Signals) => {
-    interrupts += 1;
-    if (interrupts === 1) {
+    if (!controller.signal.aborted) {
       output.err(`\n${signal}: stopping the running step (press Ctrl-C again to kill it)…`);
       controller.abort(signal);
-    } else if (lastGroup !== undefined) {
-      realProcessTable.killGroup(lastGroup, 'SIGKILL');
+    } else {
+      forceKill.abort(signal);
     }
   };
   process.on('SIGINT', onSignal);
@@ -104,15 +103,11 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       runbook,
       journal,
       operator,
-      reporter: {
-        notify(notice) {
-          if (notice.kind === 'event' && notice.event.type === 'step.spawned') lastGroup = notice.event.data.pgid;
-          baseReporter.notify(notice);
-        },
-      },
+      reporter: baseReporter,
       actions,
       clock: systemClock,
       signal: controller.signal,
+      forceKill: forceKill.signal,
       cwd: process.cwd(),
       env: process.env,
       logDir: defaultLogDir(process.cwd()),

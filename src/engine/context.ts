@@ -1,6 +1,7 @@
 /** Everything the engine touches outside itself, injected so tests control it. */
 import type { ActionResult, CheckResult, ExecutionContext } from '../actions/types.js';
 import type { JournalEvent, NewEvent } from '../journal/events.js';
+import { groupAlive, killGroup } from '../actions/process-group.js';
 import type { Action, Check, Runbook } from '../runbook/types.js';
 import type { Clock } from '../support/clock.js';
 import type { Masker } from '../support/mask.js';
@@ -34,6 +35,8 @@ export interface EngineContext {
   clock: Clock;
   /** Aborted on Ctrl-C / SIGTERM: the running child is stopped and the step journaled as interrupted. */
   signal: AbortSignal;
+  /** Aborted on a second Ctrl-C: the running child's group is killed at once. */
+  forceKill?: AbortSignal;
   cwd: string;
   env: Record<string, string | undefined>;
   /** Per-step output logs go here. */
@@ -43,20 +46,5 @@ export interface EngineContext {
   processes: ProcessTable;
 }
 
-export const realProcessTable: ProcessTable = {
-  groupAlive(pgid) {
-    try {
-      process.kill(-pgid, 0);
-      return true;
-    } catch (error) {
-      return (error as NodeJS.ErrnoException).code === 'EPERM';
-    }
-  },
-  killGroup(pgid, signal) {
-    try {
-      process.kill(-pgid, signal);
-    } catch {
-      // Already gone: nothing to kill.
-    }
-  },
-};
+/** Zombie-aware (see actions/process-group.ts): a reaped-never child must not look alive forever. */
+export const realProcessTable: ProcessTable = { groupAlive, killGroup };

@@ -7,6 +7,7 @@ import type { EngineContext } from './context.js';
 export function executionFor(ctx: EngineContext, step: Step, attempt: number, phase: 'precheck' | 'action' | 'verify' | 'rollback' | 'rollback-verify', signal: AbortSignal = ctx.signal): ExecutionContext {
   return {
     signal,
+    forceKill: ctx.forceKill,
     env: { ...ctx.env, ...ctx.runbook.env },
     cwd: ctx.cwd,
     logFile: join(ctx.logDir, `${step.id}.${attempt}.log`),

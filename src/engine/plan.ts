@@ -3,9 +3,11 @@
  * plan of what `run` would do. Printing lives in the CLI.
  */
 import { describeAction, describeCheck, describeRollback } from './describe.js';
+import { isDone } from '../journal/replay.js';
+import type { JournalState, StepState } from '../journal/replay.js';
 import type { Runbook, Step } from '../runbook/types.js';
 
-export type PlannedState = 'pending';
+export type PlannedState = StepState | 'pending';
 
 export interface PlannedStep {
   index: number;
@@ -23,6 +25,8 @@ export interface PlannedStep {
   watch: string[];
   onFailure: Step['onFailure'];
   digest: string;
+  /** Completed, but the runbook's definition differs from the one that ran. */
+  changed: boolean;
   /** The full resolved definition, for machines. */
   definition: Step;
 }
@@ -33,13 +37,16 @@ export interface Plan {
   next?: string;
 }
 
-export function buildPlan(runbook: Runbook): Plan {
-  const steps = runbook.steps.map((step, index): PlannedStep => ({
+export function buildPlan(runbook: Runbook, journal?: JournalState): Plan {
+  const steps = runbook.steps.map((step, index): PlannedStep => {
+    const record = journal?.steps.get(step.id);
+    return {
     index: index + 1,
     id: step.id,
     title: step.title,
     description: step.description,
-    state: 'pending',
+    state: record?.state ?? 'pending',
+    changed: record?.digest !== undefined && record.digest !== step.digest,
     action: { kind: step.action.kind, summary: describeAction(step.action) },
     precheck: describeCheck(step.precheck),
     verify: describeCheck(step.verify),
@@ -55,10 +62,11 @@ export function buildPlan(runbook: Runbook): Plan {
     onFailure: step.onFailure,
     digest: step.digest,
     definition: step,
-  }));
+    };
+  });
   return {
     runbook: { name: runbook.name, file: runbook.file, description: runbook.description },
     steps,
-    next: steps.find((step) => step.state === 'pending')?.id,
+    next: steps.find((step) => step.state === 'pending' || !isDone(step.state))?.id,
   };
 }

@@ -10,6 +10,7 @@ import type { PathSegment, YamlSource } from './source.js';
 import { closest } from './suggest.js';
 import type { VarValue } from './variables.js';
 import { expandItem } from './foreach.js';
+import { ID_PATTERN } from './schema.js';
 
 export interface SemanticContext {
   /** Resolved value of every declared var (undefined: declared without a value). */
@@ -23,6 +24,7 @@ export interface SemanticContext {
 type Raw = Record<string, unknown>;
 const TRAFFIC_KINDS = ['route53', 'elbv2'];
 const ACTION_KEYS = ['sh', 'exec', 'manual', 'wait', ...TRAFFIC_KINDS];
+const ID_RE = new RegExp(ID_PATTERN);
 
 export function checkSemantics(source: YamlSource, context: SemanticContext): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -62,6 +64,15 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
       const template = step.id;
       // Without the item in the id, the expanded ids are all the template (reported above, once).
       const ids = hasItem && items?.values ? items.values.map((value) => expandItem(template, itemName, value)) : [template];
+      if (hasItem) {
+        // The schema checked the template; each item must also make a valid id.
+        const literal = Array.isArray(asRecord(step.foreach)?.[itemName]);
+        ids.forEach((id, i) => {
+          if (ID_RE.test(id)) return;
+          const where = literal ? at('foreach', itemName, i) : at('foreach', itemName);
+          report(where, 'foreach-id', `foreach item "${String(items?.values?.[i])}" makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
+        });
+      }
       for (const id of ids) {
         const first = seenIds.get(id);
         if (first === index) {

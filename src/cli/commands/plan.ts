@@ -6,12 +6,15 @@ import { formatDuration } from '../../runbook/duration.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
-import type { RunbookFlags } from '../runbook-options.js';
+import { openForReading } from '../session.js';
+import type { SessionFlags } from '../session.js';
+import { replay } from '../../journal/replay.js';
 import { renderTable } from '../table.js';
 
-export async function planCommand(file: string, flags: RunbookFlags, output: Output): Promise<void> {
+export async function planCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await loadOrExit(file, flags, output);
-  const plan = createMasker(runbook.secrets.values).value(buildPlan(runbook));
+  const journal = await openForReading(runbook, flags);
+  const plan = createMasker(runbook.secrets.values).value(buildPlan(runbook, journal.exists ? replay(journal.events) : undefined));
   if (flags.json) {
     output.out(JSON.stringify(plan));
     return;
@@ -31,7 +34,7 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
       plan.steps.map((step) => [
         String(step.index),
         step.id,
-        step.state,
+        step.state + (step.changed ? ' (changed)' : ''),
         step.action.kind,
         step.verify.length > 0 ? 'yes' : '-',
         step.rollback.kind === 'action' ? (step.rollback.verify.length > 0 ? 'run + verify' : 'run') : step.rollback.kind,

@@ -1,0 +1,119 @@
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../src/journal/chain.js';
+import { JournalError } from '../../src/journal/errors.js';
+import { FileJournalStore } from '../../src/journal/file-store.js';
+import { ioError } from '../../src/journal/io-error.js';
+import { openJournal } from '../../src/journal/journal.js';
+import { defaultJournalPath } from '../../src/journal/paths.js';
+import { createMasker } from '../../src/support/mask.js';
+import { buildJournal, failed, journalOptions, started, succeeded } from '../helpers/journal-fixtures.js';
+
+let dir: string;
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'cutover-journal-'));
+});
+afterEach(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<JournalError> {
+  const error = await promise.then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  expect(error).toBeInstanceOf(JournalError);
+  return error as JournalError;
+}
+
+describe('FileJournalStore', () => {
+  it('reads a missing journal as "no journal yet" and creates nothing', async () => {
+    const path = defaultJournalPath('web', dir);
+    expect(await new FileJournalStore(path).readText()).toBeUndefined();
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it('creates the directory and a 0600 file even under a permissive umask, leaving no temp file', async () => {
+    const path = join(dir, '.cutover', 'web.journal.jsonl');
+    const previous = process.umask(0o000);
+    try {
+      const store = new FileJournalStore(path);
+      await store.appendLine('first');
+      await store.appendLine('second');
+    } finally {
+      process.umask(previous);
+    }
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(statSync(join(dir, '.cutover')).mode & 0o777).toBe(0o700);
+    expect(readFileSync(path, 'utf8')).toBe('first\nsecond\n');
+    expect(readdirSync(join(dir, '.cutover'))).toEqual(['web.journal.jsonl']);
+  });
+
+  it('truncates by bytes', async () => {
+    const path = join(dir, 'j.jsonl');
+    writeFileSync(path, 'é1\npartial');
+    const store = new FileJournalStore(path);
+    await store.truncate(Buffer.byteLength('é1\n'));
+    await store.appendLine('next');
+    expect(readFileSync(path, 'utf8')).toBe('é1\nnext\n');
+  });
+
+  it('says what to do when a directory is in the way', async () => {
+    const path = join(dir, 'j.jsonl');
+    mkdirSync(path);
+    const store = new FileJournalStore(path);
+    const read = await rejection(store.readText());
+    expect(read.kind).toBe('io');
+    expect(read.message).toBe(`cannot read the journal ${path}: it is a directory; move the directory away, or choose another journal file with --journal`);
+    expect((await rejection(store.appendLine('x'))).message).toContain('it is a directory');
+  });
+
+  it('says what to do when a parent is a file', async () => {
+    writeFileSync(join(dir, 'file'), '');
+    const error = await rejection(new FileJournalStore(join(dir, 'file', 'j.jsonl')).appendLine('x'));
+    expect(error.message).toContain('a part of that path is a file, not a directory');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('says what to do when permission is denied', async () => {
+    const path = join(dir, 'j.jsonl');
+    writeFileSync(path, 'x\n', { mode: 0o000 });
+    const error = await rejection(new FileJournalStore(path).readText());
+    expect(error.message).toContain('permission denied; journals are created mode 0600');
+  });
+
+  it('explains permission errors (also when running as root, where chmod cannot deny)', () => {
+    const error = ioError(Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' }), 'write the journal', '/x/j.jsonl');
+    expect(error.message).toBe(
+      'cannot write the journal /x/j.jsonl: permission denied; journals are created mode 0600 by whoever ran cutover first: run as that user, or fix the ownership of the file and its directory',
+    );
+  });
+});
+
+describe('a journal in a file', () => {
+  it('writes a verifiable 0600 journal in which no secret appears', async () => {
+    const path = join(dir, '.cutover', 'web.journal.jsonl');
+    const journal = await openJournal(new FileJournalStore(path), journalOptions({ masker: createMasker(['s3cr3t-token']) }));
+    await journal.append(started('a'));
+    await journal.append({ type: 'step.failed', step: 'a', data: { phase: 'verify', reason: 'curl -H "Authorization: s3cr3t-token" failed' } });
+    const text = readFileSync(path, 'utf8');
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    expect(text).not.toContain('s3cr3t-token');
+    expect(verifyChain(text).events).toEqual(journal.events);
+  });
+
+  it('repairs a torn last line on disk, and the repaired file verifies', async () => {
+    const path = join(dir, 'j.jsonl');
+    const { text } = buildJournal([started('a')]);
+    const tail = '{"v":1,"seq":3,"ts":"2026-01-';
+    writeFileSync(path, text + tail, { mode: 0o600 });
+    const journal = await openJournal(new FileJournalStore(path), journalOptions());
+    expect(journal.warnings).toEqual([{ torn: { line: 3, bytes: tail.length } }]);
+    await journal.append(failed('a'));
+    await journal.append(succeeded('a'));
+    const repaired = verifyChain(readFileSync(path, 'utf8'));
+    expect(repaired.torn).toBeUndefined();
+    expect(repaired.events.map((event) => event.type)).toEqual(['journal.created', 'step.started', 'journal.repaired', 'step.failed', 'step.succeeded']);
+  });
+});

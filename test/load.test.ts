@@ -1,0 +1,295 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadRunbookFile, loadRunbookText } from '../src/runbook/load.js';
+import type { LoadOptions, LoadResult } from '../src/runbook/load.js';
+import type { Runbook } from '../src/runbook/types.js';
+
+function load(text: string, options: LoadOptions = {}): LoadResult {
+  return loadRunbookText('rb.yaml', text, { env: {}, ...options });
+}
+
+function valid(text: string, options: LoadOptions = {}): Runbook {
+  const result = load(text, options);
+  if (!result.ok) throw new Error(result.diagnostics.map((d) => `${d.line}:${d.col} ${d.message}`).join('\n'));
+  return result.runbook;
+}
+
+function errors(result: LoadResult) {
+  return result.diagnostics.filter((d) => d.severity === 'error').map(({ file, line, col, rule, message }) => ({ file, line, col, rule, message }));
+}
+
+const withVars = `cutover: 1
+name: t
+vars:
+  zone: Z-DEFAULT
+  record: app.example.com.
+  region: eu-west-1
+steps:
+  - id: show
+    run: echo \${zone} \${record} \${region}
+    rollback: none
+    irreversible: only prints
+`;
+
+describe('variable overrides', () => {
+  const script = (runbook: Runbook) => (runbook.steps[0]?.action as { script: string }).script;
+
+  it('uses the defaults without overrides', () => {
+    expect(script(valid(withVars))).toBe('echo Z-DEFAULT app.example.com. eu-west-1');
+  });
+
+  it('applies --vars-file, then --var, the last flag winning', () => {
+    const runbook = valid(withVars, {
+      overrides: { file: { path: 'vars.yaml', values: { zone: 'Z-FILE', record: 'file.example.com.' } }, flags: ['zone=Z-FLAG', 'zone=Z-LAST'] },
+    });
+    expect(script(runbook)).toBe('echo Z-LAST file.example.com. eu-west-1');
+  });
+
+  it('keeps = inside a --var value and shell-quotes it', () => {
+    expect(script(valid(withVars, { overrides: { flags: ['region=a=b c'] } }))).toBe("echo Z-DEFAULT app.example.com. 'a=b c'");
+  });
+
+  it('turns vars-file numbers and booleans into strings', () => {
+    expect(script(valid(withVars, { overrides: { flags: [], file: { path: 'v.yaml', values: { zone: 42, region: true } } } }))).toBe('echo 42 app.example.com. true');
+  });
+
+  it('reports an unknown --var name, listing the declared ones', () => {
+    expect(errors(load(withVars, { overrides: { flags: ['zonee=Z1'] } }))).toEqual([
+      { file: '--var', line: 0, col: 0, rule: 'unknown-override', message: '"zonee" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: zone, record, region)' },
+    ]);
+  });
+
+  it('reports an unknown name in the vars file against that file', () => {
+    expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'prod.yaml', values: { regoin: 'x' } } } }))).toMatchObject([{ file: 'prod.yaml', line: 0, rule: 'unknown-override' }]);
+  });
+
+  it('reports a --var without =', () => {
+    expect(errors(load(withVars, { overrides: { flags: ['zone'] } }))).toEqual([{ file: '--var', line: 0, col: 0, rule: 'bad-override', message: '"zone" is not name=value' }]);
+  });
+
+  it('needs a value for every referenced var when resolving, only warns when validating', () => {
+    const text = withVars.replace('  region: eu-west-1', '  region: { description: where to deploy }');
+    const resolving = load(text, { mode: 'resolve' });
+    expect(errors(resolving)).toEqual([
+      { file: 'rb.yaml', line: 9, col: 33, rule: 'var-without-value', message: 'variable "region" has no value; pass --var region=... or give it a default' },
+    ]);
+    const validating = load(text, { mode: 'validate' });
+    expect(validating.ok).toBe(true);
+    expect(validating.diagnostics).toMatchObject([{ severity: 'warning', rule: 'var-without-value', line: 9, col: 33 }]);
+    expect(load(text, { mode: 'resolve', overrides: { flags: ['region=us-east-1'] } }).ok).toBe(true);
+  });
+
+  it('needs the environment when resolving, only warns when validating', () => {
+    const text = withVars.replace('echo ${zone}', 'echo ${env.DEPLOY_TOKEN}');
+    expect(errors(load(text, { mode: 'resolve' }))).toMatchObject([{ line: 9, col: 15, rule: 'unset-env', message: 'environment variable DEPLOY_TOKEN is not set; export it before running' }]);
+    expect(load(text, { mode: 'validate' }).diagnostics).toMatchObject([{ severity: 'warning', rule: 'unset-env' }]);
+    const runbook = valid(text, { env: { DEPLOY_TOKEN: 'abc' } });
+    expect(script(runbook)).toBe('echo abc app.example.com. eu-west-1');
+  });
+
+  it('masks secret vars and secret env vars', () => {
+    const text = `cutover: 1
+name: t
+secrets: [DB_PASSWORD]
+vars:
+  token: { default: s3cret, secret: true }
+steps:
+  - id: a
+    run: login \${token} "\${env.DB_PASSWORD}"
+    rollback: logout
+`;
+    const runbook = valid(text, { env: { DB_PASSWORD: 'pw' } });
+    expect(runbook.secrets).toEqual({ envNames: ['DB_PASSWORD'], values: ['s3cret', 'pw'] });
+    // An override keeps the variable secret.
+    expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(['rotated']);
+  });
+
+  it('reads --vars-file and a runbook from disk', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cutover-load-'));
+    const file = path.join(dir, 'rb.yaml');
+    writeFileSync(file, withVars);
+    const result = await loadRunbookFile(file, { env: {}, overrides: { flags: ['record=disk.example.com.'] } });
+    expect(result.ok && result.runbook.file).toBe(file);
+    expect(result.ok && script(result.runbook)).toBe('echo Z-DEFAULT disk.example.com. eu-west-1');
+  });
+});
+
+describe('foreach', () => {
+  it('expands a literal list in order, with the item everywhere, pointing at the template', () => {
+    const runbook = valid(`cutover: 1
+name: t
+steps:
+  - id: first
+    run: echo first
+    rollback: echo undo
+  - id: k8s-\${app}
+    title: Move \${app}
+    foreach: { app: [billing, mail, 7] }
+    run: kubectl apply -f k8s/\${app}.yaml
+    verify: { exec: [kubectl, get, "deploy/\${app}"] }
+    rollback: kubectl delete -f k8s/\${app}.yaml
+`);
+    expect(runbook.steps.map((s) => s.id)).toEqual(['first', 'k8s-billing', 'k8s-mail', 'k8s-7']);
+    const mail = runbook.steps[2];
+    expect(mail).toMatchObject({
+      title: 'Move mail',
+      action: { kind: 'shell', script: 'kubectl apply -f k8s/mail.yaml' },
+      verify: [{ kind: 'exec', argv: ['kubectl', 'get', 'deploy/mail'] }],
+      rollback: { kind: 'action', run: { kind: 'shell', script: 'kubectl delete -f k8s/mail.yaml' } },
+      source: { line: 7, col: 5 },
+      foreach: { name: 'app', value: 'mail' },
+    });
+    const digests = new Set(runbook.steps.map((s) => s.digest));
+    expect(digests.size).toBe(4);
+  });
+
+  it('expands a list var, which --vars-file can replace', () => {
+    const text = `cutover: 1
+name: t
+vars:
+  apps: [billing, mail]
+steps:
+  - id: k8s-\${app}
+    foreach: { app: "\${apps}" }
+    run: deploy \${app}
+    rollback: undeploy \${app}
+`;
+    expect(valid(text).steps.map((s) => s.id)).toEqual(['k8s-billing', 'k8s-mail']);
+    const overridden = valid(text, { overrides: { flags: [], file: { path: 'v.yaml', values: { apps: ['survey', 'wiki', 'chat'] } } } });
+    expect(overridden.steps.map((s) => s.id)).toEqual(['k8s-survey', 'k8s-wiki', 'k8s-chat']);
+  });
+
+  it('shell-quotes items in scripts but not in ids or exec argv', () => {
+    const runbook = valid(`cutover: 1
+name: t
+steps:
+  - id: s-\${n}
+    foreach: { n: [a1] }
+    run: echo \${n}
+    rollback: { exec: [echo, "\${n} x"] }
+`);
+    expect(runbook.steps[0]).toMatchObject({ id: 's-a1', rollback: { run: { kind: 'exec', argv: ['echo', 'a1 x'] } } });
+  });
+
+  it('reports an item that makes an invalid id, at the item', () => {
+    expect(errors(load(`cutover: 1\nname: t\nsteps:\n  - id: s-\${n}\n    foreach: { n: [ok, "Not OK"] }\n    run: echo\n    rollback: echo\n`))).toMatchObject([
+      { line: 5, col: 24, rule: 'foreach-id' },
+    ]);
+  });
+});
+
+describe('defaults', () => {
+  const text = `cutover: 1
+name: t
+defaults:
+  timeout: 5m
+  confirm: false
+  onFailure: stop
+  retry: { attempts: 3, delay: 10s }
+steps:
+  - id: inherits
+    run: echo a
+    rollback: echo b
+  - id: overrides
+    run: echo a
+    rollback: echo b
+    timeout: 90s
+    confirm: true
+    onFailure: rollback-all
+    retry: { attempts: 2 }
+`;
+
+  it('apply to steps that do not set the field', () => {
+    const [inherits, overrides] = valid(text).steps;
+    expect(inherits).toMatchObject({ timeoutMs: 300_000, confirm: false, onFailure: 'stop', retry: { attempts: 3, delayMs: 10_000 } });
+    expect(overrides).toMatchObject({ timeoutMs: 90_000, confirm: true, onFailure: 'rollback-all', retry: { attempts: 2, delayMs: 0 } });
+  });
+
+  it('have built-in values when the runbook sets none', () => {
+    const [step] = valid('cutover: 1\nname: t\nsteps:\n  - id: a\n    run: echo\n    rollback: echo\n').steps;
+    expect(step).toMatchObject({ timeoutMs: 30 * 60_000, confirm: true, onFailure: 'ask', retry: { attempts: 1, delayMs: 0 } });
+    expect(step?.bakeMs).toBeUndefined();
+  });
+});
+
+describe('rollbacks', () => {
+  const route53 = 'route53: { zone: Z1, name: app.example.com., weights: { onprem: 90, aws: 10 } }';
+
+  it('are derived for route53 and elbv2 steps', () => {
+    const runbook = valid(`cutover: 1
+name: t
+steps:
+  - id: dns
+    run: { ${route53} }
+  - id: lb
+    run: { elbv2: { rule: "arn:aws:elasticloadbalancing:rule/x", weights: { blue: 1, green: 0 } } }
+  - id: dns-verified
+    run: { ${route53} }
+    rollback:
+      verify: dig +short app.example.com.
+`);
+    expect(runbook.steps.map((s) => s.rollback)).toEqual([
+      { kind: 'derived' },
+      { kind: 'derived' },
+      { kind: 'derived', verify: [{ kind: 'shell', script: 'dig +short app.example.com.', shell: 'sh', env: {} }] },
+    ]);
+    expect(runbook.steps[0]?.action).toEqual({ kind: 'route53', zone: 'Z1', name: 'app.example.com.', type: 'A', weights: { onprem: 90, aws: 10 }, wait: true, allowAllZero: false });
+    expect(runbook.steps[1]?.action).toEqual({ kind: 'elbv2', target: { kind: 'rule', arn: 'arn:aws:elasticloadbalancing:rule/x' }, weights: { blue: 1, green: 0 } });
+  });
+
+  it('can be given explicitly for a traffic step', () => {
+    const [step] = valid(`cutover: 1\nname: t\nsteps:\n  - id: dns\n    run: { ${route53} }\n    rollback: { ${route53.replace('90', '100').replace('10 }', '0 }')} }\n`).steps;
+    expect(step?.rollback).toMatchObject({ kind: 'action', run: { kind: 'route53', weights: { onprem: 100, aws: 0 } } });
+  });
+
+  it('are none with irreversible', () => {
+    const [step] = valid('cutover: 1\nname: t\nsteps:\n  - id: a\n    run: { manual: Look. }\n    rollback: none\n    irreversible: a look has nothing to undo\n').steps;
+    expect(step?.rollback).toEqual({ kind: 'none', reason: 'a look has nothing to undo' });
+  });
+
+  it('take {run, verify}', () => {
+    const [step] = valid('cutover: 1\nname: t\nsteps:\n  - id: a\n    run: touch f\n    rollback:\n      run: rm f\n      verify: test ! -e f\n').steps;
+    expect(step?.rollback).toMatchObject({ kind: 'action', run: { kind: 'shell', script: 'rm f' }, verify: [{ kind: 'shell', script: 'test ! -e f' }] });
+  });
+});
+
+describe('checks', () => {
+  it('resolve http defaults and retry', () => {
+    const [step] = valid(`cutover: 1
+name: t
+steps:
+  - id: a
+    run: echo
+    rollback: echo
+    verify:
+      - http: { url: "https://a/healthz", expectStatus: [200, 204], samples: 5, minSuccess: 0.8, interval: 2s }
+        retryFor: 2m
+      - { sh: test -f x, retryFor: 30s, interval: 5s }
+`).steps;
+    expect(step?.verify).toEqual([
+      { kind: 'http', url: 'https://a/healthz', method: 'GET', headers: {}, expectStatus: [200, 204], samples: 5, minSuccess: 0.8, intervalMs: 2_000, timeoutMs: 10_000, retry: { forMs: 120_000, intervalMs: 10_000 } },
+      { kind: 'shell', script: 'test -f x', shell: 'sh', env: {}, retry: { forMs: 30_000, intervalMs: 5_000 } },
+    ]);
+  });
+});
+
+describe('strict', () => {
+  const text = 'cutover: 1\nname: t\nsteps:\n  - id: a\n    run: echo\n    rollback: echo\n';
+
+  it('reports steps without verify only when asked', () => {
+    expect(load(text, { mode: 'validate' }).ok).toBe(true);
+    expect(errors(load(text, { mode: 'validate', strict: true }))).toEqual([
+      { file: 'rb.yaml', line: 4, col: 9, rule: 'no-verify', message: 'step "a" has no verify; add a check that proves the step worked (--strict)' },
+    ]);
+  });
+});
+
+describe('warnings', () => {
+  it('flag watch without bake but keep the runbook valid', () => {
+    const result = load('cutover: 1\nname: t\nsteps:\n  - id: a\n    run: echo\n    rollback: echo\n    watch: curl -f https://a/\n');
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics).toMatchObject([{ severity: 'warning', rule: 'watch-without-bake', line: 7, col: 5 }]);
+  });
+});
