@@ -121,6 +121,18 @@ describe('validate', () => {
     expect(unknown.stdout).toContain('--var: "aps" is not a variable of this runbook');
   });
 
+  it('a vars file must be a mapping', () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'list.yaml'), '- zone\n');
+    writeFileSync(path.join(dir, 'empty.yaml'), '');
+    for (const file of ['list.yaml', 'empty.yaml']) {
+      const run = cutover(['validate', '--vars-file', file, quickstart], dir);
+      expect(run.code).toBe(2);
+      expect(run.stdout).toContain(`${file}:1:1: a vars file is a mapping of name: value`);
+      expect(run.stdout).not.toContain('runbook starts with');
+    }
+  });
+
   it('a missing file exits 2 naming it', () => {
     const run = cutover(['validate', 'nope.yaml'], tempDir());
     expect(run.code).toBe(2);

@@ -65,6 +65,14 @@ describe('variable overrides', () => {
     expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'prod.yaml', values: { regoin: 'x' } } } }))).toMatchObject([{ file: 'prod.yaml', line: 0, rule: 'unknown-override' }]);
   });
 
+  it('refuses a vars-file value with no text form, instead of inserting "[object Object]"', () => {
+    expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'v.yaml', values: { zone: { id: 'Z1' }, record: null } } } }))).toEqual([
+      // Sorted by message: neither has a line in the vars file.
+      { file: 'v.yaml', line: 0, col: 0, rule: 'bad-override', message: '"record" is an empty value; a variable\'s value is a string, a number, true/false or a list of those' },
+      { file: 'v.yaml', line: 0, col: 0, rule: 'bad-override', message: '"zone" is a mapping; a variable\'s value is a string, a number, true/false or a list of those' },
+    ]);
+  });
+
   it('reports a --var without =', () => {
     expect(errors(load(withVars, { overrides: { flags: ['zone'] } }))).toEqual([{ file: '--var', line: 0, col: 0, rule: 'bad-override', message: '"zone" is not name=value' }]);
   });

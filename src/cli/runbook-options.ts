@@ -35,11 +35,11 @@ export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides |
       return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'unreadable', message: `cannot read the vars file: ${(error as Error).message}` }];
     }
     const { source, diagnostics } = parseYamlSource(flags.varsFile, text);
-    if (!source) return diagnostics;
+    const notAMapping: Diagnostic = { file: flags.varsFile, line: 1, col: 1, severity: 'error', rule: 'not-a-mapping', message: 'a vars file is a mapping of name: value' };
+    // The parser's messages for these two speak of a runbook; this file is not one.
+    if (!source) return diagnostics.map((d) => (d.rule === 'empty' || d.rule === 'not-a-mapping' ? { ...notAMapping, line: d.line, col: d.col } : d));
     const data = source.data;
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) {
-      return [{ file: flags.varsFile, line: 1, col: 1, severity: 'error', rule: 'not-a-mapping', message: 'a vars file is a mapping of name: value' }];
-    }
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) return [notAMapping];
     overrides.file = { path: flags.varsFile, values: data as Record<string, unknown> };
   }
   return overrides;

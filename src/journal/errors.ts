@@ -70,6 +70,9 @@ export class LockedError extends Error {
   }
 
   private static format(holder: LockHolder | undefined, stale: boolean, lockPath: string, unlock: string): string {
+    if (!holder && !stale) {
+      return `the journal lock ${lockPath} keeps changing hands (other cutover processes are starting); try again in a moment`;
+    }
     if (!holder) {
       return `the journal is locked by ${lockPath}, which does not say who holds it (a cutover process probably crashed while taking it); the holder is gone: run \`${unlock}\` to clear it`;
     }

@@ -82,17 +82,7 @@ export async function acquireLock(journalPath: string, options: LockOptions): Pr
 
 /** Who holds the lock of this journal, if anyone. `host` is this machine, to judge staleness. */
 export async function readLock(journalPath: string, host: string = hostname()): Promise<LockStatus | undefined> {
-  const path = lockPathFor(journalPath);
-  let raw: string;
-  try {
-    raw = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw ioError(error, 'read the lock', path);
-  }
-  const holder = parseHolder(raw);
-  const stale = holder === undefined || (holder.host === host && !pidAlive(holder.pid));
-  return { path, holder, stale, raw };
+  return readLockFile(lockPathFor(journalPath), host);
 }
 
 /** For `cutover unlock`: removes the lock whoever holds it, and says whose it was. */
@@ -136,13 +126,25 @@ async function writeHolder(handle: FileHandle, path: string, holder: LockHolder)
  * before it is called garbage.
  */
 async function readSettled(path: string, host: string): Promise<LockStatus | undefined> {
-  const journalPath = path.slice(0, -'.lock'.length);
-  let status = await readLock(journalPath, host);
+  let status = await readLockFile(path, host);
   for (let wait = 0; wait < 4 && status && !status.holder; wait += 1) {
     await new Promise((resolve) => setTimeout(resolve, 25));
-    status = await readLock(journalPath, host);
+    status = await readLockFile(path, host);
   }
   return status;
+}
+
+async function readLockFile(path: string, host: string): Promise<LockStatus | undefined> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(error, 'read the lock', path);
+  }
+  const holder = parseHolder(raw);
+  const stale = holder === undefined || (holder.host === host && !pidAlive(holder.pid));
+  return { path, holder, stale, raw };
 }
 
 function ownedLock(path: string, holder: LockHolder): Lock {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, sortDiagnostics } from './diagnostics.js';
-import { issuesToDiagnostics } from './issues.js';
+import { describeValue, issuesToDiagnostics } from './issues.js';
 import { resolveRunbook } from './resolve.js';
 import { runbookSchema } from './schema.js';
 import type { RawVarValue } from './schema.js';
@@ -84,7 +84,15 @@ function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOver
     vars.set(name, { ...declaration, value });
   };
   if (overrides?.file) {
-    for (const [name, value] of Object.entries(overrides.file.values)) set(name, toVarValue(value), overrides.file.path);
+    const { path, values } = overrides.file;
+    for (const [name, value] of Object.entries(values)) {
+      if (!isScalarOrList(value)) {
+        // A mapping (or nothing) has no text to put into a command; String() would give "[object Object]".
+        diagnostics.push({ file: path, line: 0, col: 0, severity: 'error', rule: 'bad-override', message: `"${name}" is ${describeValue(value)}; a variable's value is a string, a number, true/false or a list of those` });
+        continue;
+      }
+      set(name, toVarValue(value), path);
+    }
   }
   for (const flag of overrides?.flags ?? []) {
     const parsed = parseVarFlag(flag);
@@ -99,6 +107,11 @@ function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOver
 
 function fail(file: string, rule: string, message: string, line = 1): LoadResult {
   return { ok: false, diagnostics: [{ file, line, col: line === 0 ? 0 : 1, severity: 'error', rule, message }] };
+}
+
+function isScalarOrList(value: unknown): boolean {
+  const isScalar = (item: unknown) => typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean';
+  return isScalar(value) || (Array.isArray(value) && value.every(isScalar));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

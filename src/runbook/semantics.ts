@@ -48,42 +48,7 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     const itemName = items?.name;
     if (items?.problem) report(at('foreach', items.name), 'foreach', items.problem);
 
-    // Ids: unique across the expanded list; a template id must contain its item.
-    if (typeof step.id === 'string') {
-      const hasItem = itemName !== undefined && step.id.includes(`\${${itemName}}`);
-      if (itemName !== undefined && !hasItem) {
-        report(at('id'), 'foreach-id', `step id "${step.id}" must contain "\${${itemName}}" so each expanded step gets its own id`);
-      }
-      // Ids key the journal, so they are fixed names: only the foreach item may vary them.
-      const other = findReferences(step.id).find((reference) => reference.kind !== 'var' || reference.name !== itemName);
-      if (other) {
-        const text = step.id.slice(other.index, other.index + other.length);
-        const allowed = itemName !== undefined ? `"\${${itemName}}", the item of its foreach` : 'the item of a foreach (id: deploy-${app} with foreach: {app: [...]})';
-        report(at('id'), 'id-reference', `step id "${step.id}" may not contain "${text}"; ids key the journal, so the only reference allowed in one is ${allowed}`);
-      }
-      const template = step.id;
-      // Without the item in the id, the expanded ids are all the template (reported above, once).
-      const ids = hasItem && items?.values ? items.values.map((value) => expandItem(template, itemName, value)) : [template];
-      if (hasItem) {
-        // The schema checked the template; each item must also make a valid id.
-        const literal = Array.isArray(asRecord(step.foreach)?.[itemName]);
-        ids.forEach((id, i) => {
-          if (ID_RE.test(id)) return;
-          const where = literal ? at('foreach', itemName, i) : at('foreach', itemName);
-          report(where, 'foreach-id', `foreach item "${String(items?.values?.[i])}" makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
-        });
-      }
-      for (const id of ids) {
-        const first = seenIds.get(id);
-        if (first === index) {
-          report(at('id'), 'duplicate-id', `the foreach items repeat, which gives step id "${id}" twice; list each item once`);
-        } else if (first !== undefined) {
-          report(at('id'), 'duplicate-id', `duplicate step id "${id}" (also used by step ${first + 1}); step ids must be unique`);
-        } else {
-          seenIds.set(id, index);
-        }
-      }
-    }
+    if (typeof step.id === 'string') checkId(step.id, step, items, index, seenIds, at, report);
 
     checkRollback(step, at, report);
     checkTraffic(step.run, at('run'), report);
@@ -108,6 +73,44 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     }
   });
   return out;
+}
+
+/** Ids key the journal: fixed names, valid and unique once foreach has expanded them. */
+function checkId(template: string, step: Raw, items: ForeachItems | undefined, index: number, seenIds: Map<string, number>, at: (...rest: PathSegment[]) => PathSegment[], report: Reporter): void {
+  const itemName = items?.name;
+  const hasItem = itemName !== undefined && template.includes(`\${${itemName}}`);
+  if (itemName !== undefined && !hasItem) {
+    report(at('id'), 'foreach-id', `step id "${template}" must contain "\${${itemName}}" so each expanded step gets its own id`);
+  }
+  // Only the foreach item may vary an id; a var would change the journal's keys between runs.
+  const other = findReferences(template).find((reference) => reference.kind !== 'var' || reference.name !== itemName);
+  if (other) {
+    const text = template.slice(other.index, other.index + other.length);
+    const allowed = itemName !== undefined ? `"\${${itemName}}", the item of its foreach` : 'the item of a foreach (id: deploy-${app} with foreach: {app: [...]})';
+    report(at('id'), 'id-reference', `step id "${template}" may not contain "${text}"; ids key the journal, so the only reference allowed in one is ${allowed}`);
+  }
+  // Without the item in the id, every expanded id is the template: reported above, once.
+  const expanded = hasItem && items?.values ? { name: items.name, values: items.values } : undefined;
+  const ids = expanded ? expanded.values.map((value) => expandItem(template, expanded.name, value)) : [template];
+  if (expanded) {
+    // The schema checked the template; each item must also make a valid id.
+    const literal = Array.isArray(asRecord(step.foreach)?.[expanded.name]);
+    ids.forEach((id, i) => {
+      if (ID_RE.test(id)) return;
+      const where = literal ? at('foreach', expanded.name, i) : at('foreach', expanded.name);
+      report(where, 'foreach-id', `foreach item "${String(expanded.values[i])}" makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
+    });
+  }
+  for (const id of ids) {
+    const first = seenIds.get(id);
+    if (first === index) {
+      report(at('id'), 'duplicate-id', `the foreach items repeat, which gives step id "${id}" twice; list each item once`);
+    } else if (first !== undefined) {
+      report(at('id'), 'duplicate-id', `duplicate step id "${id}" (also used by step ${first + 1}); step ids must be unique`);
+    } else {
+      seenIds.set(id, index);
+    }
+  }
 }
 
 function checkRollback(step: Raw, at: (...rest: PathSegment[]) => PathSegment[], report: Reporter): void {
@@ -173,7 +176,14 @@ function checkHttpPatterns(check: unknown, path: PathSegment[], report: Reporter
   });
 }
 
-function foreachItems(step: Raw, context: SemanticContext): { name: string; values?: string[]; problem?: string } | undefined {
+interface ForeachItems {
+  name: string;
+  /** Undefined when the values are not known (a problem, or a list var without a value). */
+  values?: string[];
+  problem?: string;
+}
+
+function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undefined {
   const foreach = asRecord(step.foreach);
   if (!foreach) return undefined;
   const [entry] = Object.entries(foreach);

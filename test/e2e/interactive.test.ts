@@ -1,0 +1,101 @@
+/**
+ * The interactive operator, driven through a real pseudo-terminal with keystrokes:
+ * enquirer's select prompts answered with arrow keys and Enter.
+ */
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, journalPath, readJournal, readLedger, removeDir, requireBuild, stepTimeline, tempDir, timeline, writeLedgerRunbook } from './helpers.js';
+import { KEY, PtySession } from './pty.js';
+
+beforeAll(requireBuild);
+
+const dirs: string[] = [];
+const sessions: PtySession[] = [];
+afterEach(() => {
+  for (const session of sessions.splice(0)) session.kill();
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+/** `cutover <args>` on a terminal, as a person at a keyboard; CI is not set (it would disable the prompts). */
+function terminal(dir: string, args: string[]): PtySession {
+  const env = cliEnv({ TERM: 'xterm-256color' });
+  delete env.CI;
+  delete env.NO_COLOR;
+  const session = new PtySession([process.execPath, CLI, ...args], { cwd: dir, env, timeoutMs: 25_000 });
+  sessions.push(session);
+  return session;
+}
+
+describe('interactive run through a pseudo-terminal', () => {
+  it('Run step 1, Skip step 2, Quit at step 3: each choice is journaled and step 3 never starts', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const runbook = writeLedgerRunbook(dir, [{}, {}, {}]);
+    const tty = terminal(dir, ['run', runbook]);
+
+    // Choices: Run, Skip, Show details, Quit.
+    await tty.answer('Step 1/3 step-1', KEY.enter);
+    await tty.waitFor('step-1 succeeded');
+    await tty.answer('Step 2/3 step-2', KEY.down, KEY.enter);
+    await tty.waitFor('step-2 skipped');
+    await tty.answer('Step 3/3 step-3', KEY.down, KEY.down, KEY.down, KEY.enter);
+    const result = await tty.done;
+
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toContain('stopped before step-3');
+    expect(readLedger(dir)).toEqual(['step-1']);
+
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events)).toEqual([
+      'decision:step-1',
+      'step.started:step-1',
+      'step.succeeded:step-1',
+      'decision:step-2',
+      'step.skipped:step-2',
+      'decision:step-3',
+    ]);
+    const decisions = events.filter((e) => e.type === 'decision').map((e) => [e.step, e.data.choice]);
+    expect(decisions).toEqual([
+      ['step-1', 'run'],
+      ['step-2', 'skip'],
+      ['step-3', 'quit'],
+    ]);
+    expect(events.some((e) => e.step === 'step-3' && e.type === 'step.started')).toBe(false);
+    expect(timeline(events).at(-1)).toBe('run.finished');
+  });
+
+  it('a failed step rolled back by the operator: step.failed, decision, rollback; the ledger shows the undo; exit 1', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; echo disk full >&2; exit 1', onFailure: 'ask' }, {}]);
+    const tty = terminal(dir, ['run', runbook]);
+
+    await tty.answer('Step 1/3 step-1', KEY.enter);
+    await tty.answer('Step 2/3 step-2', KEY.enter);
+    await tty.waitFor('step-2 failed');
+    // Choices: Retry, Roll back this step, Roll back everything, Skip, Abort.
+    await tty.answer('What now with step-2?', KEY.down, KEY.enter);
+    const result = await tty.done;
+
+    expect(result.code, result.output).toBe(1);
+    expect(result.output).toContain('disk full');
+    expect(result.output).toMatch(/rolled back step-2 after a failure/);
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-2']);
+
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events)).toEqual([
+      'decision:step-1',
+      'step.started:step-1',
+      'step.succeeded:step-1',
+      'decision:step-2',
+      'step.started:step-2',
+      'step.failed:step-2',
+      'decision:step-2',
+      'rollback.started:step-2',
+      'rollback.succeeded:step-2',
+    ]);
+    const failureDecision = events.filter((e) => e.type === 'decision').at(-1);
+    expect(failureDecision?.data.choice).toBe('rollback-step');
+    expect(failureDecision?.by).toMatch(/@/);
+    expect(events.find((e) => e.type === 'step.failed')?.data).toMatchObject({ phase: 'action', exitCode: 1 });
+  });
+});

@@ -1,0 +1,168 @@
+/**
+ * cutover stopped in the middle of a step: killed outright (SIGKILL, nothing runs on the
+ * way out) or interrupted with Ctrl-C (SIGINT). Resume must finish the work without
+ * doing any step twice.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { CliProcess, Event } from './helpers.js';
+import {
+  cli,
+  describeResult,
+  groupRunning,
+  journalPath,
+  readJournal,
+  readLedger,
+  removeDir,
+  requireBuild,
+  startCli,
+  stepTimeline,
+  tempDir,
+  waitUntil,
+  writeLedgerRunbook,
+} from './helpers.js';
+
+beforeAll(requireBuild);
+
+const dirs: string[] = [];
+const running: CliProcess[] = [];
+const groups: number[] = [];
+afterEach(() => {
+  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
+  // Children of a killed cutover outlive it (own process group): never leave one behind.
+  for (const pgid of groups.splice(0)) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+  for (const dir of dirs.splice(0)) removeDir(dir);
+});
+
+function scratch(): string {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
+
+function journalEvents(dir: string): Event[] {
+  return existsSync(journalPath(dir)) ? readJournal(journalPath(dir)) : [];
+}
+
+/** Starts `run --yes` and waits until step-2's command has made its effect and its process group is journaled. */
+async function runUntilStep2IsRunning(dir: string, runbook: string): Promise<{ proc: CliProcess; pgid: number }> {
+  const proc = startCli(['run', '--yes', runbook], { cwd: dir, timeoutMs: 25_000 });
+  running.push(proc);
+  let pgid: number | undefined;
+  await waitUntil(`step-2 runs (stderr so far: ${proc.stderr()})`, () => {
+    if (!readLedger(dir).includes('step-2')) return false;
+    pgid = journalEvents(dir).find((e) => e.type === 'step.spawned' && e.step === 'step-2' && e.data.phase === 'action')?.data.pgid as number | undefined;
+    return pgid !== undefined;
+  });
+  groups.push(pgid as number);
+  return { proc, pgid: pgid as number };
+}
+
+describe('cutover killed with SIGKILL in the middle of a step', () => {
+  it('resume --on-interrupted kill stops the orphaned command, recovers the step through its verify, and runs nothing twice', async () => {
+    const dir = scratch();
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 30' }, {}]);
+    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+
+    proc.child.kill('SIGKILL');
+    const killed = await proc.done;
+    expect(killed.signal).toBe('SIGKILL');
+    expect(groupRunning(pgid)).toBe(true); // the step's own process group outlives cutover
+
+    // Nothing ran on the way out, so the lock is left behind; cutover names it and how to clear it.
+    const locked = await cli(['resume', '--yes', '--on-interrupted', 'kill', runbook], { cwd: dir });
+    expect(locked.code, describeResult(locked)).toBe(4);
+    expect(locked.stderr).toContain('no longer running');
+    expect(locked.stderr).toContain(`cutover unlock ${runbook}`);
+    const unlock = await cli(['unlock', runbook], { cwd: dir });
+    expect(unlock.code, describeResult(unlock)).toBe(0);
+
+    const resumed = await cli(['resume', '--yes', '--on-interrupted', 'kill', runbook], { cwd: dir });
+    expect(resumed.code, describeResult(resumed)).toBe(0);
+    expect(resumed.stderr).toContain('still running');
+    expect(groupRunning(pgid)).toBe(false);
+
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-3']);
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events)).toEqual([
+      'step.started:step-1',
+      'step.succeeded:step-1',
+      'step.started:step-2',
+      // cutover died here; resume:
+      'step.interrupted:step-2',
+      'decision:step-2',
+      'step.succeeded:step-2',
+      'step.started:step-3',
+      'step.succeeded:step-3',
+    ]);
+    expect(events.find((e) => e.type === 'decision')?.data.choice).toBe('kill');
+    expect(events.find((e) => e.type === 'step.succeeded' && e.step === 'step-2')?.data.recovered).toBe(true);
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+  });
+
+  it('resume waits for a still-running command to finish before it judges the step', async () => {
+    const dir = scratch();
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 2; echo step-2-finished >> ${dir}/ledger' }, {}]);
+    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+    proc.child.kill('SIGKILL');
+    await proc.done;
+    expect((await cli(['unlock', runbook], { cwd: dir })).code).toBe(0);
+    expect(groupRunning(pgid)).toBe(true);
+
+    const resumed = await cli(['resume', '--yes', runbook], { cwd: dir });
+    expect(resumed.code, describeResult(resumed)).toBe(0);
+    expect(groupRunning(pgid)).toBe(false);
+
+    // The orphan finished its work before step-3 started: resume waited, it did not kill.
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-2-finished', 'step-3']);
+    const events = readJournal(journalPath(dir));
+    expect(events.find((e) => e.type === 'decision')?.data.choice).toBe('wait');
+    expect(events.find((e) => e.type === 'step.succeeded' && e.step === 'step-2')?.data.recovered).toBe(true);
+    expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2')).toHaveLength(1);
+  });
+});
+
+describe('Ctrl-C during a step', () => {
+  it('exits 130, journals step.interrupted, releases the lock; resume --yes completes the step', async () => {
+    const dir = scratch();
+    // The first attempt hangs until interrupted; the retry on resume is quick.
+    const slowStep = 'echo step-2 >> ${dir}/ledger; test -e ${dir}/fast || sleep 30; echo step-2-done >> ${dir}/ledger';
+    const runbook = writeLedgerRunbook(dir, [{}, { run: slowStep, verify: 'grep -qx step-2-done ${dir}/ledger' }, {}]);
+    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+
+    const sentAt = Date.now();
+    proc.child.kill('SIGINT');
+    const stopped = await proc.done;
+    expect(stopped.code, describeResult(stopped)).toBe(130);
+    expect(Date.now() - sentAt).toBeLessThan(5_000); // the command got the signal, not the 30 s sleep
+    expect(stopped.stderr).toContain('interrupted');
+    expect(stopped.stderr).toContain('cutover resume');
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+    expect(groupRunning(pgid)).toBe(false);
+
+    const interrupted = readJournal(journalPath(dir));
+    expect(stepTimeline(interrupted)).toEqual(['step.started:step-1', 'step.succeeded:step-1', 'step.started:step-2', 'step.interrupted:step-2']);
+    expect(interrupted.find((e) => e.type === 'step.interrupted')?.data.signal).toBe('SIGINT');
+    expect(interrupted.at(-1)?.type).toBe('run.finished');
+    expect(interrupted.at(-1)?.data.outcome).toBe('interrupted');
+
+    const status = await cli(['status', '--json', runbook], { cwd: dir });
+    expect((JSON.parse(status.stdout) as { steps: { state: string }[] }).steps.map((s) => s.state)).toEqual(['succeeded', 'interrupted', 'pending']);
+
+    writeFileSync(path.join(dir, 'fast'), '');
+    const resumed = await cli(['resume', '--yes', runbook], { cwd: dir });
+    expect(resumed.code, describeResult(resumed)).toBe(0);
+    // The verify said step-2 had not completed, so it ran again (once), then step-3.
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-2', 'step-2-done', 'step-3']);
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events).slice(4)).toEqual(['step.started:step-2', 'step.succeeded:step-2', 'step.started:step-3', 'step.succeeded:step-3']);
+    expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2').map((e) => e.attempt)).toEqual([1, 2]);
+  });
+});
