@@ -154,12 +154,13 @@ function main() {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-bench-'));
   try {
     const ctx = { dir };
-    const cases = [{ ...BASELINE, argv: () => BASELINE.argv }, ...selected];
-    for (const bench of cases) {
+    const cases = [{ ...BASELINE, argv: () => BASELINE.argv }, ...selected].map((bench) => {
       bench.setup?.(ctx);
-      bench.args = bench.argv(ctx);
-      // One checked run first: a benchmark that fails fast would otherwise look fast.
-      const { result } = runOnce(bench.args);
+      return { bench, args: bench.argv(ctx), times: [] };
+    });
+    // One checked run of each first: a benchmark that fails fast would otherwise look fast.
+    for (const { bench, args } of cases) {
+      const { result } = runOnce(args);
       const expected = bench.expectStatus ?? 0;
       const problem = result.status !== expected ? `exited ${result.status}, expected ${expected}: ${result.stderr.trim().slice(0, 300)}` : bench.check?.(result);
       if (problem) {
@@ -167,19 +168,19 @@ function main() {
         process.exitCode = 1;
         return;
       }
-      bench.times = [];
     }
 
+    // Round-robin, so that load changes during the run hit every case alike.
     for (let round = 0; round < options.warmup + options.runs; round++) {
-      for (const bench of cases) {
-        const { ms } = runOnce(bench.args);
-        if (round >= options.warmup) bench.times.push(ms);
+      for (const entry of cases) {
+        const { ms } = runOnce(entry.args);
+        if (round >= options.warmup) entry.times.push(ms);
       }
     }
 
     const baseline = median(cases[0].times);
-    const results = cases.map((bench, i) => {
-      const med = median(bench.times);
+    const results = cases.map(({ bench, times }, i) => {
+      const med = median(times);
       const ratio = med / baseline;
       const failures = [];
       if (bench.maxRatio !== undefined && ratio > bench.maxRatio) failures.push('ratio');
@@ -187,8 +188,8 @@ function main() {
       return {
         name: bench.name,
         medianMs: med,
-        minMs: Math.min(...bench.times),
-        maxMs: Math.max(...bench.times),
+        minMs: Math.min(...times),
+        maxMs: Math.max(...times),
         ratio,
         budget: i === 0 ? 'baseline' : budgetText(bench),
         pass: failures.length === 0,

@@ -20,7 +20,9 @@ import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
 import { interactiveOperator } from './interactive-operator.js';
 import type { Output } from './output.js';
+import { startLiveList } from './listr-reporter.js';
 import { jsonReporter, lineReporter } from './render-events.js';
+import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
 import type { RunbookFlags } from './runbook-options.js';
 
@@ -64,6 +66,8 @@ export interface SessionOptions {
   operator?: NonInteractiveOptions;
   /** resume: refuse when there is no journal yet. */
   requireJournal?: boolean;
+  /** run/resume: a listr2 task list when unattended at a terminal. */
+  liveList?: boolean;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
@@ -97,7 +101,8 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
     }
     const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
-    const baseReporter = flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true });
+    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, replay(journal.events)) : undefined;
+    const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
     const { actions } = await import('../actions/index.js');
     const ctx: EngineContext = {
       runbook,
@@ -115,7 +120,11 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       host: identity.host,
       processes: realProcessTable,
     };
-    return await body(ctx, journal).catch(journalErrorToExit);
+    try {
+      return await body(ctx, journal).catch(journalErrorToExit);
+    } finally {
+      await live?.finish('not run');
+    }
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

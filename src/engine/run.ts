@@ -30,7 +30,9 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   }
   const changed = runbook.steps.filter((s) => {
     const record = state.steps.get(s.id);
-    return record && (record.state === 'succeeded' || record.state === 'skipped') && record.digest !== undefined && record.digest !== s.digest;
+    if (!record || !(record.state === 'succeeded' || record.state === 'skipped') || record.digest === undefined || record.digest === s.digest) return false;
+    // Accepted before (journaled by --accept-changes): that edit is the baseline now, not asked again.
+    return !state.changesAccepted.some((a) => a.step === s.id && a.digestBefore === record.digest && a.digestAfter === s.digest);
   });
   if (changed.length > 0 && !options.acceptChanges) {
     const ids = changed.map((s) => s.id).join(', ');

@@ -1,12 +1,13 @@
 /**
  * A step's digest: sha256 of its resolved definition in canonical JSON (sorted keys, no
  * formatting), so reformatting the YAML or reordering keys does not change it. Title,
- * description and source position are left out: rewording a step is not changing it.
+ * description, confirm and source position are left out: rewording a step is not
+ * changing it. The runbook's `env:` is in: it reaches every shell step.
  */
 import { createHash } from 'node:crypto';
 import type { Step } from './types.js';
 
-export type DigestInput = Omit<Step, 'digest' | 'title' | 'description' | 'source' | 'foreach'>;
+export type DigestInput = Omit<Step, 'digest' | 'title' | 'description' | 'confirm' | 'source' | 'foreach'> & { runbookEnv: Record<string, string> };
 
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';

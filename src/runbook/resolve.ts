@@ -84,11 +84,16 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
       onFailure: rawStep.onFailure ?? defaults.onFailure ?? 'ask',
     };
   };
-  const { title, description, ...forDigest } = build('digest');
+  // Left out of the digest: wording (title, description) and whether to ask first (confirm).
+  const { title, description, confirm, ...forDigest } = build('digest');
   void title;
   void description;
+  void confirm;
+  // The runbook's env: reaches every shell step, so changing it changes the steps.
+  const digestText = makeInterpolator(context, item, 'digest');
+  const runbookEnv = mapValues(raw.env ?? {}, (value) => digestText(value, false));
   const resolved = build('run');
-  return { ...resolved, digest: stepDigest(forDigest), source, ...(item ? { foreach: item } : {}) };
+  return { ...resolved, digest: stepDigest({ ...forDigest, runbookEnv }), source, ...(item ? { foreach: item } : {}) };
 }
 
 type Interpolator = (text: string, shell: boolean) => string;

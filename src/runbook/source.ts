@@ -2,8 +2,8 @@
  * YAML text → plain data, keeping the document so that every diagnostic can point at
  * the line and column of the key or value it is about.
  */
-import { LineCounter, isMap, isNode, isPair, isScalar, isSeq, parseAllDocuments } from 'yaml';
-import type { Document, Node, Pair } from 'yaml';
+import { Composer, LineCounter, Parser, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
+import type { CST, Document, Node, Pair } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 
 export type PathSegment = string | number;
@@ -19,6 +19,8 @@ export interface YamlSource {
 }
 
 const MAX_ALIAS_COUNT = 100;
+/** Far more than any runbook needs; deep enough nesting overflows the stack of yaml's composer. */
+const MAX_NESTING = 64;
 const ALLOWED_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
 export function parseYamlSource(file: string, text: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
@@ -29,11 +31,11 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   };
   // A leading BOM is legal in a file but not part of the YAML (editors do not count it as a column).
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const docs = parseAllDocuments(body, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true, customTags: [] });
-  if (!Array.isArray(docs)) {
-    // parseAllDocuments returns an empty-stream marker for empty input.
-    return { diagnostics: [at(0, 'empty', 'the file is empty; a runbook starts with "cutover: 1"')] };
-  }
+  // parseAllDocuments in two steps, to look at the nesting before composing.
+  const tokens = [...new Parser(lineCounter.addNewLine).parse(body)];
+  const tooDeep = tooDeepAt(tokens);
+  if (tooDeep !== undefined) return { diagnostics: [at(tooDeep, 'yaml-depth', `the YAML nests more than ${MAX_NESTING} levels deep; a runbook never needs that many`)] };
+  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [] }).compose(tokens)];
   const diagnostics: Diagnostic[] = [];
   const [first, ...rest] = docs;
   for (const extra of rest) {
@@ -54,7 +56,9 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   let tagProblem: Diagnostic | undefined;
   visitNodes(first.contents, (node) => {
     if (!tagProblem && node.tag && !ALLOWED_TAGS.has(node.tag)) {
-      tagProblem = at((node.range?.[0] ?? 0), 'yaml-tag', `custom YAML tag "${node.tag}" is not allowed; runbooks are plain data`);
+      // Shown as written: `!!x` is the YAML shorthand for tag:yaml.org,2002:x.
+      const written = node.tag.replace(/^tag:yaml\.org,2002:/, '!!');
+      tagProblem = at(node.range?.[0] ?? 0, 'yaml-tag', `custom YAML tag "${written}" is not allowed; runbooks are plain data`);
     }
   });
   if (tagProblem) return { diagnostics: [tagProblem] };
@@ -75,6 +79,23 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   const source: YamlSource = { file, text: body, doc: first, lineCounter, data };
   return { source, diagnostics: [] };
+}
+
+/**
+ * The offset where collections first nest deeper than MAX_NESTING, if they do. yaml's CST
+ * parser keeps its own stack, so this is safe on any input; composing a document recurses
+ * per level, and thousands of levels crash the process (a V8 fatal error, not an exception).
+ */
+function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
+  const pending: [CST.Token | null | undefined, number][] = tokens.map((token) => [token, 0]);
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [token, depth] = next;
+    if (token?.type === 'document') pending.push([token.value, depth]);
+    if (token?.type !== 'block-map' && token?.type !== 'block-seq' && token?.type !== 'flow-collection') continue;
+    if (depth >= MAX_NESTING) return token.offset;
+    for (const item of token.items) pending.push([item.key, depth + 1], [item.value, depth + 1]);
+  }
+  return undefined;
 }
 
 /** yaml reports an unclosed quote where the file ends; where it was opened is what helps. */

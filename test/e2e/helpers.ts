@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSyn
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'vitest';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'bin', 'cutover');
@@ -31,6 +32,16 @@ export function tempDir(prefix = 'cutover-e2e-'): string {
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A temp dir removed when the test ends. Takes the test's own context because the tests
+ * run concurrently, and only the context knows which test is which.
+ */
+export function scratch(context: Pick<TestContext, 'onTestFinished'>): string {
+  const dir = tempDir();
+  context.onTestFinished(() => removeDir(dir));
+  return dir;
 }
 
 /**
@@ -214,10 +225,10 @@ export function sleep(ms: number): Promise<void> {
 }
 
 /** Polls until the condition holds; throws with the description after timeoutMs. */
-export async function waitUntil(description: string, condition: () => boolean, timeoutMs = 10_000, pollMs = 20): Promise<void> {
+export async function waitUntil(description: string | (() => string), condition: () => boolean, timeoutMs = 10_000, pollMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${description}`);
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${typeof description === 'string' ? description : description()}`);
     await sleep(pollMs);
   }
 }

@@ -2,35 +2,29 @@
  * The interactive operator, driven through a real pseudo-terminal with keystrokes:
  * enquirer's select prompts answered with arrow keys and Enter.
  */
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, journalPath, readJournal, readLedger, removeDir, requireBuild, stepTimeline, tempDir, timeline, writeLedgerRunbook } from './helpers.js';
+import { existsSync } from 'node:fs';
+import type { TestContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, cliEnv, groupRunning, journalPath, readJournal, readLedger, requireBuild, scratch, sleep, stepTimeline, timeline, waitUntil, writeLedgerRunbook } from './helpers.js';
 import { KEY, PtySession } from './pty.js';
 
 beforeAll(requireBuild);
 
-const dirs: string[] = [];
-const sessions: PtySession[] = [];
-afterEach(() => {
-  for (const session of sessions.splice(0)) session.kill();
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
 /** `cutover <args>` on a terminal, as a person at a keyboard; CI is not set (it would disable the prompts). */
-function terminal(dir: string, args: string[]): PtySession {
+function terminal(context: TestContext, dir: string, args: string[]): PtySession {
   const env = cliEnv({ TERM: 'xterm-256color' });
   delete env.CI;
   delete env.NO_COLOR;
   const session = new PtySession([process.execPath, CLI, ...args], { cwd: dir, env, timeoutMs: 25_000 });
-  sessions.push(session);
+  context.onTestFinished(() => session.kill());
   return session;
 }
 
-describe('interactive run through a pseudo-terminal', () => {
-  it('Run step 1, Skip step 2, Quit at step 3: each choice is journaled and step 3 never starts', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
+describe.concurrent('interactive run through a pseudo-terminal', () => {
+  it('Run step 1, Skip step 2, Quit at step 3: each choice is journaled and step 3 never starts', async (context) => {
+    const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, {}, {}]);
-    const tty = terminal(dir, ['run', runbook]);
+    const tty = terminal(context, dir, ['run', runbook]);
 
     // Choices: Run, Skip, Show details, Quit.
     await tty.answer('Step 1/3 step-1', KEY.enter);
@@ -63,11 +57,10 @@ describe('interactive run through a pseudo-terminal', () => {
     expect(timeline(events).at(-1)).toBe('run.finished');
   });
 
-  it('a failed step rolled back by the operator: step.failed, decision, rollback; the ledger shows the undo; exit 1', async () => {
-    const dir = tempDir();
-    dirs.push(dir);
+  it('a failed step rolled back by the operator: step.failed, decision, rollback; the ledger shows the undo; exit 1', async (context) => {
+    const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; echo disk full >&2; exit 1', onFailure: 'ask' }, {}]);
-    const tty = terminal(dir, ['run', runbook]);
+    const tty = terminal(context, dir, ['run', runbook]);
 
     await tty.answer('Step 1/3 step-1', KEY.enter);
     await tty.answer('Step 2/3 step-2', KEY.enter);
@@ -97,5 +90,30 @@ describe('interactive run through a pseudo-terminal', () => {
     expect(failureDecision?.data.choice).toBe('rollback-step');
     expect(failureDecision?.by).toMatch(/@/);
     expect(events.find((e) => e.type === 'step.failed')?.data).toMatchObject({ phase: 'action', exitCode: 1 });
+  });
+
+  it('Ctrl-C at the terminal stops the step; a second Ctrl-C kills a command that ignores it; exit 130', async (context) => {
+    const dir = scratch(context);
+    // The command ignores SIGINT and SIGTERM, so only the second Ctrl-C (SIGKILL to its group) ends it.
+    const stubborn = "trap '' INT TERM; echo step-1 >> ${dir}/ledger; sleep 30";
+    const runbook = writeLedgerRunbook(dir, [{ run: stubborn, confirm: false }, {}]);
+    const tty = terminal(context, dir, ['run', runbook]);
+
+    await tty.waitFor('step-1 started');
+    await waitUntil('step-1 has made its effect', () => readLedger(dir).includes('step-1'));
+    await tty.send(KEY.ctrlC); // the terminal turns it into SIGINT for cutover (its children have their own group)
+    await tty.waitFor('press Ctrl-C again to kill it');
+    await sleep(300);
+    expect(readJournal(journalPath(dir)).some((e) => e.type === 'step.interrupted')).toBe(false); // still waiting for the command
+    await tty.send(KEY.ctrlC);
+    const result = await tty.done;
+
+    expect(result.code, result.output).toBe(130);
+    expect(result.output).toContain('interrupted (SIGINT) during step-1');
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events)).toEqual(['step.started:step-1', 'step.interrupted:step-1']);
+    const pgid = events.find((e) => e.type === 'step.spawned')?.data.pgid as number;
+    expect(groupRunning(pgid)).toBe(false);
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 });

@@ -5,7 +5,8 @@
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { TestContext } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliProcess, Event } from './helpers.js';
 import {
   cli,
@@ -14,62 +15,56 @@ import {
   journalPath,
   readJournal,
   readLedger,
-  removeDir,
   requireBuild,
+  scratch,
+  sleep,
   startCli,
   stepTimeline,
-  tempDir,
   waitUntil,
   writeLedgerRunbook,
 } from './helpers.js';
 
 beforeAll(requireBuild);
 
-const dirs: string[] = [];
-const running: CliProcess[] = [];
-const groups: number[] = [];
-afterEach(() => {
-  for (const proc of running.splice(0)) proc.child.kill('SIGKILL');
-  // Children of a killed cutover outlive it (own process group): never leave one behind.
-  for (const pgid of groups.splice(0)) {
-    try {
-      process.kill(-pgid, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function scratch(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-
 function journalEvents(dir: string): Event[] {
   return existsSync(journalPath(dir)) ? readJournal(journalPath(dir)) : [];
 }
 
+/** Starts a cutover command that the test stops or waits for itself; killed at the end of the test in any case. */
+function background(context: TestContext, dir: string, args: string[]): CliProcess {
+  const proc = startCli(args, { cwd: dir, timeoutMs: 25_000 });
+  context.onTestFinished(() => {
+    proc.child.kill('SIGKILL');
+  });
+  return proc;
+}
+
 /** Starts `run --yes` and waits until step-2's command has made its effect and its process group is journaled. */
-async function runUntilStep2IsRunning(dir: string, runbook: string): Promise<{ proc: CliProcess; pgid: number }> {
-  const proc = startCli(['run', '--yes', runbook], { cwd: dir, timeoutMs: 25_000 });
-  running.push(proc);
+async function runUntilStep2IsRunning(context: TestContext, dir: string, runbook: string): Promise<{ proc: CliProcess; pgid: number }> {
+  const proc = background(context, dir, ['run', '--yes', runbook]);
   let pgid: number | undefined;
-  await waitUntil(`step-2 runs (stderr so far: ${proc.stderr()})`, () => {
+  await waitUntil(() => `step-2 runs (stderr so far: ${proc.stderr()})`, () => {
     if (!readLedger(dir).includes('step-2')) return false;
     pgid = journalEvents(dir).find((e) => e.type === 'step.spawned' && e.step === 'step-2' && e.data.phase === 'action')?.data.pgid as number | undefined;
     return pgid !== undefined;
   });
-  groups.push(pgid as number);
-  return { proc, pgid: pgid as number };
+  const group = pgid as number;
+  // The children of a killed cutover outlive it (own process group): never leave one behind.
+  context.onTestFinished(() => {
+    try {
+      process.kill(-group, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  });
+  return { proc, pgid: group };
 }
 
-describe('cutover killed with SIGKILL in the middle of a step', () => {
-  it('resume --on-interrupted kill stops the orphaned command, recovers the step through its verify, and runs nothing twice', async () => {
-    const dir = scratch();
+describe.concurrent('cutover killed with SIGKILL in the middle of a step', () => {
+  it('resume --on-interrupted kill stops the orphaned command, recovers the step through its verify, and runs nothing twice', async (context) => {
+    const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 30' }, {}]);
-    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+    const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
 
     proc.child.kill('SIGKILL');
     const killed = await proc.done;
@@ -107,16 +102,23 @@ describe('cutover killed with SIGKILL in the middle of a step', () => {
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 
-  it('resume waits for a still-running command to finish before it judges the step', async () => {
-    const dir = scratch();
-    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 2; echo step-2-finished >> ${dir}/ledger' }, {}]);
-    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+  it('resume waits for a still-running command to finish before it judges the step', async (context) => {
+    const dir = scratch(context);
+    // The orphan keeps running until the test lets it finish, so the timing cannot decide the outcome.
+    const release = path.join(dir, 'release');
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; while [ ! -e ${dir}/release ]; do sleep 0.05; done; echo step-2-finished >> ${dir}/ledger' }, {}]);
+    const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
     proc.child.kill('SIGKILL');
     await proc.done;
     expect((await cli(['unlock', runbook], { cwd: dir })).code).toBe(0);
-    expect(groupRunning(pgid)).toBe(true);
 
-    const resumed = await cli(['resume', '--yes', runbook], { cwd: dir });
+    const resume = background(context, dir, ['resume', '--yes', runbook]);
+    await waitUntil(() => `resume notices the running command (stderr so far: ${resume.stderr()})`, () => resume.stderr().includes('still running'));
+    await sleep(300);
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2']); // resume neither killed it nor moved on
+    expect(groupRunning(pgid)).toBe(true);
+    writeFileSync(release, '');
+    const resumed = await resume.done;
     expect(resumed.code, describeResult(resumed)).toBe(0);
     expect(groupRunning(pgid)).toBe(false);
 
@@ -129,13 +131,13 @@ describe('cutover killed with SIGKILL in the middle of a step', () => {
   });
 });
 
-describe('Ctrl-C during a step', () => {
-  it('exits 130, journals step.interrupted, releases the lock; resume --yes completes the step', async () => {
-    const dir = scratch();
+describe.concurrent('Ctrl-C during a step', () => {
+  it('exits 130, journals step.interrupted, releases the lock; resume --yes completes the step', async (context) => {
+    const dir = scratch(context);
     // The first attempt hangs until interrupted; the retry on resume is quick.
     const slowStep = 'echo step-2 >> ${dir}/ledger; test -e ${dir}/fast || sleep 30; echo step-2-done >> ${dir}/ledger';
     const runbook = writeLedgerRunbook(dir, [{}, { run: slowStep, verify: 'grep -qx step-2-done ${dir}/ledger' }, {}]);
-    const { proc, pgid } = await runUntilStep2IsRunning(dir, runbook);
+    const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
 
     const sentAt = Date.now();
     proc.child.kill('SIGINT');

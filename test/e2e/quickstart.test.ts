@@ -1,27 +1,16 @@
 /** The quickstart as a new user meets it, and `run --dry-run`. */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { QUICKSTART, cli, describeResult, journalPath, readJournal, readLedger, removeDir, requireBuild, stepTimeline, tempDir, writeLedgerRunbook } from './helpers.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { QUICKSTART, cli, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, stepTimeline, writeLedgerRunbook } from './helpers.js';
 
 beforeAll(requireBuild);
 
-const dirs: string[] = [];
-afterEach(() => {
-  for (const dir of dirs.splice(0)) removeDir(dir);
-});
-
-function scratch(): string {
-  const dir = tempDir();
-  dirs.push(dir);
-  return dir;
-}
-
 const QUICKSTART_STEPS = ['seed-onprem', 'provision-aws', 'copy-data', 'check-copy', 'switch-traffic'];
 
-describe('quickstart', () => {
-  it('run --yes stops at the manual step; approve, run again, and every step has succeeded', async () => {
-    const dir = scratch();
+describe.concurrent('quickstart', () => {
+  it('run --yes stops at the manual step; approve, run again, and every step has succeeded', async (context) => {
+    const dir = scratch(context);
     const site = path.join(dir, 'site');
     const vars = ['--var', `workdir=${site}`];
 
@@ -65,9 +54,9 @@ describe('quickstart', () => {
   });
 });
 
-describe('run --dry-run', () => {
-  it('executes nothing and writes no journal', async () => {
-    const dir = scratch();
+describe.concurrent('run --dry-run', () => {
+  it('executes nothing and writes no journal', async (context) => {
+    const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, {}, {}]);
 
     const result = await cli(['run', '--dry-run', '--yes', runbook], { cwd: dir });
@@ -81,8 +70,8 @@ describe('run --dry-run', () => {
     expect(existsSync(path.join(dir, '.cutover', 'logs'))).toBe(false);
   });
 
-  it('after a partial run, shows completed steps as done and still runs nothing', async () => {
-    const dir = scratch();
+  it('after a partial run, shows completed steps as done and still runs nothing', async (context) => {
+    const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, {}, {}]);
     const partial = await cli(['run', '--yes', '--max-steps', '1', runbook], { cwd: dir });
     expect(partial.code, describeResult(partial)).toBe(0);

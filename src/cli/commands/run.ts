@@ -30,6 +30,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
     {
       command,
       requireJournal: command === 'resume',
+      liveList: true,
       operator: {
         onInterrupted: flags.onInterrupted,
         approved: (step) => isApproved(approvals, step, new Date()),
