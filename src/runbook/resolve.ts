@@ -63,7 +63,7 @@ function foreachItems(step: RawStep, context: ResolveContext): Item[] {
 }
 
 function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition): Step {
-  const build = (mode: Mode): DigestInput & { title: string; description?: string } => {
+  const build = (mode: Mode): Omit<DigestInput, 'runbookEnv'> & Pick<Step, 'title' | 'description' | 'confirm'> => {
     const text = makeInterpolator(context, item, mode);
     const action = resolveAction(rawStep.run, text);
     const defaults = raw.defaults ?? {};
