@@ -55,7 +55,8 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
       },
       rendererOptions: { outputBar: 5, persistentOutput: false },
     })),
-    { concurrent: false, exitOnError: false, rendererOptions: { timer: PRESET_TIMER, collapseErrors: false } },
+    // No SIGINT handler of listr2's own: it would process.exit(127) past the session's Ctrl-C handling (journal step.interrupted, stop the child, exit 130).
+    { concurrent: false, exitOnError: false, registerSignalListeners: false, rendererOptions: { timer: PRESET_TIMER, collapseErrors: false } },
   );
   const running = list.run().catch(() => undefined);
 

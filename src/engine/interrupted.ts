@@ -39,6 +39,8 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
     const choice = await ctx.operator.runningChild(step, child);
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: `process group ${child.pgid} still running`, choice } });
     const gone = choice === 'kill' ? await killAndWait(ctx, child.pgid) : await waitForExit(ctx, child.pgid, step.timeoutMs ?? Infinity);
+    // Ctrl-C while waiting is an interruption (exit 130), not a failure of the step.
+    if (!gone && ctx.signal.aborted) return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
     if (!gone) return stop(`the process group ${child.pgid} of step "${step.id}" is still running; stop it, then resume`);
   }
 

@@ -116,4 +116,24 @@ describe.concurrent('interactive run through a pseudo-terminal', () => {
     expect(groupRunning(pgid)).toBe(false);
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
+
+  it('run --yes at a terminal (the live task list): Ctrl-C still journals step.interrupted, stops the command and exits 130', async (context) => {
+    const dir = scratch(context);
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 30' }, {}]);
+    const tty = terminal(context, dir, ['run', '--yes', runbook]);
+
+    await waitUntil('step-2 has made its effect', () => readLedger(dir).includes('step-2'));
+    await tty.waitFor('step-1');
+    await sleep(200);
+    await tty.send(KEY.ctrlC);
+    const result = await tty.done;
+
+    expect(result.code, result.output).toBe(130);
+    const events = readJournal(journalPath(dir));
+    expect(stepTimeline(events)).toEqual(['step.started:step-1', 'step.succeeded:step-1', 'step.started:step-2', 'step.interrupted:step-2']);
+    const pgid = events.find((e) => e.type === 'step.spawned' && e.step === 'step-2')?.data.pgid as number;
+    expect(groupRunning(pgid)).toBe(false);
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
+  });
 });

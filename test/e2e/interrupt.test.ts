@@ -102,7 +102,7 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 
-  it('resume waits for a still-running command to finish before it judges the step', async (context) => {
+  it('resume waits for a still-running command to finish before it judges the step (Ctrl-C while waiting exits 130)', async (context) => {
     const dir = scratch(context);
     // The orphan keeps running until the test lets it finish, so the timing cannot decide the outcome.
     const release = path.join(dir, 'release');
@@ -111,6 +111,15 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
     proc.child.kill('SIGKILL');
     await proc.done;
     expect((await cli(['unlock', runbook], { cwd: dir })).code).toBe(0);
+
+    // Ctrl-C while resume waits for the orphan: an interruption (130), and the orphan is left alone.
+    const impatient = background(context, dir, ['resume', '--yes', runbook]);
+    await waitUntil(() => `resume notices the running command (stderr so far: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'));
+    impatient.child.kill('SIGINT');
+    const stopped = await impatient.done;
+    expect(stopped.code, describeResult(stopped)).toBe(130);
+    expect(groupRunning(pgid)).toBe(true);
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
 
     const resume = background(context, dir, ['resume', '--yes', runbook]);
     await waitUntil(() => `resume notices the running command (stderr so far: ${resume.stderr()})`, () => resume.stderr().includes('still running'));
@@ -125,7 +134,7 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
     // The orphan finished its work before step-3 started: resume waited, it did not kill.
     expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-2-finished', 'step-3']);
     const events = readJournal(journalPath(dir));
-    expect(events.find((e) => e.type === 'decision')?.data.choice).toBe('wait');
+    expect(events.filter((e) => e.type === 'decision').map((e) => e.data.choice)).toEqual(['wait', 'wait']);
     expect(events.find((e) => e.type === 'step.succeeded' && e.step === 'step-2')?.data.recovered).toBe(true);
     expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2')).toHaveLength(1);
   });
@@ -166,5 +175,18 @@ describe.concurrent('Ctrl-C during a step', () => {
     const events = readJournal(journalPath(dir));
     expect(stepTimeline(events).slice(4)).toEqual(['step.started:step-2', 'step.succeeded:step-2', 'step.started:step-3', 'step.succeeded:step-3']);
     expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2').map((e) => e.attempt)).toEqual([1, 2]);
+  });
+
+  it('SIGTERM during a step: exit 143, step.interrupted names SIGTERM, the lock is released', async (context) => {
+    const dir = scratch(context);
+    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; sleep 30' }, {}]);
+    const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
+    proc.child.kill('SIGTERM');
+    const stopped = await proc.done;
+    expect(stopped.code, describeResult(stopped)).toBe(143);
+    const events = readJournal(journalPath(dir));
+    expect(events.find((e) => e.type === 'step.interrupted')?.data.signal).toBe('SIGTERM');
+    expect(groupRunning(pgid)).toBe(false);
+    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 });
