@@ -4,7 +4,7 @@
  */
 import { Command } from 'commander';
 import type { Output } from './output.js';
-import { addRunbookOptions } from './runbook-options.js';
+import { addRunbookOptions } from './runbook-flags.js';
 
 const EXAMPLES = `
 Examples:
@@ -42,8 +42,8 @@ export function buildProgram(output: Output, version: string): Command {
       'after',
       `
 Examples:
-  $ cutover validate runbooks/traffic-shift.yaml
-  $ cutover validate --strict --var zone=Z0123 runbooks/traffic-shift.yaml
+  $ cutover validate runbooks/3-traffic-shift.yaml
+  $ cutover validate --strict --var zone=Z0123 runbooks/3-traffic-shift.yaml
   $ cutover validate --json examples/quickstart.yaml | jq .diagnostics
 
 Exits 0 when valid (warnings allowed), 2 when invalid.`,
@@ -65,7 +65,7 @@ Exits 0 when valid (warnings allowed), 2 when invalid.`,
       `
 Examples:
   $ cutover plan examples/quickstart.yaml
-  $ cutover plan --json --var record=app.example.com. runbooks/traffic-shift.yaml`,
+  $ cutover plan --json --var record=app.example.com. runbooks/3-traffic-shift.yaml`,
     )
     .action(async (file: string, flags) => {
       const { planCommand } = await import('./commands/plan.js');
@@ -157,7 +157,7 @@ Examples:
     .addHelpText('after', `
 Examples:
   $ cutover approve examples/quickstart.yaml check-copy --note "looked at it"
-  $ cutover approve runbooks/2-database-shards-half.yaml approve-db --expires 2h`)
+  $ cutover approve runbooks/2-database-shards-half.yaml approve-window --expires 2h`)
     .action(async (file: string, step: string, flags) => {
       const { approveCommand } = await import('./commands/approve.js');
       await approveCommand(file, step, flags, output);

@@ -1,5 +1,4 @@
 /** Options every runbook command shares, and loading the runbook with them. */
-import type { Command } from 'commander';
 import { readFile } from 'node:fs/promises';
 import { formatDiagnostic } from '../runbook/diagnostics.js';
 import type { Diagnostic } from '../runbook/diagnostics.js';
@@ -10,20 +9,8 @@ import type { VarOverrides } from '../runbook/variables.js';
 import { ExitCode, ExitError } from './exit.js';
 import type { Output } from './output.js';
 
-export interface RunbookFlags {
-  var?: string[];
-  varsFile?: string;
-  json?: boolean;
-}
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-export function addRunbookOptions(command: Command): Command {
-  return command
-    .option('--var <name=value>', 'override a runbook variable (repeatable)', collect)
-    .option('--vars-file <file>', 'YAML mapping of variable overrides (before --var)')
-    .option('--json', 'machine-readable output');
-}
+export type { RunbookFlags } from './runbook-flags.js';
+import type { RunbookFlags } from './runbook-flags.js';
 
 export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides | Diagnostic[]> {
   const overrides: VarOverrides = { flags: flags.var ?? [] };
