@@ -1,46 +1,40 @@
-/** The entry point: the only place that sets the process exit code. */
+/**
+ * The entry point: the only place that sets the process exit code. Plain `cutover --help`
+ * prints the help rendered at build time (help.txt, see render-help.ts) without loading
+ * commander, so the most common first command starts at bare-Node speed.
+ */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
-import { ExitCode, ExitError } from './exit.js';
-import { createOutput } from './output.js';
-import { buildProgram } from './program.js';
 
-function packageVersion(): string {
+const args = process.argv.slice(2);
+
+// `cutover --help | head` closes the pipe early: that is not an error worth a stack.
+process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+  if (error.code === 'EPIPE') process.exit(0);
+  throw error;
+});
+
+function prerenderedHelp(): string | undefined {
+  if (args.length !== 1 || (args[0] !== '--help' && args[0] !== '-h')) return undefined;
   try {
-    const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
+    return readFileSync(new URL('./help.txt', import.meta.url), 'utf8');
   } catch {
-    return '0.0.0';
+    return undefined;
   }
 }
 
-export async function main(argv: string[]): Promise<number> {
-  const output = createOutput({ color: !argv.includes('--no-color') });
-  const program = buildProgram(output, packageVersion());
-  try {
-    await program.parseAsync(argv);
-    return ExitCode.ok;
-  } catch (error) {
-    if (error instanceof ExitError) {
-      if (error.message) output.err(error.message);
-      return error.code;
-    }
-    if (error instanceof CommanderError) {
-      // commander has printed its message (and a suggestion); help and version exit 0.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.invalid;
-    }
-    const detail = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    output.err(`cutover: internal error (this is a bug; please report it with the lines below)\n${detail}`);
-    return 70;
-  }
+const help = prerenderedHelp();
+if (help !== undefined) {
+  process.stdout.write(help);
+} else {
+  import('./run-cli.js')
+    .then(({ runCli }) => runCli(process.argv))
+    .then(
+      (code) => {
+        process.exitCode = code;
+      },
+      (error: unknown) => {
+        process.stderr.write(`cutover: internal error (this is a bug)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        process.exitCode = 70;
+      },
+    );
 }
-
-main(process.argv).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    process.stderr.write(`cutover: internal error (this is a bug)\n${String(error)}\n`);
-    process.exitCode = 70;
-  },
-);
