@@ -85,18 +85,25 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
     };
   };
   // Left out of the digest: wording (title, description) and whether to ask first (confirm).
-  const { title, description, confirm, ...forDigest } = build('digest');
+  const resolved = build('run');
+  // The digest needs its own resolution only where env or secret references differ from their values.
+  const { title, description, confirm, ...forDigest } = needsDigestResolution(rawStep, context) ? build('digest') : resolved;
   void title;
   void description;
   void confirm;
   // The runbook's env: reaches every shell step, so changing it changes the steps.
   const digestText = makeInterpolator(context, item, 'digest');
   const runbookEnv = mapValues(raw.env ?? {}, (value) => digestText(value, false));
-  const resolved = build('run');
   return { ...resolved, digest: stepDigest({ ...forDigest, runbookEnv }), source, ...(item ? { foreach: item } : {}) };
 }
 
 type Interpolator = (text: string, shell: boolean) => string;
+
+function needsDigestResolution(rawStep: RawStep, context: ResolveContext): boolean {
+  const text = JSON.stringify(rawStep);
+  if (text.includes('${env.')) return true;
+  return [...context.vars.values()].some((v) => v.secret && text.includes(`\${${v.name}}`));
+}
 
 function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Interpolator {
   const lookup = (reference: Reference): string | undefined => {

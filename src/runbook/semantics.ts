@@ -208,8 +208,11 @@ function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undef
 function checkReferences(source: YamlSource, value: unknown, path: PathSegment[], scope: Set<string>, context: SemanticContext, out: Diagnostic[]): void {
   walkStrings(value, path, (text, at) => {
     for (const reference of findReferences(text)) {
-      const { line, col } = positionInScalar(source, at, reference.index, reference.length);
-      const push = (rule: string, message: string, severity: Severity = 'error') => out.push({ file: source.file, line, col, severity, rule, message });
+      // Positions are costly on large runbooks: computed only for a reference with a problem.
+      const push = (rule: string, message: string, severity: Severity = 'error') => {
+        const { line, col } = positionInScalar(source, at, reference.index, reference.length);
+        out.push({ file: source.file, line, col, severity, rule, message });
+      };
       if (reference.kind === 'malformed') {
         push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
       } else if (reference.kind === 'env') {
