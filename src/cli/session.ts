@@ -2,7 +2,6 @@
  * Everything a mutating command needs around the engine: the runbook, the lock, the
  * journal, the operator, signals. The lock is released on every exit path.
  */
-import { resolve } from 'node:path';
 import type { EngineContext } from '../engine/context.js';
 import { realProcessTable } from '../engine/context.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
@@ -12,12 +11,13 @@ import { FileJournalStore } from '../journal/file-store.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { acquireLock } from '../journal/lock.js';
-import { defaultJournalPath, defaultLogDir } from '../journal/paths.js';
+import { defaultLogDir } from '../journal/paths.js';
 import type { Runbook } from '../runbook/types.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity, describeIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
+import { journalPathFor } from './journal-reading.js';
 import { interactiveOperator } from './interactive-operator.js';
 import type { Output } from './output.js';
 import { startLiveList } from './listr-reporter.js';
@@ -31,9 +31,7 @@ export interface SessionFlags extends RunbookFlags {
   yes?: boolean;
 }
 
-export function journalPathFor(runbook: Pick<Runbook, 'name'>, flags: { journal?: string }): string {
-  return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, process.cwd());
-}
+export { journalPathFor };
 
 /** Prompts only with a person at a terminal: not with --yes, --json, CI=true or without a TTY. */
 export function isInteractive(flags: SessionFlags): boolean {

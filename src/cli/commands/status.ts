@@ -1,11 +1,14 @@
 import { replay } from '../../journal/replay.js';
 import type { JournalState } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
-import type { Runbook } from '../../runbook/types.js';
+import { outlineKey, readOutline, writeOutline } from '../../runbook/outline-cache.js';
+import type { RunbookOutline } from '../../runbook/outline-cache.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createMasker } from '../../support/mask.js';
+import { openJournalReadOnly } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
-import { loadOrExit } from '../runbook-options.js';
-import { openForReading } from '../session.js';
 import type { SessionFlags } from '../session.js';
 import { renderTable } from '../table.js';
 
@@ -27,7 +30,7 @@ export interface Status {
 }
 
 /** Library function: the status of every step, from the journal only. */
-export function buildStatus(runbook: Runbook, state: JournalState, journal: string): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     return {
@@ -58,8 +61,8 @@ export function buildStatus(runbook: Runbook, state: JournalState, journal: stri
 }
 
 export async function statusCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
-  const runbook = await loadOrExit(file, flags, output);
-  const journal = await openForReading(runbook, flags);
+  const runbook = await outlineOf(file, flags, output);
+  const journal = await openJournalReadOnly(runbook, flags);
   const status = buildStatus(runbook, replay(journal.events), journal.location);
   if (flags.json) {
     output.out(JSON.stringify(status));
@@ -75,4 +78,20 @@ export async function statusCommand(file: string, flags: SessionFlags, output: O
   );
   if (status.steps.some((row) => row.changed)) output.out('* changed in the runbook since it ran');
   output.out(`next: ${status.nextAction}`);
+}
+
+/** The runbook's outline from the cache, or from a full load (which then fills the cache). */
+async function outlineOf(file: string, flags: SessionFlags, output: Output): Promise<RunbookOutline> {
+  const cacheDir = join(process.cwd(), '.cutover', 'cache');
+  const text = await readFile(file, 'utf8').catch(() => undefined);
+  const varsFile = flags.varsFile ? await readFile(flags.varsFile, 'utf8').catch(() => undefined) : undefined;
+  const key = text === undefined ? undefined : outlineKey(text, { file, vars: flags.var ?? [], varsFile });
+  const cached = key ? readOutline(cacheDir, key, process.env) : undefined;
+  if (cached) return cached;
+  const { loadOrExit } = await import('../runbook-options.js');
+  const runbook = await loadOrExit(file, flags, output);
+  const masker = createMasker(runbook.secrets.values);
+  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest })) };
+  if (key && text !== undefined) writeOutline(cacheDir, key, text, process.env, outline);
+  return outline;
 }
