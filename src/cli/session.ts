@@ -12,7 +12,6 @@ import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { acquireLock } from '../journal/lock.js';
 import { defaultLogDir } from '../journal/paths.js';
-import type { Runbook } from '../runbook/types.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity, describeIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
@@ -42,21 +41,6 @@ export function journalErrorToExit(error: unknown): never {
   if (error instanceof LockedError) throw new ExitError(ExitCode.locked, error.message);
   if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
   throw error;
-}
-
-/** Opens the journal read-only (status, log, plan): no lock, no writes. */
-export async function openForReading(runbook: Runbook, flags: SessionFlags): Promise<Journal> {
-  const identity = currentIdentity();
-  try {
-    return await openJournal(new FileJournalStore(journalPathFor(runbook, flags)), {
-      runbook: { name: runbook.name, file: runbook.file },
-      identity,
-      masker: createMasker(runbook.secrets.values),
-      clock: systemClock,
-    });
-  } catch (error) {
-    journalErrorToExit(error);
-  }
 }
 
 export interface SessionOptions {

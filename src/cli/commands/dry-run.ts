@@ -8,13 +8,14 @@ import { interactiveOperator } from '../interactive-operator.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
-import { isInteractive, openForReading } from '../session.js';
+import { isInteractive } from '../session.js';
+import { openJournalReadOnly } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 
 export async function dryRun(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await loadOrExit(file, flags, output);
   const masker = createMasker(runbook.secrets.values);
-  const journal = await openForReading(runbook, flags);
+  const journal = await openJournalReadOnly(runbook, flags);
   const state = replay(journal.events);
   const operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(currentIdentity())) : nonInteractiveOperator();
   const show = (text: string) => output.out(masker.text(text));

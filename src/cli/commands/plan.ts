@@ -6,14 +6,14 @@ import { formatDuration } from '../../runbook/duration.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
-import { openForReading } from '../session.js';
+import { openJournalReadOnly } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 import { replay } from '../../journal/replay.js';
 import { renderTable } from '../table.js';
 
 export async function planCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await loadOrExit(file, flags, output);
-  const journal = await openForReading(runbook, flags);
+  const journal = await openJournalReadOnly(runbook, flags);
   const plan = createMasker(runbook.secrets.values).value(buildPlan(runbook, journal.exists ? replay(journal.events) : undefined));
   if (flags.json) {
     output.out(JSON.stringify(plan));
