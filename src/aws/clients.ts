@@ -1,0 +1,69 @@
+/**
+ * AWS client setup. The SDK is imported lazily (only when a traffic step or check needs it),
+ * so `--help`, `status` and shell-only runbooks never load it.
+ *
+ * Precedence: CLI flags (--region, --profile, --endpoint-url, AWS_ENDPOINT_URL), then the
+ * runbook's `aws:` block, then the SDK's own chain. Options that are unset are left out of
+ * the client config entirely, so the SDK's standard lookup applies to them.
+ */
+import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Route53Client } from '@aws-sdk/client-route-53';
+
+export interface AwsSettings {
+  region?: string;
+  profile?: string;
+  endpointUrl?: string;
+  /** SDK retry attempts for throttling / PriorRequestNotComplete (standard retry strategy). */
+  maxAttempts?: number;
+}
+
+/** What actions and checks get: clients created on first use, so tests inject mocks here. */
+export interface AwsClients {
+  route53(): Promise<Route53Client>;
+  elbv2(): Promise<ElasticLoadBalancingV2Client>;
+}
+
+/** Later sources fill only what earlier ones left unset. */
+export function mergeAwsSettings(...sources: (AwsSettings | undefined)[]): AwsSettings {
+  const merged: AwsSettings = {};
+  for (const source of sources) {
+    if (!source) continue;
+    for (const key of ['region', 'profile', 'endpointUrl', 'maxAttempts'] as const) {
+      const value = source[key];
+      if (value !== undefined && value !== '' && merged[key] === undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+  }
+  return merged;
+}
+
+export const DEFAULT_MAX_ATTEMPTS = 8;
+
+/** The client config for any AWS SDK v3 client: only the settings that were given. */
+export function clientConfig(settings: AwsSettings): Record<string, unknown> {
+  const config: Record<string, unknown> = { maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, retryMode: 'standard' };
+  if (settings.region) config.region = settings.region;
+  if (settings.profile) config.profile = settings.profile;
+  if (settings.endpointUrl) {
+    config.endpoint = settings.endpointUrl;
+    // Local endpoints (tests, LocalStack) serve every service on one host.
+    config.forcePathStyle = true;
+  }
+  return config;
+}
+
+/** Real clients, created once each on first use. */
+export function lazyAwsClients(settings: AwsSettings): AwsClients {
+  let route53: Promise<Route53Client> | undefined;
+  let elbv2: Promise<ElasticLoadBalancingV2Client> | undefined;
+  return {
+    route53() {
+      // Route 53 is a global service whose API lives in us-east-1; a region is still required by the SDK.
+      route53 ??= import('@aws-sdk/client-route-53').then((m) => new m.Route53Client({ region: 'us-east-1', ...clientConfig(settings) }));
+      return route53;
+    },
+    elbv2() {
+      elbv2 ??= import('@aws-sdk/client-elastic-load-balancing-v2').then((m) => new m.ElasticLoadBalancingV2Client(clientConfig(settings)));
+      return elbv2;
+    },
+  };
+}
