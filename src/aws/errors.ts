@@ -10,6 +10,7 @@ interface AwsErrorLike {
   message?: string;
   code?: string;
   Code?: string;
+  messages?: string[];
   $metadata?: { httpStatusCode?: number };
 }
 
@@ -37,17 +38,20 @@ export function describeAwsError(error: unknown, doing: string): TrafficError {
   if (error instanceof TrafficError) return error;
   const e = (error ?? {}) as AwsErrorLike;
   const name = e.name ?? e.code ?? e.Code ?? 'Error';
-  const message = (e.message ?? String(error)).split('\n')[0]!.trim();
-  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new TrafficError(`${doing}: no AWS credentials found (${message}); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`, name);
-  }
+  // Route 53's InvalidChangeBatch may carry its reasons in `messages` rather than `message`.
+  const message = (e.message || e.messages?.join('; ') || String(error)).split('\n')[0]!.trim();
+  // Before the generic credentials case: an expired SSO session also arrives as a
+  // CredentialsProviderError ("The SSO session associated with this profile has expired...").
   if (name === 'TokenProviderError' || /sso.*(expired|refresh)|token.*expired/i.test(message)) {
     return new TrafficError(`${doing}: the SSO token has expired (${message}); run "aws sso login" for the profile and resume`, name);
+  }
+  if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
+    return new TrafficError(`${doing}: no AWS credentials found (${message}); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`, name);
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up/i.test(`${name} ${message}`)) {
     return new TrafficError(`${doing}: cannot reach the AWS endpoint (${message}); check the network, --endpoint-url and --region`, name);
   }
-  const hint = HINTS[name];
+  const hint = HINTS[name] ?? HINTS[name.replace(/Exception$/, '')]; // SDK v3 names ELBv2's ListenerNotFound error ListenerNotFoundException
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
   return new TrafficError(`${doing}: ${detail}${hint ? `; ${hint}` : ''}`, name);

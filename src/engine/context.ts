@@ -11,8 +11,8 @@ import type { Reporter } from './reporter.js';
 export interface EngineJournal {
   /** Every event so far, including the ones this process appended. */
   readonly events: readonly JournalEvent[];
-  /** Durable (fsync'ed) before it resolves. */
-  append(event: NewEvent): Promise<JournalEvent>;
+  /** Durable (fsync'ed) before it resolves, unless `durable: false` (see Journal.append). */
+  append(event: NewEvent, options?: { durable?: boolean }): Promise<JournalEvent>;
 }
 
 export interface Actions {

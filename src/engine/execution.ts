@@ -18,7 +18,7 @@ export function executionFor(ctx: EngineContext, step: Step, attempt: number, ph
         step: step.id,
         attempt,
         data: { pid: child.pid, pgid: child.pgid, host: ctx.host, phase: phase === 'rollback-verify' ? 'rollback' : phase },
-      });
+      }, { durable: false });
       ctx.reporter.notify({ kind: 'event', event });
     },
     timeoutMs: step.timeoutMs,

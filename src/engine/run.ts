@@ -51,8 +51,11 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
 async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun: string[]): Promise<RunOutcome> {
   const { runbook } = ctx;
   const total = runbook.steps.length;
+  // Replayed once, not per step (that is quadratic in a long runbook): the loop only moves
+  // forward, and nothing this run does changes a step it has not reached yet.
+  const before = replay(ctx.journal.events);
   for (const [index, step] of runbook.steps.entries()) {
-    const current = replay(ctx.journal.events).steps.get(step.id);
+    const current = before.steps.get(step.id);
     if (current && (current.state === 'succeeded' || current.state === 'skipped')) continue;
     if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return { state: 'advanced', stepsRun, next: step.id };
 

@@ -90,14 +90,19 @@ export class Journal {
   /**
    * Adds v, seq, ts, by and prev, masks secrets in `data`, and resolves once the line is
    * durable. Concurrent calls are written one after another in call order.
+   *
+   * `durable: false` resolves once the line is written but not fsync'ed: it survives
+   * cutover being killed, not the machine going down. Only for records that mean nothing
+   * after the machine went down (step.spawned: a pid whose process died with the machine);
+   * intent and outcome events are always durable. Every later durable append flushes it.
    */
-  append(event: NewEvent): Promise<JournalEvent> {
-    const result = this.queue.then(() => this.write(event));
+  append(event: NewEvent, options: { durable?: boolean } = {}): Promise<JournalEvent> {
+    const result = this.queue.then(() => this.write(event, options.durable !== false));
     this.queue = result.catch(() => undefined);
     return result;
   }
 
-  private async write(event: NewEvent): Promise<JournalEvent> {
+  private async write(event: NewEvent, durable: boolean): Promise<JournalEvent> {
     if (this.failure) {
       throw new JournalError(
         'poisoned',
@@ -126,7 +131,7 @@ export class Journal {
       const { name, file } = this.options.runbook;
       await this.writeLine({ type: 'journal.created', data: { runbook: name, file } });
     }
-    return this.writeLine(event);
+    return this.writeLine(event, durable);
   }
 
   /** Before the first append after a crash: cut the torn line, or end an unterminated one. */
@@ -141,7 +146,7 @@ export class Journal {
     if (repair.torn) await this.writeLine({ type: 'journal.repaired', data: { line: repair.torn.line, droppedBytes: repair.torn.bytes } });
   }
 
-  private async writeLine(event: NewEvent): Promise<JournalEvent> {
+  private async writeLine(event: NewEvent, durable = true): Promise<JournalEvent> {
     const seq = this.list.length + 1;
     const draft = {
       v: JOURNAL_FORMAT,
@@ -158,7 +163,7 @@ export class Journal {
     // Keep exactly what a later reader will parse (undefined dropped, dates as strings).
     const shape = checkEventShape(JSON.parse(line), seq);
     if (!shape.ok) throw bug(`cutover tried to journal an invalid ${event.type} event: ${shape.problem}`);
-    await this.guard(() => this.store.appendLine(line));
+    await this.guard(() => this.store.appendLine(line, { sync: durable }));
     this.list.push(shape.event);
     this.head = hashLine(line);
     return shape.event;

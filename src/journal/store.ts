@@ -11,9 +11,18 @@ export interface JournalStore {
    * before it resolves. `line` never contains "\n"; appendLine("") therefore only
    * terminates an unterminated last line.
    */
-  appendLine(line: string): Promise<void>;
+  appendLine(line: string, options?: AppendOptions): Promise<void>;
   /** Cuts the journal to `length` bytes. Only used to drop a torn last line. */
   truncate(length: number): Promise<void>;
   /** For messages: a path or URL. */
   readonly location: string;
+}
+
+export interface AppendOptions {
+  /**
+   * False: written (the OS has it, so it survives cutover being killed) but not fsync'ed.
+   * Only for records that are worthless after an OS crash anyway (see Journal.append).
+   * The next durable append makes it durable too: fsync flushes the whole file.
+   */
+  sync?: boolean;
 }

@@ -13,6 +13,7 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function findReferences(text: string): Reference[] {
   const references: Reference[] = [];
+  if (!text.includes('${')) return references;
   for (const match of text.matchAll(TOKEN_RE)) {
     const whole = match[0];
     if (whole === '$${') continue;

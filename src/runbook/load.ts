@@ -7,8 +7,10 @@ import { resolveRunbook } from './resolve.js';
 import { runbookSchema } from './schema.js';
 import type { RawVarValue } from './schema.js';
 import { checkSemantics } from './semantics.js';
-import { parseYamlSource, positionOf } from './source.js';
-import type { Runbook } from './types.js';
+import { parseFast } from './fast-source.js';
+import { lazilyPositionedSource, parseYamlSource, positionOf, withoutBom } from './source.js';
+import type { YamlSource } from './source.js';
+import type { Runbook, SourcePosition } from './types.js';
 import { declarationOf, parseVarFlag, toVarValue } from './variables.js';
 import type { VarDeclaration, VarOverrides, VarValue } from './variables.js';
 
@@ -18,6 +20,8 @@ export interface LoadOptions {
   /** validate reports unset env vars and vars without values as warnings only. */
   mode?: 'validate' | 'resolve';
   strict?: boolean;
+  /** False skips computing step digests (validate needs none). Default true. */
+  digests?: boolean;
 }
 
 export type LoadResult =
@@ -45,9 +49,19 @@ export async function loadRunbookFile(file: string, options: LoadOptions = {}): 
 
 export function loadRunbookText(file: string, text: string, options: LoadOptions = {}): LoadResult {
   if (text.includes('\u0000')) return fail(file, 'binary', 'the file contains NUL bytes; a runbook is a UTF-8 YAML text file');
+  // A clean load of a valid runbook goes through the fast parser; anything with a
+  // diagnostic is loaded again through `yaml`, which knows where every node is.
+  const fast = parseFast(withoutBom(text));
+  if (fast) {
+    const result = loadFromSource(file, lazilyPositionedSource(file, text, fast.data), options, fast.stepPositions);
+    if (result.ok && result.diagnostics.length === 0) return result;
+  }
   const { source, diagnostics: yamlDiagnostics } = parseYamlSource(file, text);
   if (!source) return { ok: false, diagnostics: yamlDiagnostics };
+  return loadFromSource(file, source, options);
+}
 
+function loadFromSource(file: string, source: YamlSource, options: LoadOptions, stepPositions?: SourcePosition[]): LoadResult {
   const parsed = runbookSchema.safeParse(source.data);
   const diagnostics = parsed.success ? [] : issuesToDiagnostics(source, parsed.error.issues);
 
@@ -67,8 +81,8 @@ export function loadRunbookText(file: string, text: string, options: LoadOptions
   sortDiagnostics(diagnostics);
   if (!parsed.success || hasErrors(diagnostics)) return { ok: false, diagnostics };
 
-  const positions = parsed.data.steps.map((_, index) => positionOf(source, ['steps', index]));
-  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions });
+  const positions = stepPositions ?? parsed.data.steps.map((_, index) => positionOf(source, ['steps', index]));
+  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions, digests: options.digests });
   return { ok: true, runbook, diagnostics };
 }
 

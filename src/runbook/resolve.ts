@@ -21,6 +21,8 @@ export interface ResolveContext {
   env: Record<string, string | undefined>;
   /** Position of each raw step, by index in the file. */
   positions: SourcePosition[];
+  /** False when only the shape matters (validate): steps get an empty digest, which is most of the cost of a big runbook. */
+  digests?: boolean;
 }
 
 /** How references become text: real values for running, placeholders for the digest. */
@@ -28,10 +30,12 @@ type Mode = 'run' | 'digest';
 
 export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runbook {
   const steps: Step[] = [];
+  // The runbook's env: reaches every shell step, so changing it changes the steps' digests.
+  const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest')(value, false));
   raw.steps.forEach((rawStep, index) => {
     const position = context.positions[index] ?? { line: 1, col: 1 };
     for (const item of foreachItems(rawStep, context)) {
-      steps.push(resolveStep(raw, rawStep, item, context, position));
+      steps.push(resolveStep(raw, rawStep, item, context, position, runbookEnv));
     }
   });
   const text = makeInterpolator(context, undefined, 'run');
@@ -62,7 +66,7 @@ function foreachItems(step: RawStep, context: ResolveContext): Item[] {
   return (Array.isArray(list) ? list : []).map((value) => ({ name, value }));
 }
 
-function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition): Step {
+function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition, runbookEnv: Record<string, string>): Step {
   const build = (mode: Mode): Omit<DigestInput, 'runbookEnv'> & Pick<Step, 'title' | 'description' | 'confirm'> => {
     const text = makeInterpolator(context, item, mode);
     const action = resolveAction(rawStep.run, text);
@@ -86,15 +90,14 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
   };
   // Left out of the digest: wording (title, description) and whether to ask first (confirm).
   const resolved = build('run');
+  const extra = { source, ...(item ? { foreach: item } : {}) };
+  if (context.digests === false) return { ...resolved, digest: '', ...extra };
   // The digest needs its own resolution only where env or secret references differ from their values.
   const { title, description, confirm, ...forDigest } = needsDigestResolution(rawStep, context) ? build('digest') : resolved;
   void title;
   void description;
   void confirm;
-  // The runbook's env: reaches every shell step, so changing it changes the steps.
-  const digestText = makeInterpolator(context, item, 'digest');
-  const runbookEnv = mapValues(raw.env ?? {}, (value) => digestText(value, false));
-  return { ...resolved, digest: stepDigest({ ...forDigest, runbookEnv }), source, ...(item ? { foreach: item } : {}) };
+  return { ...resolved, digest: stepDigest({ ...forDigest, runbookEnv }), ...extra };
 }
 
 type Interpolator = (text: string, shell: boolean) => string;

@@ -14,7 +14,7 @@ export interface YamlSource {
   text: string;
   doc: Document.Parsed;
   lineCounter: LineCounter;
-  /** The document as plain data (maps become objects with a null prototype). */
+  /** The document as plain data (a `__proto__` key is an own property, never the prototype). */
   data: unknown;
 }
 
@@ -29,8 +29,7 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col, severity: 'error', rule, message };
   };
-  // A leading BOM is legal in a file but not part of the YAML (editors do not count it as a column).
-  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const body = withoutBom(text);
   // parseAllDocuments in two steps, to look at the nesting before composing.
   const tokens = [...new Parser(lineCounter.addNewLine).parse(body)];
   const tooDeep = tooDeepAt(tokens);
@@ -79,6 +78,35 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   const source: YamlSource = { file, text: body, doc: first, lineCounter, data };
   return { source, diagnostics: [] };
+}
+
+/** A leading BOM is legal in a file but not part of the YAML (editors do not count it as a column). */
+export function withoutBom(text: string): string {
+  return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/**
+ * A source for data that came from the fast parser: the positioned document is only built
+ * (by the slow path) if something asks where a node is.
+ */
+export function lazilyPositionedSource(file: string, text: string, data: unknown): YamlSource {
+  let parsed: YamlSource | undefined;
+  const positioned = (): YamlSource => {
+    parsed ??= parseYamlSource(file, text).source;
+    if (!parsed) throw new Error('internal error: the fast YAML parser accepted a file the positioned parser rejects');
+    return parsed;
+  };
+  return {
+    file,
+    text: withoutBom(text),
+    data,
+    get doc() {
+      return positioned().doc;
+    },
+    get lineCounter() {
+      return positioned().lineCounter;
+    },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ export interface ValidateFlags extends RunbookFlags {
 }
 
 export async function validateCommand(file: string, flags: ValidateFlags, output: Output): Promise<void> {
-  const result = await loadWithFlags(file, flags, { mode: 'validate', strict: flags.strict === true });
+  const result = await loadWithFlags(file, flags, { mode: 'validate', strict: flags.strict === true, digests: false });
   const valid = result.ok && !hasErrors(result.diagnostics);
   if (flags.json) {
     output.out(JSON.stringify({ file, valid, steps: result.ok ? result.runbook.steps.length : undefined, diagnostics: result.diagnostics }));

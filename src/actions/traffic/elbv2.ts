@@ -1,0 +1,320 @@
+/**
+ * ELBv2 weighted forward actions: a listener's default actions (ModifyListener) or a rule's
+ * actions (ModifyRule). AWS replaces the whole action list on Modify*, so every change resends
+ * all actions as read (authenticate, fixed-response, Order, stickiness...) with only the
+ * forward action's target group weights changed.
+ *
+ * Snapshot weights are keyed by target group ARN. A plain forward that names one group in
+ * `TargetGroupArn` without a ForwardConfig counts as that group with weight 1: it gets all the
+ * traffic, which is what weight 1 of 1 means. A ForwardConfig tuple without a Weight is
+ * treated the same way (AWS always returns one; this only guards odd endpoints).
+ *
+ * The SDK is imported lazily; its types are erased at build time.
+ */
+import type { Action as ElbAction, ElasticLoadBalancingV2Client, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Elbv2Action } from '../../runbook/types.js';
+import { describeAwsError } from '../../aws/errors.js';
+import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
+
+type Target = Elbv2Action['target'];
+
+/** What the journal keeps (snapshot.state): the complete action list as AWS returned it. */
+export interface Elbv2State {
+  kind: Target['kind'];
+  arn: string;
+  actions: ElbAction[];
+}
+
+const sdk = () => import('@aws-sdk/client-elastic-load-balancing-v2');
+
+/** Errors after which target group names fall back to the ARN's name segment. */
+const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
+
+export const elbv2Driver: TrafficDriver<Elbv2Action> = {
+  async read(action, ctx) {
+    const client = await ctx.clients.elbv2();
+    const actions = await readActions(client, action.target, ctx);
+    const label = labelOf(action.target);
+    // Before a change the forward action must exist: there is nothing else to weight.
+    const forward = findForward(actions, label);
+    if (!forward) throw noForward(label, actions);
+    const names = await namesOf(client, arnsOf(forward), {}, ctx);
+    const resolved = await resolveNames(client, Object.keys(action.weights), names, ctx);
+    return snapshotOf(action.target, actions, { ...names, ...resolved });
+  },
+
+  desired(action, before) {
+    const weights = { ...before.weights };
+    for (const [key, weight] of Object.entries(action.weights)) {
+      const arn = arnForKey(key, before);
+      if (arn === undefined || !(arn in before.weights)) throw notForwarded(key, before);
+      weights[arn] = weight;
+    }
+    return weights;
+  },
+
+  async apply(action, before, ctx) {
+    const want = elbv2Driver.desired(action, before);
+    const state = stateOf(before);
+    // Same weights: no Modify call at all, so a re-run of a done step changes nothing.
+    if (!sameWeights(want, before.weights)) {
+      const client = await ctx.clients.elbv2();
+      await modify(client, state, withWeights(state.actions, want), `changing the weights of ${before.label}`);
+    }
+    const after = await elbv2Driver.reread(before, ctx);
+    if (!sameWeights(want, after.weights)) {
+      throw new TrafficError(`${before.label}: the weights read back are ${formatWeights(after.weights, after)}, expected ${formatWeights(want, before)}; check whether something else changed the ${state.kind} at the same time`);
+    }
+    return after;
+  },
+
+  async reread(snapshot, ctx) {
+    const state = stateOf(snapshot);
+    const client = await ctx.clients.elbv2();
+    const actions = await readActions(client, state, ctx);
+    // No forward action is a state too (someone put up a fixed-response page): the drift
+    // guard shows it as "no weights" and a restore can still put the captured actions back.
+    const forward = findForward(actions, snapshot.label);
+    const known = snapshot.names ?? {};
+    const names = forward ? await namesOf(client, arnsOf(forward).filter((arn) => !(arn in known)), known, ctx) : known;
+    return snapshotOf(state, actions, names);
+  },
+
+  async restore(captured, ctx) {
+    const state = stateOf(captured);
+    const client = await ctx.clients.elbv2();
+    await modify(client, state, state.actions, `restoring ${captured.label}`);
+    const after = await elbv2Driver.reread(captured, ctx);
+    const differences = diff(state.actions, stateOf(after).actions, 'actions');
+    if (differences.length > 0) {
+      const shown = differences.slice(0, 5).join('; ') + (differences.length > 5 ? `; and ${differences.length - 5} more` : '');
+      throw new TrafficError(`${captured.label} read back after the restore differs from the captured state: ${shown}`);
+    }
+    return after;
+  },
+};
+
+// --- reading ---------------------------------------------------------------------------
+
+async function readActions(client: ElasticLoadBalancingV2Client, target: Target, ctx: TrafficContext): Promise<ElbAction[]> {
+  const { DescribeListenersCommand, DescribeRulesCommand } = await sdk();
+  const label = labelOf(target);
+  let actions: ElbAction[] | undefined;
+  try {
+    if (target.kind === 'listener') {
+      const out = await client.send(new DescribeListenersCommand({ ListenerArns: [target.arn] }), { abortSignal: ctx.signal });
+      actions = out.Listeners?.find((l) => l.ListenerArn === target.arn)?.DefaultActions ?? out.Listeners?.[0]?.DefaultActions;
+    } else {
+      const out = await client.send(new DescribeRulesCommand({ RuleArns: [target.arn] }), { abortSignal: ctx.signal });
+      actions = out.Rules?.find((r) => r.RuleArn === target.arn)?.Actions ?? out.Rules?.[0]?.Actions;
+    }
+  } catch (error) {
+    throw describeAwsError(error, `reading ${label}`);
+  }
+  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`);
+  return jsonClean(actions);
+}
+
+/** ARN -> name for the given target groups, added to `known`. */
+async function namesOf(client: ElasticLoadBalancingV2Client, arns: string[], known: Record<string, string>, ctx: TrafficContext): Promise<Record<string, string>> {
+  if (arns.length === 0) return { ...known };
+  const { DescribeTargetGroupsCommand } = await sdk();
+  try {
+    const out = await client.send(new DescribeTargetGroupsCommand({ TargetGroupArns: arns }), { abortSignal: ctx.signal });
+    const names = { ...known };
+    for (const group of out.TargetGroups ?? []) {
+      if (group.TargetGroupArn && group.TargetGroupName) names[group.TargetGroupArn] = group.TargetGroupName;
+    }
+    for (const arn of arns) names[arn] ??= nameFromArn(arn);
+    return names;
+  } catch (error) {
+    // Names are only for messages; a policy without DescribeTargetGroups must not block a
+    // cutover that names its groups by ARN. The ARN carries the name anyway.
+    if (!PERMISSION_ERRORS.has((error as { name?: string }).name ?? '')) throw describeAwsError(error, `looking up target groups ${arns.join(', ')}`);
+    return { ...known, ...Object.fromEntries(arns.map((arn) => [arn, nameFromArn(arn)])) };
+  }
+}
+
+/**
+ * The runbook's target group names that are not among the forwarded groups, looked up so an
+ * unknown name fails with AWS's TargetGroupNotFound, and a known one not forwarded to gets
+ * its ARN (desired() then says it is not in the forward action).
+ */
+async function resolveNames(client: ElasticLoadBalancingV2Client, keys: string[], known: Record<string, string>, ctx: TrafficContext): Promise<Record<string, string>> {
+  const knownNames = new Set(Object.values(known));
+  const missing = keys.filter((key) => !isArn(key) && !knownNames.has(key));
+  if (missing.length === 0) return {};
+  const { DescribeTargetGroupsCommand } = await sdk();
+  try {
+    const out = await client.send(new DescribeTargetGroupsCommand({ Names: missing }), { abortSignal: ctx.signal });
+    const resolved: Record<string, string> = {};
+    for (const group of out.TargetGroups ?? []) {
+      if (group.TargetGroupArn && group.TargetGroupName) resolved[group.TargetGroupArn] = group.TargetGroupName;
+    }
+    const unresolved = missing.filter((name) => !Object.values(resolved).includes(name));
+    if (unresolved.length > 0) throw new TrafficError(`target group ${unresolved.join(', ')} not found; check the target group names in the runbook (and the region)`, 'TargetGroupNotFound');
+    return resolved;
+  } catch (error) {
+    throw describeAwsError(error, `looking up target group ${missing.join(', ')}`);
+  }
+}
+
+function snapshotOf(target: Target, actions: ElbAction[], names: Record<string, string>): TrafficSnapshot {
+  const forward = findForward(actions, labelOf(target));
+  const state: Elbv2State = { kind: target.kind, arn: target.arn, actions };
+  return {
+    kind: 'elbv2',
+    target: `elbv2:${target.kind}:${target.arn}`,
+    label: labelOf(target),
+    weights: forward ? weightsOf(forward) : {},
+    names,
+    state,
+  };
+}
+
+// --- the forward action ----------------------------------------------------------------
+
+/** The one forward action, or undefined when there is none. Several is not a valid ELBv2 list. */
+function findForward(actions: ElbAction[], label: string): ElbAction | undefined {
+  const forwards = actions.filter((a) => a.Type === 'forward');
+  if (forwards.length > 1) throw new TrafficError(`${label} has ${forwards.length} forward actions; cutover changes exactly one`);
+  return forwards[0];
+}
+
+/** The forwarded groups; a plain forward is its one TargetGroupArn at weight 1. */
+function groupsOf(forward: ElbAction): TargetGroupTuple[] {
+  const tuples = forward.ForwardConfig?.TargetGroups ?? [];
+  if (tuples.length > 0) return tuples;
+  return forward.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : [];
+}
+
+function arnsOf(forward: ElbAction): string[] {
+  return groupsOf(forward).flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
+}
+
+function weightsOf(forward: ElbAction): Record<string, number> {
+  const weights: Record<string, number> = {};
+  for (const group of groupsOf(forward)) if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
+  return weights;
+}
+
+/** The action list with only the forward action's weights replaced; everything else as read. */
+function withWeights(actions: ElbAction[], weights: Record<string, number>): ElbAction[] {
+  return jsonClean(actions).map((action) => {
+    if (action.Type !== 'forward') return action;
+    const groups = groupsOf(action).map((g) => ({ ...g, Weight: weights[g.TargetGroupArn ?? ''] ?? g.Weight }));
+    const rewritten: ElbAction = { ...action, ForwardConfig: { ...action.ForwardConfig, TargetGroups: groups } };
+    // AWS accepts TargetGroupArn next to ForwardConfig only when both name the same single
+    // group, so it goes when several groups are forwarded to. A plain forward rewritten into
+    // a ForwardConfig keeps it: the one tuple is that same group, which is valid.
+    if (groups.length > 1) delete rewritten.TargetGroupArn;
+    return rewritten;
+  });
+}
+
+// --- writing ---------------------------------------------------------------------------
+
+async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, actions: ElbAction[], doing: string): Promise<void> {
+  const { ModifyListenerCommand, ModifyRuleCommand } = await sdk();
+  const sent = forModify(actions);
+  try {
+    // No abort signal: an interrupted Modify may or may not have been applied; letting the
+    // single call finish keeps the journal's "before" and the live state unambiguous.
+    if (state.kind === 'listener') await client.send(new ModifyListenerCommand({ ListenerArn: state.arn, DefaultActions: sent }));
+    else await client.send(new ModifyRuleCommand({ RuleArn: state.arn, Actions: sent }));
+  } catch (error) {
+    throw describeAwsError(error, doing);
+  }
+}
+
+/**
+ * Describe* never returns an OIDC client secret and Modify* requires either the secret or
+ * UseExistingClientSecret: true (API reference, AuthenticateOidcActionConfig), so that flag
+ * is added. It is a write-only instruction, not state. No other field of Action is
+ * read-only: the API reference uses the same Action shape for Describe and Modify.
+ */
+function forModify(actions: ElbAction[]): ElbAction[] {
+  return jsonClean(actions).map((action) => {
+    const oidc = action.AuthenticateOidcConfig;
+    if (!oidc || oidc.ClientSecret || oidc.UseExistingClientSecret) return action;
+    return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
+  });
+}
+
+// --- helpers ---------------------------------------------------------------------------
+
+function stateOf(snapshot: TrafficSnapshot): Elbv2State {
+  const state = snapshot.state as Partial<Elbv2State> | undefined;
+  if (!state || (state.kind !== 'listener' && state.kind !== 'rule') || typeof state.arn !== 'string' || !Array.isArray(state.actions)) {
+    throw new TrafficError(`${snapshot.label}: the snapshot has no ELBv2 action list to work from`);
+  }
+  return state as Elbv2State;
+}
+
+function arnForKey(key: string, snapshot: TrafficSnapshot): string | undefined {
+  if (isArn(key)) return key;
+  const names = Object.entries(snapshot.names ?? {});
+  // Prefer a forwarded group when a name appears twice (it cannot in one region, but be safe).
+  return (names.find(([arn, name]) => name === key && arn in snapshot.weights) ?? names.find(([, name]) => name === key))?.[0];
+}
+
+function notForwarded(key: string, snapshot: TrafficSnapshot): TrafficError {
+  const existing = Object.keys(snapshot.weights).map((arn) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} (${arn})`);
+  return new TrafficError(
+    `target group ${key} is not in the forward action of ${snapshot.label}; it forwards to ${existing.length > 0 ? existing.join(', ') : 'no target group'}`,
+  );
+}
+
+function noForward(label: string, actions: ElbAction[]): TrafficError {
+  const types = actions.map((a) => a.Type).join(', ') || 'none';
+  return new TrafficError(`${label} has no forward action; cutover can only change the weights of a forward action (its actions: ${types})`);
+}
+
+function labelOf(target: Target): string {
+  const marker = target.kind === 'listener' ? ':listener/' : ':listener-rule/';
+  const at = target.arn.indexOf(marker);
+  return `${target.kind} ${at >= 0 ? target.arn.slice(at + marker.length) : target.arn}`;
+}
+
+function isArn(key: string): boolean {
+  return key.startsWith('arn:');
+}
+
+/** `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>` -> name. */
+function nameFromArn(arn: string): string {
+  return arn.split(':targetgroup/')[1]?.split('/')[0] || arn;
+}
+
+function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
+}
+
+function formatWeights(weights: Record<string, number>, snapshot: TrafficSnapshot): string {
+  const entries = Object.entries(weights).map(([arn, weight]) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} ${weight}`);
+  return entries.length > 0 ? entries.join(', ') : 'none';
+}
+
+/** A deep copy without undefined members: what the journal stores and what is sent. */
+function jsonClean<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Paths where two JSON values differ, e.g. `actions[1].ForwardConfig.TargetGroups[0].Weight: captured 90, live 50`. */
+function diff(expected: unknown, live: unknown, path: string): string[] {
+  if (Array.isArray(expected) && Array.isArray(live)) {
+    const out: string[] = [];
+    for (let i = 0; i < Math.max(expected.length, live.length); i++) out.push(...diff(expected[i], live[i], `${path}[${i}]`));
+    return out;
+  }
+  if (isObject(expected) && isObject(live)) {
+    const keys = [...new Set([...Object.keys(expected), ...Object.keys(live)])];
+    return keys.flatMap((key) => diff(expected[key], live[key], `${path}.${key}`));
+  }
+  if (JSON.stringify(expected) === JSON.stringify(live)) return [];
+  return [`${path}: captured ${JSON.stringify(expected) ?? 'nothing'}, live ${JSON.stringify(live) ?? 'nothing'}`];
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

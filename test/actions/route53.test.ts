@@ -1,0 +1,538 @@
+import {
+  ChangeResourceRecordSetsCommand,
+  GetChangeCommand,
+  InvalidChangeBatch,
+  ListHostedZonesByNameCommand,
+  ListResourceRecordSetsCommand,
+  NoSuchHostedZone,
+  Route53Client,
+  type ChangeResourceRecordSetsCommandInput,
+  type ResourceRecordSet,
+} from '@aws-sdk/client-route-53';
+import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { route53Driver, type Route53State } from '../../src/actions/traffic/route53.js';
+import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../src/actions/traffic/types.js';
+import { clientConfig, type AwsClients } from '../../src/aws/clients.js';
+import type { Route53Action } from '../../src/runbook/types.js';
+import { fakeClock } from '../../src/support/clock.js';
+
+const ZONE = 'Z0123456789ABC';
+const NAME = 'app.example.com.';
+const LABEL = `${NAME} A in ${ZONE}`;
+const SUBMITTED = new Date('2026-01-01T00:00:00Z');
+
+/** The on-prem gateway: plain A record with a TTL and a health check. */
+const onprem: ResourceRecordSet = { Name: NAME, Type: 'A', SetIdentifier: 'onprem', Weight: 100, TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }], HealthCheckId: 'hc-onprem' };
+/** The AWS NLB: an alias record. */
+const aws: ResourceRecordSet = {
+  Name: NAME,
+  Type: 'A',
+  SetIdentifier: 'aws',
+  Weight: 0,
+  AliasTarget: { HostedZoneId: 'Z31USIVHYNEOWT', DNSName: 'web-nlb-0123.elb.ap-northeast-1.amazonaws.com.', EvaluateTargetHealth: true },
+};
+const legacy: ResourceRecordSet = { Name: NAME, Type: 'A', SetIdentifier: 'legacy', Weight: 0, TTL: 300, ResourceRecords: [{ Value: '198.51.100.7' }] };
+/** Listed after ours (same name, later type): must be ignored and end the listing. */
+const aaaa: ResourceRecordSet = { Name: NAME, Type: 'AAAA', SetIdentifier: 'aws', Weight: 10, TTL: 60, ResourceRecords: [{ Value: '2001:db8::1' }] };
+
+const credentials = { accessKeyId: 'x', secretAccessKey: 'y' };
+
+function action(weights: Record<string, number>, extra: Partial<Route53Action> = {}): Route53Action {
+  return { kind: 'route53', zone: ZONE, name: NAME, type: 'A', weights, wait: true, allowAllZero: false, ...extra };
+}
+
+function context(client: Route53Client, overrides: Partial<TrafficContext> = {}) {
+  const clock = fakeClock();
+  const progress: string[] = [];
+  const clients: AwsClients = {
+    route53: async () => client,
+    elbv2: async () => {
+      throw new Error('unused');
+    },
+  };
+  const ctx: TrafficContext = {
+    clients,
+    clock,
+    signal: new AbortController().signal,
+    syncPollIntervalMs: 10_000,
+    syncTimeoutMs: 120_000,
+    onProgress: (line) => progress.push(line),
+    ...overrides,
+  };
+  return { ctx, clock, progress };
+}
+
+function setup(overrides: Partial<TrafficContext> = {}) {
+  const client = new Route53Client({ region: 'us-east-1', credentials });
+  const mock = mockClient(client);
+  return { mock, ...context(client, overrides) };
+}
+
+type Route53Mock = AwsClientStub<Route53Client>;
+
+/**
+ * A zone that behaves like Route 53 for one name: UPSERTs change the listed sets, GetChange
+ * answers the given statuses in turn (the last one repeats).
+ */
+function fakeZone(mock: Route53Mock, initial: ResourceRecordSet[], statuses: string[] = ['INSYNC'], options: { ignoreChanges?: boolean } = {}) {
+  const store = new Map(initial.map((set) => [set.SetIdentifier!, structuredClone(set)]));
+  mock.on(ListResourceRecordSetsCommand).callsFake(() => ({
+    ResourceRecordSets: [...[...store.values()].sort((a, b) => (a.SetIdentifier! < b.SetIdentifier! ? -1 : 1)).map((set) => structuredClone(set)), aaaa],
+    IsTruncated: true,
+    NextRecordName: NAME,
+    NextRecordType: 'AAAA',
+    NextRecordIdentifier: 'zz',
+    MaxItems: 300,
+  }));
+  mock.on(ChangeResourceRecordSetsCommand).callsFake((input: ChangeResourceRecordSetsCommandInput) => {
+    if (!options.ignoreChanges) for (const change of input.ChangeBatch!.Changes!) store.set(change.ResourceRecordSet!.SetIdentifier!, structuredClone(change.ResourceRecordSet!));
+    return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: SUBMITTED } };
+  });
+  const queue = [...statuses];
+  mock.on(GetChangeCommand).callsFake(() => ({ ChangeInfo: { Id: '/change/C1', Status: queue.length > 1 ? queue.shift() : queue[0], SubmittedAt: SUBMITTED } }));
+  return store;
+}
+
+/** The inputs sent with one command class, in order. */
+function inputs<C extends new (...args: never[]) => { input: unknown }>(mock: Route53Mock, command: C): InstanceType<C>['input'][] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  return mock.commandCalls(command as any).map((call) => call.args[0].input as InstanceType<C>['input']);
+}
+
+async function failure(promise: Promise<unknown>): Promise<TrafficError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(TrafficError);
+  return error as TrafficError;
+}
+
+function stateOf(snapshot: TrafficSnapshot): Route53State {
+  return snapshot.state as Route53State;
+}
+
+describe('route53 read', () => {
+  it('reads the weighted sets of exactly name/type into a JSON-clean snapshot', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws, legacy]);
+    const snapshot = await route53Driver.read(action({ aws: 10 }, { zone: `/hostedzone/${ZONE}`, name: 'App.Example.COM' }), ctx);
+    expect(inputs(mock, ListResourceRecordSetsCommand)).toEqual([{ HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A' }]);
+    expect(mock.commandCalls(ListHostedZonesByNameCommand)).toHaveLength(0);
+    expect(snapshot).toEqual({
+      kind: 'route53',
+      target: `route53:${ZONE}:${NAME}:A`,
+      label: LABEL,
+      weights: { aws: 0, legacy: 0, onprem: 100 },
+      state: { zoneId: ZONE, name: NAME, type: 'A', recordSets: [aws, legacy, onprem] },
+    });
+    // What the journal stores survives a JSON round trip unchanged.
+    expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+  });
+
+  it('resolves a zone name with ListHostedZonesByName, exact name only', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [
+        { Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'a', Config: { PrivateZone: false } },
+        { Id: '/hostedzone/ZSUB', Name: 'dev.example.com.', CallerReference: 'b' },
+      ],
+      IsTruncated: false,
+      DNSName: 'example.com.',
+      MaxItems: 100,
+    });
+    fakeZone(mock, [onprem, aws]);
+    const snapshot = await route53Driver.read(action({ aws: 10 }, { zone: 'Example.com' }), ctx);
+    expect(inputs(mock, ListHostedZonesByNameCommand)).toEqual([{ DNSName: 'example.com.' }]);
+    expect(inputs(mock, ListResourceRecordSetsCommand)).toEqual([{ HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A' }]);
+    expect(snapshot.target).toBe(`route53:${ZONE}:${NAME}:A`);
+  });
+
+  it('asks for the zone id when a public and a private zone share the name', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListHostedZonesByNameCommand).resolves({
+      HostedZones: [
+        { Id: '/hostedzone/ZPUBLIC', Name: 'example.com.', CallerReference: 'a', Config: { PrivateZone: false } },
+        { Id: '/hostedzone/ZPRIVATE', Name: 'example.com.', CallerReference: 'b', Config: { PrivateZone: true } },
+      ],
+      IsTruncated: false,
+    });
+    const error = await failure(route53Driver.read(action({ aws: 10 }, { zone: 'example.com.' }), ctx));
+    expect(error.message).toBe('several hosted zones are named "example.com.": ZPUBLIC (public), ZPRIVATE (private); set the route53 zone to the id of the one to change');
+    expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  it('says which zone name is unknown and what to check', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: '/hostedzone/ZOTHER', Name: 'example.org.', CallerReference: 'a' }], IsTruncated: false });
+    const error = await failure(route53Driver.read(action({ aws: 10 }, { zone: 'example.com' }), ctx));
+    expect(error.message).toBe(
+      'no hosted zone named "example.com." is visible to these credentials; check the zone in the runbook (or give its id) and that --profile / AWS_PROFILE point at the account that owns it',
+    );
+  });
+
+  it('pages through ListResourceRecordSets and stops once past name/type', async () => {
+    const { mock, ctx } = setup();
+    mock
+      .on(ListResourceRecordSetsCommand)
+      .resolvesOnce({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: 'legacy', MaxItems: 1 })
+      .resolvesOnce({ ResourceRecordSets: [legacy], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: 'onprem', MaxItems: 1 })
+      .resolvesOnce({ ResourceRecordSets: [onprem, aaaa], IsTruncated: true, NextRecordName: 'www.example.com.', NextRecordType: 'A', MaxItems: 2 })
+      .rejects(new Error('read past the record'));
+    const snapshot = await route53Driver.read(action({ aws: 10 }), ctx);
+    expect(inputs(mock, ListResourceRecordSetsCommand)).toEqual([
+      { HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A' },
+      { HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A', StartRecordIdentifier: 'legacy' },
+      { HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A', StartRecordIdentifier: 'onprem' },
+    ]);
+    expect(snapshot.weights).toEqual({ aws: 0, legacy: 0, onprem: 100 });
+  });
+
+  it('stops when Route 53 returns the same page token twice', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: 'onprem' });
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(`reading ${LABEL}: Route 53 returned the same page token twice (${NAME}|A|onprem); stopped to avoid a loop, try again later`);
+    expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
+  });
+
+  it('stops after 1000 pages', async () => {
+    const { mock, ctx } = setup();
+    let page = 0;
+    mock.on(ListResourceRecordSetsCommand).callsFake(() => ({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: `id-${++page}` }));
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(`reading ${LABEL}: more than 1000 pages; stopped to avoid a loop`);
+    expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(1001);
+  });
+
+  it('fails when the name has no weighted sets', async () => {
+    const { mock, ctx } = setup();
+    const simple: ResourceRecordSet = { Name: NAME, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }] };
+    mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [simple, aaaa], IsTruncated: false });
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(
+      `no weighted record sets for ${LABEL}; create them first (each with a SetIdentifier and a Weight), or check the zone, name and type in the runbook`,
+    );
+  });
+});
+
+describe('route53 desired', () => {
+  const before: TrafficSnapshot = { kind: 'route53', target: `route53:${ZONE}:${NAME}:A`, label: LABEL, weights: { onprem: 100, aws: 0, legacy: 0 }, state: {} };
+
+  it('overlays the action weights on the current ones', () => {
+    expect(route53Driver.desired(action({ onprem: 90, aws: 10 }), before)).toEqual({ onprem: 90, aws: 10, legacy: 0 });
+  });
+
+  it('names a missing set identifier and lists the existing ones', () => {
+    expect(() => route53Driver.desired(action({ onprem: 90, AWS: 10 }), before)).toThrow(
+      new TrafficError(`${LABEL}: no weighted record set with set identifier "AWS"; the ones that exist are "aws", "legacy", "onprem"`),
+    );
+  });
+});
+
+describe('route53 apply', () => {
+  it('sends one batch that changes only the weights, polls PENDING until INSYNC, reads back', async () => {
+    const { mock, ctx, clock, progress } = setup();
+    fakeZone(mock, [onprem, aws, legacy], ['PENDING', 'PENDING', 'INSYNC']);
+    const start = clock.now().getTime();
+    const before = await route53Driver.read(action({}), ctx);
+    // legacy is named but unchanged: not in the batch.
+    const after = await route53Driver.apply(action({ onprem: 90, aws: 10, legacy: 0 }), before, ctx);
+
+    expect(inputs(mock, ChangeResourceRecordSetsCommand)).toEqual([
+      {
+        HostedZoneId: ZONE,
+        ChangeBatch: {
+          Comment: 'cutover: set weights aws=10, legacy=0, onprem=90',
+          Changes: [
+            { Action: 'UPSERT', ResourceRecordSet: { ...aws, Weight: 10 } },
+            { Action: 'UPSERT', ResourceRecordSet: { ...onprem, Weight: 90 } },
+          ],
+        },
+      },
+    ]);
+    // Alias target, TTL, records and health check went out untouched.
+    const [toAws, toOnprem] = inputs(mock, ChangeResourceRecordSetsCommand)[0]!.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet!);
+    expect(toAws!.AliasTarget).toEqual(aws.AliasTarget);
+    expect(toOnprem).toMatchObject({ TTL: 60, HealthCheckId: 'hc-onprem', ResourceRecords: onprem.ResourceRecords });
+
+    expect(inputs(mock, GetChangeCommand)).toEqual([{ Id: 'C1' }, { Id: 'C1' }, { Id: 'C1' }]);
+    expect(clock.now().getTime() - start).toBe(30_000);
+    expect(progress).toEqual(['waiting for Route 53 change C1 to be INSYNC']);
+    expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
+    expect(after.weights).toEqual({ onprem: 90, aws: 10, legacy: 0 });
+    expect(stateOf(after).recordSets).toEqual([{ ...aws, Weight: 10 }, legacy, { ...onprem, Weight: 90 }]);
+  });
+
+  it('does not poll when wait is false', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws], ['PENDING']);
+    const before = await route53Driver.read(action({}), ctx);
+    const after = await route53Driver.apply(action({ onprem: 90, aws: 10 }, { wait: false }), before, ctx);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+    expect(mock.commandCalls(GetChangeCommand)).toHaveLength(0);
+    expect(after.weights).toEqual({ onprem: 90, aws: 10 });
+  });
+
+  it('sends nothing when no weight changes, and returns a re-read', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}), ctx);
+    const after = await route53Driver.apply(action({ onprem: 100, aws: 0 }), before, ctx);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(mock.commandCalls(GetChangeCommand)).toHaveLength(0);
+    expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
+    expect(after).toEqual(before);
+  });
+
+  it('refuses to set every weight to 0 unless allowed', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}), ctx);
+    const error = await failure(route53Driver.apply(action({ onprem: 0 }), before, ctx));
+    expect(error.message).toBe(`${LABEL}: the change would set every weight to 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended`);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    await route53Driver.apply(action({ onprem: 0 }, { allowAllZero: true }), before, ctx);
+    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+  });
+
+  it('times out waiting for INSYNC, naming the change', async () => {
+    const { mock, ctx, clock } = setup({ syncTimeoutMs: 60_000 });
+    fakeZone(mock, [onprem, aws], ['PENDING']);
+    const before = await route53Driver.read(action({}), ctx);
+    const start = clock.now().getTime();
+    const error = await failure(route53Driver.apply(action({ onprem: 90, aws: 10 }), before, ctx));
+    expect(error.message).toBe('Route 53 change C1 was still PENDING after 1m; the change may still be applied; check with: aws route53 get-change --id C1');
+    expect(clock.now().getTime() - start).toBe(60_000);
+    expect(mock.commandCalls(GetChangeCommand)).toHaveLength(6);
+  });
+
+  it('stops waiting when interrupted', async () => {
+    const controller = new AbortController();
+    const { mock, ctx } = setup({ signal: controller.signal });
+    fakeZone(mock, [onprem, aws], ['PENDING']);
+    const before = await route53Driver.read(action({}), ctx);
+    mock.on(GetChangeCommand).callsFake(() => {
+      controller.abort();
+      return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: SUBMITTED } };
+    });
+    const error = await failure(route53Driver.apply(action({ onprem: 90, aws: 10 }), before, ctx));
+    expect(error.message).toBe('interrupted while waiting for Route 53 change C1 to be INSYNC; the change may still be applied; check with: aws route53 get-change --id C1');
+    expect(mock.commandCalls(GetChangeCommand)).toHaveLength(1);
+  });
+
+  it('fails when the weights read back are not the ones set', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws], ['INSYNC'], { ignoreChanges: true });
+    const before = await route53Driver.read(action({}), ctx);
+    const error = await failure(route53Driver.apply(action({ onprem: 90, aws: 10 }), before, ctx));
+    expect(error.message).toBe(`${LABEL}: after the change the weights are not what was set: expected aws=10, onprem=90; live aws=0, onprem=100`);
+  });
+});
+
+describe('route53 reread and restore', () => {
+  it('rereads by the zone id in the state, without a name lookup', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'a' }], IsTruncated: false });
+    const store = fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}, { zone: 'example.com' }), ctx);
+    store.set('aws', { ...aws, Weight: 50 });
+    const live = await route53Driver.reread(before, ctx);
+    expect(mock.commandCalls(ListHostedZonesByNameCommand)).toHaveLength(1);
+    expect(inputs(mock, ListResourceRecordSetsCommand)[1]).toEqual({ HostedZoneId: ZONE, StartRecordName: NAME, StartRecordType: 'A' });
+    expect(live.weights).toEqual({ onprem: 100, aws: 50 });
+  });
+
+  it('reports deleted sets as empty weights rather than failing (drift, restorable)', async () => {
+    const { mock, ctx } = setup();
+    const store = fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}), ctx);
+    store.clear();
+    expect((await route53Driver.reread(before, ctx)).weights).toEqual({});
+  });
+
+  it('restores the captured record sets byte for byte in one batch', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws, legacy], ['PENDING', 'INSYNC']);
+    const captured = await route53Driver.read(action({}), ctx);
+    const journaled = JSON.parse(JSON.stringify(captured)) as TrafficSnapshot;
+    // wait: false leaves the PENDING, INSYNC answers for the restore.
+    await route53Driver.apply(action({ onprem: 0, aws: 100 }, { wait: false }), captured, ctx);
+    mock.resetHistory();
+
+    const after = await route53Driver.restore(journaled, ctx);
+    const [batch, ...more] = inputs(mock, ChangeResourceRecordSetsCommand);
+    expect(more).toHaveLength(0);
+    expect(batch!.HostedZoneId).toBe(ZONE);
+    expect(batch!.ChangeBatch!.Changes!.every((c) => c.Action === 'UPSERT')).toBe(true);
+    const sent = batch!.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet);
+    expect(sent).toEqual(stateOf(journaled).recordSets);
+    expect(JSON.stringify(sent)).toBe(JSON.stringify(stateOf(journaled).recordSets));
+    expect(JSON.stringify(sent)).toBe(JSON.stringify([aws, legacy, onprem]));
+    expect(inputs(mock, GetChangeCommand)).toEqual([{ Id: 'C1' }, { Id: 'C1' }]);
+    expect(stateOf(after).recordSets).toEqual(stateOf(journaled).recordSets);
+    expect(after.weights).toEqual({ onprem: 100, aws: 0, legacy: 0 });
+  });
+
+  it('re-creates a deleted set and leaves a set added since alone', async () => {
+    const { mock, ctx } = setup();
+    const store = fakeZone(mock, [onprem, aws]);
+    const captured = await route53Driver.read(action({}), ctx);
+    store.delete('aws');
+    const canary: ResourceRecordSet = { Name: NAME, Type: 'A', SetIdentifier: 'canary', Weight: 5, TTL: 60, ResourceRecords: [{ Value: '203.0.113.5' }] };
+    store.set('canary', canary);
+
+    const after = await route53Driver.restore(captured, ctx);
+    expect(inputs(mock, ChangeResourceRecordSetsCommand)[0]!.ChangeBatch!.Changes).toEqual([
+      { Action: 'UPSERT', ResourceRecordSet: aws },
+      { Action: 'UPSERT', ResourceRecordSet: onprem },
+    ]);
+    expect(after.weights).toEqual({ aws: 0, canary: 5, onprem: 100 });
+  });
+
+  it('reports the difference when the read-back differs from the capture', async () => {
+    const { mock, ctx } = setup();
+    const store = fakeZone(mock, [onprem, aws], ['INSYNC'], { ignoreChanges: true });
+    const captured = await route53Driver.read(action({}), ctx);
+    store.set('aws', { ...aws, Weight: 10 });
+    store.set('onprem', { ...onprem, TTL: 300 });
+    const error = await failure(route53Driver.restore(captured, ctx));
+    expect(error.message).toBe(`${LABEL}: after the restore the record sets differ from the capture: aws: Weight 0 -> 10; onprem: TTL 60 -> 300`);
+  });
+
+  it('ignores the order Route 53 lists the records of a set in', async () => {
+    const { mock, ctx } = setup();
+    const store = fakeZone(mock, [onprem, aws], ['INSYNC'], { ignoreChanges: true });
+    const captured = await route53Driver.read(action({}), ctx);
+    store.set('onprem', { ...onprem, ResourceRecords: [...onprem.ResourceRecords!].reverse() });
+    await expect(route53Driver.restore(captured, ctx)).resolves.toMatchObject({ weights: { onprem: 100, aws: 0 } });
+  });
+
+  it('refuses a snapshot without its Route 53 state', async () => {
+    const { ctx } = setup();
+    const broken: TrafficSnapshot = { kind: 'route53', target: `route53:${ZONE}:${NAME}:A`, label: LABEL, weights: {}, state: { zoneId: ZONE } };
+    const error = await failure(route53Driver.restore(broken, ctx));
+    expect(error.message).toBe(`${LABEL}: the captured Route 53 state is incomplete (no zone id, name, type or record sets); cannot re-read or restore it`);
+  });
+});
+
+describe('route53 errors', () => {
+  it('NoSuchHostedZone', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListResourceRecordSetsCommand).rejects(new NoSuchHostedZone({ message: `No hosted zone found with ID: ${ZONE}`, $metadata: { httpStatusCode: 404 } }));
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(
+      `reading ${LABEL}: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ${ZONE}; check the zone id (or name) in the runbook and that the credentials belong to the account that owns it`,
+    );
+    expect(error.code).toBe('NoSuchHostedZone');
+  });
+
+  it('InvalidChangeBatch', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}), ctx);
+    const reason = "[RRSet with DNS name app.example.com., type A, SetIdentifier aws cannot be created because a non-weighted set exists with the same name and type.]";
+    mock.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: reason, $metadata: { httpStatusCode: 400 } }));
+    const error = await failure(route53Driver.apply(action({ aws: 10 }), before, ctx));
+    expect(error.message).toBe(`changing the weights of ${LABEL}: InvalidChangeBatch (HTTP 400): ${reason}; Route 53 refused the change batch; check the record sets in the zone against the runbook`);
+    expect(mock.commandCalls(GetChangeCommand)).toHaveLength(0);
+  });
+
+  it('InvalidChangeBatch with its reasons in messages', async () => {
+    const { mock, ctx } = setup();
+    fakeZone(mock, [onprem, aws]);
+    const before = await route53Driver.read(action({}), ctx);
+    mock.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: '', messages: ['first reason', 'second reason'], $metadata: { httpStatusCode: 400 } }));
+    const error = await failure(route53Driver.apply(action({ aws: 10 }), before, ctx));
+    expect(error.message).toContain('InvalidChangeBatch (HTTP 400): first reason; second reason; Route 53 refused');
+  });
+
+  it('missing credentials', async () => {
+    const { mock, ctx } = setup();
+    mock.on(ListResourceRecordSetsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(
+      `reading ${LABEL}: no AWS credentials found (Could not load credentials from any providers); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`,
+    );
+  });
+
+  it('expired SSO session (as the SSO credential provider reports it)', async () => {
+    const { mock, ctx } = setup();
+    const message = "The SSO session associated with this profile has expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.";
+    mock.on(ListHostedZonesByNameCommand).rejects(Object.assign(new Error(message), { name: 'CredentialsProviderError' }));
+    const error = await failure(route53Driver.read(action({ aws: 10 }, { zone: 'example.com' }), ctx));
+    expect(error.message).toBe(`looking up hosted zone example.com.: the SSO token has expired (${message}); run "aws sso login" for the profile and resume`);
+  });
+
+  it('expired SSO token (token provider)', async () => {
+    const { mock, ctx } = setup();
+    const message = "Token is expired. To refresh this SSO session run 'aws sso login' with the corresponding profile.";
+    mock.on(ListResourceRecordSetsCommand).rejects(Object.assign(new Error(message), { name: 'TokenProviderError' }));
+    const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
+    expect(error.message).toBe(`reading ${LABEL}: the SSO token has expired (${message}); run "aws sso login" for the profile and resume`);
+  });
+});
+
+/**
+ * aws-sdk-client-mock replaces `send`, so the SDK's retry middleware never runs behind it. These
+ * tests use a real client with the configuration clients.ts builds and answer at the HTTP layer
+ * with Route 53 XML, so errors go through deserialisation and the standard retry strategy.
+ */
+describe('route53 retries (real client, HTTP layer stubbed)', () => {
+  afterEach(() => {
+    vi.restoreAllMocks();
+  });
+
+  const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
+  const ns = 'https://route53.amazonaws.com/doc/2013-04-01/';
+  const errorBody = (code: string, message: string) =>
+    xml(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`);
+  const listBody = xml(
+    `<ListResourceRecordSetsResponse xmlns="${ns}"><ResourceRecordSets>` +
+      `<ResourceRecordSet><Name>${NAME}</Name><Type>A</Type><SetIdentifier>onprem</SetIdentifier><Weight>100</Weight><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.10</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>` +
+      `</ResourceRecordSets><IsTruncated>false</IsTruncated><MaxItems>300</MaxItems></ListResourceRecordSetsResponse>`,
+  );
+
+  function httpClient(responses: [number, string][], maxAttempts?: number) {
+    const requests: string[] = [];
+    const requestHandler = {
+      handle: async (request: { method: string; path: string; query?: Record<string, unknown> }) => {
+        requests.push(`${request.method} ${request.path}?${new URLSearchParams(request.query as Record<string, string>).toString()}`);
+        const [statusCode, body] = responses.shift() ?? [500, errorBody('InternalError', 'no more responses')];
+        return { response: { statusCode, headers: { 'content-type': 'text/xml' }, body: new TextEncoder().encode(body) } };
+      },
+    };
+    const client = new Route53Client({ ...clientConfig({ maxAttempts }), region: 'us-east-1', credentials, requestHandler });
+    return { client, requests };
+  }
+
+  it('retries Throttling and PriorRequestNotComplete through the SDK, then succeeds', async () => {
+    // Backoff delay is random * base: with random 0 the retries do not wait, the strategy is unchanged.
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const { client, requests } = httpClient([
+      [400, errorBody('Throttling', 'Rate exceeded')],
+      [400, errorBody('PriorRequestNotComplete', 'The request was rejected because Route 53 was still processing a prior request.')],
+      [200, listBody],
+    ]);
+    const started = Date.now();
+    const snapshot = await route53Driver.read(action({ onprem: 90 }), context(client).ctx);
+    expect(snapshot.weights).toEqual({ onprem: 100 });
+    expect(requests).toEqual(Array(3).fill(`GET /2013-04-01/hostedzone/${ZONE}/rrset?name=app.example.com.&type=A`));
+    expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  it('reports throttling that outlasts the retries in one line', async () => {
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    const { client, requests } = httpClient(
+      [
+        [400, errorBody('Throttling', 'Rate exceeded')],
+        [400, errorBody('Throttling', 'Rate exceeded')],
+      ],
+      2,
+    );
+    const error = await failure(route53Driver.read(action({ onprem: 90 }), context(client).ctx));
+    expect(requests).toHaveLength(2);
+    expect(error.message).toBe(`reading ${LABEL}: Throttling (HTTP 400): Rate exceeded; AWS kept throttling after retries; wait a minute and resume`);
+  });
+});
