@@ -25,8 +25,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Whitespace and syntax only: identifiers stay readable in the stack of an internal error.
-  minifyWhitespace: true,
+  // Syntax only: lines and identifiers stay readable in the stack of an internal error.
   minifySyntax: true,
   sourcemap: true,
   external: ['@aws-sdk/*', 'execa', 'listr2', 'enquirer'],

@@ -81,4 +81,35 @@ describe('fast YAML path', () => {
       { numRuns: 3000 },
     );
   });
+
+  it('agrees on mutations of the runbooks in the repository', () => {
+    const sources = [...files('examples'), ...files('runbooks')];
+    const mutation = fc.record({
+      source: fc.nat({ max: sources.length - 1 }),
+      edits: fc.array(
+        fc.record({ kind: fc.constantFrom('delete-line', 'duplicate-line', 'indent', 'dedent', 'insert', 'replace'), at: fc.nat(), text: fc.constantFrom(':', '- ', '  ', '{', '}', '[', ']', '"', "'", '#', '|', '>', '~', 'null', '1', 'steps:', '? ', '\r\n', '%', '@') }),
+        { minLength: 1, maxLength: 4 },
+      ),
+    });
+    fc.assert(
+      fc.property(mutation, ({ source, edits }) => {
+        let text = sources[source]!;
+        for (const edit of edits) {
+          const lines = text.split('\n');
+          const line = edit.at % lines.length;
+          if (edit.kind === 'delete-line') lines.splice(line, 1);
+          else if (edit.kind === 'duplicate-line') lines.splice(line, 0, lines[line]!);
+          else if (edit.kind === 'indent') lines[line] = `  ${lines[line]!}`;
+          else if (edit.kind === 'dedent') lines[line] = lines[line]!.replace(/^ {1,2}/, '');
+          text = lines.join('\n');
+          if (edit.kind === 'insert' || edit.kind === 'replace') {
+            const at = edit.at % (text.length + 1);
+            text = text.slice(0, at) + edit.text + text.slice(edit.kind === 'replace' ? at + 1 : at);
+          }
+        }
+        agree(text);
+      }),
+      { numRuns: 1500 },
+    );
+  });
 });

@@ -9,7 +9,7 @@ import type { CheckResult, ExecutionContext } from './types.js';
 /** A shell/exec check without a step timeout must still end: a hung `curl` would block the run. */
 export const CHECK_TIMEOUT_MS = 5 * 60_000;
 
-export const ELBV2_TARGET_HEALTH_UNAVAILABLE = 'elbv2TargetHealth checks need the AWS actions (not available yet)';
+export const ELBV2_TARGET_HEALTH_UNAVAILABLE = 'elbv2TargetHealth checks need AWS access, which this command does not set up';
 
 export async function runCheck(check: Check, ctx: ExecutionContext): Promise<CheckResult> {
   const many = check.length > 1;
@@ -34,9 +34,15 @@ export function runSingleCheck(check: SingleCheck, ctx: ExecutionContext): Promi
       return withRetry(check.retry, ctx, () => runCommandCheck(check, ctx));
     case 'http':
       return withRetry(check.retry, ctx, () => runHttpCheck(check, ctx));
-    case 'elbv2TargetHealth':
-      // Not retried: polling cannot make an unimplemented check pass.
-      return Promise.resolve({ ok: false, summary: ELBV2_TARGET_HEALTH_UNAVAILABLE, details: [] });
+    case 'elbv2TargetHealth': {
+      const clients = ctx.aws;
+      // Not retried without clients: polling cannot make a missing setup pass.
+      if (!clients) return Promise.resolve({ ok: false, summary: ELBV2_TARGET_HEALTH_UNAVAILABLE, details: [] });
+      return withRetry(check.retry, ctx, async () => {
+        const { runElbv2TargetHealth } = await import('./elbv2-target-health.js');
+        return runElbv2TargetHealth(check, { clients, signal: ctx.signal });
+      });
+    }
   }
 }
 

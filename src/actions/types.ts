@@ -1,4 +1,5 @@
 /** The interface every action and check implementation meets; the engine only sees this. */
+import type { AwsClients } from '../aws/clients.js';
 import type { Clock } from '../support/clock.js';
 import type { Masker } from '../support/mask.js';
 
@@ -26,6 +27,8 @@ export interface ExecutionContext {
   timeoutMs?: number;
   masker: Masker;
   clock: Clock;
+  /** For AWS checks (elbv2TargetHealth); absent where no AWS is configured. */
+  aws?: AwsClients;
 }
 
 export type ActionResult =

@@ -3,7 +3,7 @@
  * is asked). Cancelling a prompt (Ctrl-C, Esc) is the safe answer: quit / abort.
  */
 import { describeAction, describeCheck, describeRollback } from '../engine/describe.js';
-import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice } from '../engine/operator.js';
+import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice, DriftChoice } from '../engine/operator.js';
 import type { Step } from '../runbook/types.js';
 import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
@@ -99,6 +99,13 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
         { name: 'wait', message: 'Wait for it to exit' },
         { name: 'kill', message: 'Kill it (SIGTERM, then SIGKILL)' },
       ], 'wait');
+    },
+    async drift(step, description, doing) {
+      output.err(masker.text(`${paint(output, 'yellow', `! drift before ${doing === 'apply' ? 'changing' : 'rolling back'} ${step.id}`)}: ${description}`));
+      return select<DriftChoice>(`Someone changed the weights outside cutover. ${doing === 'apply' ? 'Apply the step' : 'Restore the captured state'} anyway?`, [
+        { name: 'abort', message: 'Stop here (find out who changed it first)' },
+        { name: 'proceed', message: 'Go ahead anyway (journaled)' },
+      ], 'abort');
     },
     async confirm(question) {
       const { Confirm } = await prompts();

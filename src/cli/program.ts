@@ -31,6 +31,12 @@ export function buildProgram(output: Output, version: string): Command {
     .exitOverride()
     .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
 
+  const awsOptions = (command: Command) =>
+    command
+      .option('--region <region>', 'AWS region for ELBv2 (else the runbook\'s aws.region, then the SDK\'s chain)')
+      .option('--profile <name>', 'AWS profile (else the runbook\'s aws.profile, then the SDK\'s chain)')
+      .option('--endpoint-url <url>', 'AWS endpoint for every service, e.g. a local test endpoint (also AWS_ENDPOINT_URL)');
+
   addRunbookOptions(
     program
       .command('validate')
@@ -53,13 +59,15 @@ Exits 0 when valid (warnings allowed), 2 when invalid.`,
       await validateCommand(file, flags, output);
     });
 
-  addRunbookOptions(
+  awsOptions(addRunbookOptions(
     program
       .command('plan')
       .description('read-only: what run would do next given the journal, with resolved commands and digests')
       .argument('<runbook>', 'runbook YAML file')
-      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)'),
-  )
+      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)')
+      .option('--offline', 'no AWS calls: show traffic targets without the live diff')
+      .option('--rollback', 'show what "cutover rollback" would undo and restore, from the current state'),
+  ))
     .addHelpText(
       'after',
       `
@@ -78,7 +86,8 @@ Examples:
       .option('-y, --yes', 'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)');
 
   const runOptions = (command: Command) =>
-    sessionOptions(command)
+    awsOptions(sessionOptions(command))
+      .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)')
       .option('--max-steps <n>', 'run at most N steps, then stop')
       .option('--until <id>', 'stop after this step')
       .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
@@ -115,8 +124,10 @@ Examples:
       await runCommand(file, flags, output, 'resume');
     });
 
-  sessionOptions(program.command('rollback').description('reverse completed steps newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file'))
+  awsOptions(sessionOptions(program.command('rollback').description('reverse completed steps newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file')))
     .option('--to <id>', 'roll back every step after this one (it stays applied)')
+    .option('--force', 'restore traffic even when live weights drifted from what the step set (journaled)')
+    .option('--dry-run', 'show what would be rolled back and what traffic state would be restored; change nothing')
     .option('--last <n>', 'roll back only the newest N completed steps')
     .addHelpText(
       'after',

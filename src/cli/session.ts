@@ -23,11 +23,14 @@ import { startLiveList } from './listr-reporter.js';
 import { jsonReporter, lineReporter } from './render-events.js';
 import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
+import { awsFor } from './aws-setup.js';
+import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
 
-export interface SessionFlags extends RunbookFlags {
+export interface SessionFlags extends RunbookFlags, AwsFlags {
   journal?: string;
   yes?: boolean;
+  force?: boolean;
 }
 
 export { journalPathFor };
@@ -101,6 +104,8 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       masker,
       host: identity.host,
       processes: realProcessTable,
+      ...awsFor(flags, runbook, systemClock, (line) => baseReporter.notify({ kind: 'info', message: line })),
+      force: flags.force === true,
     };
     try {
       return await body(ctx, journal).catch(journalErrorToExit);

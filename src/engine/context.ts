@@ -5,6 +5,8 @@ import { groupAlive, killGroup } from '../actions/process-group.js';
 import type { Action, Check, Runbook } from '../runbook/types.js';
 import type { Clock } from '../support/clock.js';
 import type { Masker } from '../support/mask.js';
+import type { Traffic } from '../actions/traffic/index.js';
+import type { AwsClients } from '../aws/clients.js';
 import type { Operator } from './operator.js';
 import type { Reporter } from './reporter.js';
 
@@ -44,6 +46,12 @@ export interface EngineContext {
   masker: Masker;
   host: string;
   processes: ProcessTable;
+  /** Route 53 / ELBv2 changes; absent where no AWS is configured (traffic steps then fail clearly). */
+  traffic?: Traffic;
+  /** AWS clients for checks (elbv2TargetHealth). */
+  aws?: AwsClients;
+  /** --force: apply (or roll back) despite drift; every use is journaled. */
+  force?: boolean;
 }
 
 /** Zombie-aware (see actions/process-group.ts): a reaped-never child must not look alive forever. */

@@ -1,5 +1,7 @@
 /** Undo one step with the definition recorded in the journal, never the edited file. */
+import type { JournalEvent, TrafficLeft, TrafficSnapshotData } from '../journal/events.js';
 import type { Step } from '../runbook/types.js';
+import { applyTraffic, restoreTraffic } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
 import { runChecks } from './execute-step.js';
@@ -31,16 +33,24 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
     await record(ctx, { type: 'rollback.succeeded', step: step.id, attempt, data: { durationMs: 0 } });
     return { kind: 'rolled-back' };
   }
-  if (rollback.kind === 'derived') {
-    return fail('action', 'restoring captured Route 53 / ELBv2 state is not available in this version of cutover', []);
-  }
-  const run = rollback.run;
-  if (run.kind === 'manual') {
+  let trafficLeft: TrafficLeft | undefined;
+  const run = rollback.kind === 'derived' ? undefined : rollback.run;
+  if (!run) {
+    const captured = firstCaptureSinceRollback(ctx.journal.events, step.id);
+    // No capture: the step failed before it sent a change (drift, a read error), so there is nothing to restore.
+    if (captured) {
+      const result = await restoreTraffic(ctx, step, attempt, captured);
+      if (!result.ok) return result.aborted ? aborted() : fail('action', result.reason, []);
+      trafficLeft = result.left;
+    }
+  } else if (run.kind === 'manual') {
     const choice = await ctx.operator.manual(step, run.instructions);
     if (choice === 'not-yet') return fail('action', 'the manual rollback was not confirmed as done', []);
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual rollback done?', choice: 'done' } });
   } else if (run.kind === 'route53' || run.kind === 'elbv2') {
-    return fail('action', `${run.kind} actions are not available in this version of cutover`, []);
+    const result = await applyTraffic(ctx, step, attempt, run, 'rollback');
+    if (!result.ok) return result.aborted ? aborted() : fail('action', result.reason, []);
+    trafficLeft = result.left;
   } else {
     const result = await ctx.actions.runAction(run, executionFor(ctx, step, attempt, 'rollback'));
     if (!result.ok) {
@@ -53,6 +63,22 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
     if (result === 'aborted') return aborted();
     if (!result.ok) return fail('verify', `rollback verify failed: ${result.summary}`, result.details);
   }
-  await record(ctx, { type: 'rollback.succeeded', step: step.id, attempt, data: { durationMs: ctx.clock.now().getTime() - startedAt } });
+  const durationMs = ctx.clock.now().getTime() - startedAt;
+  await record(ctx, { type: 'rollback.succeeded', step: step.id, attempt, data: trafficLeft ? { durationMs, traffic: trafficLeft } : { durationMs } });
   return { kind: 'rolled-back' };
+}
+
+/**
+ * The state to restore: the first capture since the step was last rolled back. A retried
+ * step captures again before each attempt, and a later capture may hold an earlier
+ * attempt's half-applied change; the first one is what was there before the step.
+ */
+export function firstCaptureSinceRollback(events: readonly JournalEvent[], stepId: string): TrafficSnapshotData | undefined {
+  let first: TrafficSnapshotData | undefined;
+  for (const event of events) {
+    if (event.step !== stepId) continue;
+    if (event.type === 'rollback.succeeded') first = undefined;
+    else if (event.type === 'step.captured') first ??= event.data;
+  }
+  return first;
 }

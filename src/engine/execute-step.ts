@@ -3,7 +3,9 @@
  * durable before anything runs; the outcome is journaled after it is known.
  */
 import type { ActionResult } from '../actions/types.js';
+import type { TrafficLeft } from '../journal/events.js';
 import type { Check, Step } from '../runbook/types.js';
+import { applyTraffic } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
 import type { StepFailure } from './operator.js';
@@ -39,8 +41,16 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
     if (!result.ok) return fail('precheck', `precheck failed: ${result.summary}`, result.details);
   }
 
+  let trafficLeft: TrafficLeft | undefined;
   if (step.action.kind === 'manual') {
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual step done?', choice: 'done' } });
+  } else if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
+    const result = await applyTraffic(ctx, step, attempt, step.action, 'apply');
+    if (!result.ok) {
+      if (result.aborted) return interrupted(ctx, step, attempt);
+      return fail(result.phase, result.reason, []);
+    }
+    trafficLeft = result.left;
   } else {
     const result = await runActionWithRetries(ctx, step, attempt);
     if (!result.ok) {
@@ -54,14 +64,12 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
     if (result === 'aborted') return interrupted(ctx, step, attempt);
     if (!result.ok) return fail('verify', `verify failed: ${result.summary}`, result.details);
   }
-  await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: { durationMs: ctx.clock.now().getTime() - startedAt } });
+  const durationMs = ctx.clock.now().getTime() - startedAt;
+  await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: trafficLeft ? { durationMs, traffic: trafficLeft } : { durationMs } });
   return { kind: 'succeeded' };
 }
 
 async function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): Promise<ActionResult> {
-  if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
-    return { ok: false, reason: `${step.action.kind} actions are not available in this version of cutover`, tail: [], durationMs: 0 };
-  }
   let result: ActionResult | undefined;
   for (let tryNumber = 1; tryNumber <= step.retry.attempts; tryNumber++) {
     result = await ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action'));

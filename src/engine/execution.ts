@@ -24,6 +24,7 @@ export function executionFor(ctx: EngineContext, step: Step, attempt: number, ph
     timeoutMs: step.timeoutMs,
     masker: ctx.masker,
     clock: ctx.clock,
+    aws: ctx.aws,
   };
 }
 

@@ -9,9 +9,11 @@ export type FailureChoice = 'retry' | 'rollback-step' | 'rollback-all' | 'skip' 
 export type ManualChoice = 'done' | 'not-yet';
 export type InterruptedChoice = 'retry' | 'mark-done' | 'rollback' | 'abort';
 export type RunningChildChoice = 'wait' | 'kill';
+export type DriftChoice = 'proceed' | 'abort';
 
 export interface StepFailure {
-  phase: 'precheck' | 'action' | 'verify';
+  /** 'drift': live traffic weights differ from the journal; nothing was changed. */
+  phase: 'precheck' | 'action' | 'verify' | 'drift';
   reason: string;
   tail: string[];
 }
@@ -26,6 +28,8 @@ export interface Operator {
   manual(step: Step, instructions: string): Promise<ManualChoice>;
   interrupted(step: Step): Promise<InterruptedChoice>;
   runningChild(step: Step, child: { pid: number; pgid: number }): Promise<RunningChildChoice>;
+  /** Live traffic weights differ from what the journal says was left: `description` says how. */
+  drift(step: Step, description: string, doing: 'apply' | 'rollback'): Promise<DriftChoice>;
   /** Before an irreversible or risky confirmation, e.g. marking a step done by hand. */
   confirm(question: string): Promise<boolean>;
 }
@@ -57,6 +61,8 @@ export function nonInteractiveOperator(options: NonInteractiveOptions = {}): Ope
     manual: async (step) => (options.approved?.(step) ? 'done' : 'not-yet'),
     interrupted: async () => (options.onInterrupted === 'retry' ? 'retry' : options.onInterrupted === 'rollback' ? 'rollback' : 'abort'),
     runningChild: async () => (options.onInterrupted === 'kill' ? 'kill' : 'wait'),
+    // Nobody to ask: stop and show the difference (--force is the way to go ahead).
+    drift: async () => 'abort',
     confirm: async () => false,
   };
 }

@@ -6,6 +6,7 @@ import { describeAction, describeCheck, describeRollback } from './describe.js';
 import { isDone } from '../journal/replay.js';
 import type { JournalState, StepState } from '../journal/replay.js';
 import type { Runbook, Step } from '../runbook/types.js';
+import type { TrafficPreview } from './traffic-preview.js';
 
 export type PlannedState = StepState | 'pending';
 
@@ -29,6 +30,8 @@ export interface PlannedStep {
   changed: boolean;
   /** The full resolved definition, for machines. */
   definition: Step;
+  /** Traffic steps, unless --offline: live weights -> weights after the step (filled in by the CLI). */
+  traffic?: TrafficPreview;
 }
 
 export interface Plan {

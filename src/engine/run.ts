@@ -100,6 +100,9 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       if (ctx.operator.interactive) return { state: 'advanced', stepsRun, next: step.id };
       return { state: 'waiting_approval', stepsRun, step: step.id };
     }
+    // Drift changed nothing, and the operator (or --force's absence) already said stop:
+    // onFailure's rollback would restore state someone else has just set.
+    if (result.failure.phase === 'drift') return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
     const choice = await ctx.operator.onFailure(step, result.failure);
     await record(ctx, { type: 'decision', step: step.id, data: { prompt: `step failed (${result.failure.phase}): what now?`, choice } });
     switch (choice) {

@@ -9,6 +9,28 @@ export const JOURNAL_FORMAT = 1;
 
 export type StepPhase = 'precheck' | 'action' | 'verify';
 
+/**
+ * Route 53 / ELBv2 state as journaled (the same shape as actions/traffic TrafficSnapshot,
+ * declared here so the journal depends on nothing).
+ */
+export interface TrafficSnapshotData {
+  kind: 'route53' | 'elbv2';
+  /** Stable identity of the record set group / listener / rule. */
+  target: string;
+  label: string;
+  weights: Record<string, number>;
+  names?: Record<string, string>;
+  /** The full state as AWS returned it; what a derived rollback restores. */
+  state: unknown;
+}
+
+/** The weights a step or rollback left on a traffic target: what the drift guard expects next. */
+export interface TrafficLeft {
+  target: string;
+  label: string;
+  weights: Record<string, number>;
+}
+
 /** The data of each event type. */
 export interface EventData {
   /** First event of every journal: which runbook it belongs to. */
@@ -19,13 +41,14 @@ export interface EventData {
   'step.started': { digest: string; definition: Step; host: string; resumed?: boolean };
   /** The action's child process (after spawn), so a resume can find it still running. */
   'step.spawned': { pid: number; pgid: number; host: string; phase: StepPhase | 'rollback' };
-  'step.captured': { state: unknown };
-  'step.succeeded': { durationMs: number; recovered?: boolean; markedDone?: boolean };
-  'step.failed': { phase: StepPhase; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[] };
+  /** Traffic steps: the live state just before the change, durable before the change is sent. */
+  'step.captured': TrafficSnapshotData;
+  'step.succeeded': { durationMs: number; recovered?: boolean; markedDone?: boolean; traffic?: TrafficLeft };
+  'step.failed': { phase: StepPhase | 'drift'; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[] };
   'step.interrupted': { signal?: string; reason: string };
   'step.skipped': { reason: string };
   'rollback.started': { digest: string; reason: string };
-  'rollback.succeeded': { durationMs: number };
+  'rollback.succeeded': { durationMs: number; traffic?: TrafficLeft };
   'rollback.failed': { phase: 'action' | 'verify'; reason: string; exitCode?: number; tail?: string[] };
   /** An operator (or a flag standing in for one) chose something; `by` says who. */
   decision: { prompt: string; choice: string; note?: string };

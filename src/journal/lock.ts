@@ -75,7 +75,11 @@ export async function acquireLock(journalPath: string, options: LockOptions): Pr
       return ownedLock(path, holder);
     }
     const status = await readSettled(path, identity.host);
-    if (status) throw new LockedError(status.holder, status.stale, path, options.unlockCommand);
+    if (!status) continue;
+    // A holder that finished between our read and the liveness check looks dead, but it
+    // removed its lock on the way out: stale only if that same lock is still there.
+    if (status.stale && !(await stillThere(path, status))) continue;
+    throw new LockedError(status.holder, status.stale, path, options.unlockCommand);
   }
   throw new LockedError(undefined, false, path, options.unlockCommand);
 }
@@ -132,6 +136,15 @@ async function readSettled(path: string, host: string): Promise<LockStatus | und
     status = await readLockFile(path, host);
   }
   return status;
+}
+
+/** Is the lock file still the one that was read (not released, not taken by someone else since)? */
+async function stillThere(path: string, status: LockStatus): Promise<boolean> {
+  const raw = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw ioError(error, 'read the lock', path);
+  });
+  return raw === status.raw;
 }
 
 async function readLockFile(path: string, host: string): Promise<LockStatus | undefined> {

@@ -5,7 +5,7 @@
  * A step left `running` (started, no outcome) is what a crash leaves behind. Replay
  * reports it as it is; only the engine, holding the lock, may conclude it was interrupted.
  */
-import type { JournalEvent, StepPhase } from './events.js';
+import type { JournalEvent, StepPhase, TrafficLeft, TrafficSnapshotData } from './events.js';
 import type { Step } from '../runbook/types.js';
 
 export type StepState =
@@ -39,8 +39,10 @@ export interface StepRecord {
   digest?: string;
   /** How many times the step was started (step.started events), over all runs. */
   attempts: number;
-  /** The last step.captured since the last step.started; rollback restores it. */
-  captured?: { state: unknown };
+  /** The last step.captured since the last step.started; a derived rollback restores it. */
+  captured?: TrafficSnapshotData;
+  /** Traffic steps: the weights the step's last success left (the drift guard's expectation before its rollback). */
+  trafficLeft?: TrafficLeft;
   /** ts of the last step.started. */
   startedAt?: string;
   /** ts of the outcome of the last run (succeeded, failed, interrupted or skipped). */
@@ -163,6 +165,7 @@ function apply(state: JournalState, event: JournalEvent): void {
       step.finishedAt = undefined;
       step.durationMs = undefined;
       step.captured = undefined;
+      step.trafficLeft = undefined;
       step.child = undefined;
       step.failure = undefined;
       step.rollback = undefined;
@@ -173,10 +176,11 @@ function apply(state: JournalState, event: JournalEvent): void {
       step.child = { pid: event.data.pid, pgid: event.data.pgid, host: event.data.host, phase: event.data.phase };
       return;
     case 'step.captured':
-      step.captured = { state: event.data.state };
+      step.captured = event.data;
       return;
     case 'step.succeeded':
       finish(step, 'succeeded', ts, by, event.data.durationMs);
+      step.trafficLeft = event.data.traffic;
       return;
     case 'step.failed':
       finish(step, 'failed', ts, by);

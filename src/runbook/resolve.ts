@@ -48,7 +48,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
     description: raw.description,
     secrets: { envNames: secretEnvNames, values: [...secretVarValues, ...secretEnvValues].filter((v) => v !== '') },
     env: mapValues(raw.env ?? {}, (value) => text(value, false)),
-    aws: { region: opt(raw.aws?.region, text), profile: opt(raw.aws?.profile, text), endpointUrl: opt(raw.aws?.endpointUrl, text) },
+    aws: {
+      region: opt(raw.aws?.region, text),
+      profile: opt(raw.aws?.profile, text),
+      endpointUrl: opt(raw.aws?.endpointUrl, text),
+      changePollIntervalMs: ms(raw.aws?.changePollInterval),
+      changeTimeoutMs: ms(raw.aws?.changeTimeout),
+    },
     policy: { requireRehearsal: raw.policy?.requireRehearsal === true },
     steps,
   };

@@ -295,6 +295,8 @@ export const runbookSchema = strict(
         region: z.string().optional(),
         profile: z.string().optional(),
         endpointUrl: z.string().optional(),
+        changePollInterval: duration.optional().meta({ description: 'How often to poll Route 53 GetChange until INSYNC (default 5s)' }),
+        changeTimeout: duration.optional().meta({ description: 'How long to wait for a Route 53 change to be INSYNC (default 10m)' }),
       },
       'aws',
     ).optional(),

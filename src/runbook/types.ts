@@ -115,7 +115,7 @@ export interface Runbook {
   /** Env var names (from `secrets:`) and resolved values of secret vars, to mask. */
   secrets: { envNames: string[]; values: string[] };
   env: Record<string, string>;
-  aws: { region?: string; profile?: string; endpointUrl?: string };
+  aws: { region?: string; profile?: string; endpointUrl?: string; changePollIntervalMs?: number; changeTimeoutMs?: number };
   policy: { requireRehearsal: boolean };
   steps: Step[];
 }

@@ -9,7 +9,7 @@ const spawned = (id: string, pid: number, phase: 'action' | 'rollback' = 'action
   step: id,
   data: { pid, pgid: pid, host: 'laptop', phase },
 });
-const captured = (id: string, state: unknown): NewEvent => ({ type: 'step.captured', step: id, data: { state } });
+const captured = (id: string, state: unknown): NewEvent => ({ type: 'step.captured', step: id, data: { kind: 'route53', target: 'route53:Z:app.:A', label: 'app. A in Z', weights: {}, state } });
 const rollbackStarted = (id: string): NewEvent => ({ type: 'rollback.started', step: id, data: { digest: `digest-${id}`, reason: 'operator chose rollback' } });
 
 const stateOf = (body: NewEvent[]) => replay(buildJournal(body).events);

@@ -10,16 +10,46 @@ import { openJournalReadOnly } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 import { replay } from '../../journal/replay.js';
 import { renderTable } from '../table.js';
+import { isDone } from '../../journal/replay.js';
+import { previewForward } from '../../engine/traffic-preview.js';
+import type { Runbook } from '../../runbook/types.js';
+import { systemClock } from '../../support/clock.js';
+import { awsFor } from '../aws-setup.js';
 
-export async function planCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
+export interface PlanFlags extends SessionFlags {
+  offline?: boolean;
+  rollback?: boolean;
+}
+
+export async function planCommand(file: string, flags: PlanFlags, output: Output): Promise<void> {
   const runbook = await loadOrExit(file, flags, output);
+  if (flags.rollback) {
+    const { rollbackPreview, printRollbackPreview } = await import('./rollback-preview.js');
+    printRollbackPreview(await rollbackPreview(runbook, flags, {}), flags, output);
+    return;
+  }
   const journal = await openJournalReadOnly(runbook, flags);
-  const plan = createMasker(runbook.secrets.values).value(buildPlan(runbook, journal.exists ? replay(journal.events) : undefined));
+  const built = buildPlan(runbook, journal.exists ? replay(journal.events) : undefined);
+  if (!flags.offline) await addLiveDiffs(built, runbook, flags);
+  const plan = createMasker(runbook.secrets.values).value(built);
   if (flags.json) {
     output.out(JSON.stringify(plan));
     return;
   }
   output.out(renderPlan(plan, output));
+}
+
+/** The live diff of every pending traffic step (read-only AWS calls). */
+async function addLiveDiffs(plan: Plan, runbook: Runbook, flags: PlanFlags): Promise<void> {
+  const pending = new Set(plan.steps.filter((s) => !isDone(s.state)).map((s) => s.id));
+  const steps = runbook.steps.filter((s) => pending.has(s.id) && (s.action.kind === 'route53' || s.action.kind === 'elbv2'));
+  if (steps.length === 0) return;
+  const { traffic } = awsFor(flags, runbook, systemClock);
+  const previews = await previewForward(steps, traffic, new AbortController().signal);
+  for (const step of plan.steps) {
+    const preview = previews.get(step.id);
+    if (preview) step.traffic = preview;
+  }
 }
 
 export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
@@ -48,6 +78,7 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     if (step.description) lines.push(`   ${step.description}`);
     for (const check of step.precheck) lines.push(...field('precheck', check));
     lines.push(...field('run', step.action.summary));
+    if (step.traffic) lines.push(...field('live', 'error' in step.traffic ? `unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`));
     for (const check of step.verify) lines.push(...field('verify', check));
     lines.push(...field('rollback', step.rollback.summary));
     for (const check of step.rollback.verify) lines.push(...field('rollback verify', check));

@@ -3,17 +3,26 @@ import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
 import { ExitCode, ExitError } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
+import { loadOrExit } from '../runbook-options.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
 
 export interface RollbackFlags extends SessionFlags {
   to?: string;
   last?: string;
+  dryRun?: boolean;
 }
 
 export async function rollbackCommand(file: string, flags: RollbackFlags, output: Output): Promise<void> {
   const last = flags.last === undefined ? undefined : Number(flags.last);
   if (last !== undefined && (!Number.isInteger(last) || last < 1)) throw new ExitError(ExitCode.invalid, `--last ${flags.last}: expected a whole number of at least 1`);
+  if (flags.dryRun) {
+    // Read-only: no lock, no journal writes.
+    const { rollbackPreview, printRollbackPreview } = await import('./rollback-preview.js');
+    const runbook = await loadOrExit(file, flags, output);
+    printRollbackPreview(await rollbackPreview(runbook, flags, { to: flags.to, last }), flags, output);
+    return;
+  }
   const outcome = await withSession(file, flags, output, { command: 'rollback' }, async (ctx) => {
     const plan = planRollback(ctx, { to: flags.to, last });
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
