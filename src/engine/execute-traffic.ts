@@ -56,6 +56,25 @@ export async function restoreTraffic(ctx: EngineContext, step: Step, attempt: nu
   });
 }
 
+/**
+ * After an interruption: are the live weights already what the step sets? A weight change
+ * is idempotent, so "no" simply means run it again; "yes" (plus verify, if any) means done.
+ */
+export async function trafficAlreadyApplied(ctx: EngineContext, action: TrafficAction): Promise<{ applied: true; left: TrafficLeft } | { applied: false; reason: string }> {
+  const traffic = ctx.traffic;
+  if (!traffic) return { applied: false, reason: NO_AWS };
+  try {
+    const live = await traffic.read(action, ctx.signal);
+    const desired = await traffic.desired(action, live);
+    const differences = weightDifferences(desired, live.weights);
+    if (differences.length === 0) return { applied: true, left: leftOf(live) };
+    return { applied: false, reason: `${live.label} is not at the step's weights yet` };
+  } catch (error) {
+    if (error instanceof TrafficError) return { applied: false, reason: ctx.masker.text(error.message) };
+    throw error;
+  }
+}
+
 /** What this step's last success left, if it succeeded (a failed step's end state is unknown: no check). */
 function leftByStep(ctx: EngineContext, step: Step, target: string): { left: TrafficLeft; by: string } | undefined {
   for (let index = ctx.journal.events.length - 1; index >= 0; index--) {

@@ -7,6 +7,7 @@ import type { StepRecord } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { runChecks } from './execute-step.js';
+import { trafficAlreadyApplied } from './execute-traffic.js';
 import { record } from './execution.js';
 import { rollbackStep } from './execute-rollback.js';
 import type { RunOutcome } from './outcome.js';
@@ -42,6 +43,20 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
     // Ctrl-C while waiting is an interruption (exit 130), not a failure of the step.
     if (!gone && ctx.signal.aborted) return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
     if (!gone) return stop(`the process group ${child.pgid} of step "${step.id}" is still running; stop it, then resume`);
+  }
+
+  if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
+    // Traffic steps check themselves: live weights against the step's, then verify if any.
+    const applied = await trafficAlreadyApplied(ctx, step.action);
+    if (!applied.applied) {
+      ctx.reporter.notify({ kind: 'info', step: step.id, message: `${applied.reason}: running the step again (changing weights twice is harmless)` });
+      return { kind: 'retry' };
+    }
+    const verified = step.verify ? await runChecks(ctx, step, attempt, 'verify', step.verify) : undefined;
+    if (verified === 'aborted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
+    if (verified && !verified.ok) return { kind: 'retry' };
+    await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: { durationMs: 0, recovered: true, traffic: applied.left } });
+    return { kind: 'done' };
   }
 
   if (step.verify) {
