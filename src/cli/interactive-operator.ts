@@ -3,7 +3,8 @@
  * is asked). Cancelling a prompt (Ctrl-C, Esc) is the safe answer: quit / abort.
  */
 import { describeAction, describeCheck, describeRollback } from '../engine/describe.js';
-import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice, DriftChoice } from '../engine/operator.js';
+import { formatDuration } from '../runbook/duration.js';
+import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice, DriftChoice, BakeChoice } from '../engine/operator.js';
 import type { Step } from '../runbook/types.js';
 import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
@@ -106,6 +107,13 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
         { name: 'abort', message: 'Stop here (find out who changed it first)' },
         { name: 'proceed', message: 'Go ahead anyway (journaled)' },
       ], 'abort');
+    },
+    async bake(step, leftMs) {
+      return select<BakeChoice>(`${step.id} is baking: ${formatDuration(Math.ceil(leftMs / 1000) * 1000)} left before the next step. Its watch is checked every minute.`, [
+        { name: 'wait', message: 'Wait here and watch (Ctrl-C stops waiting)' },
+        { name: 'stop', message: 'Stop here (run again later)' },
+        { name: 'rollback', message: 'Roll this step back' },
+      ], 'stop');
     },
     async confirm(question) {
       const { Confirm } = await prompts();

@@ -92,7 +92,8 @@ Examples:
       .option('--until <id>', 'stop after this step')
       .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
       .option('--on-interrupted <what>', 'without a TTY, what to do with an interrupted step that has no verify: retry | rollback | kill')
-      .option('--detailed-exitcode', 'exit 10 when steps remain, 12 when waiting for an approval');
+      .option('--bake <mode>', 'at an open bake window: wait (watching until it passes) or exit (watch once, report waiting); default wait at a terminal, exit otherwise')
+      .option('--detailed-exitcode', 'exit 10 when steps remain, 11 when waiting for a bake, 12 when waiting for an approval');
 
   runOptions(program.command('run').description('execute pending steps in order, asking before each; resumes from the journal').argument('<runbook>', 'runbook YAML file'))
     .option('--dry-run', 'walk through the prompts and show what would run; execute and journal nothing')
@@ -142,7 +143,8 @@ Examples:
       await rollbackCommand(file, flags, output);
     });
 
-  sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
+  sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
+    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)')
     .addHelpText('after', `
 Examples:
   $ cutover status examples/quickstart.yaml

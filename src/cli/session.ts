@@ -53,14 +53,18 @@ export interface SessionOptions {
   requireJournal?: boolean;
   /** run/resume: a listr2 task list when unattended at a terminal. */
   liveList?: boolean;
+  /** The journal when there is no --journal (default: .cutover/<name>.journal.jsonl); rehearse has its own. */
+  defaultJournalPath?: (runbookName: string, cwd: string) => string;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
   const runbook = await loadOrExit(file, flags, output);
   const masker = createMasker(runbook.secrets.values);
   const identity = currentIdentity();
-  const journalPath = journalPathFor(runbook, flags);
-  const lock = await acquireLock(journalPath, { identity, command: options.command, clock: systemClock, unlockCommand: `cutover unlock ${file}` }).catch(journalErrorToExit);
+  const ownDefault = !flags.journal && options.defaultJournalPath;
+  const journalPath = ownDefault ? ownDefault(runbook.name, process.cwd()) : journalPathFor(runbook, flags);
+  const unlockCommand = ownDefault ? `cutover unlock --journal ${journalPath} ${file}` : `cutover unlock ${file}`;
+  const lock = await acquireLock(journalPath, { identity, command: options.command, clock: systemClock, unlockCommand }).catch(journalErrorToExit);
   const releaseOnExit = () => lock.releaseSync();
   process.once('exit', releaseOnExit);
 

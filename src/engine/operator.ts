@@ -10,6 +10,7 @@ export type ManualChoice = 'done' | 'not-yet';
 export type InterruptedChoice = 'retry' | 'mark-done' | 'rollback' | 'abort';
 export type RunningChildChoice = 'wait' | 'kill';
 export type DriftChoice = 'proceed' | 'abort';
+export type BakeChoice = 'wait' | 'stop' | 'rollback';
 
 export interface StepFailure {
   /** 'drift': live traffic weights differ from the journal; nothing was changed. */
@@ -30,6 +31,8 @@ export interface Operator {
   runningChild(step: Step, child: { pid: number; pgid: number }): Promise<RunningChildChoice>;
   /** Live traffic weights differ from what the journal says was left: `description` says how. */
   drift(step: Step, description: string, doing: 'apply' | 'rollback'): Promise<DriftChoice>;
+  /** A step is baking and the run would wait `leftMs`: wait (watching), stop here, or roll it back. */
+  bake(step: Step, leftMs: number): Promise<BakeChoice>;
   /** Before an irreversible or risky confirmation, e.g. marking a step done by hand. */
   confirm(question: string): Promise<boolean>;
 }
@@ -63,6 +66,8 @@ export function nonInteractiveOperator(options: NonInteractiveOptions = {}): Ope
     runningChild: async () => (options.onInterrupted === 'kill' ? 'kill' : 'wait'),
     // Nobody to ask: stop and show the difference (--force is the way to go ahead).
     drift: async () => 'abort',
+    // Only asked with --bake wait: the flag already said to wait.
+    bake: async () => 'wait',
     confirm: async () => false,
   };
 }

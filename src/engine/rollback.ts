@@ -9,7 +9,7 @@ import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { rollbackStep } from './execute-rollback.js';
 import { record } from './execution.js';
-import type { RollbackOutcome } from './outcome.js';
+import type { RollbackOutcome, RunOutcome } from './outcome.js';
 
 export interface RollbackOptions {
   /** Roll back every step after this one; it stays applied. */
@@ -73,10 +73,26 @@ async function reverse(ctx: EngineContext, steps: { id: string; definition: Step
 }
 
 /** The operator chose to roll back after a failure: this step, or everything done so far. */
-export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all'): Promise<RollbackOutcome> {
-  const first = await reverse(ctx, [{ id: failed.id, definition: failed }], `step failed; operator chose rollback-${scope}`);
+export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`): Promise<RollbackOutcome> {
+  const first = await reverse(ctx, [{ id: failed.id, definition: failed }], why);
   if (first.state !== 'rolled_back' || scope === 'step') return first;
-  const rest = await reverse(ctx, rollbackCandidates(replay(ctx.journal.events).steps.values()), 'step failed; operator chose rollback-all');
+  const rest = await reverse(ctx, rollbackCandidates(replay(ctx.journal.events).steps.values()), why);
   if (rest.state === 'nothing_to_roll_back') return first;
   return { ...rest, steps: [...first.steps, ...rest.steps] } as RollbackOutcome;
+}
+
+/** How a rollback after a failure ends the run. */
+export function rollbackToRunOutcome(rolled: RollbackOutcome, stepsRun: string[], step: string, reason: string): RunOutcome {
+  switch (rolled.state) {
+    case 'rolled_back':
+      return { state: 'rolled_back', stepsRun, steps: rolled.steps };
+    case 'interrupted':
+      return { state: 'interrupted', stepsRun, step: rolled.step, signal: rolled.signal };
+    case 'rollback_failed':
+      return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: rolled.reason };
+    case 'stopped_at_irreversible':
+      return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: `cannot roll back past irreversible step "${rolled.step}": ${rolled.reason}` };
+    case 'nothing_to_roll_back':
+      return { state: 'failed', stepsRun, step, reason };
+  }
 }

@@ -7,15 +7,19 @@ import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { executeStep } from './execute-step.js';
 import { record } from './execution.js';
+import { failedWatch, openBake, superviseBake } from './bake.js';
+import type { BakeMode } from './bake.js';
 import { resolveInterrupted } from './interrupted.js';
 import type { RunOutcome } from './outcome.js';
-import { rollbackAfterFailure } from './rollback.js';
+import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
 
 export interface RunOptions {
   command: 'run' | 'resume';
   maxSteps?: number;
   until?: string;
   acceptChanges?: boolean;
+  /** What to do at an open bake window; default: wait when interactive, exit otherwise. */
+  bake?: BakeMode;
 }
 
 export async function runRunbook(ctx: EngineContext, options: RunOptions): Promise<RunOutcome> {
@@ -39,6 +43,12 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
     return { state: 'refused', stepsRun, reason: `completed step(s) changed since they ran: ${ids}. Review the change with "cutover plan", then run again with --accept-changes (journaled), or undo the edit` };
   }
 
+  const watchFailure = failedWatch(runbook, state);
+  if (watchFailure) {
+    const reason = `the watch of ${watchFailure.step} failed during its bake at ${watchFailure.ts} (${watchFailure.summary}); find the cause, then record that it is fine with "cutover approve ${runbook.file} ${watchFailure.step}", or undo with "cutover rollback ${runbook.file}"`;
+    return { state: 'failed', stepsRun, step: watchFailure.step, reason };
+  }
+
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
   for (const step of changed) {
     await record(ctx, { type: 'changes.accepted', step: step.id, data: { digestBefore: state.steps.get(step.id)?.digest ?? '', digestAfter: step.digest } });
@@ -54,10 +64,18 @@ async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun
   // Replayed once, not per step (that is quadratic in a long runbook): the loop only moves
   // forward, and nothing this run does changes a step it has not reached yet.
   const before = replay(ctx.journal.events);
+  const bakeMode: BakeMode = options.bake ?? (ctx.operator.interactive ? 'wait' : 'exit');
+  let bake = openBake(runbook, before, ctx.clock.now().getTime());
   for (const [index, step] of runbook.steps.entries()) {
     const current = before.steps.get(step.id);
     if (current && (current.state === 'succeeded' || current.state === 'skipped')) continue;
     if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return { state: 'advanced', stepsRun, next: step.id };
+    // An interrupted step already started: its bake gate was passed before.
+    if (bake && !(current && (current.state === 'running' || current.state === 'interrupted'))) {
+      const stop = await superviseBake(ctx, bake, bakeMode, { stepsRun, next: step.id });
+      if (stop) return stop;
+      bake = undefined;
+    }
 
     if (current && (current.state === 'running' || current.state === 'interrupted')) {
       const resolution = await resolveInterrupted(ctx, step, current);
@@ -82,6 +100,9 @@ async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun
 
     const outcome = await runWithRecovery(ctx, step, stepsRun);
     if (outcome) return outcome;
+    if (step.bakeMs !== undefined && stepsRun.includes(step.id)) {
+      bake = { step, attempt: ctx.journal.events.filter((e) => e.type === 'step.started' && e.step === step.id).length, endsAt: ctx.clock.now().getTime() + step.bakeMs };
+    }
     if (options.until === step.id) return afterUntil(ctx, runbook.steps, index, stepsRun);
   }
   return { state: 'completed', stepsRun };
@@ -116,11 +137,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       case 'rollback-step':
       case 'rollback-all': {
         const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step');
-        if (rolled.state === 'rolled_back') return { state: 'rolled_back', stepsRun, steps: rolled.steps };
-        if (rolled.state === 'interrupted') return { state: 'interrupted', stepsRun, step: rolled.step, signal: rolled.signal };
-        if (rolled.state === 'rollback_failed') return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: rolled.reason };
-        if (rolled.state === 'stopped_at_irreversible') return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: `cannot roll back past irreversible step "${rolled.step}": ${rolled.reason}` };
-        return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
+        return rollbackToRunOutcome(rolled, stepsRun, step.id, result.failure.reason);
       }
     }
   }

@@ -23,6 +23,7 @@ const STEP_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'rollback.failed',
   'approval',
   'bake.watch',
+  'rehearsal.step',
 ]);
 
 type FieldKind = 'string' | 'integer' | 'object' | 'boolean';
@@ -41,6 +42,7 @@ const REQUIRED_DATA_FIELDS: Partial<Record<EventType, Fields>> = {
   decision: { prompt: 'string', choice: 'string' },
   approval: { digest: 'string' },
   'bake.watch': { ok: 'boolean' },
+  'rehearsal.step': { digest: 'string', verdict: 'string', phases: 'object' },
 };
 
 /** As entry lists, built once: this runs for every line of journals with 100,000s of them. */

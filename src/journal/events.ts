@@ -57,6 +57,49 @@ export interface EventData {
   'journal.repaired': { line: number; droppedBytes: number };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
+  /**
+   * `cutover rehearse` (rehearsal journals only): the outcome of rehearsing one step, for the
+   * digest it had. The rehearsal gate of `run` reads these.
+   */
+  'rehearsal.step': { digest: string; verdict: RehearsalVerdict; phases: RehearsalPhases; reason?: string };
+}
+
+/**
+ * passed: every phase passed and something proved the rollback worked (its rollback.verify,
+ * the step's verify failing after it, or traffic state equal to the capture).
+ * rollback-unverified: every phase passed, but nothing could tell whether the rollback undid the step.
+ * irreversible: `rollback: none`; the action and verify passed, there is no rollback to test.
+ * failed: a phase failed.
+ */
+export type RehearsalVerdict = 'passed' | 'rollback-unverified' | 'irreversible' | 'failed';
+
+/**
+ * inconclusive: only for verifyAfterRollback, when the step's verify still passes after the
+ * rollback (it cannot tell whether the rollback undid the step).
+ */
+export type RehearsalPhaseStatus = 'passed' | 'failed' | 'inconclusive';
+
+export interface RehearsalPhase {
+  status: RehearsalPhaseStatus;
+  durationMs: number;
+  reason?: string;
+}
+
+/** A phase is absent when it does not apply to the step or was not reached. */
+export interface RehearsalPhases {
+  precheck?: RehearsalPhase;
+  /** The action (for traffic steps: capture, drift guard and the change). */
+  forward?: RehearsalPhase;
+  verify?: RehearsalPhase;
+  rollback?: RehearsalPhase;
+  rollbackVerify?: RehearsalPhase;
+  /** The step's verify run once more after the rollback: passed means it failed, as it should. */
+  verifyAfterRollback?: RehearsalPhase;
+  /** Traffic steps: live state read again after the rollback equals the capture (weights and full state). */
+  stateRestored?: RehearsalPhase;
+  /** Precheck and action again. */
+  reapply?: RehearsalPhase;
+  reverify?: RehearsalPhase;
 }
 
 export type EventType = keyof EventData;
@@ -99,4 +142,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   'journal.repaired',
   'approval',
   'bake.watch',
+  'rehearsal.step',
 ];

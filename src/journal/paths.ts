@@ -8,6 +8,11 @@ export function defaultJournalPath(runbookName: string, cwd: string): string {
   return join(cwd, STATE_DIR, `${runbookName}.journal.jsonl`);
 }
 
+/** `.cutover/<name>.rehearsal.jsonl` under cwd: `cutover rehearse` never writes a production journal. */
+export function defaultRehearsalPath(runbookName: string, cwd: string): string {
+  return join(cwd, STATE_DIR, `${runbookName}.rehearsal.jsonl`);
+}
+
 /** Per-step command output. */
 export function defaultLogDir(cwd: string): string {
   return join(cwd, STATE_DIR, 'logs');

@@ -56,7 +56,8 @@ export interface StepRecord {
   /** Reason of the last failed, interrupted or rollback.failed since the last step.started. */
   failure?: string;
   rollback?: { digest: string; reason: string; startedAt: string; finishedAt?: string; durationMs?: number };
-  lastWatch?: { ok: boolean; summary: string; ts: string };
+  /** The last bake.watch since the last step.started (a new run starts a new bake). */
+  lastWatch?: { ok: boolean; summary: string; ts: string; seq: number };
   /** seq of the last event about this step. */
   lastSeq: number;
 }
@@ -166,6 +167,7 @@ function apply(state: JournalState, event: JournalEvent): void {
       step.durationMs = undefined;
       step.captured = undefined;
       step.trafficLeft = undefined;
+      step.lastWatch = undefined;
       step.child = undefined;
       step.failure = undefined;
       step.rollback = undefined;
@@ -220,7 +222,7 @@ function apply(state: JournalState, event: JournalEvent): void {
       state.approvals.push({ seq, ts, by, step: event.step, digest: event.data.digest, note: event.data.note, expiresAt: event.data.expiresAt });
       return;
     case 'bake.watch':
-      step.lastWatch = { ok: event.data.ok, summary: event.data.summary, ts };
+      step.lastWatch = { ok: event.data.ok, summary: event.data.summary, ts, seq };
       return;
   }
 }

@@ -21,12 +21,16 @@ export interface FastSource {
   stepPositions: SourcePosition[];
 }
 
+const LONE_CR = /\r(?!\n)/;
+
 /** One below the slow path's limit (source.ts MAX_NESTING), so the limit is only ever judged there. */
 const MAX_DEPTH = 63;
 
 export function parseFast(body: string): FastSource | undefined {
-  // The parsers disagree on tabs next to indentation; a runbook with tabs takes the yaml path.
-  if (body.includes('\t')) return undefined;
+  // The parsers disagree on tabs next to indentation, and on a carriage return that is not
+  // part of a CRLF (js-yaml reads it as a line break, yaml as an error, e.g. at the end of
+  // the file); such runbooks take the yaml path.
+  if (body.includes('\t') || LONE_CR.test(body)) return undefined;
   let events: Event[];
   let docs: unknown[];
   try {

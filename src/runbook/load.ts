@@ -8,7 +8,7 @@ import { runbookSchema } from './schema.js';
 import type { RawVarValue } from './schema.js';
 import { checkSemantics } from './semantics.js';
 import { parseFast } from './fast-source.js';
-import { lazilyPositionedSource, parseYamlSource, positionOf, withoutBom } from './source.js';
+import { FastPathDisagreement, lazilyPositionedSource, parseYamlSource, positionOf, withoutBom } from './source.js';
 import type { YamlSource } from './source.js';
 import type { Runbook, SourcePosition } from './types.js';
 import { declarationOf, parseVarFlag, toVarValue } from './variables.js';
@@ -53,8 +53,13 @@ export function loadRunbookText(file: string, text: string, options: LoadOptions
   // diagnostic is loaded again through `yaml`, which knows where every node is.
   const fast = parseFast(withoutBom(text));
   if (fast) {
-    const result = loadFromSource(file, lazilyPositionedSource(file, text, fast.data), options, fast.stepPositions);
-    if (result.ok && result.diagnostics.length === 0) return result;
+    try {
+      const result = loadFromSource(file, lazilyPositionedSource(file, text, fast.data), options, fast.stepPositions);
+      if (result.ok && result.diagnostics.length === 0) return result;
+    } catch (error) {
+      // Where the two parsers disagree, the positioned one is the authority (below).
+      if (!(error instanceof FastPathDisagreement)) throw error;
+    }
   }
   const { source, diagnostics: yamlDiagnostics } = parseYamlSource(file, text);
   if (!source) return { ok: false, diagnostics: yamlDiagnostics };

@@ -34,7 +34,9 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   const tokens = [...new Parser(lineCounter.addNewLine).parse(body)];
   const tooDeep = tooDeepAt(tokens);
   if (tooDeep !== undefined) return { diagnostics: [at(tooDeep, 'yaml-depth', `the YAML nests more than ${MAX_NESTING} levels deep; a runbook never needs that many`)] };
-  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [] }).compose(tokens)];
+  // logLevel 'error': yaml would otherwise print process warnings (a collection used as a
+  // key) on stderr, where they look like a crash; the schema reports such keys anyway.
+  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [], logLevel: 'error' }).compose(tokens)];
   const diagnostics: Diagnostic[] = [];
   const [first, ...rest] = docs;
   for (const extra of rest) {
@@ -86,6 +88,17 @@ export function withoutBom(text: string): string {
 }
 
 /**
+ * The fast parser accepted a file that the positioned parser rejects: the loader then
+ * forgets the fast result and reports the positioned parser's errors (load.ts).
+ */
+export class FastPathDisagreement extends Error {
+  constructor() {
+    super('internal error: the fast YAML parser accepted a file the positioned parser rejects');
+    this.name = 'FastPathDisagreement';
+  }
+}
+
+/**
  * A source for data that came from the fast parser: the positioned document is only built
  * (by the slow path) if something asks where a node is.
  */
@@ -93,7 +106,7 @@ export function lazilyPositionedSource(file: string, text: string, data: unknown
   let parsed: YamlSource | undefined;
   const positioned = (): YamlSource => {
     parsed ??= parseYamlSource(file, text).source;
-    if (!parsed) throw new Error('internal error: the fast YAML parser accepted a file the positioned parser rejects');
+    if (!parsed) throw new FastPathDisagreement();
     return parsed;
   };
   return {

@@ -1,3 +1,4 @@
+import { replay } from '../../journal/replay.js';
 import { parseDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError } from '../exit.js';
 import type { Output } from '../output.js';
@@ -15,7 +16,11 @@ export async function approveCommand(file: string, stepId: string, flags: Approv
   await withSession(file, flags, output, { command: 'approve' }, async (ctx) => {
     const step = ctx.runbook.steps.find((s) => s.id === stepId);
     if (!step) throw new ExitError(ExitCode.invalid, `no step "${stepId}" in ${file} (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
-    if (step.action.kind !== 'manual') throw new ExitError(ExitCode.invalid, `step "${stepId}" is not a manual step; only manual steps take approvals`);
+    const watch = replay(ctx.journal.events).steps.get(step.id)?.lastWatch;
+    // Approving a step whose watch failed records that someone looked: runs may go past it again.
+    if (step.action.kind !== 'manual' && !(watch && !watch.ok)) {
+      throw new ExitError(ExitCode.invalid, `step "${stepId}" is not a manual step and its watch has not failed; approvals are for manual steps and failed watches`);
+    }
     const expiresAt = expiresMs === undefined ? undefined : new Date(ctx.clock.now().getTime() + expiresMs).toISOString();
     await ctx.journal.append({ type: 'approval', step: step.id, data: { digest: step.digest, note: flags.note, expiresAt } });
     output.err(`approved ${step.id}${expiresAt ? ` until ${expiresAt}` : ''}; the next "cutover run ${file}" carries it out.`);

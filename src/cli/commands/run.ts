@@ -3,6 +3,7 @@ import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
 import type { ApprovalRecord } from '../../journal/replay.js';
 import type { Step } from '../../runbook/types.js';
+import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
@@ -17,11 +18,14 @@ export interface RunFlags extends SessionFlags {
   onInterrupted?: 'retry' | 'rollback' | 'kill';
   detailedExitcode?: boolean;
   dryRun?: boolean;
+  bake?: string;
 }
 
 export async function runCommand(file: string, flags: RunFlags, output: Output, command: 'run' | 'resume' = 'run'): Promise<void> {
   if (flags.dryRun) return dryRun(file, flags, output);
   const maxSteps = parseMaxSteps(flags.maxSteps);
+  if (flags.bake !== undefined && flags.bake !== 'wait' && flags.bake !== 'exit') throw new ExitError(ExitCode.invalid, `--bake ${flags.bake}: expected wait or exit`);
+  const bake = flags.bake as 'wait' | 'exit' | undefined;
   let approvals: readonly ApprovalRecord[] = [];
   const outcome = await withSession(
     file,
@@ -41,7 +45,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
         throw new ExitError(ExitCode.invalid, `--until ${flags.until}: no such step (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
       }
       approvals = replay(journal.events).approvals;
-      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges });
+      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
     },
   );
   report(outcome, file, flags, output);
@@ -77,6 +81,8 @@ export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
       return detailed ? ExitCode.advanced : ExitCode.ok;
     case 'waiting_approval':
       return detailed ? ExitCode.waitingApproval : ExitCode.ok;
+    case 'waiting_bake':
+      return detailed ? ExitCode.waitingBake : ExitCode.ok;
     case 'failed':
     case 'rolled_back':
       return ExitCode.stepFailed;
@@ -98,6 +104,8 @@ function summaryLine(outcome: RunOutcome, file: string, output: Output): string 
       return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "cutover run ${file}".`;
     case 'waiting_approval':
       return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "cutover approve ${file} ${outcome.step}" (or run interactively) and run again.`;
+    case 'waiting_bake':
+      return `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
       return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in .cutover/logs/.`;
     case 'rolled_back':
@@ -109,4 +117,9 @@ function summaryLine(outcome: RunOutcome, file: string, output: Output): string 
     case 'refused':
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;
   }
+}
+
+function waitLeft(until: string): string {
+  const ms = Math.max(0, Date.parse(until) - Date.now());
+  return formatDuration(Math.ceil(ms / 60_000) * 60_000);
 }

@@ -19,6 +19,8 @@ export interface StatusRow {
   by?: string;
   durationMs?: number;
   changed: boolean;
+  /** A succeeded step whose bake has not passed yet. */
+  bake?: { until: string; leftMs: number; watch?: { ok: boolean; summary: string; ts: string } };
 }
 
 export interface Status {
@@ -30,10 +32,10 @@ export interface Status {
 }
 
 /** Library function: the status of every step, from the journal only. */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now()): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
-    return {
+    const row: StatusRow = {
       id: step.id,
       state: record?.state ?? 'pending',
       when: record?.finishedAt ?? record?.startedAt,
@@ -41,6 +43,12 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
       durationMs: record?.durationMs,
       changed: record?.digest !== undefined && record.digest !== step.digest,
     };
+    const bakeMs = record?.definition?.bakeMs;
+    if (record?.state === 'succeeded' && record.finishedAt && bakeMs !== undefined) {
+      const endsAt = Date.parse(record.finishedAt) + bakeMs;
+      if (endsAt > now) row.bake = { until: new Date(endsAt).toISOString(), leftMs: endsAt - now, ...(record.lastWatch ? { watch: { ok: record.lastWatch.ok, summary: record.lastWatch.summary, ts: record.lastWatch.ts } } : {}) };
+    }
+    return row;
   });
   // Steps that ran but are gone from the file still matter for rollback.
   for (const record of state.steps.values()) {
@@ -48,7 +56,13 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   }
   const blocking = steps.find((s) => ['running', 'interrupted', 'failed', 'rolling-back', 'rollback-failed'].includes(s.state));
   const next = steps.find((s) => !['succeeded', 'skipped'].includes(s.state))?.id;
-  const nextAction = blocking
+  const baking = steps.filter((s) => s.bake).sort((a, b) => (b.bake?.leftMs ?? 0) - (a.bake?.leftMs ?? 0))[0];
+  const watchFailed = steps.find((s) => s.state === 'succeeded' && s.bake?.watch && !s.bake.watch.ok);
+  const nextAction = watchFailed
+    ? `the watch of ${watchFailed.id} failed (${watchFailed.bake?.watch?.summary ?? ''}): investigate, then "cutover approve ${runbook.file} ${watchFailed.id}" or "cutover rollback ${runbook.file}"`
+    : !blocking && next && baking?.bake
+    ? `wait: ${baking.id} is baking until ${baking.bake.until} (${formatDuration(Math.ceil(baking.bake.leftMs / 60_000) * 60_000)} left), then "cutover run ${runbook.file}" runs ${next}`
+    : blocking
     ? blocking.state === 'running' || blocking.state === 'interrupted'
       ? `resume: step ${blocking.id} was interrupted ("cutover resume ${runbook.file}")`
       : blocking.state === 'failed'
@@ -60,7 +74,21 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   return { runbook: runbook.name, journal, steps, next, nextAction };
 }
 
-export async function statusCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
+export async function statusCommand(file: string, flags: SessionFlags & { check?: boolean }, output: Output): Promise<void> {
+  let exit = 0;
+  if (flags.check) {
+    // Evaluates (and journals) the watch of a baking step first: that needs the lock and the full runbook.
+    const { checkBake } = await import('./status-check.js');
+    exit = await checkBake(file, flags, output);
+  }
+  await printStatus(file, flags, output);
+  if (exit !== 0) {
+    const { ExitError } = await import('../exit.js');
+    throw new ExitError(exit);
+  }
+}
+
+async function printStatus(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await outlineOf(file, flags, output);
   const journal = await openJournalReadOnly(runbook, flags);
   const status = buildStatus(runbook, replay(journal.events), journal.location);
@@ -72,8 +100,15 @@ export async function statusCommand(file: string, flags: SessionFlags, output: O
   output.out(`${paint(output, 'bold', status.runbook)} (${status.journal}${journal.exists ? '' : ', no journal yet'})`);
   output.out(
     renderTable(
-      ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION'],
-      status.steps.map((row) => [row.id + (row.changed ? ' *' : ''), color(row.state), row.when ?? '-', row.by ?? '-', row.durationMs === undefined ? '-' : formatDuration(row.durationMs)]),
+      ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
+      status.steps.map((row) => [
+        row.id + (row.changed ? ' *' : ''),
+        color(row.state),
+        row.when ?? '-',
+        row.by ?? '-',
+        row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
+        row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
+      ]),
     ),
   );
   if (status.steps.some((row) => row.changed)) output.out('* changed in the runbook since it ran');

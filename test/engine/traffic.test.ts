@@ -1,0 +1,536 @@
+/**
+ * The engine's traffic steps (src/engine/execute-traffic.ts and friends) with an in-memory
+ * journal and a fake `Traffic` port that records every call: the order of capture and
+ * change, what the journal says each step left, the drift guard in both directions (with
+ * the operator, --force and the non-interactive path), and which capture a derived
+ * rollback restores. The drivers themselves are tested in test/actions/.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Traffic } from '../../src/actions/traffic/index.js';
+import { TrafficError } from '../../src/actions/traffic/types.js';
+import type { TrafficSnapshot } from '../../src/actions/traffic/types.js';
+import { exitCodeFor } from '../../src/cli/commands/run.js';
+import type { EngineContext } from '../../src/engine/context.js';
+import { firstCaptureSinceRollback } from '../../src/engine/execute-rollback.js';
+import { nonInteractiveOperator } from '../../src/engine/operator.js';
+import type { Operator } from '../../src/engine/operator.js';
+import { silentReporter } from '../../src/engine/reporter.js';
+import { planRollback, rollbackRunbook } from '../../src/engine/rollback.js';
+import { runRunbook } from '../../src/engine/run.js';
+import type { JournalEvent } from '../../src/journal/events.js';
+import { openJournal } from '../../src/journal/journal.js';
+import { MemoryJournalStore } from '../../src/journal/memory-store.js';
+import type { AppendOptions } from '../../src/journal/store.js';
+import { loadRunbookText } from '../../src/runbook/load.js';
+import type { Runbook, TrafficAction } from '../../src/runbook/types.js';
+import { fakeClock } from '../../src/support/clock.js';
+import { createMasker } from '../../src/support/mask.js';
+import { alice } from '../helpers/journal-fixtures.js';
+
+const logDir = mkdtempSync(path.join(tmpdir(), 'cutover-engine-traffic-'));
+afterAll(() => rmSync(logDir, { recursive: true, force: true }));
+
+// ---------------------------------------------------------------------------------------
+// A journal store that remembers how each line was written (fsync'ed or not).
+
+class RecordingStore extends MemoryJournalStore {
+  readonly writes: { type: string; step?: string; durable: boolean }[] = [];
+
+  override async appendLine(line: string, options?: AppendOptions): Promise<void> {
+    await super.appendLine(line);
+    if (line === '') return;
+    const event = JSON.parse(line) as { type: string; step?: string };
+    this.writes.push({ type: event.type, step: event.step, durable: options?.sync !== false });
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// A fake Traffic port: one live weight map per target, every call recorded.
+
+type Call =
+  | { op: 'read'; target: string }
+  | { op: 'apply'; target: string; weights: Record<string, number>; journalTypes: string[]; durableCapture: boolean }
+  | { op: 'reread'; target: string }
+  | { op: 'restore'; target: string; weights: Record<string, number> };
+
+interface Fault {
+  op: 'read' | 'apply' | 'restore';
+  error: TrafficError;
+  /** For apply: the change reaches AWS before the error (a wait that timed out). */
+  afterChange?: boolean;
+}
+
+const TG = (name: string) => `arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/${name}/0123456789abcdef`;
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+
+class FakeTraffic implements Traffic {
+  readonly calls: Call[] = [];
+  readonly faults: Fault[] = [];
+  /** Live weights per target. */
+  readonly live = new Map<string, Record<string, number>>();
+  /** Set by the test: lets apply() see the journal and the store at the moment it is called. */
+  store?: RecordingStore;
+
+  static targetOf(action: TrafficAction): string {
+    return action.kind === 'route53' ? `route53:${action.zone}:${action.name}:${action.type}` : `elbv2:${action.target.kind}:${action.target.arn}`;
+  }
+
+  private snapshot(target: string): TrafficSnapshot {
+    const weights = this.live.get(target);
+    if (!weights) throw new TrafficError(`no such target ${target}`);
+    const elbv2 = target.startsWith('elbv2:');
+    const names = elbv2 ? Object.fromEntries(Object.keys(weights).map((arn) => [arn, arn.split('/').at(-2) ?? arn])) : undefined;
+    // `state` stands for the full AWS state (record sets / action list) a restore puts back.
+    const state = { full: { ...weights }, untouched: 'alias target, TTL, health check' };
+    return { kind: elbv2 ? 'elbv2' : 'route53', target, label: elbv2 ? 'listener app/web' : 'app.example.com. A in ZAPP', weights: { ...weights }, ...(names ? { names } : {}), state };
+  }
+
+  private fault(op: Fault['op']): Fault | undefined {
+    const index = this.faults.findIndex((f) => f.op === op);
+    return index < 0 ? undefined : this.faults.splice(index, 1)[0];
+  }
+
+  async read(action: TrafficAction): Promise<TrafficSnapshot> {
+    const target = FakeTraffic.targetOf(action);
+    this.calls.push({ op: 'read', target });
+    const fault = this.fault('read');
+    if (fault) throw fault.error;
+    return this.snapshot(target);
+  }
+
+  async desired(action: TrafficAction, before: TrafficSnapshot): Promise<Record<string, number>> {
+    const byName = Object.fromEntries(Object.entries(before.names ?? {}).map(([arn, name]) => [name, arn]));
+    const next = { ...before.weights };
+    for (const [key, weight] of Object.entries(action.weights)) {
+      const id = byName[key] ?? key;
+      if (!(id in next)) throw new TrafficError(`${before.label} has no weighted entry "${key}" (it has: ${Object.keys(next).join(', ')})`);
+      next[id] = weight;
+    }
+    return next;
+  }
+
+  async apply(action: TrafficAction, before: TrafficSnapshot): Promise<TrafficSnapshot> {
+    const weights = await this.desired(action, before);
+    const captured = this.store?.writes.filter((w) => w.type === 'step.captured').at(-1);
+    this.calls.push({
+      op: 'apply',
+      target: before.target,
+      weights,
+      journalTypes: this.journalTypes(),
+      durableCapture: captured?.durable === true,
+    });
+    const fault = this.fault('apply');
+    if (fault?.afterChange) this.live.set(before.target, weights);
+    if (fault) throw fault.error;
+    this.live.set(before.target, weights);
+    return this.snapshot(before.target);
+  }
+
+  async reread(snapshot: TrafficSnapshot): Promise<TrafficSnapshot> {
+    this.calls.push({ op: 'reread', target: snapshot.target });
+    return this.snapshot(snapshot.target);
+  }
+
+  async restore(captured: TrafficSnapshot): Promise<TrafficSnapshot> {
+    this.calls.push({ op: 'restore', target: captured.target, weights: { ...captured.weights } });
+    const fault = this.fault('restore');
+    if (fault) throw fault.error;
+    this.live.set(captured.target, { ...(captured.state as { full: Record<string, number> }).full });
+    return this.snapshot(captured.target);
+  }
+
+  /** What the store holds right now, as event types (the durable journal, not the in-memory list). */
+  private journalTypes(): string[] {
+    return (this.store?.text ?? '')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => (JSON.parse(line) as { type: string; step?: string }))
+      .map((e) => (e.step ? `${e.type}:${e.step}` : e.type));
+  }
+
+  ops(op: Call['op']): Call[] {
+    return this.calls.filter((c) => c.op === op);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Runbooks and the engine context
+
+const DNS = 'route53:ZAPP:app.example.com.:A';
+
+function runbookOf(steps: string, extra = ''): Runbook {
+  const text = `cutover: 1
+name: traffic
+${extra}defaults: { confirm: false, onFailure: stop }
+steps:
+${steps}`;
+  const loaded = loadRunbookText('traffic.yaml', text, { env: {} });
+  if (!loaded.ok) throw new Error(`test runbook invalid:\n${loaded.diagnostics.map((d) => d.message).join('\n')}`);
+  return loaded.runbook;
+}
+
+const dnsStep = (id: string, onprem: number, aws: number, more = '') => `  - id: ${id}
+    run:
+      route53: { zone: ZAPP, name: app.example.com., type: A, weights: { onprem: ${onprem}, aws: ${aws} } }
+${more}`;
+
+interface Harness {
+  ctx: EngineContext;
+  store: RecordingStore;
+  traffic: FakeTraffic;
+  events(): readonly JournalEvent[];
+  /** `type:step` of every event after journal.created, without run bookkeeping. */
+  timeline(): string[];
+}
+
+async function harness(runbook: Runbook, options: { operator?: Operator; force?: boolean; journalMasker?: ReturnType<typeof createMasker> } = {}): Promise<Harness> {
+  const store = new RecordingStore();
+  const clock = fakeClock();
+  const masker = createMasker(runbook.secrets.values);
+  const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: alice, masker: options.journalMasker ?? masker, clock });
+  const traffic = new FakeTraffic();
+  traffic.store = store;
+  traffic.live.set(DNS, { aws: 0, onprem: 100 });
+  traffic.live.set(`elbv2:listener:${LISTENER}`, { [TG('onprem')]: 100, [TG('aws')]: 0 });
+  const ctx: EngineContext = {
+    runbook,
+    journal,
+    operator: options.operator ?? nonInteractiveOperator(),
+    reporter: silentReporter,
+    actions: {
+      runAction: async () => {
+        throw new Error('no shell actions in these tests');
+      },
+      runCheck: async () => ({ ok: true, summary: 'passed', details: [] }),
+    },
+    clock,
+    signal: new AbortController().signal,
+    cwd: logDir,
+    env: {},
+    logDir,
+    masker,
+    host: alice.host,
+    processes: { groupAlive: () => false, killGroup: () => undefined },
+    traffic,
+    force: options.force === true,
+  };
+  return {
+    ctx,
+    store,
+    traffic,
+    events: () => journal.events,
+    timeline: () => journal.events.filter((e) => e.step !== undefined).map((e) => `${e.type}:${e.step}`),
+  };
+}
+
+const run = (h: Harness, maxSteps?: number) => runRunbook(h.ctx, { command: 'run', maxSteps });
+
+async function rollbackAll(h: Harness) {
+  const plan = planRollback(h.ctx, {});
+  if (!plan.ok) throw new Error(plan.reason);
+  return rollbackRunbook(h.ctx, plan.steps);
+}
+
+function interactive(drift: 'proceed' | 'abort', asked: { description: string; doing: string }[] = []): Operator {
+  return {
+    ...nonInteractiveOperator(),
+    interactive: true,
+    name: 'alice@laptop',
+    drift: async (_step, description, doing) => {
+      asked.push({ description, doing });
+      return drift;
+    },
+  };
+}
+
+function only<T extends JournalEvent['type']>(events: readonly JournalEvent[], type: T, step?: string): Extract<JournalEvent, { type: T }>[] {
+  return events.filter((e): e is Extract<JournalEvent, { type: T }> => e.type === type && (step === undefined || e.step === step));
+}
+
+const driftDecisions = (events: readonly JournalEvent[]) => only(events, 'decision').filter((d) => d.data.prompt.startsWith('drift'));
+
+// ---------------------------------------------------------------------------------------
+
+describe('a traffic step', () => {
+  it('journals the capture, durably, before the change is sent, and step.succeeded carries what it left', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
+    const outcome = await run(h);
+    expect(outcome).toEqual({ state: 'completed', stepsRun: ['dns-10'] });
+
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['read', 'apply']);
+    const apply = h.traffic.ops('apply')[0] as Extract<Call, { op: 'apply' }>;
+    // When apply was called the store already held the capture, written with fsync.
+    expect(apply.journalTypes).toEqual(['journal.created', 'run.started', 'step.started:dns-10', 'step.captured:dns-10']);
+    expect(apply.durableCapture).toBe(true);
+    expect(apply.weights).toEqual({ aws: 10, onprem: 90 });
+
+    expect(h.timeline()).toEqual(['step.started:dns-10', 'step.captured:dns-10', 'step.succeeded:dns-10']);
+    const [captured] = only(h.events(), 'step.captured');
+    expect(captured!.data).toEqual({
+      kind: 'route53',
+      target: DNS,
+      label: 'app.example.com. A in ZAPP',
+      weights: { aws: 0, onprem: 100 },
+      state: { full: { aws: 0, onprem: 100 }, untouched: 'alias target, TTL, health check' },
+    });
+    expect(captured!.attempt).toBe(1);
+    const [succeeded] = only(h.events(), 'step.succeeded');
+    expect(succeeded!.data.traffic).toEqual({ target: DNS, label: 'app.example.com. A in ZAPP', weights: { aws: 10, onprem: 90 } });
+    expect(h.store.writes.every((w) => w.durable)).toBe(true);
+  });
+
+  it('surfaces a TrafficError as a one-line step failure, masked, and captures nothing when the read failed', async () => {
+    const rb = runbookOf(dnsStep('dns-10', 90, 10), 'vars:\n  token: { default: hunter2-secret, secret: true }\n');
+    // The journal gets no masker of its own here, so what is asserted is the engine's masking.
+    const h = await harness(rb, { journalMasker: createMasker([]) });
+    h.traffic.faults.push({ op: 'read', error: new TrafficError('reading app.example.com. A in ZAPP: AccessDenied (HTTP 403): token hunter2-secret is not allowed; see the IAM policy in the README', 'AccessDenied') });
+    const outcome = await run(h);
+    expect(outcome.state).toBe('failed');
+    const reason = (outcome as { reason: string }).reason;
+    expect(reason).toBe('reading app.example.com. A in ZAPP: AccessDenied (HTTP 403): token *** is not allowed; see the IAM policy in the README');
+    const [failed] = only(h.events(), 'step.failed');
+    expect(failed!.data).toMatchObject({ phase: 'action', reason });
+    expect(h.store.text).not.toContain('hunter2-secret');
+    expect(only(h.events(), 'step.captured')).toEqual([]);
+    expect(h.traffic.ops('apply')).toEqual([]);
+  });
+
+  it('masks a TrafficError thrown by apply too (after the capture)', async () => {
+    const rb = runbookOf(dnsStep('dns-10', 90, 10), 'vars:\n  token: { default: hunter2-secret, secret: true }\n');
+    const h = await harness(rb, { journalMasker: createMasker([]) });
+    h.traffic.faults.push({ op: 'apply', error: new TrafficError('changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): hunter2-secret; Route 53 refused the change batch') });
+    const outcome = await run(h);
+    expect(outcome).toMatchObject({ state: 'failed', step: 'dns-10', reason: 'changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): ***; Route 53 refused the change batch' });
+    expect(h.timeline()).toEqual(['step.started:dns-10', 'step.captured:dns-10', 'step.failed:dns-10', 'decision:dns-10']);
+    expect(h.store.text).not.toContain('hunter2-secret');
+  });
+
+  it('fails clearly when the command has no AWS access for traffic steps', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
+    delete h.ctx.traffic;
+    const outcome = await run(h);
+    expect(outcome).toMatchObject({ state: 'failed', reason: expect.stringContaining('without AWS access') });
+  });
+});
+
+describe('the drift guard before a change', () => {
+  const twoSteps = runbookOf(`${dnsStep('dns-10', 90, 10)}${dnsStep('dns-25', 75, 25, '    onFailure: rollback-step\n')}`);
+
+  it('stops a non-interactive run when live weights differ from what the previous step left; nothing is changed or rolled back', async () => {
+    const h = await harness(twoSteps);
+    expect(await run(h, 1)).toMatchObject({ state: 'advanced', next: 'dns-25' });
+    h.traffic.live.set(DNS, { aws: 20, onprem: 80 }); // someone, by hand
+    h.traffic.calls.length = 0;
+
+    const outcome = await run(h);
+    expect(outcome.state).toBe('failed');
+    expect(exitCodeFor(outcome, false)).toBe(1);
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['read']);
+    const [failed] = only(h.events(), 'step.failed', 'dns-25');
+    expect(failed!.data.phase).toBe('drift');
+    expect(failed!.data.reason).toBe(
+      'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80); find out who changed it, then run again (--force applies anyway)',
+    );
+    expect((outcome as { reason: string }).reason).toBe(failed!.data.reason);
+    // onFailure: rollback-step is not followed: restoring would overwrite what someone just set.
+    expect(only(h.events(), 'rollback.started')).toEqual([]);
+    expect(only(h.events(), 'step.captured', 'dns-25')).toEqual([]);
+    // Non-interactive: nobody decided anything, so no decision is journaled.
+    expect(only(h.events(), 'decision')).toEqual([]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 20, onprem: 80 });
+  });
+
+  it('compares with what a rollback left, once the previous step was rolled back', async () => {
+    const h = await harness(twoSteps);
+    await run(h, 1);
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    h.traffic.live.set(DNS, { aws: 5, onprem: 95 });
+    const outcome = await run(h, 1);
+    expect(outcome).toMatchObject({ state: 'failed', step: 'dns-10', reason: expect.stringContaining('changed since the rollback of step dns-10 (aws: journal says 0, live 5') });
+  });
+
+  it('has nothing to compare with on the first change of a target', async () => {
+    const h = await harness(twoSteps);
+    h.traffic.live.set(DNS, { aws: 3, onprem: 97 }); // not what anyone in the journal left: there is nobody
+    expect((await run(h, 1)).state).toBe('advanced');
+    expect(h.traffic.ops('apply')).toHaveLength(1);
+  });
+
+  it('names ELBv2 target groups by name in the difference', async () => {
+    const rb = runbookOf(`  - id: lb-10
+    run: { elbv2: { listener: "${LISTENER}", weights: { onprem: 90, aws: 10 } } }
+  - id: lb-25
+    run: { elbv2: { listener: "${LISTENER}", weights: { onprem: 75, aws: 25 } } }
+`);
+    const h = await harness(rb);
+    await run(h, 1);
+    h.traffic.live.set(`elbv2:listener:${LISTENER}`, { [TG('onprem')]: 50, [TG('aws')]: 50 });
+    const outcome = await run(h);
+    expect(outcome).toMatchObject({ state: 'failed', reason: expect.stringContaining('listener app/web changed since step lb-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)') });
+  });
+
+  it('asks an interactive operator; "proceed" is journaled with who, and the change goes ahead', async () => {
+    const asked: { description: string; doing: string }[] = [];
+    const h = await harness(twoSteps, { operator: interactive('proceed', asked) });
+    await run(h, 1);
+    h.traffic.live.set(DNS, { aws: 20, onprem: 80 });
+
+    expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-25'] });
+    expect(asked).toEqual([{ doing: 'apply', description: 'app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)' }]);
+    const decisions = only(h.events(), 'decision', 'dns-25');
+    expect(decisions.map((d) => d.data)).toEqual([{ prompt: `drift: ${asked[0]!.description}`, choice: 'proceed' }]);
+    expect(decisions[0]!.by).toBe('alice@laptop');
+    // Decision, then capture (of the drifted state), then the change.
+    expect(h.timeline().slice(-4)).toEqual(['step.started:dns-25', 'decision:dns-25', 'step.captured:dns-25', 'step.succeeded:dns-25']);
+    expect(only(h.events(), 'step.captured', 'dns-25')[0]!.data.weights).toEqual({ aws: 20, onprem: 80 });
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
+  });
+
+  it('an interactive "abort" is journaled and changes nothing', async () => {
+    const h = await harness(twoSteps, { operator: interactive('abort') });
+    await run(h, 1);
+    h.traffic.live.set(DNS, { aws: 20, onprem: 80 });
+    const outcome = await run(h);
+    expect(outcome.state).toBe('failed');
+    expect(only(h.events(), 'decision', 'dns-25').map((d) => d.data.choice)).toEqual(['abort']);
+    expect(only(h.events(), 'step.failed', 'dns-25')[0]!.data.phase).toBe('drift');
+    expect(h.traffic.ops('apply')).toHaveLength(1);
+  });
+
+  it('--force goes ahead without asking and journals a "force" decision', async () => {
+    const h = await harness(twoSteps, { force: true });
+    await run(h, 1);
+    h.traffic.live.set(DNS, { aws: 20, onprem: 80 });
+    expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-25'] });
+    const decisions = only(h.events(), 'decision', 'dns-25');
+    expect(decisions.map((d) => d.data)).toEqual([
+      { prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)', choice: 'force', note: '--force' },
+    ]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
+  });
+
+  it('--force journals nothing when there is no drift', async () => {
+    const h = await harness(twoSteps, { force: true });
+    expect((await run(h)).state).toBe('completed');
+    expect(only(h.events(), 'decision')).toEqual([]);
+  });
+
+  it('a retry after a change whose wait timed out (live already at the target) is not drift', async () => {
+    const h = await harness(runbookOf(`${dnsStep('dns-10', 90, 10)}${dnsStep('dns-25', 75, 25)}`));
+    await run(h, 1);
+    // dns-25's change reaches Route 53, but waiting for INSYNC times out: the step fails (onFailure: stop).
+    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('waiting for INSYNC of change C1: not in sync after 10m; check the change in the console, then resume') });
+    expect(await run(h)).toMatchObject({ state: 'failed', step: 'dns-25', reason: expect.stringContaining('not in sync after 10m') });
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
+
+    // Run again: live (75/25) differs from what dns-10 left (90/10), but it is what dns-25 sets.
+    expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-25'] });
+    expect(driftDecisions(h.events())).toEqual([]);
+    expect(only(h.events(), 'step.failed', 'dns-25').map((e) => e.data.phase)).toEqual(['action']);
+    expect(only(h.events(), 'step.succeeded', 'dns-25')[0]!.data.traffic?.weights).toEqual({ aws: 25, onprem: 75 });
+  });
+});
+
+describe('derived rollback', () => {
+  it('restores the capture, checking first that live is what the step left', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
+    await run(h);
+    h.traffic.calls.length = 0;
+    expect(await rollbackAll(h)).toEqual({ state: 'rolled_back', steps: ['dns-10'] });
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['reread', 'restore']);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
+    const [done] = only(h.events(), 'rollback.succeeded', 'dns-10');
+    expect(done!.data.traffic).toEqual({ target: DNS, label: 'app.example.com. A in ZAPP', weights: { aws: 0, onprem: 100 } });
+  });
+
+  it('refuses when live differs from what the step set (rollback.failed), and --force restores anyway, journaled', async () => {
+    const rb = runbookOf(dnsStep('dns-10', 90, 10));
+    const h = await harness(rb);
+    await run(h);
+    h.traffic.live.set(DNS, { aws: 50, onprem: 50 });
+    h.traffic.calls.length = 0;
+
+    const refused = await rollbackAll(h);
+    expect(refused).toMatchObject({ state: 'rollback_failed', step: 'dns-10' });
+    expect(h.traffic.ops('restore')).toEqual([]);
+    const [failed] = only(h.events(), 'rollback.failed', 'dns-10');
+    expect(failed!.data.reason).toBe(
+      'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50); find out who changed it, then run again (--force applies anyway)',
+    );
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 50, onprem: 50 });
+
+    h.ctx.force = true;
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
+    expect(only(h.events(), 'decision', 'dns-10').map((d) => d.data)).toEqual([
+      { prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)', choice: 'force', note: '--force' },
+    ]);
+  });
+
+  it('asks an interactive operator before a rollback over drift, saying it is a rollback', async () => {
+    const asked: { description: string; doing: string }[] = [];
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)), { operator: interactive('proceed', asked) });
+    await run(h);
+    h.traffic.live.set(DNS, { aws: 50, onprem: 50 });
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(asked.map((a) => a.doing)).toEqual(['rollback']);
+    expect(only(h.events(), 'decision', 'dns-10').map((d) => d.data.choice)).toEqual(['proceed']);
+  });
+
+  it('a rollback retried after the weights were already restored is not drift', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
+    await run(h);
+    // The restore reached AWS but its read-back failed.
+    h.traffic.faults.push({ op: 'restore', error: new TrafficError('reading back app.example.com. A in ZAPP: throttled') });
+    h.traffic.live.set(DNS, { aws: 0, onprem: 100 });
+    expect((await rollbackAll(h)).state).toBe('rollback_failed');
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(driftDecisions(h.events())).toEqual([]);
+  });
+
+  it('restores the FIRST capture since the last rollback, not an earlier run nor a retry', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)), { force: true });
+    // Run 1: capture #1 = 100/0, then rolled back to it.
+    await run(h);
+    await rollbackAll(h);
+    // Someone sets 95/5 by hand; the step runs again over that (forced): capture #2 = 95/5.
+    h.traffic.live.set(DNS, { aws: 5, onprem: 95 });
+    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('waiting for INSYNC of change C2: not in sync after 10m') });
+    expect((await run(h)).state).toBe('failed');
+    // The retry captures again (#3 = 90/10, the half-done change) and succeeds.
+    expect((await run(h)).state).toBe('completed');
+    expect(only(h.events(), 'step.captured', 'dns-10').map((e) => e.data.weights)).toEqual([
+      { aws: 0, onprem: 100 },
+      { aws: 5, onprem: 95 },
+      { aws: 10, onprem: 90 },
+    ]);
+    expect(firstCaptureSinceRollback(h.events(), 'dns-10')?.weights).toEqual({ aws: 5, onprem: 95 });
+
+    h.traffic.calls.length = 0;
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(h.traffic.ops('restore')).toEqual([{ op: 'restore', target: DNS, weights: { aws: 5, onprem: 95 } }]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 5, onprem: 95 });
+  });
+
+  it('a step that failed before capturing rolls back as nothing to restore', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    onFailure: rollback-step\n')));
+    h.traffic.faults.push({ op: 'read', error: new TrafficError('reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP') });
+    const outcome = await run(h);
+    expect(outcome).toEqual({ state: 'rolled_back', stepsRun: [], steps: ['dns-10'] });
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['read']);
+    const [done] = only(h.events(), 'rollback.succeeded', 'dns-10');
+    expect(done!.data.traffic).toBeUndefined();
+    expect(exitCodeFor(outcome, false)).toBe(1);
+  });
+
+  it('a failed step that did capture is restored by onFailure: rollback-step', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    onFailure: rollback-step\n')));
+    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('reading back app.example.com. A in ZAPP: weights differ') });
+    expect((await run(h)).state).toBe('rolled_back');
+    expect(h.traffic.ops('restore')).toEqual([{ op: 'restore', target: DNS, weights: { aws: 0, onprem: 100 } }]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
+  });
+});
