@@ -72,7 +72,7 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
       const event = notice.event;
       switch (event.type) {
         case 'step.succeeded':
-          slot.settle({ kind: 'ok', title: event.data.recovered ? `${event.step}: recovered (verify passed after an interruption)` : undefined });
+          slot.settle({ kind: 'ok', title: event.data.recovered ? `${event.step}: recovered (${event.data.traffic ? 'weights already applied' : 'verify passed'} after an interruption)` : undefined });
           return;
         case 'step.skipped':
           slot.settle({ kind: 'skip', reason: event.data.reason });

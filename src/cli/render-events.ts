@@ -45,7 +45,7 @@ function renderEvent(event: Extract<EngineNotice, { kind: 'event' }>['event'], l
       line(`${paint(output, 'cyan', '▶')} ${step} started${event.attempt && event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
       return;
     case 'step.succeeded': {
-      const how = event.data.recovered ? ' (recovered: verify passed after an interruption)' : event.data.markedDone ? ' (marked done by the operator)' : ` in ${formatDuration(event.data.durationMs)}`;
+      const how = event.data.recovered ? (event.data.traffic ? ' (recovered: the weights were already applied after an interruption)' : ' (recovered: verify passed after an interruption)') : event.data.markedDone ? ' (marked done by the operator)' : ` in ${formatDuration(event.data.durationMs)}`;
       line(`${paint(output, 'green', '✔')} ${step} succeeded${how}`);
       return;
     }
@@ -67,6 +67,12 @@ function renderEvent(event: Extract<EngineNotice, { kind: 'event' }>['event'], l
     case 'rollback.failed':
       line(`${paint(output, 'red', '✖')} ${step} rollback failed (${event.data.phase}): ${event.data.reason}`);
       return;
+    case 'rehearsal.step': {
+      const verdict = event.data.verdict;
+      const shown = verdict === 'passed' ? paint(output, 'green', 'passed') : verdict === 'failed' ? paint(output, 'red', 'FAILED') : paint(output, 'yellow', verdict.replace('-', ' '));
+      line(`${paint(output, 'bold', '≡')} ${step} rehearsal: ${shown}${event.data.reason && verdict !== 'passed' ? ` (${event.data.reason})` : ''}`);
+      return;
+    }
     case 'changes.accepted':
       line(`${paint(output, 'yellow', '!')} ${step}: changed definition accepted (--accept-changes)`);
       return;

@@ -37,13 +37,13 @@ export async function previewForward(steps: readonly Step[], traffic: Traffic, s
 }
 
 /** For a step about to be rolled back: live weights -> the captured weights a derived rollback restores. */
-export async function previewRestore(events: readonly JournalEvent[], stepId: string, traffic: Traffic | undefined, signal: AbortSignal): Promise<TrafficPreview | undefined> {
+export async function previewRestore(events: readonly JournalEvent[], stepId: string, traffic: Traffic | undefined, signal: AbortSignal, order: string[] = []): Promise<TrafficPreview | undefined> {
   const captured = firstCaptureSinceRollback(events, stepId);
   if (!captured) return undefined;
-  if (!traffic) return { label: captured.label, change: `restore ${describeChange(captured.weights, captured.weights, captured.names)}` };
+  if (!traffic) return { label: captured.label, change: `restore ${describeChange(captured.weights, captured.weights, captured.names, order)}` };
   try {
     const live = await traffic.reread(captured, signal);
-    return { label: captured.label, change: describeChange(live.weights, captured.weights, captured.names) };
+    return { label: captured.label, change: describeChange(live.weights, captured.weights, captured.names, order) };
   } catch (error) {
     if (!(error instanceof TrafficError)) throw error;
     return { error: error.message };

@@ -37,7 +37,8 @@ export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFl
   const signal = new AbortController().signal;
   const steps: RollbackPreviewStep[] = [];
   for (const { id, definition } of plan.steps) {
-    const preview = definition.rollback.kind === 'derived' ? await previewRestore(journal.events, id, traffic, signal) : undefined;
+    const order = definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : [];
+    const preview = definition.rollback.kind === 'derived' ? await previewRestore(journal.events, id, traffic, signal, order) : undefined;
     const undo = definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
     steps.push(preview ? { id, undo, traffic: preview } : { id, undo });
   }
