@@ -88,6 +88,7 @@ describe('validate', () => {
     expect(json.valid).toBe(false);
     expect(json.diagnostics).toEqual([
       expect.objectContaining({ file: 'test/invalid/unknown-var-suggest.yaml', line: 8, col: 43, severity: 'error', rule: 'unknown-var' }),
+      expect.objectContaining({ file: 'test/invalid/unknown-var-suggest.yaml', line: 9, col: 5, severity: 'warning', rule: 'unverifiable-rollback' }),
     ]);
   });
 
@@ -103,6 +104,7 @@ describe('validate', () => {
       'two.yaml:4:9: step "a" has no rollback; add "rollback:" with how to undo it, or "rollback: none" with "irreversible: <reason>"',
       'two.yaml:5:15: unknown variable "zonee"; declare it under "vars:", use ${env.zonee} for the environment, or write $${zonee} to pass it to the shell literally',
       'two.yaml:6:9: duplicate step id "a" (also used by step 1); step ids must be unique',
+      'two.yaml:8:5: warning: the rollback of step "a" can never be verified: it has no rollback.verify, and no verify that would fail once it is undone ("cutover rehearse" reports it as "rollback unverified"); add "verify:" under "rollback:"',
       'invalid: two.yaml has 3 problems; fix them and validate again',
       '',
     ]);
@@ -112,7 +114,7 @@ describe('validate', () => {
     const dir = tempDir();
     writeFileSync(path.join(dir, 'rb.yaml'), 'cutover: 1\nname: t\nvars: { apps: [a] }\nsteps:\n  - id: s-${app}\n    foreach: { app: "${apps}" }\n    run: echo ${app}\n    rollback: echo\n');
     writeFileSync(path.join(dir, 'vars.yaml'), 'apps: [b, c]\n');
-    expect(cutover(['validate', '--vars-file', 'vars.yaml', 'rb.yaml'], dir).stdout).toBe('valid: rb.yaml (2 steps)\n');
+    expect(cutover(['validate', '--vars-file', 'vars.yaml', 'rb.yaml'], dir).stdout).toMatch(/^valid: rb\.yaml \(2 steps\)\n$/m);
     const strict = cutover(['validate', '--strict', 'rb.yaml'], dir);
     expect(strict.code).toBe(2);
     expect(strict.stdout).toContain('rb.yaml:5:9: step "s-${app}" has no verify');

@@ -46,8 +46,9 @@ type Stop = { cause: 'timeout' | 'abort'; signal: NodeJS.Signals; at: number; ki
 export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, options: RunOptions = {}): Promise<ActionResult> {
   const started = performance.now();
   const tail = new Tail(TAIL_LINES);
+  // Reasons name programs, paths and cwd, which may hold a secret: masked like output.
   const finish = (fields: { ok: true } | { ok: false; reason: string; exitCode?: number; timedOut?: boolean; aborted?: boolean }): ActionResult => ({
-    ...fields,
+    ...(fields.ok ? fields : { ...fields, reason: ctx.masker.text(fields.reason) }),
     tail: tail.lines(),
     durationMs: Math.round(performance.now() - started),
   });
@@ -96,7 +97,7 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   if (pid === undefined) {
     // Spawning failed (no such program, not executable): execa resolves with the error.
     const result = await child;
-    const reason = spawnFailure(spec, result.code);
+    const reason = ctx.masker.text(spawnFailure(spec, result.code));
     log?.line(`--- ${reason}`);
     await log?.close();
     return finish({ ok: false, reason });

@@ -8,6 +8,7 @@
  */
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 export interface AwsSettings {
   region?: string;
@@ -21,6 +22,8 @@ export interface AwsSettings {
 export interface AwsClients {
   route53(): Promise<Route53Client>;
   elbv2(): Promise<ElasticLoadBalancingV2Client>;
+  /** S3, for journals at s3:// URLs (optional so that test doubles of the traffic clients need not provide it). */
+  s3?(): Promise<S3Client>;
 }
 
 /** Later sources fill only what earlier ones left unset. */
@@ -52,13 +55,14 @@ export function clientConfig(settings: AwsSettings): Record<string, unknown> {
 }
 
 /** Real clients, created once each on first use. */
-export function lazyAwsClients(settings: AwsSettings): AwsClients {
+export function lazyAwsClients(settings: AwsSettings): Required<AwsClients> {
   // The SDK warns on every Node below 22 that future SDK versions will need 22. cutover
   // pins its SDK versions in the lockfile and supports Node 20, so the warning would only
   // alarm operators mid-migration. The README says when to move to Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   let route53: Promise<Route53Client> | undefined;
   let elbv2: Promise<ElasticLoadBalancingV2Client> | undefined;
+  let s3: Promise<S3Client> | undefined;
   return {
     route53() {
       // Route 53 is a global service whose API lives in us-east-1; a region is still required by the SDK.
@@ -69,5 +73,26 @@ export function lazyAwsClients(settings: AwsSettings): AwsClients {
       elbv2 ??= import('@aws-sdk/client-elastic-load-balancing-v2').then((m) => new m.ElasticLoadBalancingV2Client(clientConfig(settings)));
       return elbv2;
     },
+    s3() {
+      s3 ??= import('@aws-sdk/client-s3').then((m) => s3Client(m.S3Client, settings));
+      return s3;
+    },
   };
+}
+
+/**
+ * A journal bucket may live in any region: the client follows S3's region redirects. Without
+ * a region from the flags, the runbook or the SDK's chain (AWS_REGION, the profile), it
+ * starts from us-east-1, from where every commercial-partition bucket can be reached.
+ */
+async function s3Client(S3: typeof S3Client, settings: AwsSettings): Promise<S3Client> {
+  const config = { ...clientConfig(settings), followRegionRedirects: true };
+  const client = new S3(config);
+  try {
+    await client.config.region();
+    return client;
+  } catch {
+    client.destroy();
+    return new S3({ ...config, region: 'us-east-1' });
+  }
 }

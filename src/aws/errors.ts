@@ -31,6 +31,9 @@ const HINTS: Record<string, string> = {
   Throttling: 'AWS kept throttling after retries; wait a minute and resume',
   ThrottlingException: 'AWS kept throttling after retries; wait a minute and resume',
   PriorRequestNotComplete: 'Route 53 is still applying an earlier change to this zone; wait a minute and resume',
+  NoSuchBucket: 'check the bucket of the journal URL (s3://bucket/key) and that the credentials belong to the account that owns it',
+  InvalidAccessKeyId: 'the access key is not valid; check --profile and the AWS_* environment variables',
+  SignatureDoesNotMatch: 'the secret key does not match the access key; check --profile and the AWS_* environment variables',
 };
 
 /** `doing` is what cutover was doing, e.g. "reading app.example.com. A in Z123". */

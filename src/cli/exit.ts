@@ -8,9 +8,15 @@ export const ExitCode = {
   advanced: 10,
   waitingBake: 11,
   waitingApproval: 12,
+  sighup: 129,
   sigint: 130,
   sigterm: 143,
 } as const;
+
+/** 128 + the signal's number, as shells report a process ended by it. */
+export function signalExitCode(signal: string): number {
+  return signal === 'SIGTERM' ? ExitCode.sigterm : signal === 'SIGHUP' ? ExitCode.sighup : ExitCode.sigint;
+}
 
 /**
  * Thrown by command handlers to end the process with a code. The message, if any, has

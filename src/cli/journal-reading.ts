@@ -1,7 +1,6 @@
 /** Opening a journal read-only, without the runbook loader: status and log stay light. */
 import { resolve } from 'node:path';
 import { JournalError } from '../journal/errors.js';
-import { FileJournalStore } from '../journal/file-store.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { defaultJournalPath } from '../journal/paths.js';
@@ -9,17 +8,30 @@ import { systemClock } from '../support/clock.js';
 import { currentIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
+import { journalAwsSettings, journalTargetFor, storeForReading } from './journal-backend.js';
+import type { JournalRunbook, JournalTargetFlags } from './journal-backend.js';
 
+/** A local journal's path (--journal or the default); for S3 journals see journal-backend.ts. */
 export function journalPathFor(runbook: { name: string }, flags: { journal?: string }): string {
   return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, process.cwd());
 }
 
-/** No lock and no writes; the masker is unused because nothing is appended. */
-export async function openJournalReadOnly(runbook: { name: string; file: string }, flags: { journal?: string }): Promise<Journal> {
+/**
+ * No lock and no writes; the masker is unused because nothing is appended. The journal is
+ * `--journal`, the runbook's `journal:` or the default; an S3 journal needs read permission only.
+ */
+export async function openJournalReadOnly(runbook: JournalRunbook & { file: string }, flags: JournalTargetFlags): Promise<Journal> {
   try {
-    return await openJournal(new FileJournalStore(journalPathFor(runbook, flags)), { runbook, identity: currentIdentity(), masker: createMasker([]), clock: systemClock });
+    const store = await storeForReading(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
+    return await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: currentIdentity(), masker: createMasker([]), clock: systemClock });
   } catch (error) {
     if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
     throw error;
   }
+}
+
+/** What to tell the user about a torn last line (a crash mid-write); every command says it. */
+export function tornLineWarnings(journal: Pick<Journal, 'warnings' | 'location'>, writer: boolean): string[] {
+  const then = writer ? 'it is ignored and will be removed before the next event is written' : 'it is ignored (the next run, resume or rollback removes it)';
+  return journal.warnings.map((warning) => `warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash); ${then}`);
 }

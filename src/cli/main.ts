@@ -12,6 +12,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   if (error.code === 'EPIPE') process.exit(0);
   throw error;
 });
+// After SIGHUP the terminal is gone and writes to it fail (EIO): the journal, not the
+// terminal, is the record, so the command carries on stopping cleanly.
+process.stderr.on('error', () => undefined);
 
 function prerenderedHelp(): string | undefined {
   if (args.length !== 1 || (args[0] !== '--help' && args[0] !== '-h')) return undefined;

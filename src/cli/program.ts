@@ -10,6 +10,7 @@ const EXAMPLES = `
 Examples:
   $ cutover validate examples/quickstart.yaml      check a runbook, every problem at once
   $ cutover plan examples/quickstart.yaml          what run would do, with resolved commands
+  $ cutover rehearse --return examples/quickstart.yaml  in staging: prove each rollback
   $ cutover run examples/quickstart.yaml           execute, asking before each step
   $ cutover status examples/quickstart.yaml        where the migration stands
   $ cutover rollback examples/quickstart.yaml      undo completed steps, newest first
@@ -64,7 +65,7 @@ Exits 0 when valid (warnings allowed), 2 when invalid.`,
       .command('plan')
       .description('read-only: what run would do next given the journal, with resolved commands and digests')
       .argument('<runbook>', 'runbook YAML file')
-      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
       .option('--offline', 'no AWS calls: show traffic targets without the live diff')
       .option('--rollback', 'show what "cutover rollback" would undo and restore, from the current state'),
   ))
@@ -82,7 +83,7 @@ Examples:
 
   const sessionOptions = (command: Command) =>
     addRunbookOptions(command)
-      .option('--journal <path>', 'journal file (default .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
       .option('-y, --yes', 'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)');
 
   const runOptions = (command: Command) =>
@@ -93,7 +94,9 @@ Examples:
       .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
       .option('--on-interrupted <what>', 'without a TTY, what to do with an interrupted step that has no verify: retry | rollback | kill')
       .option('--bake <mode>', 'at an open bake window: wait (watching until it passes) or exit (watch once, report waiting); default wait at a terminal, exit otherwise')
-      .option('--detailed-exitcode', 'exit 10 when steps remain, 11 when waiting for a bake, 12 when waiting for an approval');
+      .option('--detailed-exitcode', 'exit 10 when steps remain, 11 when waiting for a bake, 12 when waiting for an approval')
+      .option('--require-rehearsal', 'refuse to start unless every step to run passed a rehearsal of its current definition (as policy.requireRehearsal)')
+      .option('--rehearsal <path>', 'the rehearsal journal the gate reads (default .cutover/<name>.rehearsal.jsonl)');
 
   runOptions(program.command('run').description('execute pending steps in order, asking before each; resumes from the journal').argument('<runbook>', 'runbook YAML file'))
     .option('--dry-run', 'walk through the prompts and show what would run; execute and journal nothing')
@@ -125,6 +128,26 @@ Examples:
       await runCommand(file, flags, output, 'resume');
     });
 
+  awsOptions(
+    addRunbookOptions(program.command('rehearse').description('for staging: per step run, verify, roll back, verify the rollback, run again; records each result for the rehearsal gate').argument('<runbook>', 'runbook YAML file'))
+      .option('--journal <path>', 'rehearsal journal (default .cutover/<name>.rehearsal.jsonl)')
+      .option('-y, --yes', 'never prompt: stop at manual steps without an approval (also without a TTY or with CI=true)')
+      .option('--return', 'at the end, roll every step back, newest first, verifying each: staging as it was')
+      .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)'),
+  )
+    .addHelpText('after', `
+Examples:
+  $ cutover rehearse --yes --return --vars-file staging.yaml runbooks/3-traffic-shift.yaml
+  $ cutover rehearse examples/quickstart.yaml
+
+Exit codes: 0 rehearsed (steps may be "rollback unverified": see the report), 1 a step failed
+its rehearsal, 2 invalid or refused, 3 --return could not roll everything back, 4 locked,
+130/143 interrupted.`)
+    .action(async (file: string, flags) => {
+      const { rehearseCommand } = await import('./commands/rehearse.js');
+      await rehearseCommand(file, flags, output);
+    });
+
   awsOptions(sessionOptions(program.command('rollback').description('reverse completed steps newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file')))
     .option('--to <id>', 'roll back every step after this one (it stays applied)')
     .option('--force', 'restore traffic even when live weights drifted from what the step set (journaled)')
@@ -143,8 +166,8 @@ Examples:
       await rollbackCommand(file, flags, output);
     });
 
-  sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
-    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)')
+  awsOptions(sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
+    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)'))
     .addHelpText('after', `
 Examples:
   $ cutover status examples/quickstart.yaml
@@ -154,7 +177,7 @@ Examples:
       await statusCommand(file, flags, output);
     });
 
-  sessionOptions(program.command('log').description('the journal as readable history').argument('<runbook>', 'runbook YAML file'))
+  awsOptions(sessionOptions(program.command('log').description('the journal as readable history').argument('<runbook>', 'runbook YAML file')))
     .addHelpText('after', `
 Examples:
   $ cutover log examples/quickstart.yaml
@@ -164,9 +187,9 @@ Examples:
       await logCommand(file, flags, output);
     });
 
-  sessionOptions(program.command('approve').description('record an approval for a manual step, for non-interactive runs').argument('<runbook>', 'runbook YAML file').argument('<step>', 'id of the manual step'))
+  awsOptions(sessionOptions(program.command('approve').description('record an approval for a manual step, for non-interactive runs').argument('<runbook>', 'runbook YAML file').argument('<step>', 'id of the manual step'))
     .option('--note <text>', 'why, or what was checked')
-    .option('--expires <duration>', 'the approval lapses after this long, e.g. 2h')
+    .option('--expires <duration>', 'the approval lapses after this long, e.g. 2h'))
     .addHelpText('after', `
 Examples:
   $ cutover approve examples/quickstart.yaml check-copy --note "looked at it"
@@ -176,15 +199,30 @@ Examples:
       await approveCommand(file, step, flags, output);
     });
 
-  sessionOptions(program.command('unlock').description('remove a stale lock (its holder is gone), with a warning').argument('<runbook>', 'runbook YAML file'))
-    .option('--force', 'remove the lock even though its holder may be alive (another host)')
+  awsOptions(sessionOptions(program.command('unlock').description('remove a stale lock (its holder is gone), with a warning; for an S3 lease, show the holder and ask').argument('<runbook>', 'runbook YAML file')))
+    .option('--force', 'remove the lock even though its holder may be alive (another host); an S3 lease without asking')
     .addHelpText('after', `
 Examples:
-  $ cutover unlock examples/quickstart.yaml`)
+  $ cutover unlock examples/quickstart.yaml
+  $ cutover unlock --force --journal s3://acme-cutover/traffic-shift.journal.jsonl runbooks/3-traffic-shift.yaml`)
     .action(async (file: string, flags) => {
       const { unlockCommand } = await import('./commands/unlock.js');
       await unlockCommand(file, flags, output);
     });
+
+  const journal = program.command('journal').description('copy a journal between a local file and S3 (push, pull), verifying its hash chain');
+  const journalCopy = (name: string, description: string, examples: string) =>
+    awsOptions(addRunbookOptions(journal.command(name).description(description).argument('<runbook>', 'runbook YAML file').argument('<s3-url>', 's3://bucket/key of the S3 journal')))
+      .option('--journal <path>', 'the local journal (default: the runbook\'s journal: when it is a path, else .cutover/<name>.journal.jsonl)')
+      .addHelpText('after', `\nExamples:\n${examples}`);
+  journalCopy('push', 'copy the local journal to S3 (new, or a continuation of what is there); takes both locks', '  $ cutover journal push runbooks/3-traffic-shift.yaml s3://acme-cutover/traffic-shift.journal.jsonl').action(async (file: string, url: string, flags) => {
+    const { journalPushCommand } = await import('./commands/journal-copy.js');
+    await journalPushCommand(file, url, flags, output);
+  });
+  journalCopy('pull', 'copy the S3 journal to the local file (new, or a continuation of it); reads S3 only', '  $ cutover journal pull runbooks/3-traffic-shift.yaml s3://acme-cutover/traffic-shift.journal.jsonl').action(async (file: string, url: string, flags) => {
+    const { journalPullCommand } = await import('./commands/journal-copy.js');
+    await journalPullCommand(file, url, flags, output);
+  });
 
   program
     .command('schema')

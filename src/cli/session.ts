@@ -7,23 +7,22 @@ import { realProcessTable } from '../engine/context.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
 import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
 import { JournalError, LockedError } from '../journal/errors.js';
-import { FileJournalStore } from '../journal/file-store.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
-import { acquireLock } from '../journal/lock.js';
 import { defaultLogDir } from '../journal/paths.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity, describeIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
-import { journalPathFor } from './journal-reading.js';
+import { journalPathFor, tornLineWarnings } from './journal-reading.js';
+import { journalTargetFor, lockJournal, recordTakeover } from './journal-backend.js';
 import { interactiveOperator } from './interactive-operator.js';
 import type { Output } from './output.js';
 import { startLiveList } from './listr-reporter.js';
 import { jsonReporter, lineReporter } from './render-events.js';
 import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
-import { awsFor } from './aws-setup.js';
+import { awsFor, awsSettingsFor } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
 
@@ -42,6 +41,8 @@ export function isInteractive(flags: SessionFlags): boolean {
 
 export function journalErrorToExit(error: unknown): never {
   if (error instanceof LockedError) throw new ExitError(ExitCode.locked, error.message);
+  // Someone else wrote the (S3) journal, or this command lost its lease: like a locked journal.
+  if (error instanceof JournalError && error.kind === 'conflict') throw new ExitError(ExitCode.locked, error.message);
   if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
   throw error;
 }
@@ -62,9 +63,17 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   const masker = createMasker(runbook.secrets.values);
   const identity = currentIdentity();
   const ownDefault = !flags.journal && options.defaultJournalPath;
-  const journalPath = ownDefault ? ownDefault(runbook.name, process.cwd()) : journalPathFor(runbook, flags);
-  const unlockCommand = ownDefault ? `cutover unlock --journal ${journalPath} ${file}` : `cutover unlock ${file}`;
-  const lock = await acquireLock(journalPath, { identity, command: options.command, clock: systemClock, unlockCommand }).catch(journalErrorToExit);
+  const target = journalTargetFor(runbook, flags, options.defaultJournalPath);
+  const unlockCommand = ownDefault || flags.journal ? `cutover unlock --journal ${target.location} ${file}` : `cutover unlock ${file}`;
+  const { lease: lock, store } = await lockJournal(target, {
+    identity,
+    command: options.command,
+    clock: systemClock,
+    unlockCommand,
+    aws: awsSettingsFor(flags, runbook, process.env),
+    onLost: (message) => output.err(`cutover: ${message}`),
+    onWarning: (message) => output.err(`warning: ${message}`),
+  }).catch(journalErrorToExit);
   const releaseOnExit = () => lock.releaseSync();
   process.once('exit', releaseOnExit);
 
@@ -81,14 +90,15 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // The terminal went away (an ssh session dropped): stop like SIGTERM, journaled, lock released.
+  process.on('SIGHUP', onSignal);
   try {
-    const journal = await openJournal(new FileJournalStore(journalPath), { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
-    for (const warning of journal.warnings) {
-      output.err(`warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash); it is ignored and will be removed before the next event is written`);
-    }
+    const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
+    for (const line of tornLineWarnings(journal, true)) output.err(line);
     if (options.requireJournal && !journal.exists) {
       throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
     }
+    if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line)).catch(journalErrorToExit);
     const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
     const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, replay(journal.events)) : undefined;
     const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
@@ -119,6 +129,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
     await lock.release();
     process.off('exit', releaseOnExit);
   }

@@ -5,6 +5,7 @@ import { applyTraffic, restoreTraffic } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
 import { runChecks } from './execute-step.js';
+import { recordRecoveredRollback, recoverInterruptedRollback } from './rollback-recovery.js';
 
 export type RollbackResult =
   | { kind: 'rolled-back' }
@@ -17,6 +18,12 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
   // A manual step with nothing to undo (an approval, a look) is passed, not a wall:
   // cutover changed nothing there. Any other irreversible step stops the rollback.
   if (rollback.kind === 'none' && step.action.kind !== 'manual') return { kind: 'irreversible', reason: rollback.reason };
+  const recovery = await recoverInterruptedRollback(ctx, step);
+  if (recovery.kind === 'recovered') {
+    await recordRecoveredRollback(ctx, step, recovery.attempt);
+    return { kind: 'rolled-back' };
+  }
+  if (recovery.kind === 'stuck') return recovery.aborted ? { kind: 'aborted' } : { kind: 'failed', reason: recovery.reason, tail: [] };
   const attempt = ctx.journal.events.filter((e) => e.type === 'rollback.started' && e.step === step.id).length + 1;
   const startedAt = ctx.clock.now().getTime();
   await record(ctx, { type: 'rollback.started', step: step.id, attempt, data: { digest: step.digest, reason: why } });

@@ -91,7 +91,7 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
   }
 }
 
-async function waitForExit(ctx: EngineContext, pgid: number, limitMs: number): Promise<boolean> {
+export async function waitForExit(ctx: EngineContext, pgid: number, limitMs: number): Promise<boolean> {
   const deadline = ctx.clock.now().getTime() + limitMs;
   while (ctx.processes.groupAlive(pgid)) {
     if (ctx.clock.now().getTime() >= deadline) return false;
@@ -104,7 +104,7 @@ async function waitForExit(ctx: EngineContext, pgid: number, limitMs: number): P
   return true;
 }
 
-async function killAndWait(ctx: EngineContext, pgid: number): Promise<boolean> {
+export async function killAndWait(ctx: EngineContext, pgid: number): Promise<boolean> {
   ctx.processes.killGroup(pgid, 'SIGTERM');
   if (await waitForExit(ctx, pgid, KILL_GRACE_MS)) return true;
   ctx.processes.killGroup(pgid, 'SIGKILL');

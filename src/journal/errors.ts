@@ -14,7 +14,12 @@ export type JournalErrorKind =
   /** An earlier append failed; this process must not write again. */
   | 'poisoned'
   /** The caller tried to journal something that must not be journaled. */
-  | 'refused';
+  | 'refused'
+  /**
+   * Someone else wrote the journal since this process read it (an S3 conditional write
+   * failed), or this process lost its lease: the CLI exits 4, like a locked journal.
+   */
+  | 'conflict';
 
 export class JournalError extends Error {
   constructor(
@@ -64,12 +69,14 @@ export class LockedError extends Error {
     readonly stale: boolean,
     readonly lockPath: string,
     unlockCommand = 'cutover unlock <runbook>',
+    /** S3 leases: when the lease ends unless its holder renews it. */
+    readonly expiresAt?: string,
   ) {
-    super(LockedError.format(holder, stale, lockPath, unlockCommand));
+    super(LockedError.format(holder, stale, lockPath, unlockCommand, expiresAt));
     this.name = 'LockedError';
   }
 
-  private static format(holder: LockHolder | undefined, stale: boolean, lockPath: string, unlock: string): string {
+  private static format(holder: LockHolder | undefined, stale: boolean, lockPath: string, unlock: string, expiresAt: string | undefined): string {
     if (!holder && !stale) {
       return `the journal lock ${lockPath} keeps changing hands (other cutover processes are starting); try again in a moment`;
     }
@@ -78,6 +85,9 @@ export class LockedError extends Error {
     }
     const who = `locked by ${describeHolder(holder)}`;
     if (stale) return `the journal is ${who}, but that process is no longer running; the holder is gone: run \`${unlock}\` to clear it`;
+    if (expiresAt) {
+      return `the journal is ${who}; its lease is renewed while that command runs and otherwise expires at ${expiresAt}: wait for it to finish (if it was killed, the next command takes the lease over once it has expired, or run \`${unlock}\`)`;
+    }
     return `the journal is ${who}; wait for it to finish, or if you are sure it is gone (another host, or a rebooted machine), run \`${unlock}\``;
   }
 }

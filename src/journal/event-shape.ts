@@ -40,6 +40,7 @@ const REQUIRED_DATA_FIELDS: Partial<Record<EventType, Fields>> = {
   'rollback.started': { digest: 'string' },
   'rollback.failed': { reason: 'string' },
   decision: { prompt: 'string', choice: 'string' },
+  'lock.takeover': { lock: 'string', expiredAt: 'string' },
   approval: { digest: 'string' },
   'bake.watch': { ok: 'boolean' },
   'rehearsal.step': { digest: 'string', verdict: 'string', phases: 'object' },

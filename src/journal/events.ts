@@ -48,13 +48,18 @@ export interface EventData {
   'step.interrupted': { signal?: string; reason: string };
   'step.skipped': { reason: string };
   'rollback.started': { digest: string; reason: string };
-  'rollback.succeeded': { durationMs: number; traffic?: TrafficLeft };
+  'rollback.succeeded': { durationMs: number; traffic?: TrafficLeft; recovered?: boolean };
   'rollback.failed': { phase: 'action' | 'verify'; reason: string; exitCode?: number; tail?: string[] };
   /** An operator (or a flag standing in for one) chose something; `by` says who. */
   decision: { prompt: string; choice: string; note?: string };
   'changes.accepted': { digestBefore: string; digestAfter: string };
   /** A torn last line (crash mid-write) was cut off before appending. */
   'journal.repaired': { line: number; droppedBytes: number };
+  /**
+   * S3 journals: this command took over an expired lease (its holder stopped renewing it:
+   * killed, or cut off from S3). `previousHolder` is absent when the lease did not say.
+   */
+  'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
   /**
@@ -140,6 +145,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'decision',
   'changes.accepted',
   'journal.repaired',
+  'lock.takeover',
   'approval',
   'bake.watch',
   'rehearsal.step',

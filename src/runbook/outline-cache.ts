@@ -13,6 +13,9 @@ export interface RunbookOutline {
   name: string;
   file: string;
   steps: { id: string; title: string; digest: string }[];
+  /** The runbook's `journal:` and AWS settings, so status can read an S3 journal (no secrets: credentials never live in a runbook). */
+  journal?: string;
+  aws?: { region?: string; profile?: string; endpointUrl?: string };
 }
 
 interface Entry {
@@ -25,8 +28,14 @@ function fingerprint(value: string | undefined): string | null {
   return value === undefined ? null : createHash('sha256').update(value).digest('hex');
 }
 
+/**
+ * Changes whenever cutover computes digests differently, so an outline written by an older
+ * cutover is a miss (2: variables marked `env: true` enter digests as their reference).
+ */
+const DIGEST_RULES = 'digests-2';
+
 export function outlineKey(text: string, overrides: unknown): string {
-  return createHash('sha256').update(text).update('\0').update(JSON.stringify(overrides)).digest('hex');
+  return createHash('sha256').update(DIGEST_RULES).update('\0').update(text).update('\0').update(JSON.stringify(overrides)).digest('hex');
 }
 
 export function envNamesIn(text: string): string[] {

@@ -46,7 +46,7 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
     file: context.file,
     name: raw.name,
     description: raw.description,
-    secrets: { envNames: secretEnvNames, values: [...secretVarValues, ...secretEnvValues].filter((v) => v !== '') },
+    secrets: { envNames: secretEnvNames, values: [...new Set([...secretVarValues, ...secretEnvValues].filter((v) => v !== '').flatMap(maskedForms))] },
     env: mapValues(raw.env ?? {}, (value) => text(value, false)),
     aws: {
       region: opt(raw.aws?.region, text),
@@ -55,6 +55,7 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
       changePollIntervalMs: ms(raw.aws?.changePollInterval),
       changeTimeoutMs: ms(raw.aws?.changeTimeout),
     },
+    journal: opt(raw.journal, text),
     policy: { requireRehearsal: raw.policy?.requireRehearsal === true },
     steps,
   };
@@ -106,12 +107,27 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
   return { ...resolved, digest: stepDigest({ ...forDigest, runbookEnv }), ...extra };
 }
 
+/**
+ * Every form a secret can take in what cutover shows or writes, so the masker finds it:
+ * as it is; inside a shell-quoted word (each ' becomes '\'', as shellQuote and the log's
+ * command line write it); JSON-escaped (--json output, exec arguments displayed as JSON
+ * strings, commands that print JSON), and both; and each line of a multi-line secret
+ * (a PEM key), because command output is masked line by line. Lines shorter than 4
+ * characters are left out: masking every "ab" in the output would hide more than it protects.
+ */
+export function maskedForms(secret: string): string[] {
+  const inShellQuotes = secret.replaceAll("'", `'\\''`);
+  const json = (text: string) => JSON.stringify(text).slice(1, -1);
+  const lines = secret.includes('\n') ? secret.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim().length >= 4) : [];
+  return [...new Set([secret, inShellQuotes, json(secret), json(inShellQuotes), ...lines])];
+}
+
 type Interpolator = (text: string, shell: boolean) => string;
 
 function needsDigestResolution(rawStep: RawStep, context: ResolveContext): boolean {
   const text = JSON.stringify(rawStep);
   if (text.includes('${env.')) return true;
-  return [...context.vars.values()].some((v) => v.secret && text.includes(`\${${v.name}}`));
+  return [...context.vars.values()].some((v) => (v.secret || v.env) && text.includes(`\${${v.name}}`));
 }
 
 function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Interpolator {
@@ -123,7 +139,9 @@ function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Inte
     }
     if (item && reference.name === item.name) return item.value;
     const declaration = context.vars.get(reference.name);
-    if (mode === 'digest' && declaration?.secret) return `\${${reference.name}}`;
+    // Secrets, and values that differ between environments (staging, production: `env: true`),
+    // enter the digest as their reference, so the rehearsal gate matches across environments.
+    if (mode === 'digest' && (declaration?.secret || declaration?.env)) return `\${${reference.name}}`;
     return typeof declaration?.value === 'string' ? declaration.value : undefined;
   };
   return (text, shell) => interpolate(text, lookup, shell);

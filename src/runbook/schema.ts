@@ -52,6 +52,19 @@ const onFailure = z
   })
   .meta({ description: 'What to do when the step fails: ask the operator (stop when nobody can be asked), stop, roll back this step, or roll back everything' });
 
+/** A local path, or s3://bucket/key for a journal shared by several machines (${var} allowed). */
+const journalLocation = z
+  .string({ error: 'journal is a file path or an s3://bucket/key URL' })
+  .min(1, { error: 'journal is a file path or an s3://bucket/key URL' })
+  .refine((text) => !text.startsWith('s3://') || /^s3:\/\/[^/\s]+\/\S*[^/\s]$/.test(text), {
+    error: 'an S3 journal is written s3://bucket/path/to/name.journal.jsonl (a bucket, then the key of the object)',
+  })
+  .refine((text) => text.startsWith('s3://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(text), { error: 'journal is a file path or an s3:// URL; no other URL scheme is supported' })
+  .meta({
+    description: 'Where the journal lives: a file path (relative to where cutover runs) or s3://bucket/key, shared by every machine that runs this runbook (default .cutover/<name>.journal.jsonl); --journal overrides it',
+    examples: ['s3://acme-cutover/journals/traffic-shift.journal.jsonl'],
+  });
+
 // ---- actions -------------------------------------------------------------------------
 
 const shellScript = z.string().min(1, { error: 'empty shell script' }).meta({
@@ -309,6 +322,7 @@ export const runbookSchema = strict(
       },
       'defaults',
     ).optional(),
+    journal: journalLocation.optional(),
     policy: strict({ requireRehearsal: z.boolean().optional() }, 'policy').optional(),
     steps: z
       .array(step, { error: 'steps is a list of steps' })

@@ -37,6 +37,7 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
 
   checkReferences(source, root.env, ['env'], new Set(), context, out);
   checkReferences(source, root.aws, ['aws'], new Set(), context, out);
+  checkReferences(source, root.journal, ['journal'], new Set(), context, out);
 
   const steps = Array.isArray(root.steps) ? root.steps : [];
   const seenIds = new Map<string, number>();
@@ -61,6 +62,16 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
 
     if (context.strict && step.verify === undefined) {
       report(at('id'), 'no-verify', `step "${String(step.id)}" has no verify; add a check that proves the step worked (--strict)`);
+    }
+    // validate only: run and plan do not repeat it on every load.
+    if (context.mode === 'validate' && rollbackNeverVerified(step)) {
+      report(
+        at('rollback'),
+        'unverifiable-rollback',
+        `the rollback of step "${String(step.id)}" can never be verified: it has no rollback.verify, and no verify that would fail once it is undone ("cutover rehearse" reports it as "rollback unverified"); add "verify:" under "rollback:"`,
+        'key',
+        'warning',
+      );
     }
     if (step.watch !== undefined && step.bake === undefined) {
       report(at('watch'), 'watch-without-bake', 'watch checks run during the bake window; add "bake: <duration>" to this step', 'key', 'warning');
@@ -138,6 +149,19 @@ function checkRollback(step: Raw, at: (...rest: PathSegment[]) => PathSegment[],
     const what = 'verify' in rollback ? 'only has "verify"' : 'is empty';
     report(at('rollback'), 'rollback-without-run', `this rollback ${what}; add "run:" with how to undo the step (only route53/elbv2 steps derive it)`);
   }
+}
+
+/**
+ * An explicit rollback of a non-traffic step, with neither `rollback.verify` nor the step's
+ * `verify` (which a rehearsal runs after the rollback, expecting it to fail). Traffic steps
+ * are checked against the captured state; `rollback: none` has nothing to check.
+ */
+function rollbackNeverVerified(step: Raw): boolean {
+  const run = step.run;
+  const rollback = step.rollback;
+  if (isRecord(run) && TRAFFIC_KINDS.some((kind) => kind in run)) return false;
+  if (rollback === undefined || rollback === 'none' || step.verify !== undefined) return false;
+  return !(isRecord(rollback) && rollback.verify !== undefined);
 }
 
 type Reporter = (path: readonly PathSegment[], rule: string, message: string, part?: 'key' | 'value', severity?: Severity) => void;

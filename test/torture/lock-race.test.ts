@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type * as FsPromises from 'node:fs/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LockedError } from '../../src/journal/errors.js';
 import { acquireLock, lockPathFor } from '../../src/journal/lock.js';
@@ -20,7 +21,7 @@ import { systemClock } from '../../src/support/clock.js';
 const hooks = vi.hoisted(() => ({ afterRead: undefined as undefined | ((path: string) => void) }));
 
 vi.mock('node:fs/promises', async (importOriginal) => {
-  const actual = await importOriginal<typeof import('node:fs/promises')>();
+  const actual = await importOriginal<typeof FsPromises>();
   const readFile = (async (...args: Parameters<typeof actual.readFile>) => {
     const text = await actual.readFile(...args);
     hooks.afterRead?.(String(args[0]));

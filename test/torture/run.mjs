@@ -7,8 +7,10 @@
  * through vitest (which compiles it) with TORTURE_KILLS and TORTURE_SEED set. The CLI
  * under test is the built bin/cutover: build first (the npm script does).
  *
- * Exit code: vitest's (0 when every kill was survived and every check held). A failure
- * message names the seed; rerun with `--seed <it>` to replay the same kill schedule.
+ * --campaigns N (default 2) shares the kills among N campaigns run side by side, with
+ * seeds seed, seed+1, … Exit code: vitest's (0 when every kill was survived and every check
+ * held). A failure message names the seed; rerun with `--seed <it>` (and the same
+ * --campaigns) to replay the same kill schedule.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -17,10 +19,10 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const usage = 'usage: node test/torture/run.mjs [--kills N] [--seed N]   (npm run torture -- --kills 1000 --seed 42)';
+const usage = 'usage: node test/torture/run.mjs [--kills N] [--seed N] [--campaigns N]   (npm run torture -- --kills 1000 --seed 42)';
 
 function parse(argv) {
-  const options = { kills: 1000, seed: undefined };
+  const options = { kills: 1000, seed: undefined, campaigns: 2 };
   for (let index = 0; index < argv.length; index += 1) {
     const arg = argv[index];
     const [flag, inline] = arg.includes('=') ? arg.split(/=(.*)/s) : [arg, undefined];
@@ -34,6 +36,7 @@ function parse(argv) {
     };
     if (flag === '--kills') options.kills = value();
     else if (flag === '--seed') options.seed = value();
+    else if (flag === '--campaigns') options.campaigns = value();
     else if (flag === '--help' || flag === '-h') {
       console.log(usage);
       process.exit(0);
@@ -42,8 +45,8 @@ function parse(argv) {
       process.exit(2);
     }
   }
-  if (options.kills < 1) {
-    console.error(`--kills must be at least 1\n${usage}`);
+  if (options.kills < 1 || options.campaigns < 1) {
+    console.error(`--kills and --campaigns must be at least 1\n${usage}`);
     process.exit(2);
   }
   if (options.seed !== undefined && options.seed > 0xffffffff) {
@@ -61,15 +64,15 @@ if (!existsSync(path.join(root, 'dist', 'bin', 'main.js'))) {
 // vitest's exports do not include its bin; find the package, then the bin next to it.
 const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const seed = options.seed ?? Math.floor(Math.random() * 0xffffffff);
-console.log(`crash campaign: ${options.kills} kills, seed ${seed}`);
+console.log(`crash campaigns: ${options.kills} kills over ${options.campaigns} side-by-side campaigns, seed ${seed}`);
 const result = spawnSync(process.execPath, [vitest, 'run', 'test/torture/crash.test.ts'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, TORTURE_KILLS: String(options.kills), TORTURE_SEED: String(seed) },
+  env: { ...process.env, TORTURE_KILLS: String(options.kills), TORTURE_SEED: String(seed), TORTURE_CAMPAIGNS: String(options.campaigns) },
 });
 if (result.error) {
   console.error(`could not start vitest: ${result.error.message}`);
   process.exit(2);
 }
-if (result.status !== 0) console.error(`crash campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed}`);
+if (result.status !== 0) console.error(`crash campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed} --campaigns ${options.campaigns}`);
 process.exit(result.status ?? 1);

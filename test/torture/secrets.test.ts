@@ -14,7 +14,11 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../e2e/helpers.js';
 import { cli, cliEnv, describeResult, requireBuild, scratch } from '../e2e/helpers.js';
+import { shellQuote } from '../../src/runbook/interpolate.js';
 import { filesContaining } from './support.js';
+import { createMasker } from '../../src/support/mask.js';
+import { maskedForms } from '../../src/runbook/resolve.js';
+import fc from 'fast-check';
 
 beforeAll(requireBuild);
 
@@ -95,18 +99,34 @@ const unstartable = [
   },
 ];
 
-async function everyCommand(dir: string, secrets: Secrets): Promise<CliResult[]> {
+type Ran = CliResult & { command: string };
+
+/** 'short': only the commands that show resolved scripts (plan, dry-run) and run them (run, log --json). */
+async function everyCommand(dir: string, secrets: Secrets, which: 'echoing' | 'unstartable' = 'echoing', extent: 'all' | 'short' = 'all'): Promise<Ran[]> {
   const env = cliEnv({ CI: 'true', API_TOKEN: secrets.env });
   const flags = ['--var', `db_password=${secrets.var}`];
-  const main = runbook(dir, 'secrets', echoing);
-  const other = runbook(dir, 'unstartable', unstartable);
-  const results: CliResult[] = [];
+  const results: Ran[] = [];
   const run = async (args: string[], expected: number[]) => {
     const result = await cli(args, { cwd: dir, env, timeoutMs: 30_000 });
     expect(expected, `${args.join(' ')}: ${describeResult(result)}`).toContain(result.code);
-    results.push(result);
+    results.push({ ...result, command: args.filter((arg) => !arg.startsWith('db_password=')).map((arg) => path.basename(arg)).join(' ') });
     return result;
   };
+  if (which === 'unstartable') {
+    const other = runbook(dir, 'unstartable', unstartable);
+    const unstarted = await run(['run', '--yes', ...flags, other], [1]);
+    expect(unstarted.stderr).toContain('no-such-program');
+    await run(['log', ...flags, other], [0]);
+    return results;
+  }
+  const main = runbook(dir, 'secrets', echoing);
+  if (extent === 'short') {
+    await run(['plan', '--json', ...flags, main], [0]);
+    await run(['run', '--dry-run', '--yes', ...flags, main], [0]);
+    await run(['run', '--yes', ...flags, main], [1]);
+    await run(['log', '--json', ...flags, main], [0]);
+    return results;
+  }
   await run(['validate', '--json', ...flags, main], [0]);
   await run(['plan', ...flags, main], [0]);
   await run(['plan', '--json', ...flags, main], [0]);
@@ -121,29 +141,42 @@ async function everyCommand(dir: string, secrets: Secrets): Promise<CliResult[]>
   await run(['log', '--json', ...flags, main], [0]);
   await run(['rollback', '--yes', ...flags, main], [0]);
   await run(['rollback', '--yes', '--json', ...flags, main], [0]);
-  const unstarted = await run(['run', '--yes', ...flags, other], [1]);
-  expect(unstarted.stderr).toContain('no-such-program');
-  await run(['log', ...flags, other], [0]);
   return results;
 }
 
+/**
+ * The value itself; its JSON-escaped form (--json output, the journal); its shell-quoted
+ * form (what cutover puts into scripts) and that form JSON-escaped; the value as a
+ * double-quoted display string renders it; and each line of a multi-line one.
+ */
 function forms(secret: string): string[] {
-  // The value itself, its JSON-escaped form (in --json output and the journal), and each line of a multi-line one.
+  const json = (text: string) => JSON.stringify(text).slice(1, -1);
+  const quoted = shellQuote(secret);
   const lines = secret.split('\n').filter((line) => line.length >= 6);
-  return [...new Set([secret, JSON.stringify(secret).slice(1, -1), ...(lines.length > 1 ? lines : [])])];
+  return [...new Set([secret, json(secret), quoted, json(quoted), ...(lines.length > 1 ? lines : [])])];
 }
 
-function expectNoLeak(dir: string, results: CliResult[], secrets: Secrets): void {
+/** Every place a form of a secret shows up: files (relative paths) and command output. */
+function leaks(dir: string, results: Ran[], secrets: Secrets): string[] {
+  const found: string[] = [];
   for (const secret of [secrets.env, secrets.var]) {
     for (const form of forms(secret)) {
-      const leaked = filesContaining(dir, form).map((file) => path.relative(dir, file));
-      expect(leaked, `secret form ${JSON.stringify(form)} found in files`).toEqual([]);
+      for (const file of filesContaining(dir, form)) found.push(`${JSON.stringify(form)} in ${path.relative(dir, file)}`);
       for (const result of results) {
-        expect(result.stdout.includes(form), `secret form ${JSON.stringify(form)} on stdout:\n${result.stdout.slice(0, 3000)}`).toBe(false);
-        expect(result.stderr.includes(form), `secret form ${JSON.stringify(form)} on stderr:\n${result.stderr.slice(0, 3000)}`).toBe(false);
+        for (const stream of ['stdout', 'stderr'] as const) {
+          const text = result[stream];
+          const at = text.indexOf(form);
+          if (at !== -1) found.push(`${JSON.stringify(form)} on the ${stream} of \`${result.command}\`: …${text.slice(Math.max(0, at - 80), at + form.length + 20)}…`);
+        }
       }
     }
   }
+  return found;
+}
+
+function expectNoLeak(dir: string, results: Ran[], secrets: Secrets): void {
+  const found = leaks(dir, results, secrets);
+  expect(found, `secrets leaked:\n${found.join('\n')}`).toEqual([]);
   // The masked output is there: the test saw the echoes happen.
   expect(results.some((result) => result.stderr.includes('token is ***') || result.stdout.includes('token is ***'))).toBe(true);
   expect(filesContaining(dir, 'fatal: authentication failed for user:*** token:***').length).toBeGreaterThan(0);
@@ -152,17 +185,69 @@ function expectNoLeak(dir: string, results: CliResult[], secrets: Secrets): void
 const random = () => randomBytes(6).toString('hex');
 
 describe.concurrent('secrets stay masked', () => {
-  it('plain secrets (letters, digits, dashes) from env and --var', async (context) => {
+  it('plain secrets (letters, digits) from env and --var', async (context) => {
     const dir = scratch(context);
     const secrets = { env: `tokENV${random()}`, var: `pwVAR${random()}` };
-    const results = await everyCommand(dir, secrets);
-    expectNoLeak(dir, results, secrets);
+    expectNoLeak(dir, await everyCommand(dir, secrets), secrets);
   }, 120_000);
 
-  it('secrets with shell metacharacters and quotes, which cutover shell-quotes in scripts', async (context) => {
+  // Found by this test and fixed in src/runbook/resolve.ts (maskedForms): the shell-quoted
+  // form ('\'' for each ') reached the journal, the step logs, plan and --dry-run unmasked;
+  // exec arguments shown as JSON strings showed the JSON-escaped form; and a multi-line
+  // secret (a PEM key) was never found whole in output, which is masked line by line.
+  it('a --var secret with quotes and shell metacharacters, and a multi-line env secret (a PEM key)', async (context) => {
     const dir = scratch(context);
-    const secrets = { env: `tok'ENV ${random()}$x`, var: `pw'VAR"${random()};|&` };
-    const results = await everyCommand(dir, secrets);
-    expectNoLeak(dir, results, secrets);
+    const body = Array.from({ length: 3 }, () => randomBytes(24).toString('base64'));
+    const secrets = { env: `-----BEGIN TEST KEY-----\n${body.join('\n')}\n-----END TEST KEY-----`, var: `pw'VAR"${random()};|&\\ $x` };
+    expectNoLeak(dir, await everyCommand(dir, secrets), secrets);
+    for (const line of body) expect(filesContaining(dir, line), 'a line of the key leaked').toEqual([]);
   }, 120_000);
+
+  it('an env secret with quotes and shell metacharacters, used as ${env.NAME} in scripts', async (context) => {
+    const dir = scratch(context);
+    const secrets = { env: `tok'ENV ${random()}$x"`, var: `pwVAR${random()}` };
+    expectNoLeak(dir, await everyCommand(dir, secrets, 'echoing', 'short'), secrets);
+  }, 120_000);
+
+  // Bug (src/actions/process.ts and the run summary in src/cli/commands/run.ts; not fixed
+  // here): when a program cannot be started, Node's error message holds its path, and that
+  // message reaches .cutover/logs/<step>.1.log ("--- command not found: <path>") and the
+  // final "failed: step …: command not found: <path>" line on stderr unmasked (the
+  // journal and the live line are masked). Repro:
+  //   secrets: [API_TOKEN]; step run: {exec: ["/nope/${env.API_TOKEN}"]}
+  //   API_TOKEN=s3cr3t cutover run --yes rb.yaml; grep -r s3cr3t .cutover  # and stderr
+  it('a program that cannot be started, with the secret in its path', async (context) => {
+    const dir = scratch(context);
+    const secrets = { env: `tokENV${random()}`, var: `pwVAR${random()}` };
+    const found = leaks(dir, await everyCommand(dir, secrets, 'unstartable'), secrets);
+    expect(found, `secrets leaked:\n${found.join('\n')}`).toEqual([]);
+  }, 60_000);
+});
+
+describe('maskedForms, in-process', () => {
+  it('masks a secret in every rendering cutover uses: as is, shell-quoted, JSON-escaped, inside a larger quoted word', () => {
+    fc.assert(
+      fc.property(
+        fc.string({ minLength: 6, maxLength: 30 }).filter((text) => /[A-Za-z0-9]/.test(text) && text.trim() === text),
+        fc.string({ maxLength: 8 }),
+        (secret, around) => {
+          const masker = createMasker(maskedForms(secret));
+          const renderings = [
+            secret,
+            shellQuote(secret),
+            shellQuote(`${around}${secret}${around}`),
+            JSON.stringify(secret),
+            JSON.stringify(shellQuote(secret)),
+            JSON.stringify([`${around}${secret}`]),
+            `$ ${shellQuote(`/bin/${secret}`)} --flag`,
+          ];
+          for (const rendering of renderings) {
+            const masked = masker.text(rendering);
+            if (masked.includes(secret)) throw new Error(`${JSON.stringify(secret)} survives in ${JSON.stringify(masked)} (from ${JSON.stringify(rendering)})`);
+          }
+        },
+      ),
+      { numRuns: 2_000 },
+    );
+  });
 });

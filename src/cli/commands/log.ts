@@ -1,12 +1,13 @@
 import type { JournalEvent } from '../../journal/events.js';
 import type { Output } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
-import { openJournalReadOnly } from '../journal-reading.js';
+import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 
 export async function logCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await loadOrExit(file, flags, output);
   const journal = await openJournalReadOnly(runbook, flags);
+  for (const line of tornLineWarnings(journal, false)) output.err(line);
   if (!journal.exists) {
     output.err(`no journal yet at ${journal.location}`);
     return;

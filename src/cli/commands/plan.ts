@@ -6,7 +6,7 @@ import { formatDuration } from '../../runbook/duration.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
-import { openJournalReadOnly } from '../journal-reading.js';
+import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 import { replay } from '../../journal/replay.js';
 import { renderTable } from '../table.js';
@@ -29,6 +29,7 @@ export async function planCommand(file: string, flags: PlanFlags, output: Output
     return;
   }
   const journal = await openJournalReadOnly(runbook, flags);
+  for (const line of tornLineWarnings(journal, false)) output.err(line);
   const built = buildPlan(runbook, journal.exists ? replay(journal.events) : undefined);
   if (!flags.offline) await addLiveDiffs(built, runbook, flags);
   const plan = createMasker(runbook.secrets.values).value(built);

@@ -1,6 +1,6 @@
 import type { RollbackOutcome } from '../../engine/outcome.js';
 import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
-import { ExitCode, ExitError } from '../exit.js';
+import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
@@ -49,7 +49,7 @@ function exitCodeFor(outcome: RollbackOutcome): number {
     case 'rollback_failed':
       return ExitCode.rollbackFailed;
     case 'interrupted':
-      return outcome.signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+      return signalExitCode(outcome.signal);
   }
 }
 

@@ -4,14 +4,16 @@ import { replay } from '../../journal/replay.js';
 import type { ApprovalRecord } from '../../journal/replay.js';
 import type { Step } from '../../runbook/types.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError } from '../exit.js';
+import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
+import { enforceRehearsalGate } from '../rehearsal-gate.js';
+import type { RehearsalGateFlags } from '../rehearsal-gate.js';
 import { dryRun } from './dry-run.js';
 
-export interface RunFlags extends SessionFlags {
+export interface RunFlags extends SessionFlags, RehearsalGateFlags {
   maxSteps?: string;
   until?: string;
   acceptChanges?: boolean;
@@ -44,6 +46,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
       if (flags.until !== undefined && !ctx.runbook.steps.some((s) => s.id === flags.until)) {
         throw new ExitError(ExitCode.invalid, `--until ${flags.until}: no such step (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
       }
+      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
       approvals = replay(journal.events).approvals;
       return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
     },
@@ -89,7 +92,7 @@ export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
     case 'rollback_failed':
       return ExitCode.rollbackFailed;
     case 'interrupted':
-      return outcome.signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+      return signalExitCode(outcome.signal);
     case 'refused':
       return ExitCode.invalid;
   }

@@ -5,7 +5,7 @@
  */
 import { openBake, watchOnce } from '../../engine/bake.js';
 import { replay } from '../../journal/replay.js';
-import { ExitCode } from '../exit.js';
+import { ExitCode, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
@@ -30,6 +30,6 @@ export async function checkBake(file: string, flags: SessionFlags, output: Outpu
   const reason = 'reason' in outcome ? `: ${outcome.reason}` : '';
   output.err(`check: ${outcome.state}${reason}`);
   if (outcome.state === 'rollback_failed') return ExitCode.rollbackFailed;
-  if (outcome.state === 'interrupted') return outcome.signal === 'SIGTERM' ? ExitCode.sigterm : ExitCode.sigint;
+  if (outcome.state === 'interrupted') return signalExitCode(outcome.signal);
   return ExitCode.stepFailed;
 }

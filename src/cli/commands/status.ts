@@ -6,7 +6,7 @@ import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createMasker } from '../../support/mask.js';
-import { openJournalReadOnly } from '../journal-reading.js';
+import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import type { SessionFlags } from '../session.js';
@@ -91,6 +91,7 @@ export async function statusCommand(file: string, flags: SessionFlags & { check?
 async function printStatus(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const runbook = await outlineOf(file, flags, output);
   const journal = await openJournalReadOnly(runbook, flags);
+  for (const line of tornLineWarnings(journal, false)) output.err(line);
   const status = buildStatus(runbook, replay(journal.events), journal.location);
   if (flags.json) {
     output.out(JSON.stringify(status));
@@ -127,6 +128,7 @@ async function outlineOf(file: string, flags: SessionFlags, output: Output): Pro
   const runbook = await loadOrExit(file, flags, output);
   const masker = createMasker(runbook.secrets.values);
   const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest })) };
+  if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
   if (key && text !== undefined) writeOutline(cacheDir, key, text, process.env, outline);
   return outline;
 }

@@ -1,0 +1,197 @@
+/**
+ * `cutover journal push <runbook> s3://…` and `cutover journal pull <runbook> s3://…`: copy a
+ * journal between a local file and S3, byte for byte, so a migration started on a laptop can
+ * move to CI (and back). The copy is verified (the hash chain, and that it is this runbook's
+ * journal) before anything is written, and it never replaces a journal that is not an
+ * earlier state of the one copied: a destination that diverged is refused.
+ *
+ * push holds the local lock and the S3 lease while it copies; pull holds the local lock
+ * and only reads S3 (s3:GetObject).
+ */
+import { randomBytes } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { lazyAwsClients } from '../../aws/clients.js';
+import { verifyChain } from '../../journal/chain.js';
+import { JournalError, LockedError } from '../../journal/errors.js';
+import { ioError } from '../../journal/io-error.js';
+import type { Lease } from '../../journal/lease.js';
+import { acquireFileLease } from '../../journal/lease.js';
+import { isS3Url } from '../../journal/s3-url.js';
+import type { Runbook } from '../../runbook/types.js';
+import { systemClock } from '../../support/clock.js';
+import { currentIdentity } from '../../support/identity.js';
+import type { AwsFlags } from '../aws-setup.js';
+import { ExitCode, ExitError } from '../exit.js';
+import { journalAwsSettings, targetOf } from '../journal-backend.js';
+import type { JournalTarget } from '../journal-backend.js';
+import { defaultJournalPath } from '../../journal/paths.js';
+import type { Output } from '../output.js';
+import { loadOrExit } from '../runbook-options.js';
+import type { RunbookFlags } from '../runbook-options.js';
+
+export interface JournalCopyFlags extends RunbookFlags, AwsFlags {
+  /** The local journal (default: the runbook's `journal:` when it is a path, else .cutover/<name>.journal.jsonl). */
+  journal?: string;
+}
+
+type S3Target = Extract<JournalTarget, { kind: 's3' }>;
+type FileTarget = Extract<JournalTarget, { kind: 'file' }>;
+
+export async function journalPushCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+  const { runbook, local, remote } = await endsOf(file, url, flags, output, 'push');
+  const { acquireS3Lease } = await import('../../journal/s3-lease.js');
+  const { getObject, putObject, s3Failure } = await import('../../journal/s3-io.js');
+  const identity = currentIdentity();
+  const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+    const text = await readLocal(local.path);
+    if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
+    const events = verifiedOrExit(text, local.path, runbook);
+    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${url} ${file}` }), async () => {
+      const body = Buffer.from(text, 'utf8');
+      const existing = await getObject(client, remote.s3).catch((error: unknown) => {
+        throw s3Failure(error, 'read', url);
+      });
+      const existingText = existing?.body.toString('utf8');
+      if (existingText === text) {
+        output.err(`${url} already holds this journal (${events} events); nothing to copy.`);
+        return;
+      }
+      if (existing && existingText !== undefined) refuseUnlessEarlierState(existingText, text, url, local.path, 'push');
+      try {
+        await putObject(client, remote.s3, body, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }, 'application/x-ndjson');
+      } catch (error) {
+        const { isPreconditionFailed } = await import('../../journal/s3-io.js');
+        if (isPreconditionFailed(error)) throw new ExitError(ExitCode.locked, `${url} changed while it was being copied (someone wrote it without the lease); nothing was overwritten: run the push again`);
+        throw s3Failure(error, 'write', url);
+      }
+      const check = await getObject(client, remote.s3).catch((error: unknown) => {
+        throw s3Failure(error, 'read back', url);
+      });
+      if (!check || !check.body.equals(body)) throw new ExitError(ExitCode.invalid, `${url} does not hold what was written (read back ${check?.body.length ?? 0} bytes, wrote ${body.length}); run the push again`);
+      output.err(
+        `pushed ${events} events (${body.length} bytes) from ${local.path} to ${url}. From now on run with --journal ${url} (or set "journal: ${url}" in the runbook); the local copy stays as it was, do not continue there.`,
+      );
+    });
+  });
+}
+
+export async function journalPullCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+  const { runbook, local, remote } = await endsOf(file, url, flags, output, 'pull');
+  const { getObject, s3Failure } = await import('../../journal/s3-io.js');
+  const identity = currentIdentity();
+  const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
+  const object = await getObject(client, remote.s3).catch((error: unknown) => {
+    throw toExit(s3Failure(error, 'read', url));
+  });
+  if (!object) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
+  const text = object.body.toString('utf8');
+  const events = verifiedOrExit(text, url, runbook);
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+    const existing = await readLocal(local.path);
+    if (existing === text) {
+      output.err(`${local.path} already holds this journal (${events} events); nothing to copy.`);
+      return;
+    }
+    if (existing !== undefined) refuseUnlessEarlierState(existing, text, local.path, url, 'pull');
+    await writeAtomically(local.path, object.body);
+    output.err(`pulled ${events} events (${object.body.length} bytes) from ${url} to ${local.path}. From now on run with --journal ${local.path}; the S3 copy stays as it was, do not continue there.`);
+  });
+}
+
+async function endsOf(file: string, url: string, flags: JournalCopyFlags, output: Output, verb: 'push' | 'pull'): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
+  const runbook = await loadOrExit(file, flags, output);
+  const remote = targetOf(url);
+  if (remote.kind !== 's3') throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
+  const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? runbook.journal : defaultJournalPath(runbook.name, process.cwd()));
+  const local = targetOf(localText);
+  if (local.kind !== 'file') throw new ExitError(ExitCode.invalid, `--journal names the local journal of journal ${verb}; ${localText} is not a file path`);
+  return { runbook, local, remote };
+}
+
+/** Checks the chain and that the journal is this runbook's; returns the number of events. */
+function verifiedOrExit(text: string, where: string, runbook: Runbook): number {
+  let events;
+  try {
+    const chain = verifyChain(text);
+    if (chain.torn) {
+      throw new JournalError('damaged', `line ${chain.torn.line} was cut off mid-write (a crash)`, 'run a cutover command against it first (it repairs the journal), then copy it', chain.torn.line);
+    }
+    events = chain.events;
+  } catch (error) {
+    if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: ${error.at(where).message}`);
+    throw error;
+  }
+  const first = events[0];
+  if (first?.type === 'journal.created' && first.data.runbook !== runbook.name) {
+    throw new ExitError(ExitCode.invalid, `refused, nothing was copied: ${where} is the journal of runbook ${first.data.runbook}, not ${runbook.name}`);
+  }
+  return events.length;
+}
+
+/** The destination may only be replaced by a journal that continues it (it is a prefix of the copy). */
+function refuseUnlessEarlierState(destination: string, copy: string, destinationName: string, sourceName: string, verb: 'push' | 'pull'): void {
+  if (copy.startsWith(destination)) return;
+  const other = verb === 'push' ? `pull it first ("cutover journal pull")` : 'push it first, or move it away';
+  throw new ExitError(
+    ExitCode.invalid,
+    `refused, nothing was copied: ${destinationName} already holds a journal that is not an earlier state of ${sourceName} (the two have diverged, or belong to different migrations); compare them with "cutover log", then ${other}, or choose another ${verb === 'push' ? 'key' : 'path with --journal'}`,
+  );
+}
+
+async function withLease<T>(acquire: () => Promise<Lease>, body: () => Promise<T>): Promise<T> {
+  const lease = await acquire().catch((error: unknown) => {
+    throw toExit(error);
+  });
+  const releaseOnExit = () => lease.releaseSync();
+  process.once('exit', releaseOnExit);
+  try {
+    return await body().catch((error: unknown) => {
+      throw toExit(error);
+    });
+  } finally {
+    await lease.release();
+    process.off('exit', releaseOnExit);
+  }
+}
+
+function toExit(error: unknown): unknown {
+  if (error instanceof LockedError) return new ExitError(ExitCode.locked, error.message);
+  if (error instanceof JournalError) return new ExitError(error.kind === 'conflict' ? ExitCode.locked : ExitCode.invalid, error.message);
+  return error;
+}
+
+async function readLocal(path: string): Promise<string | undefined> {
+  try {
+    return (await readFile(path)).toString('utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw ioError(error, 'read the journal', path);
+  }
+}
+
+/** A temp file in the same directory, fsync'ed, renamed over the journal (mode 0600), then the directory fsync'ed. */
+async function writeAtomically(path: string, data: Buffer): Promise<void> {
+  const dir = dirname(path);
+  const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  let handle: FileHandle | undefined;
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    handle = await open(temp, 'wx', 0o600);
+    await handle.chmod(0o600);
+    await handle.writeFile(data);
+    await handle.sync();
+    await handle.close();
+    handle = undefined;
+    await rename(temp, path);
+    const dirHandle = await open(dir, 'r');
+    await dirHandle.sync().catch(() => undefined);
+    await dirHandle.close();
+  } catch (error) {
+    await handle?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw ioError(error, 'write the journal', path);
+  }
+}
