@@ -167,14 +167,37 @@ Examples:
     });
 
   awsOptions(sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
-    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)'))
+    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)')
+    .option('--watch', 'keep watching the journal (read-only): redraw until Ctrl-C at a terminal, else print a block on every change')
+    .option('--interval <duration>', 'with --watch: how often to read the journal (default 2s)'))
     .addHelpText('after', `
 Examples:
   $ cutover status examples/quickstart.yaml
-  $ cutover status --json examples/quickstart.yaml`)
+  $ cutover status --json examples/quickstart.yaml
+  $ cutover status --watch runbooks/3-traffic-shift.yaml`)
     .action(async (file: string, flags) => {
       const { statusCommand } = await import('./commands/status.js');
       await statusCommand(file, flags, output);
+    });
+
+  awsOptions(
+    addRunbookOptions(program.command('report').description('a migration report from the journal: one self-contained HTML page, or Markdown for a ticket (reads only)').argument('<runbook>', 'runbook YAML file'))
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
+      .option('--rehearsal <path>', 'rehearsal journal whose evidence to include (default .cutover/<name>.rehearsal.jsonl, when it exists)')
+      .option('--html <file>', 'write one self-contained HTML page (inline CSS and SVG, no script, no network); - for stdout')
+      .option('--md <file>', 'write Markdown, for a change ticket; - for stdout'),
+  )
+    .addHelpText('after', `
+Examples:
+  $ cutover report examples/quickstart.yaml --html report.html
+  $ cutover report runbooks/3-traffic-shift.yaml --html report.html --md report.md
+  $ cutover report --journal s3://acme-cutover/traffic-shift.journal.jsonl runbooks/3-traffic-shift.yaml --md -
+  $ cutover report --json examples/quickstart.yaml | jq .totals
+
+Without --html or --md the Markdown goes to stdout; --json prints the report's model.`)
+    .action(async (file: string, flags) => {
+      const { reportCommand } = await import('./commands/report.js');
+      await reportCommand(file, flags, output);
     });
 
   awsOptions(sessionOptions(program.command('log').description('the journal as readable history').argument('<runbook>', 'runbook YAML file')))

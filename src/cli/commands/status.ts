@@ -1,6 +1,6 @@
 import { replay } from '../../journal/replay.js';
 import type { JournalState } from '../../journal/replay.js';
-import { formatDuration } from '../../runbook/duration.js';
+import { formatDuration, parseDuration } from '../../runbook/duration.js';
 import { outlineKey, readOutline, writeOutline } from '../../runbook/outline-cache.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import { readFile } from 'node:fs/promises';
@@ -74,7 +74,16 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   return { runbook: runbook.name, journal, steps, next, nextAction };
 }
 
-export async function statusCommand(file: string, flags: SessionFlags & { check?: boolean }, output: Output): Promise<void> {
+export async function statusCommand(file: string, flags: SessionFlags & { check?: boolean; watch?: boolean; interval?: string }, output: Output): Promise<void> {
+  if (flags.watch) {
+    const { ExitCode, ExitError } = await import('../exit.js');
+    if (flags.check) throw new ExitError(ExitCode.invalid, '--watch only reads; --check takes the lock and journals: run them separately');
+    const intervalMs = flags.interval === undefined ? 2_000 : parseDuration(flags.interval);
+    if (intervalMs === undefined || intervalMs < 100) throw new ExitError(ExitCode.invalid, `--interval ${flags.interval ?? ''}: write a duration of at least 100ms, like 2s or 1m`);
+    const { watchStatus } = await import('./status-watch.js');
+    await watchStatus(file, flags, output, { intervalMs, outline: await outlineOf(file, flags, output) });
+    return;
+  }
   let exit = 0;
   if (flags.check) {
     // Evaluates (and journals) the watch of a baking step first: that needs the lock and the full runbook.
