@@ -15,12 +15,26 @@ export type StepPhase = 'precheck' | 'action' | 'verify';
  */
 export interface TrafficSnapshotData {
   kind: 'route53' | 'elbv2';
-  /** Stable identity of the record set group / listener / rule. */
+  /**
+   * Stable identity of what is changed, so the drift guard can find the previous step that
+   * touched the same thing: `route53:<zoneId>:<name>:<type>` (name lower-case with the
+   * trailing dot), `elbv2:listener:<arn>` or `elbv2:rule:<arn>`.
+   */
   target: string;
+  /** For people: `app.example.com. A in Z123` / `listener app/web/...`. */
   label: string;
+  /**
+   * Current weight per key: Route 53 set identifier; ELBv2 target group ARN. All the
+   * weighted entries of the target, not only those a step names.
+   */
   weights: Record<string, number>;
+  /** For ELBv2: target group ARN -> name, for messages. */
   names?: Record<string, string>;
-  /** The full state as AWS returned it; what a derived rollback restores. */
+  /**
+   * The full state as AWS returned it, JSON-serialisable: Route 53 the complete
+   * ResourceRecordSets of the weighted sets (alias targets, TTL, health checks...);
+   * ELBv2 the complete action list. A derived rollback puts exactly this back.
+   */
   state: unknown;
 }
 

@@ -4,33 +4,14 @@
  * asks a driver to apply new weights or to restore a captured snapshot.
  */
 import type { AwsClients } from '../../aws/clients.js';
+import type { TrafficSnapshotData } from '../../journal/events.js';
 import type { Clock } from '../../support/clock.js';
 
-export interface TrafficSnapshot {
-  kind: 'route53' | 'elbv2';
-  /**
-   * Stable identity of what is changed, so the drift guard can find the previous step that
-   * touched the same thing: `route53:<zoneId>:<name>:<type>` (name lower-case with the
-   * trailing dot), `elbv2:listener:<arn>` or `elbv2:rule:<arn>`.
-   */
-  target: string;
-  /** For people: `app.example.com. A in Z123` / `listener app/web/...`. */
-  label: string;
-  /**
-   * Current weight per key: Route 53 set identifier; ELBv2 target group ARN.
-   * Only the weighted entries this target has (all of them, not only those the step names).
-   */
-  weights: Record<string, number>;
-  /** For ELBv2: target group ARN -> name, for messages. */
-  names?: Record<string, string>;
-  /**
-   * The full state as AWS returned it, JSON-serialisable: Route 53 the complete
-   * ResourceRecordSets of the weighted sets (alias targets, TTL, health checks...);
-   * ELBv2 the complete action list (listener default actions or rule actions).
-   * `restore` puts exactly this back.
-   */
-  state: unknown;
-}
+/**
+ * What a driver reads and restores; the same plain-JSON shape the journal stores in
+ * step.captured (declared there, so the journal depends on nothing).
+ */
+export type TrafficSnapshot = TrafficSnapshotData;
 
 export interface TrafficContext {
   clients: AwsClients;

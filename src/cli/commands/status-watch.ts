@@ -7,16 +7,12 @@
  * Ctrl-C, which ends the watch with exit 0. Without a terminal (a CI log, a pipe) a new block
  * is printed only when the journal changed; with --json, one status object per change.
  */
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { JournalEvent } from '../../journal/events.js';
 import { replay } from '../../journal/replay.js';
 import { buildReportModel } from '../../report/model.js';
 import { renderTextTimeline } from '../../report/text.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { outlineKey, readOutline, writeOutline } from '../../runbook/outline-cache.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
-import { createMasker } from '../../support/mask.js';
 import { openJournalReadOnly } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
@@ -50,7 +46,7 @@ const SHOW_CURSOR = '\u001b[?25h';
 export async function watchStatus(file: string, flags: SessionFlags, output: Output, options: WatchOptions): Promise<void> {
   const tty = options.tty ?? (process.stdout.isTTY === true && !flags.json);
   const now = options.now ?? Date.now;
-  const runbook = options.outline ?? (await outlineOf(file, flags, output));
+  const runbook = options.outline ?? (await (await import('./status.js')).outlineOf(file, flags, output));
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -193,24 +189,4 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
     }
     signal.addEventListener('abort', done, { once: true });
   });
-}
-
-/**
- * The runbook's outline from the cache, or from a full load (which then fills the cache): a
- * copy of status.ts's private outlineOf, used only when the caller passes no outline.
- */
-async function outlineOf(file: string, flags: SessionFlags, output: Output): Promise<RunbookOutline> {
-  const cacheDir = join(process.cwd(), '.cutover', 'cache');
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  const varsFile = flags.varsFile ? await readFile(flags.varsFile, 'utf8').catch(() => undefined) : undefined;
-  const key = text === undefined ? undefined : outlineKey(text, { file, vars: flags.var ?? [], varsFile });
-  const cached = key ? readOutline(cacheDir, key, process.env) : undefined;
-  if (cached) return cached;
-  const { loadOrExit } = await import('../runbook-options.js');
-  const runbook = await loadOrExit(file, flags, output);
-  const masker = createMasker(runbook.secrets.values);
-  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest })) };
-  if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
-  if (key && text !== undefined) writeOutline(cacheDir, key, text, process.env, outline);
-  return outline;
 }

@@ -126,7 +126,7 @@ async function printStatus(file: string, flags: SessionFlags, output: Output): P
 }
 
 /** The runbook's outline from the cache, or from a full load (which then fills the cache). */
-async function outlineOf(file: string, flags: SessionFlags, output: Output): Promise<RunbookOutline> {
+export async function outlineOf(file: string, flags: SessionFlags, output: Output): Promise<RunbookOutline> {
   const cacheDir = join(process.cwd(), '.cutover', 'cache');
   const text = await readFile(file, 'utf8').catch(() => undefined);
   const varsFile = flags.varsFile ? await readFile(flags.varsFile, 'utf8').catch(() => undefined) : undefined;
