@@ -11,10 +11,13 @@
  * The per-file build in dist/ stays: tests and benchmarks import modules from it.
  */
 import { build } from 'esbuild';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+
+// Chunk names carry content hashes: without this, every build would leave the old ones behind.
+rmSync(new URL('../dist/bin', import.meta.url), { recursive: true, force: true });
 
 await build({
   absWorkingDir: root,

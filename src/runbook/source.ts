@@ -2,9 +2,21 @@
  * YAML text → plain data, keeping the document so that every diagnostic can point at
  * the line and column of the key or value it is about.
  */
-import { Composer, LineCounter, Parser, isMap, isNode, isPair, isScalar, isSeq } from 'yaml';
-import type { CST, Document, Node, Pair } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as YamlModule from 'yaml';
+import type { CST, Document, LineCounter, Node, Pair } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
+
+/**
+ * `yaml` is loaded on first use, synchronously: valid runbooks take the fast path
+ * (fast-source.ts) and never need it, and compiling it costs a big runbook's validate
+ * tens of milliseconds.
+ */
+let loadedYaml: typeof YamlModule | undefined;
+function Y(): typeof YamlModule {
+  loadedYaml ??= createRequire(import.meta.url)('yaml') as typeof YamlModule;
+  return loadedYaml;
+}
 
 export type PathSegment = string | number;
 
@@ -24,19 +36,19 @@ const MAX_NESTING = 64;
 const ALLOWED_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
 
 export function parseYamlSource(file: string, text: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
-  const lineCounter = new LineCounter();
+  const lineCounter = new (Y().LineCounter)();
   const at = (offset: number, rule: string, message: string): Diagnostic => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col, severity: 'error', rule, message };
   };
   const body = withoutBom(text);
   // parseAllDocuments in two steps, to look at the nesting before composing.
-  const tokens = [...new Parser(lineCounter.addNewLine).parse(body)];
+  const tokens = [...new (Y().Parser)(lineCounter.addNewLine).parse(body)];
   const tooDeep = tooDeepAt(tokens);
   if (tooDeep !== undefined) return { diagnostics: [at(tooDeep, 'yaml-depth', `the YAML nests more than ${MAX_NESTING} levels deep; a runbook never needs that many`)] };
   // logLevel 'error': yaml would otherwise print process warnings (a collection used as a
   // key) on stderr, where they look like a crash; the schema reports such keys anyway.
-  const docs = [...new Composer({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [], logLevel: 'error' }).compose(tokens)];
+  const docs = [...new (Y().Composer)({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [], logLevel: 'error' }).compose(tokens)];
   const diagnostics: Diagnostic[] = [];
   const [first, ...rest] = docs;
   for (const extra of rest) {
@@ -64,10 +76,10 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   });
   if (tagProblem) return { diagnostics: [tagProblem] };
 
-  if (first.contents === null || (isScalar(first.contents) && first.contents.value === null)) {
+  if (first.contents === null || (Y().isScalar(first.contents) && first.contents.value === null)) {
     return { diagnostics: [at(0, 'empty', 'the file is empty; a runbook starts with "cutover: 1"')] };
   }
-  if (!isMap(first.contents)) {
+  if (!Y().isMap(first.contents)) {
     const offset = first.contents.range?.[0] ?? 0;
     return { diagnostics: [at((offset), 'not-a-mapping', 'a runbook is a YAML mapping (key: value lines starting with "cutover: 1"), not a list or a single value')] };
   }
@@ -143,7 +155,7 @@ function tooDeepAt(tokens: readonly CST.Token[]): number | undefined {
 function openingQuote(doc: Document.Parsed, errorOffset: number): number | undefined {
   let start: number | undefined;
   visitNodes(doc.contents, (node) => {
-    const quoted = isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
+    const quoted = Y().isScalar(node) && (node.type === 'QUOTE_DOUBLE' || node.type === 'QUOTE_SINGLE');
     if (quoted && node.range && node.range[0] < errorOffset && node.range[1] >= errorOffset) start ??= node.range[0];
   });
   return start;
@@ -154,11 +166,11 @@ function firstLine(text: string): string {
 }
 
 function visitNodes(node: unknown, visit: (node: Node) => void, depth = 0): void {
-  if (depth > 10_000 || !isNode(node)) return;
+  if (depth > 10_000 || !Y().isNode(node)) return;
   visit(node);
-  if (isMap(node) || isSeq(node)) {
+  if (Y().isMap(node) || Y().isSeq(node)) {
     for (const item of node.items) {
-      if (isPair(item)) {
+      if (Y().isPair(item)) {
         visitNodes(item.key, visit, depth + 1);
         visitNodes(item.value, visit, depth + 1);
       } else {
@@ -175,10 +187,10 @@ export function positionOf(source: YamlSource, path: readonly PathSegment[], par
   let lastFound: unknown = node;
   for (const segment of path) {
     pair = undefined;
-    if (isMap(node)) {
-      pair = node.items.find((item) => isScalar(item.key) && String(item.key.value) === String(segment)) as Pair | undefined;
+    if (Y().isMap(node)) {
+      pair = node.items.find((item) => Y().isScalar(item.key) && String(item.key.value) === String(segment)) as Pair | undefined;
       node = pair?.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
+    } else if (Y().isSeq(node) && typeof segment === 'number') {
       node = node.items[segment];
     } else {
       node = undefined;
@@ -195,7 +207,7 @@ export function positionOf(source: YamlSource, path: readonly PathSegment[], par
 }
 
 function offsetPosition(source: YamlSource, node: unknown): { line: number; col: number } {
-  const offset = isNode(node) && node.range ? node.range[0] : 0;
+  const offset = Y().isNode(node) && node.range ? node.range[0] : 0;
   return source.lineCounter.linePos(offset);
 }
 
@@ -207,7 +219,7 @@ function offsetPosition(source: YamlSource, node: unknown): { line: number; col:
 export function positionInScalar(source: YamlSource, path: readonly PathSegment[], index: number, length: number): { line: number; col: number } {
   const base = positionOf(source, path);
   const node = source.doc.getIn(path as PathSegment[], true);
-  if (!isScalar(node) || typeof node.value !== 'string' || !node.range || length <= 0) return base;
+  if (!Y().isScalar(node) || typeof node.value !== 'string' || !node.range || length <= 0) return base;
   const needle = node.value.slice(index, index + length);
   let nth = 0;
   for (let i = node.value.indexOf(needle); i !== -1 && i < index; i = node.value.indexOf(needle, i + 1)) nth++;
