@@ -29,8 +29,7 @@ const help = prerenderedHelp();
 if (help !== undefined) {
   process.stdout.write(help);
 } else {
-  import('./run-cli.js')
-    .then(({ runCli }) => runCli(process.argv))
+  run()
     .then(
       (code) => {
         process.exitCode = code;
@@ -40,4 +39,15 @@ if (help !== undefined) {
         process.exitCode = 70;
       },
     );
+}
+
+/** Plain `cutover status <runbook>` skips commander (fast-status.ts); everything else parses fully. */
+async function run(): Promise<number> {
+  if (args[0] === 'status') {
+    const { plainStatusArgs, runPlainStatus } = await import('./fast-status.js');
+    const plain = plainStatusArgs(args);
+    if (plain) return runPlainStatus(plain);
+  }
+  const { runCli } = await import('./run-cli.js');
+  return runCli(process.argv);
 }
