@@ -20,7 +20,7 @@ describe('canary steps from CI', () => {
     const dir = scratch(context);
     writeFileSync(path.join(dir, 'healthy'), '');
     const watch = `test -f \${dir}/healthy`;
-    writeLedgerRunbook(dir, [{ bake: '2s', watch }, { bake: '2s', watch }, {}, {}]);
+    writeLedgerRunbook(dir, [{ bake: '5s', watch }, { bake: '5s', watch }, {}, {}]);
     const run = () => cli(['run', '--detailed-exitcode', '--json', 'runbook.yaml'], { cwd: dir, ...ci });
     const summary = (stdout: string) => JSON.parse(stdout.trim().split('\n').at(-1)!) as Record<string, unknown>;
 
@@ -39,7 +39,7 @@ describe('canary steps from CI', () => {
       ['step-1', true],
     ]);
 
-    await sleep(2100);
+    await sleep(5100);
     const second = await run();
     expect(second.code, describeResult(second)).toBe(11);
     expect(summary(second.stdout)).toMatchObject({ state: 'waiting_bake', stepsRun: ['step-2'], step: 'step-2', next: 'step-3' });
@@ -49,7 +49,7 @@ describe('canary steps from CI', () => {
     expect(status.stdout).toMatch(/step-2\s.*left, watch ok/);
     expect(status.stdout).toContain('wait: step-2 is baking until');
 
-    await sleep(2100);
+    await sleep(5100);
     const limited = await cli(['run', '--detailed-exitcode', '--max-steps', '1', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(limited.code, describeResult(limited)).toBe(10);
     const last = await run();
