@@ -17,7 +17,7 @@ Examples:
   $ cutover schema > runbook.schema.json          JSON Schema for editors
 
 Exit codes: 0 ok, 1 a step failed, 2 invalid runbook/journal/usage, 3 a rollback failed,
-4 journal locked by another run, 130/143 interrupted.
+4 journal locked by another run, 129/130/143 interrupted (SIGHUP/SIGINT/SIGTERM).
 Docs: README.md and docs/runbook-format.md`;
 
 export function buildProgram(output: Output, version: string): Command {

@@ -28,7 +28,7 @@ import { executeStep, nextAttempt, runChecks } from './execute-step.js';
 import type { StepResult } from './execute-step.js';
 import { record } from './execution.js';
 import type { RollbackOutcome } from './outcome.js';
-import { rollbackCandidates } from './rollback.js';
+import { reverse, rollbackCandidates } from './rollback.js';
 
 export interface RehearseOptions {
   /** Roll every applied step back at the end (newest first, verifying each): staging as it was. */
@@ -388,24 +388,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Every step applied in staging, newest first, from the journaled definitions (as `cutover rollback`). */
 async function returnAll(ctx: EngineContext): Promise<RollbackOutcome> {
-  const steps = rollbackCandidates(replay(ctx.journal.events).steps.values());
-  if (steps.length === 0) return { state: 'nothing_to_roll_back' };
-  const done: string[] = [];
-  for (const { definition } of steps) {
-    const result = await rollbackStep(ctx, definition, 'rehearsal --return');
-    switch (result.kind) {
-      case 'rolled-back':
-        done.push(definition.id);
-        break;
-      case 'irreversible':
-        return { state: 'stopped_at_irreversible', steps: done, step: definition.id, reason: result.reason };
-      case 'failed':
-        return { state: 'rollback_failed', steps: done, step: definition.id, reason: result.reason };
-      case 'aborted':
-        return { state: 'interrupted', steps: done, step: definition.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
-    }
-  }
-  return { state: 'rolled_back', steps: done };
+  return reverse(ctx, rollbackCandidates(replay(ctx.journal.events).steps.values()), 'rehearsal --return');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,7 +52,8 @@ export async function rollbackRunbook(ctx: EngineContext, steps: { id: string; d
   return outcome;
 }
 
-async function reverse(ctx: EngineContext, steps: { id: string; definition: Step }[], why: string): Promise<RollbackOutcome> {
+/** Rolls back `steps` in the order given (newest first), stopping at the first that cannot be. */
+export async function reverse(ctx: EngineContext, steps: { id: string; definition: Step }[], why: string): Promise<RollbackOutcome> {
   if (steps.length === 0) return { state: 'nothing_to_roll_back' };
   const done: string[] = [];
   for (const { definition } of steps) {

@@ -11,6 +11,7 @@ import { replay } from '../../journal/replay.js';
 import type { ApprovalRecord } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
+import { rollbackExitCode } from './rollback.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
@@ -66,17 +67,7 @@ export function exitCodeFor(outcome: RehearsalOutcome): number {
 }
 
 function returnExitCode(returned: RehearsalOutcome['returned']): number {
-  if (!returned) return ExitCode.ok;
-  switch (returned.state) {
-    case 'rolled_back':
-    case 'nothing_to_roll_back':
-      return ExitCode.ok;
-    case 'stopped_at_irreversible':
-    case 'rollback_failed':
-      return ExitCode.rollbackFailed;
-    case 'interrupted':
-      return signalExitCode(returned.signal);
-  }
+  return returned ? rollbackExitCode(returned) : ExitCode.ok;
 }
 
 const VERDICTS: Record<RehearsalStepRecord['verdict'], string> = {

@@ -34,13 +34,14 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
     }
     return rollbackRunbook(ctx, plan.steps);
   });
-  const exit = exitCodeFor(outcome);
+  const exit = rollbackExitCode(outcome);
   if (flags.json) output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
   else output.err(summaryLine(outcome, file, output));
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
 
-function exitCodeFor(outcome: RollbackOutcome): number {
+/** Also how `rehearse --return` ends. */
+export function rollbackExitCode(outcome: RollbackOutcome): number {
   switch (outcome.state) {
     case 'rolled_back':
     case 'nothing_to_roll_back':

@@ -17,9 +17,8 @@ import { openJournalReadOnly } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import type { SessionFlags } from '../session.js';
-import { renderTable } from '../table.js';
 import { describeEvent } from './log.js';
-import { buildStatus } from './status.js';
+import { buildStatus, statusTable } from './status.js';
 import type { Status } from './status.js';
 
 export interface WatchOptions {
@@ -139,21 +138,6 @@ function renderBlock(status: Status, exists: boolean, events: readonly JournalEv
   return `${lines.join('\n')}\n`;
 }
 
-/** The same table as `cutover status`. */
-function statusTable(status: Status, output: Pick<Output, 'color'>): string {
-  const color = (state: string) => (state === 'succeeded' ? paint(output, 'green', state) : state.includes('fail') ? paint(output, 'red', state) : state);
-  return renderTable(
-    ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
-    status.steps.map((row) => [
-      row.id + (row.changed ? ' *' : ''),
-      color(row.state),
-      row.when ?? '-',
-      row.by ?? '-',
-      row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
-      row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
-    ]),
-  );
-}
 
 // eslint-disable-next-line no-control-regex -- colour codes are exactly what is matched here
 const ANSI_SEQUENCE = /^\u001b\[[0-9;?]*[A-Za-z]/;

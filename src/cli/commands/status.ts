@@ -106,21 +106,8 @@ async function printStatus(file: string, flags: SessionFlags, output: Output): P
     output.out(JSON.stringify(status));
     return;
   }
-  const color = (state: string) => (state === 'succeeded' ? paint(output, 'green', state) : state.includes('fail') ? paint(output, 'red', state) : state);
   output.out(`${paint(output, 'bold', status.runbook)} (${status.journal}${journal.exists ? '' : ', no journal yet'})`);
-  output.out(
-    renderTable(
-      ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
-      status.steps.map((row) => [
-        row.id + (row.changed ? ' *' : ''),
-        color(row.state),
-        row.when ?? '-',
-        row.by ?? '-',
-        row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
-        row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
-      ]),
-    ),
-  );
+  output.out(statusTable(status, output));
   if (status.steps.some((row) => row.changed)) output.out('* changed in the runbook since it ran');
   output.out(`next: ${status.nextAction}`);
 }
@@ -140,4 +127,20 @@ export async function outlineOf(file: string, flags: SessionFlags, output: Outpu
   if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
   if (key && text !== undefined) writeOutline(cacheDir, key, text, process.env, outline);
   return outline;
+}
+
+/** The step table of `cutover status` (and of `status --watch`). */
+export function statusTable(status: Status, output: Pick<Output, 'color'>): string {
+  const color = (state: string) => (state === 'succeeded' ? paint(output, 'green', state) : state.includes('fail') ? paint(output, 'red', state) : state);
+  return renderTable(
+    ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
+    status.steps.map((row) => [
+      row.id + (row.changed ? ' *' : ''),
+      color(row.state),
+      row.when ?? '-',
+      row.by ?? '-',
+      row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
+      row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
+    ]),
+  );
 }
