@@ -37,6 +37,29 @@ await build({
   logLevel: 'warning',
 });
 
+// What bin/cutover loads first: --help and the quick `status` path as one CommonJS file, so
+// they skip the ES module loader (src/cli/launch.ts). It must stay small and self-contained:
+// anything imported lazily there would be inlined, so the build fails instead.
+const launch = await build({
+  absWorkingDir: root,
+  entryPoints: ['dist/cli/launch.js'],
+  outfile: 'dist/bin/launch.cjs',
+  bundle: true,
+  format: 'cjs',
+  platform: 'node',
+  target: 'node20',
+  minifySyntax: true,
+  sourcemap: true,
+  metafile: true,
+  logLevel: 'warning',
+});
+const launchInputs = Object.keys(launch.metafile.inputs);
+const heavy = launchInputs.filter((input) => input.includes('node_modules') || /\/(runbook\/(load|source|schema)|engine|actions|aws)\//.test(input));
+const launchBytes = Object.values(launch.metafile.outputs).reduce((sum, output) => sum + (output.bytes ?? 0), 0);
+if (heavy.length > 0 || launchBytes > 200_000) {
+  throw new Error(`dist/bin/launch.cjs must stay small (${launchBytes} bytes); it pulls in: ${heavy.join(', ') || 'too much'}`);
+}
+
 // The prerendered `cutover --help` sits next to the bundled entry point (see src/cli/main.ts).
 const { renderHelp } = await import(new URL('../dist/cli/render-help.js', import.meta.url).href);
 const help = renderHelp();

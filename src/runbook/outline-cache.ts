@@ -38,6 +38,16 @@ export function outlineKey(text: string, overrides: unknown): string {
   return createHash('sha256').update(DIGEST_RULES).update('\0').update(text).update('\0').update(JSON.stringify(overrides)).digest('hex');
 }
 
+/** Where outlines are kept, per working directory (next to the default journals). */
+export function outlineCacheDir(cwd: string): string {
+  return join(cwd, '.cutover', 'cache');
+}
+
+/** The key of a runbook file's outline as `cutover status` reads it (every status path must agree). */
+export function statusOutlineKey(text: string, file: string, vars: readonly string[], varsFile: string | undefined): string {
+  return outlineKey(text, { file, vars, varsFile });
+}
+
 export function envNamesIn(text: string): string[] {
   return [...new Set([...text.matchAll(/\$\{env\.([A-Za-z_][A-Za-z0-9_]*)\}/g)].map((m) => m[1] as string))];
 }

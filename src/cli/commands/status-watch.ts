@@ -18,8 +18,8 @@ import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import type { SessionFlags } from '../session.js';
 import { describeEvent } from './log.js';
-import { buildStatus, statusTable } from './status.js';
-import type { Status } from './status.js';
+import { buildStatus, statusTable } from './status-view.js';
+import type { Status } from './status-view.js';
 
 export interface WatchOptions {
   /** How often the journal is read. */
