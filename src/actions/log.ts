@@ -1,34 +1,55 @@
-/** The per-run output log: masked lines appended to a file only its owner can read. */
-import { mkdir, open } from 'node:fs/promises';
+/**
+ * The per-attempt output log: masked lines appended to a file only its owner can read.
+ *
+ * Plain synchronous writes, one per line: a line reaches the file before the next one is
+ * read (so a log survives cutover being killed), and the thread pool's round trips would
+ * cost more than the writes (bench/executor.mjs).
+ */
+import { closeSync, fchmodSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { WriteStream } from 'node:fs';
 
 export class OutputLog {
-  private constructor(private readonly stream: WriteStream) {
-    // A write error (disk full) must not crash the run; the command's result matters more than its log.
-    stream.on('error', () => undefined);
+  private fd: number | undefined;
+
+  private constructor(fd: number) {
+    this.fd = fd;
   }
 
   /** Throws when the file cannot be created: better not to start a command we cannot log. */
-  static async open(file: string): Promise<OutputLog> {
-    await mkdir(dirname(file), { recursive: true, mode: 0o700 });
-    const handle = await open(file, 'a', 0o600);
+  static open(file: string): OutputLog {
+    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+    const fd = openSync(file, 'a', 0o600);
     try {
       // The mode only applies on creation; an existing log may have been created looser.
-      await handle.chmod(0o600);
+      fchmodSync(fd, 0o600);
     } catch (error) {
-      await handle.close();
+      closeSync(fd);
       throw error;
     }
-    return new OutputLog(handle.createWriteStream());
+    return new OutputLog(fd);
   }
 
   /** The caller masks: the log never sees raw output. */
   line(text: string): void {
-    this.stream.write(`${text}\n`);
+    if (this.fd === undefined) return;
+    const data = Buffer.from(`${text}\n`, 'utf8');
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(this.fd, data, offset, data.length - offset);
+    } catch {
+      // A write error (disk full) must not crash the run; the command's result matters more
+      // than its log. The rest of this log is dropped rather than left with holes.
+      this.close();
+    }
   }
 
-  close(): Promise<void> {
-    return new Promise((resolve) => this.stream.end(() => resolve()));
+  close(): void {
+    if (this.fd === undefined) return;
+    try {
+      closeSync(this.fd);
+    } catch {
+      // Nothing was buffered; a failing close loses nothing.
+    }
+    this.fd = undefined;
   }
 }

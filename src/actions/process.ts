@@ -3,7 +3,7 @@
  * whole tree can be stopped, and found again by a later resume), stdin closed, output masked
  * line by line to the live tail and the log, with timeout and abort handling.
  */
-import { stat } from 'node:fs/promises';
+import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { formatDuration } from '../runbook/duration.js';
@@ -55,13 +55,13 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
 
   if (ctx.signal.aborted) return finish({ ok: false, reason: 'aborted before it started', aborted: true });
   const cwd = resolve(ctx.cwd, spec.cwd ?? '.');
-  const cwdProblem = await directoryProblem(cwd);
+  const cwdProblem = directoryProblem(cwd);
   if (cwdProblem) return finish({ ok: false, reason: cwdProblem });
 
   let log: OutputLog | undefined;
   if (ctx.logFile) {
     try {
-      log = await OutputLog.open(ctx.logFile);
+      log = OutputLog.open(ctx.logFile);
     } catch (error) {
       return finish({ ok: false, reason: `cannot write the log file ${ctx.logFile}: ${(error as Error).message}` });
     }
@@ -99,7 +99,7 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
     const result = await child;
     const reason = ctx.masker.text(spawnFailure(spec, result.code));
     log?.line(`--- ${reason}`);
-    await log?.close();
+    log?.close();
     return finish({ ok: false, reason });
   }
 
@@ -115,7 +115,7 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
     // The pid could not be recorded (journal I/O): do not leave an untracked command running.
     supervisor.stop('abort', 'SIGTERM');
     await supervisor.done;
-    await log?.close();
+    log?.close();
     throw error;
   }
 
@@ -125,7 +125,7 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
 
   const outcome = describeOutcome(result, stop, ctx.timeoutMs);
   log?.line(`--- ${ctx.clock.now().toISOString()} ${outcome.log} after ${formatDuration(Math.round(performance.now() - started))}`);
-  await log?.close();
+  log?.close();
   return finish(outcome.fields);
 }
 
@@ -217,9 +217,9 @@ function spawnFailure(spec: ProcessSpec, code: string | undefined): string {
 }
 
 /** spawn() reports a missing cwd as a missing program (ENOENT); say what is really wrong. */
-async function directoryProblem(dir: string): Promise<string | undefined> {
+function directoryProblem(dir: string): string | undefined {
   try {
-    if ((await stat(dir)).isDirectory()) return undefined;
+    if (statSync(dir).isDirectory()) return undefined;
     return `working directory is not a directory: ${dir}`;
   } catch {
     return `working directory does not exist: ${dir}`;

@@ -9,7 +9,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { quickStatus } from './quick-status.js';
 
 /** `binDir`: where the bundle lives (dist/bin), given by bin/cutover. */
 export function launch(binDir: string): void {
@@ -29,7 +28,8 @@ export function launch(binDir: string): void {
     return;
   }
   const full = () => import(pathToFileURL(join(binDir, 'main.js')).href);
-  const answer = args[0] === 'status' ? quickStatus(args, process.cwd(), process.env) : Promise.resolve(undefined);
+  // Imported here, not at the top: other commands should not pay for what it loads (node:crypto).
+  const answer = args[0] === 'status' ? import('./quick-status.js').then(({ quickStatus }) => quickStatus(args, process.cwd(), process.env)) : Promise.resolve(undefined);
   answer
     .then((text) => (text === undefined ? full() : process.stdout.write(text)))
     .catch((error: unknown) => {

@@ -5,7 +5,7 @@
  * then linked into place and the directory fsync'ed), so cutover never leaves an empty
  * journal behind; journal.ts can therefore treat an empty file as damage, not as "new".
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -36,18 +36,36 @@ export class FileJournalStore implements JournalStore {
     }
   }
 
+  /**
+   * Synchronous on purpose: an append is a few system calls that must finish before the
+   * caller goes on anyway, and the thread pool's round trips for open, write, fsync and
+   * close cost more than the calls themselves (bench/executor.mjs).
+   */
   async appendLine(line: string, options: AppendOptions = {}): Promise<void> {
     if (line.includes('\n')) throw new Error('a journal line cannot contain a newline');
     const data = Buffer.from(`${line}\n`, 'utf8');
-    let handle: FileHandle;
+    let fd: number;
     try {
       // No O_CREAT: creating is a separate, atomic path below.
-      handle = await open(this.location, constants.O_WRONLY | constants.O_APPEND);
+      fd = openSync(this.location, constants.O_WRONLY | constants.O_APPEND);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.create(data);
       throw ioError(error, 'write the journal', this.location);
     }
-    await this.writeDurably(handle, data, 'write the journal', options.sync !== false);
+    try {
+      let offset = 0;
+      while (offset < data.length) offset += writeSync(fd, data, offset, data.length - offset);
+      if (options.sync !== false) fsyncSync(fd);
+    } catch (error) {
+      throw ioError(error, 'write the journal', this.location);
+    } finally {
+      // After a successful fsync the data is durable; a failing close changes nothing.
+      try {
+        closeSync(fd);
+      } catch {
+        // See above.
+      }
+    }
   }
 
   async truncate(length: number): Promise<void> {
