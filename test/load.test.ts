@@ -114,6 +114,22 @@ steps:
     expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(['rotated']);
   });
 
+  it('masks each item of a secret list variable', () => {
+    const text = `cutover: 1
+name: t
+vars:
+  keys: { default: [k-alpha-1, k-beta-2], secret: true }
+  hosts: [web-1, web-2]
+steps:
+  - id: rotate-\${key}
+    foreach: { key: "\${keys}" }
+    run: rotate \${key}
+    rollback: restore
+`;
+    // (Running it is refused: a step id that contains a secret would be masked in the journal; see journal.ts.)
+    expect(valid(text).secrets.values).toEqual(['k-alpha-1', 'k-beta-2']);
+  });
+
   it('reads --vars-file and a runbook from disk', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cutover-load-'));
     const file = path.join(dir, 'rb.yaml');

@@ -39,7 +39,8 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
     }
   });
   const text = makeInterpolator(context, undefined, 'run');
-  const secretVarValues = [...context.vars.values()].filter((v) => v.secret && typeof v.value === 'string').map((v) => v.value as string);
+  // A secret list is masked item by item: each item is what reaches a command or its output.
+  const secretVarValues = [...context.vars.values()].filter((v) => v.secret).flatMap((v) => (v.value === undefined ? [] : Array.isArray(v.value) ? v.value : [v.value]));
   const secretEnvNames = raw.secrets ?? [];
   const secretEnvValues = secretEnvNames.map((name) => context.env[name]).filter((v): v is string => typeof v === 'string' && v !== '');
   return {
