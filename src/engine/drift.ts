@@ -17,17 +17,39 @@ export interface Drift {
   /** Which step (or rollback of which step) left the expected weights. */
   leftBy: string;
   differences: WeightDifference[];
+  /** A step of cutover's own that may have changed the weights, and what it would have set. */
+  unconfirmed?: { by: string; weights: Record<string, number> };
+}
+
+/** What the journal says a target should be at now. */
+export interface Expected {
+  left: TrafficLeft;
+  by: string;
+  /**
+   * A step captured the target and then ended without saying what it left (the change
+   * failed, or the process died): its change may or may not have gone through, so its
+   * intended weights are as expected as `left`.
+   */
+  unconfirmed?: { by: string; weights: Record<string, number> };
 }
 
 /**
- * The weights the newest traffic success (a step, or a rollback of one) left on `target`.
- * Undefined when no earlier step touched it: the first change has nothing to compare with.
+ * The newest state of `target` the journal knows: what a step or rollback left (a success,
+ * or a step whose verify failed after the change), or what a step captured right before a
+ * change whose outcome was never journaled. Undefined when no earlier step touched it: the
+ * first change has nothing to compare with.
  */
-export function lastLeftOn(events: readonly JournalEvent[], target: string): { left: TrafficLeft; by: string } | undefined {
+export function lastLeftOn(events: readonly JournalEvent[], target: string): Expected | undefined {
   for (let index = events.length - 1; index >= 0; index--) {
     const event = events[index]!;
     if (event.type === 'step.succeeded' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `step ${event.step ?? '?'}` };
+    if (event.type === 'step.failed' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `step ${event.step ?? '?'} (which then failed)` };
     if (event.type === 'rollback.succeeded' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `the rollback of step ${event.step ?? '?'}` };
+    if (event.type === 'step.captured' && event.data.target === target) {
+      const { label, weights, intended } = event.data;
+      const by = `step ${event.step ?? '?'} captured it`;
+      return intended ? { left: { target, label, weights }, by, unconfirmed: { by: `step ${event.step ?? '?'}`, weights: intended } } : { left: { target, label, weights }, by };
+    }
   }
   return undefined;
 }
@@ -37,16 +59,23 @@ export function weightDifferences(expected: Record<string, number>, live: Record
   return keys.filter((key) => expected[key] !== live[key]).map((key) => ({ key, expected: expected[key], live: live[key] }));
 }
 
-export function driftAgainst(expected: { left: TrafficLeft; by: string } | undefined, live: { target: string; label: string; weights: Record<string, number> }): Drift | undefined {
+export function driftAgainst(expected: Expected | undefined, live: { target: string; label: string; weights: Record<string, number> }): Drift | undefined {
   if (!expected) return undefined;
   const differences = weightDifferences(expected.left.weights, live.weights);
-  return differences.length === 0 ? undefined : { target: live.target, label: live.label, leftBy: expected.by, differences };
+  if (differences.length === 0) return undefined;
+  // The unconfirmed change went through: cutover's own doing, not drift.
+  if (expected.unconfirmed && weightDifferences(expected.unconfirmed.weights, live.weights).length === 0) return undefined;
+  const drift: Drift = { target: live.target, label: live.label, leftBy: expected.by, differences };
+  return expected.unconfirmed ? { ...drift, unconfirmed: expected.unconfirmed } : drift;
 }
 
 /** `aws: journal says 10, live 25; onprem: journal says 90, live 75` (names instead of ARNs when known). */
 export function describeDrift(drift: Drift, names: Record<string, string> = {}): string {
   const show = (value: number | undefined) => (value === undefined ? 'absent' : String(value));
-  const parts = drift.differences.map((d) => `${names[d.key] ?? d.key}: journal says ${show(d.expected)}, live ${show(d.live)}`);
+  const parts = drift.differences.map((d) => {
+    const ifApplied = drift.unconfirmed ? ` (${show(drift.unconfirmed.weights[d.key])} if its change went through)` : '';
+    return `${names[d.key] ?? d.key}: journal says ${show(d.expected)}${ifApplied}, live ${show(d.live)}`;
+  });
   return `${drift.label} changed since ${drift.leftBy} (${parts.join('; ')})`;
 }
 

@@ -30,7 +30,7 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   const startedAt = ctx.clock.now().getTime();
   await record(ctx, { type: 'step.started', step: step.id, attempt, data: { digest: step.digest, definition: step, host: ctx.host } });
 
-  const fail = async (phase: StepFailure['phase'], reason: string, tail: string[], extra: { exitCode?: number; timedOut?: boolean } = {}): Promise<StepResult> => {
+  const fail = async (phase: StepFailure['phase'], reason: string, tail: string[], extra: { exitCode?: number; timedOut?: boolean; traffic?: TrafficLeft } = {}): Promise<StepResult> => {
     await record(ctx, { type: 'step.failed', step: step.id, attempt, data: { phase, reason, tail, ...extra } });
     return { kind: 'failed', failure: { phase, reason, tail } };
   };
@@ -62,7 +62,8 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   if (step.verify) {
     const result = await runChecks(ctx, step, attempt, 'verify', step.verify);
     if (result === 'aborted') return interrupted(ctx, step, attempt);
-    if (!result.ok) return fail('verify', `verify failed: ${result.summary}`, result.details);
+    // A traffic step's change stands even though its verify failed: the drift guard must know what it left.
+    if (!result.ok) return fail('verify', `verify failed: ${result.summary}`, result.details, trafficLeft ? { traffic: trafficLeft } : {});
   }
   const durationMs = ctx.clock.now().getTime() - startedAt;
   await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: trafficLeft ? { durationMs, traffic: trafficLeft } : { durationMs } });

@@ -10,6 +10,7 @@ import type { TrafficLeft, TrafficSnapshotData } from '../journal/events.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
+import type { Expected } from './drift.js';
 import { record } from './execution.js';
 
 export type TrafficOutcome =
@@ -27,13 +28,11 @@ export async function applyTraffic(ctx: EngineContext, step: Step, attempt: numb
     const desired = await traffic.desired(action, before);
     // Already at the target weights (a retry after a change whose wait timed out): nothing drifted.
     if (weightDifferences(desired, before.weights).length > 0) {
-      // Forward: compare with what earlier steps left. Rollback: with what this step left.
-      const expected = doing === 'apply' ? lastLeftOn(ctx.journal.events, before.target) : leftByStep(ctx, step, before.target);
-      const stop = await driftGuard(ctx, step, attempt, expected, before, doing);
+      const stop = await driftGuard(ctx, step, attempt, lastLeftOn(ctx.journal.events, before.target), before, doing);
       if (stop) return stop;
     }
     if (doing === 'apply') {
-      await record(ctx, { type: 'step.captured', step: step.id, attempt, data: snapshotData(before) });
+      await record(ctx, { type: 'step.captured', step: step.id, attempt, data: { ...snapshotData(before), intended: desired } });
     }
     const after = await traffic.apply(action, before, ctx.signal);
     return { ok: true, left: leftOf(after) };
@@ -48,7 +47,7 @@ export async function restoreTraffic(ctx: EngineContext, step: Step, attempt: nu
     const live = await traffic.reread(captured, ctx.signal);
     // Already restored (a rollback retried after its read-back failed): nothing drifted.
     if (weightDifferences(captured.weights, live.weights).length > 0) {
-      const stop = await driftGuard(ctx, step, attempt, leftByStep(ctx, step, captured.target), live, 'rollback');
+      const stop = await driftGuard(ctx, step, attempt, lastLeftOn(ctx.journal.events, captured.target), live, 'rollback');
       if (stop) return stop;
     }
     const restored = await traffic.restore(captured, ctx.signal);
@@ -75,22 +74,11 @@ export async function trafficAlreadyApplied(ctx: EngineContext, action: TrafficA
   }
 }
 
-/** What this step's last success left, if it succeeded (a failed step's end state is unknown: no check). */
-function leftByStep(ctx: EngineContext, step: Step, target: string): { left: TrafficLeft; by: string } | undefined {
-  for (let index = ctx.journal.events.length - 1; index >= 0; index--) {
-    const event = ctx.journal.events[index]!;
-    if (event.step !== step.id) continue;
-    if (event.type === 'step.started') return undefined;
-    if (event.type === 'step.succeeded' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `step ${step.id}` };
-  }
-  return undefined;
-}
-
 async function driftGuard(
   ctx: EngineContext,
   step: Step,
   attempt: number,
-  expected: { left: TrafficLeft; by: string } | undefined,
+  expected: Expected | undefined,
   live: TrafficSnapshot,
   doing: 'apply' | 'rollback',
 ): Promise<TrafficOutcome | undefined> {

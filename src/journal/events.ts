@@ -56,9 +56,11 @@ export interface EventData {
   /** The action's child process (after spawn), so a resume can find it still running. */
   'step.spawned': { pid: number; pgid: number; host: string; phase: StepPhase | 'rollback' };
   /** Traffic steps: the live state just before the change, durable before the change is sent. */
-  'step.captured': TrafficSnapshotData;
+  /** `intended`: the weights the step is about to set, so a later drift guard recognises them if the step fails after sending its change. */
+  'step.captured': TrafficSnapshotData & { intended?: Record<string, number> };
   'step.succeeded': { durationMs: number; recovered?: boolean; markedDone?: boolean; traffic?: TrafficLeft };
-  'step.failed': { phase: StepPhase | 'drift'; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[] };
+  /** `traffic`: what a traffic step left when it failed after its change (its verify failed). */
+  'step.failed': { phase: StepPhase | 'drift'; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[]; traffic?: TrafficLeft };
   'step.interrupted': { signal?: string; reason: string };
   'step.skipped': { reason: string };
   'rollback.started': { digest: string; reason: string };

@@ -275,6 +275,7 @@ describe('a traffic step', () => {
       label: 'app.example.com. A in ZAPP',
       weights: { aws: 0, onprem: 100 },
       state: { full: { aws: 0, onprem: 100 }, untouched: 'alias target, TTL, health check' },
+      intended: { aws: 10, onprem: 90 },
     });
     expect(captured!.attempt).toBe(1);
     const [succeeded] = only(h.events(), 'step.succeeded');
@@ -431,6 +432,68 @@ describe('the drift guard before a change', () => {
     expect(driftDecisions(h.events())).toEqual([]);
     expect(only(h.events(), 'step.failed', 'dns-25').map((e) => e.data.phase)).toEqual(['action']);
     expect(only(h.events(), 'step.succeeded', 'dns-25')[0]!.data.traffic?.weights).toEqual({ aws: 25, onprem: 75 });
+  });
+});
+
+describe('the drift guard after a traffic step of cutover\'s own failed and was skipped', () => {
+  const skipping = (asked: string[] = [], meanwhile = () => undefined as void): Operator => ({
+    ...interactive('abort'),
+    drift: async (_step, description) => {
+      asked.push(description);
+      return 'abort';
+    },
+    onFailure: async () => {
+      meanwhile();
+      return 'skip';
+    },
+  });
+  const verified = '    verify: ./error-rate-ok\n';
+  const threeSteps = runbookOf(`${dnsStep('dns-5', 95, 5, verified)}${dnsStep('dns-10', 90, 10, verified)}${dnsStep('dns-25', 75, 25, verified)}`);
+
+  it('knows what a step whose verify failed left, so the next step sees no drift', async () => {
+    const h = await harness(threeSteps, { operator: skipping() });
+    h.ctx.actions.runCheck = async (_check, execution) =>
+      execution.logFile?.includes('dns-10') ? { ok: false, summary: 'error rate 7%', details: [] } : { ok: true, summary: 'passed', details: [] };
+    expect(await run(h)).toMatchObject({ state: 'completed', stepsRun: ['dns-5', 'dns-25'] });
+    const [failed] = only(h.events(), 'step.failed', 'dns-10');
+    expect(failed!.data).toMatchObject({ phase: 'verify', traffic: { target: DNS, weights: { aws: 10, onprem: 90 } } });
+    expect(driftDecisions(h.events())).toEqual([]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
+  });
+
+  it('recognises the intended weights of a step that failed after sending its change', async () => {
+    const h = await harness(threeSteps, { operator: skipping() });
+    await run(h, 1);
+    // dns-10's change goes through but the step fails and is skipped; dns-25 follows.
+    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('waiting for INSYNC of change C1: not in sync after 10m') });
+    expect(await run(h)).toMatchObject({ state: 'completed', stepsRun: ['dns-25'] });
+    expect(only(h.events(), 'step.skipped').map((e) => e.step)).toEqual(['dns-10']);
+    expect(only(h.events(), 'step.captured', 'dns-10')[0]!.data.intended).toEqual({ aws: 10, onprem: 90 });
+    expect(driftDecisions(h.events())).toEqual([]);
+  });
+
+  it('still stops for a hand-made change, and says the failed step may have changed it too', async () => {
+    const asked: string[] = [];
+    // dns-10 fails before its change; while the operator looks at that, someone moves traffic by hand.
+    const h = await harness(threeSteps, { operator: skipping(asked, () => h.traffic.live.set(DNS, { aws: 40, onprem: 60 })) });
+    await run(h, 1);
+    h.traffic.faults.push({ op: 'apply', error: new TrafficError('changing app.example.com. A in ZAPP: Throttling') });
+    expect((await run(h)).state).toBe('failed');
+    expect(only(h.events(), 'step.failed', 'dns-25')[0]!.data.phase).toBe('drift');
+    expect(asked).toEqual([
+      'app.example.com. A in ZAPP changed since step dns-10 captured it (aws: journal says 5 (10 if its change went through), live 40; onprem: journal says 95 (90 if its change went through), live 60)',
+    ]);
+  });
+
+  it('lets rollback restore an earlier step over the change of a failed, skipped one', async () => {
+    const h = await harness(threeSteps, { operator: skipping() });
+    h.ctx.actions.runCheck = async (_check, execution) =>
+      execution.logFile?.includes('dns-25') ? { ok: false, summary: 'error rate 7%', details: [] } : { ok: true, summary: 'passed', details: [] };
+    expect(await run(h)).toMatchObject({ state: 'completed', stepsRun: ['dns-5', 'dns-10'] });
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(driftDecisions(h.events())).toEqual([]);
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
   });
 });
 
