@@ -7,10 +7,11 @@ import { TrafficError } from '../actions/traffic/types.js';
 import type { TrafficSnapshot } from '../actions/traffic/types.js';
 import type { JournalEvent } from '../journal/events.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
-import { describeChange } from './drift.js';
+import { describeChange, describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
 import { firstCaptureSinceRollback } from './execute-rollback.js';
 
-export type TrafficPreview = { label: string; change: string } | { error: string };
+/** `drift`: the live weights differ from what the journal says was left, so the real rollback would stop there. */
+export type TrafficPreview = { label: string; change: string; drift?: string } | { error: string };
 
 /**
  * For each step (in order) with a traffic action: live weights -> weights after the step.
@@ -36,14 +37,28 @@ export async function previewForward(steps: readonly Step[], traffic: Traffic, s
   return previews;
 }
 
-/** For a step about to be rolled back: live weights -> the captured weights a derived rollback restores. */
-export async function previewRestore(events: readonly JournalEvent[], stepId: string, traffic: Traffic | undefined, signal: AbortSignal, order: string[] = []): Promise<TrafficPreview | undefined> {
+/**
+ * For a step about to be rolled back: live weights -> the captured weights a derived rollback
+ * restores. `checkDrift`: also run the rollback's drift guard, for the first step of the
+ * rollback on each target (later ones start from what the earlier restores leave).
+ */
+export async function previewRestore(
+  events: readonly JournalEvent[],
+  stepId: string,
+  traffic: Traffic | undefined,
+  signal: AbortSignal,
+  options: { order?: string[]; checkDrift?: boolean } = {},
+): Promise<TrafficPreview | undefined> {
   const captured = firstCaptureSinceRollback(events, stepId);
   if (!captured) return undefined;
+  const order = options.order ?? [];
   if (!traffic) return { label: captured.label, change: `restore ${describeChange(captured.weights, captured.weights, captured.names, order)}` };
   try {
     const live = await traffic.reread(captured, signal);
-    return { label: captured.label, change: describeChange(live.weights, captured.weights, captured.names, order) };
+    const preview = { label: captured.label, change: describeChange(live.weights, captured.weights, captured.names, order) };
+    // Weights already at the capture are not drift (as in the real rollback).
+    const drift = options.checkDrift && weightDifferences(captured.weights, live.weights).length > 0 ? driftAgainst(lastLeftOn(events, captured.target), live) : undefined;
+    return drift ? { ...preview, drift: describeDrift(drift, { ...captured.names, ...live.names }) } : preview;
   } catch (error) {
     if (!(error instanceof TrafficError)) throw error;
     return { error: error.message };

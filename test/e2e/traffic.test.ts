@@ -143,6 +143,13 @@ describe('traffic steps through the CLI', () => {
     // Someone moves the weights by hand; the rollback of dns-10 must notice.
     const sets = aws.state.zones[0]!.recordSets;
     sets.find((s) => s.SetIdentifier === 'aws')!.Weight = 50;
+    // The dry run says so too, and sends nothing.
+    const preview = await cli(['rollback', '--dry-run', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(preview.code, describeResult(preview)).toBe(0);
+    expect(preview.stdout).toMatch(/drift: .* changed since step dns-10 \(.*aws: journal says 10, live 50.*\); the rollback would stop here \(--force restores anyway\)/);
+    const previewJson = await cli(['rollback', '--dry-run', '--json', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(JSON.parse(previewJson.stdout).rollback[0].traffic.drift).toContain('aws: journal says 10, live 50');
+    expect(aws.requests.filter((r) => r.operation === 'ChangeResourceRecordSets')).toHaveLength(1);
     const refused = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(refused.code, describeResult(refused)).toBe(3);
     expect(refused.stderr).toContain('aws: journal says 10, live 50');

@@ -3,6 +3,7 @@
  * for traffic steps the live weights and the captured ones it would restore. Read-only.
  */
 import { describeRollback } from '../../engine/describe.js';
+import { firstCaptureSinceRollback } from '../../engine/execute-rollback.js';
 import { planRollback } from '../../engine/rollback.js';
 import type { RollbackOptions } from '../../engine/rollback.js';
 import { previewRestore } from '../../engine/traffic-preview.js';
@@ -36,9 +37,13 @@ export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFl
   const traffic = flags.offline ? undefined : awsFor(flags, runbook, systemClock).traffic;
   const signal = new AbortController().signal;
   const steps: RollbackPreviewStep[] = [];
+  const targetsSeen = new Set<string>();
   for (const { id, definition } of plan.steps) {
     const order = definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : [];
-    const preview = definition.rollback.kind === 'derived' ? await previewRestore(journal.events, id, traffic, signal, order) : undefined;
+    const target = firstCaptureSinceRollback(journal.events, id)?.target;
+    const checkDrift = target !== undefined && !targetsSeen.has(target);
+    if (target !== undefined) targetsSeen.add(target);
+    const preview = definition.rollback.kind === 'derived' ? await previewRestore(journal.events, id, traffic, signal, { order, checkDrift }) : undefined;
     const undo = definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
     steps.push(preview ? { id, undo, traffic: preview } : { id, undo });
   }
@@ -58,5 +63,8 @@ export function printRollbackPreview(steps: RollbackPreviewStep[], flags: { json
   steps.forEach((step, index) => {
     output.out(`${index + 1}. ${step.id}: ${step.undo}`);
     if (step.traffic) output.out(`   ${'error' in step.traffic ? `live state unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
+    if (step.traffic && 'drift' in step.traffic && step.traffic.drift) {
+      output.out(`   ${paint(output, 'yellow', 'drift')}: ${step.traffic.drift}; the rollback would stop here (--force restores anyway)`);
+    }
   });
 }
