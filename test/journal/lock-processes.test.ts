@@ -28,10 +28,11 @@ interface Report {
 
 let compiled: { url: string; dir: string };
 let dir: string;
+// Compiling takes a few seconds, more on a busy CI machine.
 beforeAll(() => {
   compiled = compileLockModule();
   dir = mkdtempSync(join(tmpdir(), 'cutover-lock-race-'));
-});
+}, 60_000);
 afterAll(() => {
   rmSync(compiled.dir, { recursive: true, force: true });
   rmSync(dir, { recursive: true, force: true });

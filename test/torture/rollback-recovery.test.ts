@@ -74,11 +74,16 @@ describe.concurrent('a rollback interrupted by a crash', () => {
     const runbook = writeLedgerRunbook(dir, [{}, { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } }]);
     expect((await cli(['run', '--yes', runbook], { cwd: dir, env })).code).toBe(0);
     await killRollbackWhen(context, dir, runbook, 1); // the action runs, orphaned from here on
-    setTimeout(() => writeFileSync(path.join(dir, 'fast'), ''), 1_500);
 
-    const again = await cli(['rollback', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    // The orphan finishes only once the next rollback has seen it running (no timing race on a slow machine).
+    const next = startCli(['rollback', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    context.onTestFinished(() => {
+      next.child.kill('SIGKILL');
+    });
+    await waitUntil(() => `the next rollback says the orphaned undo is still running (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    writeFileSync(path.join(dir, 'fast'), '');
+    const again = await next.done;
     expect(again.code, describeResult(again)).toBe(0);
-    expect(again.stderr).toContain('still running');
     // Today the action is started a second time next to the orphan: undo-2-start and undo-2 twice.
     expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-2-start', 'undo-2', 'undo-1']);
   });
