@@ -4,8 +4,9 @@
  */
 import type { ActionResult } from '../actions/types.js';
 import type { TrafficLeft } from '../journal/events.js';
-import type { Check, Step } from '../runbook/types.js';
+import type { Check, Step, TrafficAction } from '../runbook/types.js';
 import { applyTraffic } from './execute-traffic.js';
+import type { TrafficOutcome } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
 import type { StepFailure } from './operator.js';
@@ -45,7 +46,7 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   if (step.action.kind === 'manual') {
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual step done?', choice: 'done' } });
   } else if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
-    const result = await applyTraffic(ctx, step, attempt, step.action, 'apply');
+    const result = await applyTrafficWithRetries(ctx, step, attempt, step.action);
     if (!result.ok) {
       if (result.aborted) return interrupted(ctx, step, attempt);
       return fail(result.phase, result.reason, []);
@@ -70,21 +71,39 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   return { kind: 'succeeded' };
 }
 
-async function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): Promise<ActionResult> {
-  let result: ActionResult | undefined;
-  for (let tryNumber = 1; tryNumber <= step.retry.attempts; tryNumber++) {
-    result = await ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action'));
-    if (result.ok || result.aborted || ctx.signal.aborted) return result;
-    if (tryNumber < step.retry.attempts) {
-      ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${result.reason}; retrying (${tryNumber + 1}/${step.retry.attempts})` });
-      try {
-        await ctx.clock.sleep(step.retry.delayMs, ctx.signal);
-      } catch {
-        return { ...result, aborted: true };
-      }
+function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): Promise<ActionResult> {
+  return withRetries(ctx, step, () => ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action')), () => true);
+}
+
+/**
+ * `retry:` for a traffic step: an AWS error (after the SDK's own retries of throttling) is
+ * tried again; drift is not. Each try reads live state again, so a change that went
+ * through before the error is recognised (live already at the target), and a try that
+ * captured has journaled the step's intended weights for the next try's drift guard.
+ */
+function applyTrafficWithRetries(ctx: EngineContext, step: Step, attempt: number, action: TrafficAction): Promise<TrafficOutcome> {
+  return withRetries(ctx, step, () => applyTraffic(ctx, step, attempt, action, 'apply'), (failed) => failed.ok || failed.phase !== 'drift');
+}
+
+/** Up to `retry.attempts` tries with `retry.delay` between them; an abort ends the tries at once. */
+async function withRetries<R extends { ok: boolean; reason?: string; aborted?: boolean }>(
+  ctx: EngineContext,
+  step: Step,
+  tryOnce: () => Promise<R>,
+  retryable: (failed: R) => boolean,
+): Promise<R> {
+  let result = await tryOnce();
+  for (let tryNumber = 2; tryNumber <= step.retry.attempts; tryNumber++) {
+    if (result.ok || result.aborted || ctx.signal.aborted || !retryable(result)) return result;
+    ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${result.reason ?? 'failed'}; retrying (${tryNumber}/${step.retry.attempts})` });
+    try {
+      await ctx.clock.sleep(step.retry.delayMs, ctx.signal);
+    } catch {
+      return { ...result, aborted: true };
     }
+    result = await tryOnce();
   }
-  return result as ActionResult;
+  return result;
 }
 
 export async function runChecks(ctx: EngineContext, step: Step, attempt: number, phase: 'precheck' | 'verify' | 'rollback-verify', check: Check) {

@@ -497,6 +497,35 @@ describe('the drift guard after a traffic step of cutover\'s own failed and was 
   });
 });
 
+describe('retry: on a traffic step', () => {
+  it('tries an AWS error again, re-reading live state each time; the rollback restores the first capture', async () => {
+    const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    retry: { attempts: 3, delay: 5s }\n')));
+    h.traffic.faults.push({ op: 'apply', error: new TrafficError('changing app.example.com. A in ZAPP: ServiceUnavailable (HTTP 503)') });
+    // The second try's change reaches Route 53 before its wait fails; the third finds it done.
+    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('waiting for INSYNC of change C2: not in sync after 10m') });
+    expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-10'] });
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['read', 'apply', 'read', 'apply', 'read', 'apply']);
+    expect(only(h.events(), 'step.started', 'dns-10')).toHaveLength(1);
+    expect(only(h.events(), 'step.captured', 'dns-10').map((e) => e.data.weights)).toEqual([
+      { aws: 0, onprem: 100 },
+      { aws: 0, onprem: 100 },
+      { aws: 10, onprem: 90 },
+    ]);
+    expect(driftDecisions(h.events())).toEqual([]);
+    expect((await rollbackAll(h)).state).toBe('rolled_back');
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
+  });
+
+  it('does not retry drift', async () => {
+    const h = await harness(runbookOf(`${dnsStep('dns-10', 90, 10)}${dnsStep('dns-25', 75, 25, '    retry: { attempts: 3, delay: 5s }\n')}`));
+    await run(h, 1);
+    h.traffic.live.set(DNS, { aws: 20, onprem: 80 });
+    h.traffic.calls.length = 0;
+    expect((await run(h)).state).toBe('failed');
+    expect(h.traffic.calls.map((c) => c.op)).toEqual(['read']);
+  });
+});
+
 describe('derived rollback', () => {
   it('restores the capture, checking first that live is what the step left', async () => {
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
