@@ -263,6 +263,29 @@ steps:
     expect(runbook.steps[1]?.action).toEqual({ kind: 'elbv2', target: { kind: 'rule', arn: 'arn:aws:elasticloadbalancing:rule/x' }, weights: { blue: 1, green: 0 } });
   });
 
+  it('take references in weight keys, checked like any other reference, and digested as references', () => {
+    const text = (key: string) => `cutover: 1
+name: t
+vars: { new_pool: aws-eu }
+steps:
+  - id: lb-\${pool}
+    foreach: { pool: [blue, green] }
+    run: { elbv2: { listener: "arn:aws:elasticloadbalancing:listener/x", weights: { "\${pool}": 10, ${key}: 90 } } }
+`;
+    const runbook = valid(text('"${new_pool}"'));
+    expect(runbook.steps.map((s) => s.action)).toEqual([
+      { kind: 'elbv2', target: { kind: 'listener', arn: 'arn:aws:elasticloadbalancing:listener/x' }, weights: { blue: 10, 'aws-eu': 90 } },
+      { kind: 'elbv2', target: { kind: 'listener', arn: 'arn:aws:elasticloadbalancing:listener/x' }, weights: { green: 10, 'aws-eu': 90 } },
+    ]);
+    const unknown = load(text('"${new_pol}"'));
+    expect(unknown.ok).toBe(false);
+    expect(unknown.diagnostics).toMatchObject([{ rule: 'unknown-var', line: 7, col: 100, message: expect.stringContaining('did you mean "${new_pool}"') }]);
+    // Values from the environment are digested as their reference, so every machine agrees.
+    const fromEnv = (value: string) => valid(text('"${env.POOL}"'), { env: { POOL: value } }).steps[0]!;
+    expect(fromEnv('a').digest).toBe(fromEnv('b').digest);
+    expect(fromEnv('a').action).toMatchObject({ weights: { blue: 10, a: 90 } });
+  });
+
   it('can be given explicitly for a traffic step', () => {
     const [step] = valid(`cutover: 1\nname: t\nsteps:\n  - id: dns\n    run: { ${route53} }\n    rollback: { ${route53.replace('90', '100').replace('10 }', '0 }')} }\n`).steps;
     expect(step?.rollback).toMatchObject({ kind: 'action', run: { kind: 'route53', weights: { onprem: 100, aws: 0 } } });

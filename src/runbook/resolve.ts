@@ -156,11 +156,16 @@ function resolveAction(raw: RawAction, text: Interpolator): Action {
   if ('wait' in raw) return { kind: 'wait', durationMs: ms(raw.wait) ?? 0 };
   if ('route53' in raw) {
     const r = raw.route53;
-    return { kind: 'route53', zone: text(r.zone, false), name: text(r.name, false), type: r.type ?? 'A', weights: { ...r.weights }, wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
+    return { kind: 'route53', zone: text(r.zone, false), name: text(r.name, false), type: r.type ?? 'A', weights: weightsOf(r.weights, text), wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
   }
   const e = raw.elbv2;
   const target = e.listener !== undefined ? { kind: 'listener' as const, arn: text(e.listener, false) } : { kind: 'rule' as const, arn: text(e.rule ?? '', false) };
-  return { kind: 'elbv2', target, weights: { ...e.weights } };
+  return { kind: 'elbv2', target, weights: weightsOf(e.weights, text) };
+}
+
+/** Weight keys (set identifiers, target group names or ARNs) take references too: `"${new_pool}": 10`. */
+function weightsOf(raw: Record<string, number>, text: Interpolator): Record<string, number> {
+  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text(key, false), weight]));
 }
 
 function resolveCheck(raw: RawCheck, text: Interpolator): Check {

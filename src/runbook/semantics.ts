@@ -230,11 +230,12 @@ function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undef
 }
 
 function checkReferences(source: YamlSource, value: unknown, path: PathSegment[], scope: Set<string>, context: SemanticContext, out: Diagnostic[]): void {
-  walkStrings(value, path, (text, at) => {
+  walkStrings(value, path, (text, at, isKey) => {
     for (const reference of findReferences(text)) {
       // Positions are costly on large runbooks: computed only for a reference with a problem.
       const push = (rule: string, message: string, severity: Severity = 'error') => {
-        const { line, col } = positionInScalar(source, at, reference.index, reference.length);
+        // A reference in a key is reported at the key (keys may be quoted, so no column inside it).
+        const { line, col } = isKey ? positionOf(source, at, 'key') : positionInScalar(source, at, reference.index, reference.length);
         out.push({ file: source.file, line, col, severity, rule, message });
       };
       if (reference.kind === 'malformed') {
@@ -265,11 +266,18 @@ function unknownVarMessage(name: string, context: SemanticContext, scope: Set<st
   return `unknown variable "${name}"; ${hint}declare it under "vars:", use \${env.${name}} for the environment, or write $\${${name}} to pass it to the shell literally`;
 }
 
-function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[]) => void, depth = 0): void {
+/** Every string value, and the keys of `weights:` mappings (the only keys that take references). */
+function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, path: PathSegment[], isKey: boolean) => void, depth = 0): void {
   if (depth > 64) return;
-  if (typeof value === 'string') visit(value, path);
+  if (typeof value === 'string') visit(value, path, false);
   else if (Array.isArray(value)) value.forEach((item, i) => walkStrings(item, [...path, i], visit, depth + 1));
-  else if (isRecord(value)) for (const [key, item] of Object.entries(value)) walkStrings(item, [...path, key], visit, depth + 1);
+  else if (isRecord(value)) {
+    const weightKeys = path.at(-1) === 'weights';
+    for (const [key, item] of Object.entries(value)) {
+      if (weightKeys) visit(key, [...path, key], true);
+      walkStrings(item, [...path, key], visit, depth + 1);
+    }
+  }
 }
 
 function isRecord(value: unknown): value is Raw {
