@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { JournalError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
+import type { JournalStore } from '../journal/store.js';
 import { defaultJournalPath } from '../journal/paths.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity } from '../support/identity.js';
@@ -21,8 +22,21 @@ export function journalPathFor(runbook: { name: string }, flags: { journal?: str
  * `--journal`, the runbook's `journal:` or the default; an S3 journal needs read permission only.
  */
 export async function openJournalReadOnly(runbook: JournalRunbook & { file: string }, flags: JournalTargetFlags): Promise<Journal> {
+  return readJournalFrom(await journalStoreForReading(runbook, flags), runbook);
+}
+
+/** The store behind openJournalReadOnly, for a command that reads the journal again and again (status --watch: one S3 client, not one per poll). */
+export async function journalStoreForReading(runbook: JournalRunbook, flags: JournalTargetFlags): Promise<JournalStore> {
   try {
-    const store = await storeForReading(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
+    return await storeForReading(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
+  } catch (error) {
+    if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
+    throw error;
+  }
+}
+
+export async function readJournalFrom(store: JournalStore, runbook: { name: string; file: string }): Promise<Journal> {
+  try {
     return await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: currentIdentity(), masker: createMasker([]), clock: systemClock });
   } catch (error) {
     if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);

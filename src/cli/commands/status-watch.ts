@@ -13,7 +13,7 @@ import { buildReportModel } from '../../report/model.js';
 import { renderTextTimeline } from '../../report/text.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
-import { openJournalReadOnly } from '../journal-reading.js';
+import { journalStoreForReading, readJournalFrom } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import type { SessionFlags } from '../session.js';
@@ -57,9 +57,10 @@ export async function watchStatus(file: string, flags: SessionFlags, output: Out
   let shownSignature: string | undefined;
   let shownSeq = 0;
   let first = true;
+  const store = await journalStoreForReading(runbook, flags);
   try {
     while (!signal.aborted) {
-      const journal = await openJournalReadOnly(runbook, flags);
+      const journal = await readJournalFrom(store, runbook);
       const events = journal.events;
       const last = events.at(-1);
       const signature = `${events.length}:${last?.prev ?? ''}:${last?.ts ?? ''}`;
