@@ -12,6 +12,7 @@
  */
 import { build } from 'esbuild';
 import { rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -19,9 +20,30 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 // Chunk names carry content hashes: without this, every build would leave the old ones behind.
 rmSync(new URL('../dist/bin', import.meta.url), { recursive: true, force: true });
 
+/**
+ * zod's namespace re-exports every locale (about 350 KB, half of zod in the bundle), and a
+ * namespace export cannot be tree-shaken. cutover writes its own messages and uses zod's
+ * English defaults only, so the locale index is replaced by English alone: every command
+ * that loads a runbook parses that much less code.
+ */
+const englishOnlyZodLocales = {
+  name: 'english-only-zod-locales',
+  setup(pluginBuild) {
+    pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+    );
+    pluginBuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
+      contents: 'export { default as en } from "./en.js";\n',
+      resolveDir: dirname(args.path),
+      loader: 'js',
+    }));
+  },
+};
+
 await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/main.js'],
+  plugins: [englishOnlyZodLocales],
   outdir: 'dist/bin',
   bundle: true,
   splitting: true,
