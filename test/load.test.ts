@@ -339,4 +339,22 @@ describe('warnings', () => {
     expect(result.ok).toBe(true);
     expect(result.diagnostics).toMatchObject([{ severity: 'warning', rule: 'watch-without-bake', line: 7, col: 5 }]);
   });
+
+  it('flag interval without retryFor, in single checks and in lists', () => {
+    const result = load(`cutover: 1
+name: t
+steps:
+  - id: a
+    run: echo
+    verify: { sh: "true", interval: 5s }
+    rollback:
+      run: echo
+      verify: [{ sh: "true", interval: 5s, retryFor: 1m }, { sh: "true", interval: 2s }]
+`);
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics).toMatchObject([
+      { severity: 'warning', rule: 'interval-without-retry', line: 6, col: 27 },
+      { severity: 'warning', rule: 'interval-without-retry', line: 9, col: 74 },
+    ]);
+  });
 });

@@ -57,8 +57,14 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
       checkTraffic(step.rollback, at('rollback'), report);
       if (isRecord(step.rollback.run)) checkTraffic(step.rollback.run, at('rollback', 'run'), report);
     }
-    for (const key of ['precheck', 'verify', 'watch']) checkHttpPatterns(step[key], at(key), report);
-    if (isRecord(step.rollback)) checkHttpPatterns(step.rollback.verify, at('rollback', 'verify'), report);
+    for (const key of ['precheck', 'verify', 'watch']) {
+      checkHttpPatterns(step[key], at(key), report);
+      checkIntervals(step[key], at(key), report);
+    }
+    if (isRecord(step.rollback)) {
+      checkHttpPatterns(step.rollback.verify, at('rollback', 'verify'), report);
+      checkIntervals(step.rollback.verify, at('rollback', 'verify'), report);
+    }
 
     if (context.strict && step.verify === undefined) {
       report(at('id'), 'no-verify', `step "${String(step.id)}" has no verify; add a check that proves the step worked (--strict)`);
@@ -184,6 +190,16 @@ function checkTraffic(action: unknown, path: PathSegment[], report: Reporter): v
       report([...path, 'elbv2'], 'elbv2-target', hasListener ? 'give either "listener" or "rule", not both' : 'elbv2 needs "listener: <arn>" (default action) or "rule: <arn>"', 'key');
     }
   }
+}
+
+/** `interval` only spaces the attempts of `retryFor`; alone it does nothing, which is surely not what was meant. */
+function checkIntervals(check: unknown, path: PathSegment[], report: Reporter): void {
+  const checks = Array.isArray(check) ? check : [check];
+  checks.forEach((item, i) => {
+    if (!isRecord(item) || item.interval === undefined || item.retryFor !== undefined) return;
+    const at = Array.isArray(check) ? [...path, i, 'interval'] : [...path, 'interval'];
+    report(at, 'interval-without-retry', '"interval" has no effect without "retryFor: <duration>" next to it (how long to keep trying)', 'key', 'warning');
+  });
 }
 
 function checkHttpPatterns(check: unknown, path: PathSegment[], report: Reporter): void {
