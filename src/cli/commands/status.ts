@@ -9,9 +9,6 @@ import type { Output } from '../output.js';
 import type { SessionFlags } from '../session.js';
 import { buildStatus, statusReport } from './status-view.js';
 
-export { buildStatus, statusTable } from './status-view.js';
-export type { Status, StatusRow } from './status-view.js';
-
 export async function statusCommand(file: string, flags: SessionFlags & { check?: boolean; watch?: boolean; interval?: string }, output: Output): Promise<void> {
   if (flags.watch) {
     const { ExitCode, ExitError } = await import('../exit.js');
