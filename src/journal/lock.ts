@@ -16,6 +16,7 @@ import type { Identity } from '../support/identity.js';
 import type { LockHolder } from './errors.js';
 import { LockedError } from './errors.js';
 import { ioError } from './io-error.js';
+import { parseJsonObject } from '../support/json-object.js';
 
 export interface LockOptions {
   /** identity.pid must be this process: staleness is judged by it. */
@@ -200,14 +201,9 @@ function ownedLock(path: string, holder: LockHolder): Lock {
 }
 
 function parseHolder(raw: string): LockHolder | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { user, host, pid, since, command, ci } = value as Record<string, unknown>;
+  const value = parseJsonObject(raw);
+  if (!value) return undefined;
+  const { user, host, pid, since, command, ci } = value;
   // pid 0 or negative would make process.kill address a process group.
   if (typeof user !== 'string' || typeof host !== 'string' || typeof since !== 'string' || typeof command !== 'string') return undefined;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;

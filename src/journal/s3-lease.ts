@@ -29,6 +29,7 @@ import type { Lease, Takeover } from './lease.js';
 import { deleteObject, getObject, isConditionalConflict, isMissingObject, isPreconditionFailed, putObject, s3Failure, tryGetObject } from './s3-io.js';
 import type { S3Location } from './s3-url.js';
 import { formatS3Url, leaseKeyFor } from './s3-url.js';
+import { parseJsonObject } from '../support/json-object.js';
 
 export const DEFAULT_LEASE_MS = 2 * 60_000;
 
@@ -300,14 +301,9 @@ function encode(body: LeaseBody): Buffer {
 }
 
 export function parseLeaseBody(raw: string): LeaseBody | undefined {
-  let value: unknown;
-  try {
-    value = JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return undefined;
-  const { holder, acquiredAt, expiresAt, id } = value as Record<string, unknown>;
+  const value = parseJsonObject(raw);
+  if (!value) return undefined;
+  const { holder, acquiredAt, expiresAt, id } = value;
   if (typeof acquiredAt !== 'string' || typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
   if (typeof holder !== 'object' || holder === null) return undefined;
   const { user, host, pid, command, ciJobUrl } = holder as Record<string, unknown>;

@@ -18,6 +18,7 @@ import { elbv2Driver } from '../../src/actions/traffic/elbv2.js';
 import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../src/actions/traffic/types.js';
 import type { Elbv2Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -89,14 +90,7 @@ function conversation(stub: AwsClientStub<ElasticLoadBalancingV2Client>): [strin
   return stub.calls().map((call) => [call.args[0].constructor.name, call.args[0].input]);
 }
 
-async function rejection(promise: Promise<unknown>): Promise<TrafficError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(TrafficError);
-  return error as TrafficError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, TrafficError);
 
 describe('elbv2 driver (mocked client)', () => {
   let elb: AwsClientStub<ElasticLoadBalancingV2Client>;

@@ -16,6 +16,7 @@ import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../s
 import { clientConfig, type AwsClients } from '../../src/aws/clients.js';
 import type { Route53Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const ZONE = 'Z0123456789ABC';
 const NAME = 'app.example.com.';
@@ -100,14 +101,7 @@ function inputs<C extends new (...args: never[]) => { input: unknown }>(mock: Ro
   return mock.commandCalls(command as any).map((call) => call.args[0].input as InstanceType<C>['input']);
 }
 
-async function failure(promise: Promise<unknown>): Promise<TrafficError> {
-  const error = await promise.then(
-    () => undefined,
-    (err: unknown) => err,
-  );
-  expect(error).toBeInstanceOf(TrafficError);
-  return error as TrafficError;
-}
+const failure = (promise: Promise<unknown>) => rejectionOf(promise, TrafficError);
 
 function stateOf(snapshot: TrafficSnapshot): Route53State {
   return snapshot.state as Route53State;

@@ -19,14 +19,14 @@ import type { Operator } from '../../src/engine/operator.js';
 import { rehearseRunbook, stateDifference } from '../../src/engine/rehearse.js';
 import type { RehearsalOutcome } from '../../src/engine/rehearse.js';
 import { checkRehearsalGate } from '../../src/engine/rehearsal-gate.js';
-import { silentReporter } from '../../src/engine/reporter.js';
 import type { JournalEvent } from '../../src/journal/events.js';
 import { openJournal } from '../../src/journal/journal.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
-import type { Check, Runbook, TrafficAction } from '../../src/runbook/types.js';
+import type { Action, Check, Runbook, TrafficAction } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { createMasker } from '../../src/support/mask.js';
+import { testEngineContext } from '../helpers/engine-context.js';
 import { alice } from '../helpers/journal-fixtures.js';
 
 const logDir = mkdtempSync(path.join(tmpdir(), 'cutover-rehearse-'));
@@ -161,32 +161,16 @@ async function harness(runbook: Runbook, options: { operator?: Operator; store?:
   const store = options.store ?? new MemoryJournalStore();
   const world = options.world ?? new World();
   const clock = world.clock;
-  const masker = createMasker(runbook.secrets.values);
-  const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: alice, masker, clock });
   const traffic = options.traffic ?? new FakeTraffic();
   if (!options.traffic) traffic.live.set(DNS, { weights: { aws: 0, onprem: 100 }, ttl: 60 });
-  const ctx: EngineContext = {
-    runbook,
-    journal,
-    operator: options.operator ?? nonInteractiveOperator(),
-    reporter: silentReporter,
-    actions: {
-      runAction: async (action) => {
-        if (action.kind !== 'shell') throw new Error(`unexpected ${action.kind} action`);
-        return world.runAction(action.script);
-      },
-      runCheck: async (check) => world.runCheck(check),
+  const actions = {
+    runAction: async (action: Action) => {
+      if (action.kind !== 'shell') throw new Error(`unexpected ${action.kind} action`);
+      return world.runAction(action.script);
     },
-    clock,
-    signal: new AbortController().signal,
-    cwd: logDir,
-    env: {},
-    logDir,
-    masker,
-    host: alice.host,
-    processes: { groupAlive: () => false, killGroup: () => undefined },
-    traffic,
+    runCheck: async (check: Check) => world.runCheck(check),
   };
+  const { ctx, journal } = await testEngineContext({ runbook, store, clock, actions, logDir, overrides: { traffic, ...(options.operator ? { operator: options.operator } : {}) } });
   return {
     ctx,
     store,

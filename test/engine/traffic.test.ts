@@ -17,18 +17,16 @@ import type { EngineContext } from '../../src/engine/context.js';
 import { firstCaptureSinceRollback } from '../../src/engine/execute-rollback.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';
-import { silentReporter } from '../../src/engine/reporter.js';
 import { planRollback, rollbackRunbook } from '../../src/engine/rollback.js';
 import { runRunbook } from '../../src/engine/run.js';
 import type { JournalEvent } from '../../src/journal/events.js';
-import { openJournal } from '../../src/journal/journal.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import type { AppendOptions } from '../../src/journal/store.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
 import type { Runbook, TrafficAction } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { createMasker } from '../../src/support/mask.js';
-import { alice } from '../helpers/journal-fixtures.js';
+import { testEngineContext } from '../helpers/engine-context.js';
 
 const logDir = mkdtempSync(path.join(tmpdir(), 'cutover-engine-traffic-'));
 afterAll(() => rmSync(logDir, { recursive: true, force: true }));
@@ -189,34 +187,25 @@ interface Harness {
 async function harness(runbook: Runbook, options: { operator?: Operator; force?: boolean; journalMasker?: ReturnType<typeof createMasker> } = {}): Promise<Harness> {
   const store = new RecordingStore();
   const clock = fakeClock();
-  const masker = createMasker(runbook.secrets.values);
-  const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: alice, masker: options.journalMasker ?? masker, clock });
   const traffic = new FakeTraffic();
   traffic.store = store;
   traffic.live.set(DNS, { aws: 0, onprem: 100 });
   traffic.live.set(`elbv2:listener:${LISTENER}`, { [TG('onprem')]: 100, [TG('aws')]: 0 });
-  const ctx: EngineContext = {
-    runbook,
-    journal,
-    operator: options.operator ?? nonInteractiveOperator(),
-    reporter: silentReporter,
-    actions: {
-      runAction: async () => {
-        throw new Error('no shell actions in these tests');
-      },
-      runCheck: async () => ({ ok: true, summary: 'passed', details: [] }),
+  const actions = {
+    runAction: async (): Promise<never> => {
+      throw new Error('no shell actions in these tests');
     },
-    clock,
-    signal: new AbortController().signal,
-    cwd: logDir,
-    env: {},
-    logDir,
-    masker,
-    host: alice.host,
-    processes: { groupAlive: () => false, killGroup: () => undefined },
-    traffic,
-    force: options.force === true,
+    runCheck: async () => ({ ok: true, summary: 'passed', details: [] }),
   };
+  const { ctx, journal } = await testEngineContext({
+    runbook,
+    store,
+    clock,
+    actions,
+    logDir,
+    journalMasker: options.journalMasker,
+    overrides: { traffic, force: options.force === true, ...(options.operator ? { operator: options.operator } : {}) },
+  });
   return {
     ctx,
     store,

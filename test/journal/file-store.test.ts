@@ -10,6 +10,7 @@ import { openJournal } from '../../src/journal/journal.js';
 import { defaultJournalPath } from '../../src/journal/paths.js';
 import { createMasker } from '../../src/support/mask.js';
 import { buildJournal, failed, journalOptions, started, succeeded } from '../helpers/journal-fixtures.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 let dir: string;
 beforeEach(() => {
@@ -19,14 +20,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, JournalError);
 
 describe('FileJournalStore', () => {
   it('reads a missing journal as "no journal yet" and creates nothing', async () => {

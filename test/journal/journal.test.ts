@@ -7,15 +7,9 @@ import { MemoryJournalStore } from '../../src/journal/memory-store.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { createMasker } from '../../src/support/mask.js';
 import { buildJournal, failed, journalOptions, started, succeeded } from '../helpers/journal-fixtures.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, JournalError);
 
 describe('openJournal and append', () => {
   it('opens a missing journal without writing, and starts it with journal.created on the first append', async () => {

@@ -7,6 +7,7 @@ import { LockedError } from '../../src/journal/errors.js';
 import type { LockOptions } from '../../src/journal/lock.js';
 import { acquireLock, breakLock, lockPathFor, readLock } from '../../src/journal/lock.js';
 import { fakeClock } from '../../src/support/clock.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 let dir: string;
 let journal: string;
@@ -30,14 +31,7 @@ function deadPid(): number {
   return child.pid;
 }
 
-async function locked(promise: Promise<unknown>): Promise<LockedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(LockedError);
-  return error as LockedError;
-}
+const locked = (promise: Promise<unknown>) => rejectionOf(promise, LockedError);
 
 describe('the journal lock', () => {
   it('creates <journal>.lock, mode 0600, naming its holder', async () => {

@@ -11,6 +11,7 @@ import { DEFAULT_LEASE_MS, acquireS3Lease, breakS3Lease, readS3Lease } from '../
 import { fakeClock } from '../../src/support/clock.js';
 import type { Identity } from '../../src/support/identity.js';
 import { barrier, deletes, installS3, networkError, puts, s3Mock, sdkError } from './s3-mock.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 afterAll(() => s3Mock.restore());
 
@@ -63,14 +64,7 @@ function setup(hooks?: Parameters<typeof installS3>[0]) {
   return { ...s3, clock, lost, warnings, options, lockBody };
 }
 
-async function refusal(promise: Promise<unknown>): Promise<LockedError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(LockedError);
-  return error as LockedError;
-}
+const refusal = (promise: Promise<unknown>) => rejectionOf(promise, LockedError);
 
 describe('the S3 lease', () => {
   it('is acquired by creating <key>.lock with IfNoneMatch: *, naming the holder, for 2 minutes', async () => {

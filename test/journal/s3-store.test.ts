@@ -12,20 +12,14 @@ import { fakeClock } from '../../src/support/clock.js';
 import { buildJournal, journalOptions, started, succeeded } from '../helpers/journal-fixtures.js';
 import { etagOf } from '../fake-s3/model.js';
 import { barrier, installS3, networkError, puts, s3Mock, sdkError } from './s3-mock.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const where = { bucket: 'journals', key: 'cutover/web.journal.jsonl' };
 const bob = { user: 'bob', host: 'ci-runner', pid: 77, ci: 'https://gitlab.example.com/ops/migrate/-/jobs/991' };
 
 afterAll(() => s3Mock.restore());
 
-async function rejection(promise: Promise<unknown>): Promise<JournalError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  expect(error).toBeInstanceOf(JournalError);
-  return error as JournalError;
-}
+const rejection = (promise: Promise<unknown>) => rejectionOf(promise, JournalError);
 
 const text = (model: ReturnType<typeof installS3>['model']) => model.object(where.bucket, where.key)?.body.toString('utf8');
 

@@ -5,6 +5,10 @@
  * chain are all real.
  */
 import type { JournalEvent, NewEvent, RehearsalPhases, RehearsalVerdict, TrafficSnapshotData } from '../../src/journal/events.js';
+import { mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach } from 'vitest';
 import { openJournal } from '../../src/journal/journal.js';
 import type { Journal } from '../../src/journal/journal.js';
 import { MemoryJournalStore } from '../../src/journal/memory-store.js';
@@ -13,6 +17,26 @@ import { fakeClock } from '../../src/support/clock.js';
 import type { Identity } from '../../src/support/identity.js';
 import { createMasker } from '../../src/support/mask.js';
 import type { Masker } from '../../src/support/mask.js';
+
+/**
+ * Each test of the file runs in a fresh temp dir (the working directory, as for the CLI)
+ * holding the runbook as web.yaml; returns the dir of the running test.
+ */
+export function inRunbookDir(prefix: string, runbook: string): () => string {
+  let dir = '';
+  let cwd = '';
+  beforeEach(() => {
+    cwd = process.cwd();
+    dir = realpathSync(mkdtempSync(path.join(tmpdir(), prefix)));
+    writeFileSync(path.join(dir, 'web.yaml'), runbook);
+    process.chdir(dir);
+  });
+  afterEach(() => {
+    process.chdir(cwd);
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return () => dir;
+}
 
 export const ALICE: Identity = { user: 'alice', host: 'laptop', pid: 101 };
 export const BOB: Identity = { user: 'bob', host: 'jump-host', pid: 202 };

@@ -1,13 +1,13 @@
 /** `cutover report` as a command: which journals it reads, what it writes, and what it refuses. */
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/cli/commands/report.js';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
 import type { ReportModel } from '../../src/report/model.js';
-import { JournalScript, rehearsed, runFinished, runStarted, shellStep, stepFailed, stepStarted, stepSucceeded } from './fixtures.js';
+import { inRunbookDir, JournalScript, rehearsed, runFinished, runStarted, shellStep, stepFailed, stepStarted, stepSucceeded } from './fixtures.js';
+import { rejectionOf } from '../helpers/rejection.js';
 
 const SECRET = 'tok-7f3a9c2e51';
 
@@ -26,22 +26,15 @@ steps:
     rollback: "true"
 `;
 
-let dir: string;
-let cwd: string;
+const testDir = inRunbookDir('cutover-report-', RUNBOOK);
 let savedToken: string | undefined;
 beforeEach(() => {
-  cwd = process.cwd();
   savedToken = process.env.API_TOKEN;
   process.env.API_TOKEN = SECRET;
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cutover-report-')));
-  writeFileSync(path.join(dir, 'web.yaml'), RUNBOOK);
-  process.chdir(dir);
 });
 afterEach(() => {
-  process.chdir(cwd);
   if (savedToken === undefined) delete process.env.API_TOKEN;
   else process.env.API_TOKEN = savedToken;
-  rmSync(dir, { recursive: true, force: true });
 });
 
 function capture(): Output & { stdout: string[]; stderr: string[] } {
@@ -50,7 +43,7 @@ function capture(): Output & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (text) => stdout.push(text), err: (text) => stderr.push(text), color: false };
 }
 
-async function writeJournal(file = path.join(dir, '.cutover', 'web.journal.jsonl')): Promise<string> {
+async function writeJournal(file = path.join(testDir(), '.cutover', 'web.journal.jsonl')): Promise<string> {
   const j = new JournalScript('web', '2026-03-02T09:00:00Z', { secrets: [SECRET] });
   await j.append(runStarted());
   await j.after(1_000).append(stepStarted(shellStep('a', { title: `Rotate ${SECRET}` })));
@@ -61,26 +54,19 @@ async function writeJournal(file = path.join(dir, '.cutover', 'web.journal.jsonl
   return file;
 }
 
-async function exitOf(promise: Promise<unknown>): Promise<ExitError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ExitError);
-  return error as ExitError;
-}
+const exitOf = (promise: Promise<unknown>) => rejectionOf(promise, ExitError);
 
 describe('cutover report', () => {
   it('writes the HTML and the Markdown (mode 0600) and says so; secrets stay masked everywhere', async () => {
     await writeJournal();
     const output = capture();
     await reportCommand('web.yaml', { html: 'report.html', md: 'report.md' }, output);
-    const html = readFileSync(path.join(dir, 'report.html'), 'utf8');
-    const md = readFileSync(path.join(dir, 'report.md'), 'utf8');
+    const html = readFileSync(path.join(testDir(), 'report.html'), 'utf8');
+    const md = readFileSync(path.join(testDir(), 'report.md'), 'utf8');
     expect(html).toContain('<title>Migration report: web (failed)</title>');
     expect(md).toContain('# Migration report: web');
     expect(md).toContain('Rotate the API token and move the app.');
-    expect(statSync(path.join(dir, 'report.html')).mode & 0o777).toBe(0o600);
+    expect(statSync(path.join(testDir(), 'report.html')).mode & 0o777).toBe(0o600);
     expect(output.stderr.join('\n')).toMatch(/^report: wrote report\.html and report\.md \(failed; 2 steps, 1 failures, 0 rollbacks, 5 journal events\)$/);
     for (const text of [html, md]) {
       expect(text).not.toContain(SECRET);
@@ -99,7 +85,7 @@ describe('cutover report', () => {
     expect(model.outcome).toBe('failed');
     expect(model.runbook).toMatchObject({ name: 'web', file: 'web.yaml', description: 'Rotate the API token and move the app.' });
     expect(model.runbook.fileDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
-    expect(model.journal.location).toBe(path.join(dir, '.cutover', 'web.journal.jsonl'));
+    expect(model.journal.location).toBe(path.join(testDir(), '.cutover', 'web.journal.jsonl'));
     expect(model.steps.map((s) => [s.id, s.title, s.state])).toEqual([
       ['a', 'Rotate ***', 'failed'],
       ['b', 'Step b', 'pending'],
@@ -116,23 +102,23 @@ describe('cutover report', () => {
   });
 
   it('--journal reads another journal; the rehearsal journal is used when it exists, or named with --rehearsal', async () => {
-    const other = await writeJournal(path.join(dir, 'elsewhere.jsonl'));
+    const other = await writeJournal(path.join(testDir(), 'elsewhere.jsonl'));
     const rehearsal = new JournalScript('web', '2026-02-20T10:00:00Z');
     await rehearsal.append(runStarted('rehearse'), rehearsed('a', 'sha256:a-v1', 'passed'));
-    mkdirSync(path.join(dir, '.cutover'), { recursive: true });
-    writeFileSync(path.join(dir, '.cutover', 'web.rehearsal.jsonl'), rehearsal.text);
+    mkdirSync(path.join(testDir(), '.cutover'), { recursive: true });
+    writeFileSync(path.join(testDir(), '.cutover', 'web.rehearsal.jsonl'), rehearsal.text);
     let output = capture();
     await reportCommand('web.yaml', { journal: other, json: true }, output);
     let model = JSON.parse(output.stdout.join('')) as ReportModel;
     expect(model.journal.location).toBe(other);
-    expect(model.rehearsal).toMatchObject({ location: path.join(dir, '.cutover', 'web.rehearsal.jsonl'), events: 3 });
+    expect(model.rehearsal).toMatchObject({ location: path.join(testDir(), '.cutover', 'web.rehearsal.jsonl'), events: 3 });
     expect(model.rehearsal?.steps.map((s) => [s.step, s.verdict])).toEqual([['a', 'passed']]);
 
-    writeFileSync(path.join(dir, 'staging.jsonl'), rehearsal.text);
+    writeFileSync(path.join(testDir(), 'staging.jsonl'), rehearsal.text);
     output = capture();
     await reportCommand('web.yaml', { journal: other, rehearsal: 'staging.jsonl', json: true }, output);
     model = JSON.parse(output.stdout.join('')) as ReportModel;
-    expect(model.rehearsal?.location).toBe(path.join(dir, 'staging.jsonl'));
+    expect(model.rehearsal?.location).toBe(path.join(testDir(), 'staging.jsonl'));
   });
 
   it('refuses with exit 2: no journal yet, a --rehearsal that does not exist, --html and --md on one file, a journal of another runbook', async () => {
@@ -150,7 +136,7 @@ describe('cutover report', () => {
 
     const foreign = new JournalScript('payments');
     await foreign.append(stepStarted(shellStep('a')), stepSucceeded('a', 1));
-    writeFileSync(path.join(dir, 'payments.jsonl'), foreign.text);
+    writeFileSync(path.join(testDir(), 'payments.jsonl'), foreign.text);
     error = await exitOf(reportCommand('web.yaml', { journal: 'payments.jsonl' }, capture()));
     expect(error.code).toBe(2);
     expect(error.message).toContain('belongs to runbook payments');

@@ -1,8 +1,7 @@
 /** `cutover status --watch`: polls a journal that another process writes, read-only. */
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { fit, watchStatus } from '../../src/cli/commands/status-watch.js';
 import type { Output } from '../../src/cli/output.js';
 import { FileJournalStore } from '../../src/journal/file-store.js';
@@ -10,7 +9,7 @@ import { openJournal } from '../../src/journal/journal.js';
 import type { Journal } from '../../src/journal/journal.js';
 import { systemClock } from '../../src/support/clock.js';
 import { createMasker } from '../../src/support/mask.js';
-import { ALICE, runStarted, shellStep, stepStarted, stepSucceeded } from './fixtures.js';
+import { ALICE, inRunbookDir, runStarted, shellStep, stepStarted, stepSucceeded } from './fixtures.js';
 
 const RUNBOOK = `cutover: 1
 name: web
@@ -25,18 +24,7 @@ steps:
     rollback: "true"
 `;
 
-let dir: string;
-let cwd: string;
-beforeEach(() => {
-  cwd = process.cwd();
-  dir = realpathSync(mkdtempSync(path.join(tmpdir(), 'cutover-watch-')));
-  writeFileSync(path.join(dir, 'web.yaml'), RUNBOOK);
-  process.chdir(dir);
-});
-afterEach(() => {
-  process.chdir(cwd);
-  rmSync(dir, { recursive: true, force: true });
-});
+const testDir = inRunbookDir('cutover-watch-', RUNBOOK);
 
 function capture(): Output & { chunks: string[] } {
   const chunks: string[] = [];
@@ -59,7 +47,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('status --watch', () => {
   it('without a terminal: a block when the journal changes, and only then; read-only', async () => {
-    const journalPath = path.join(dir, 'web.journal.jsonl');
+    const journalPath = path.join(testDir(), 'web.journal.jsonl');
     const output = capture();
     const stop = new AbortController();
     const watching = watchStatus('web.yaml', { journal: journalPath }, output, { intervalMs: 10, tty: false, signal: stop.signal });
@@ -92,7 +80,7 @@ describe('status --watch', () => {
   });
 
   it('--json: one status object per change', async () => {
-    const journalPath = path.join(dir, 'web.journal.jsonl');
+    const journalPath = path.join(testDir(), 'web.journal.jsonl');
     const journal = await writer(journalPath);
     await journal.append(runStarted());
     await journal.append(stepStarted(shellStep('a')));
@@ -111,7 +99,7 @@ describe('status --watch', () => {
   });
 
   it('at a terminal: redraws in place every interval, fitted to the terminal, and shows the cursor again at the end', async () => {
-    const journalPath = path.join(dir, 'web.journal.jsonl');
+    const journalPath = path.join(testDir(), 'web.journal.jsonl');
     const journal = await writer(journalPath);
     await journal.append(runStarted());
     await journal.append(stepStarted(shellStep('a')));
