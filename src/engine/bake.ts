@@ -5,8 +5,9 @@
  * step's `watch` and journals the result; a failing watch applies the step's onFailure.
  */
 import type { JournalState } from '../journal/replay.js';
+import { openBake } from './next.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { Runbook, Step } from '../runbook/types.js';
+import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { runChecks } from './execute-step.js';
 import { record } from './execution.js';
@@ -23,39 +24,15 @@ export interface OpenBake {
   endsAt: number;
 }
 
+/** The open bake window (next.ts openBake) with the journaled definition of the baking step: what ran. */
+export function openBakeOf(state: JournalState, now: number): OpenBake | undefined {
+  const open = openBake(state, now);
+  const found = open && state.steps.get(open.step);
+  return open && found?.definition ? { step: found.definition, attempt: found.attempts, endsAt: open.endsAt } : undefined;
+}
+
 /** How often watches are evaluated while waiting out a bake. */
 export const BAKE_TICK_MS = 60_000;
-
-/** The open bake that blocks the next step: the most recently succeeded step whose bake has not passed. */
-export function openBake(runbook: Runbook, state: JournalState, now: number): OpenBake | undefined {
-  let latest: (OpenBake & { finishedAt: string }) | undefined;
-  for (const current of runbook.steps) {
-    const found = state.steps.get(current.id);
-    if (found?.state !== 'succeeded' || found.finishedAt === undefined) continue;
-    const step = found.definition ?? current;
-    if (step.bakeMs === undefined) continue;
-    const endsAt = Date.parse(found.finishedAt) + step.bakeMs;
-    if (endsAt <= now) continue;
-    if (!latest || found.finishedAt > latest.finishedAt) latest = { step, attempt: found.attempts, endsAt, finishedAt: found.finishedAt };
-  }
-  return latest && { step: latest.step, attempt: latest.attempt, endsAt: latest.endsAt };
-}
-
-/**
- * A completed step whose last watch failed, with no approval recorded after that failure:
- * nothing may run past it until someone looks (`cutover approve <runbook> <step>`).
- */
-export function failedWatch(runbook: Runbook, state: JournalState): { step: string; ts: string; summary: string } | undefined {
-  for (const step of runbook.steps) {
-    const found = state.steps.get(step.id);
-    const watch = found?.lastWatch;
-    // Rolled back by the failing watch counts too: re-running it unattended would just repeat the failure.
-    if ((found?.state !== 'succeeded' && found?.state !== 'rolled-back') || !watch || watch.ok) continue;
-    if (state.approvals.some((a) => a.step === step.id && a.seq > watch.seq)) continue;
-    return { step: step.id, ts: watch.ts, summary: watch.summary };
-  }
-  return undefined;
-}
 
 /**
  * Keeps the bake: watch, then wait (mode 'wait') or report (mode 'exit'). Returns the run's

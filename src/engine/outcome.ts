@@ -10,6 +10,8 @@ export type RunOutcome =
   | { state: 'rolled_back'; stepsRun: string[]; steps: string[] }
   | { state: 'rollback_failed'; stepsRun: string[]; step: string; reason: string }
   | { state: 'interrupted'; stepsRun: string[]; step?: string; signal: string }
+  /** Nothing to do within the bounds given (`--until` a step that is already done). */
+  | { state: 'up_to_date'; stepsRun: string[]; reason: string }
   /** Nothing was executed: changed definitions, a rollback in progress, and the like. */
   | { state: 'refused'; stepsRun: string[]; reason: string };
 

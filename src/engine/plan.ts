@@ -1,9 +1,12 @@
 /**
- * The planner: a pure function from a runbook (and, later, its journal) to a serialisable
- * plan of what `run` would do. Printing lives in the CLI.
+ * The planner: a pure function from a runbook and its journal's state to a serialisable
+ * plan of what `run` would do (the next step and any refusal come from whatNext, as in
+ * run). Printing lives in the CLI.
  */
 import { describeAction, describeCheck, describeRollback } from './describe.js';
-import { isDone } from '../journal/replay.js';
+import { replay } from '../journal/replay.js';
+import { describeRefusal, whatNext } from './next.js';
+import type { NextOptions, Refusal } from './next.js';
 import type { JournalState, StepState } from '../journal/replay.js';
 import type { Runbook, Step } from '../runbook/types.js';
 import type { TrafficPreview } from './traffic-preview.js';
@@ -37,12 +40,19 @@ export interface PlannedStep {
 export interface Plan {
   runbook: { name: string; file: string; description?: string };
   steps: PlannedStep[];
+  /** What `run` would act on first (whatNext); absent when it would refuse or nothing is left. */
   next?: string;
+  /** Why `run` would refuse, exactly as it would say it. */
+  refusal?: { kind: Refusal['kind']; reason: string };
+  /** The next step is an interrupted one that run resolves first. */
+  interrupted?: string;
+  /** An open bake window the next step waits for. */
+  bake?: { step: string; until: string };
 }
 
-export function buildPlan(runbook: Runbook, journal?: JournalState): Plan {
+export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now()): Plan {
   const steps = runbook.steps.map((step, index): PlannedStep => {
-    const record = journal?.steps.get(step.id);
+    const record = journal.steps.get(step.id);
     return {
     index: index + 1,
     id: step.id,
@@ -67,9 +77,13 @@ export function buildPlan(runbook: Runbook, journal?: JournalState): Plan {
     definition: step,
     };
   });
+  const next = whatNext(runbook.steps, journal, options, now);
   return {
     runbook: { name: runbook.name, file: runbook.file, description: runbook.description },
     steps,
-    next: steps.find((step) => step.state === 'pending' || !isDone(step.state))?.id,
+    ...(next.next !== undefined ? { next: next.next } : {}),
+    ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(next.refusal, runbook.file) } } : {}),
+    ...(next.interrupted ? { interrupted: next.interrupted.step } : {}),
+    ...(next.bake ? { bake: { step: next.bake.step, until: new Date(next.bake.endsAt).toISOString() } } : {}),
   };
 }

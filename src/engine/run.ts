@@ -5,10 +5,12 @@
 import { replay } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
-import { executeStep } from './execute-step.js';
+import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
-import { failedWatch, openBake, superviseBake } from './bake.js';
-import type { BakeMode } from './bake.js';
+import { openBakeOf, superviseBake } from './bake.js';
+import type { BakeMode, OpenBake } from './bake.js';
+import { describeRefusal, whatNext } from './next.js';
+import type { NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
@@ -25,66 +27,61 @@ export interface RunOptions {
 export async function runRunbook(ctx: EngineContext, options: RunOptions): Promise<RunOutcome> {
   const { runbook } = ctx;
   const stepsRun: string[] = [];
-  const state = replay(ctx.journal.events);
-
-  // Refuse before touching anything: a half-finished rollback, or completed steps whose definition changed.
-  const halfRolledBack = runbook.steps.find((s) => ['rolling-back', 'rollback-failed'].includes(state.steps.get(s.id)?.state ?? ''));
-  if (halfRolledBack) {
-    return { state: 'refused', stepsRun, reason: `step "${halfRolledBack.id}" is partly rolled back; finish with "cutover rollback ${runbook.file}" before running forward again` };
-  }
-  const changed = runbook.steps.filter((s) => {
-    const record = state.steps.get(s.id);
-    if (!record || !(record.state === 'succeeded' || record.state === 'skipped') || record.digest === undefined || record.digest === s.digest) return false;
-    // Accepted before (journaled by --accept-changes): that edit is the baseline now, not asked again.
-    return !state.changesAccepted.some((a) => a.step === s.id && a.digestBefore === record.digest && a.digestAfter === s.digest);
-  });
-  if (changed.length > 0 && !options.acceptChanges) {
-    const ids = changed.map((s) => s.id).join(', ');
-    return { state: 'refused', stepsRun, reason: `completed step(s) changed since they ran: ${ids}. Review the change with "cutover plan", then run again with --accept-changes (journaled), or undo the edit` };
-  }
-
-  const watchFailure = failedWatch(runbook, state);
-  if (watchFailure) {
-    const reason = `the watch of ${watchFailure.step} failed during its bake at ${watchFailure.ts} (${watchFailure.summary}); find the cause, then record that it is fine with "cutover approve ${runbook.file} ${watchFailure.step}", or undo with "cutover rollback ${runbook.file}"`;
-    return { state: 'failed', stepsRun, step: watchFailure.step, reason };
-  }
+  const plan = whatNext(runbook.steps, replay(ctx.journal.events), options, ctx.clock.now().getTime());
+  // Refuse before touching anything (nothing is journaled): the same refusal plan, dry-run and status show.
+  if (plan.refusal) return refusalOutcome(plan.refusal, runbook.file, stepsRun);
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
-  for (const step of changed) {
-    await record(ctx, { type: 'changes.accepted', step: step.id, data: { digestBefore: state.steps.get(step.id)?.digest ?? '', digestAfter: step.digest } });
+  for (const change of plan.acceptChanges) {
+    await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
   }
-  const outcome = await runPendingSteps(ctx, options, stepsRun);
+  const outcome = await runScope(ctx, plan, options, stepsRun);
   await record(ctx, { type: 'run.finished', data: { command: options.command, outcome: outcome.state } });
   return outcome;
 }
 
-async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun: string[]): Promise<RunOutcome> {
+/** How `run` ends on a refusal of whatNext. */
+export function refusalOutcome(refusal: Refusal, file: string, stepsRun: string[]): RunOutcome {
+  const reason = describeRefusal(refusal, file);
+  switch (refusal.exit) {
+    case 'refused':
+      return { state: 'refused', stepsRun, reason };
+    case 'failed':
+      return { state: 'failed', stepsRun, step: refusal.kind === 'watch-failed' ? refusal.step : '', reason };
+    case 'nothing':
+      return { state: 'up_to_date', stepsRun, reason };
+  }
+}
+
+/** Runs the steps in scope, in order, within --max-steps; stops at the first that ends the run. */
+async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions, stepsRun: string[]): Promise<RunOutcome> {
   const { runbook } = ctx;
   const total = runbook.steps.length;
+  const byId = new Map(runbook.steps.map((step, index) => [step.id, { step, index }]));
   // Replayed once, not per step (that is quadratic in a long runbook): the loop only moves
   // forward, and nothing this run does changes a step it has not reached yet.
   const before = replay(ctx.journal.events);
   const bakeMode: BakeMode = options.bake ?? (ctx.operator.interactive ? 'wait' : 'exit');
-  let bake = openBake(runbook, before, ctx.clock.now().getTime());
-  for (const [index, step] of runbook.steps.entries()) {
+  let bake: OpenBake | undefined = plan.bake && openBakeOf(before, ctx.clock.now().getTime());
+  for (const id of plan.scope) {
+    const { step, index } = byId.get(id) as { step: Step; index: number };
     const current = before.steps.get(step.id);
-    if (current && (current.state === 'succeeded' || current.state === 'skipped')) continue;
     if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return { state: 'advanced', stepsRun, next: step.id };
+    const unfinished = current?.state === 'running' || current?.state === 'interrupted';
     // An interrupted step already started: its bake gate was passed before.
-    if (bake && !(current && (current.state === 'running' || current.state === 'interrupted'))) {
+    if (bake && !unfinished) {
       const stop = await superviseBake(ctx, bake, bakeMode, { stepsRun, next: step.id });
       if (stop) return stop;
       bake = undefined;
     }
 
-    if (current && (current.state === 'running' || current.state === 'interrupted')) {
+    if (unfinished) {
       const resolution = await resolveInterrupted(ctx, step, current);
+      if (resolution.kind === 'stop') return resolution.outcome(stepsRun);
       if (resolution.kind === 'done') {
         stepsRun.push(step.id);
-        if (options.until === step.id) return afterUntil(ctx, runbook.steps, index, stepsRun);
         continue;
       }
-      if (resolution.kind === 'stop') return resolution.outcome(stepsRun);
       // 'retry': fall through to a normal execution of the step.
     }
 
@@ -101,11 +98,11 @@ async function runPendingSteps(ctx: EngineContext, options: RunOptions, stepsRun
     const outcome = await runWithRecovery(ctx, step, stepsRun);
     if (outcome) return outcome;
     if (step.bakeMs !== undefined && stepsRun.includes(step.id)) {
-      bake = { step, attempt: ctx.journal.events.filter((e) => e.type === 'step.started' && e.step === step.id).length, endsAt: ctx.clock.now().getTime() + step.bakeMs };
+      bake = { step, attempt: nextAttempt(ctx, step.id) - 1, endsAt: ctx.clock.now().getTime() + step.bakeMs };
     }
-    if (options.until === step.id) return afterUntil(ctx, runbook.steps, index, stepsRun);
   }
-  return { state: 'completed', stepsRun };
+  const next = plan.remaining[0];
+  return next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun };
 }
 
 /** Runs a step until it succeeds, is skipped, or the run must end (returned). */
@@ -141,11 +138,4 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       }
     }
   }
-}
-
-/** --until reached: advanced if anything is left, completed otherwise. */
-function afterUntil(ctx: EngineContext, steps: Step[], index: number, stepsRun: string[]): RunOutcome {
-  const state = replay(ctx.journal.events);
-  const next = steps.slice(index + 1).find((s) => !['succeeded', 'skipped'].includes(state.steps.get(s.id)?.state ?? ''));
-  return next ? { state: 'advanced', stepsRun, next: next.id } : { state: 'completed', stepsRun };
 }

@@ -1,9 +1,14 @@
 /**
- * Folds journal events into the state of every step. Pure and single-pass (one Map
- * lookup per event), so a journal of 100,000 events replays in milliseconds.
+ * The migration's state model: one pure fold from journal events to the state of every
+ * step (state, attempts, captures, what it may have left applied, bake windows, watches),
+ * what each traffic target was last left at, and the approvals and whether an attempt used
+ * them. Every command reads this (status, plan, run --dry-run, report, the engine); the
+ * "what happens next" decision built on it is engine/next.ts.
  *
- * A step left `running` (started, no outcome) is what a crash leaves behind. Replay
- * reports it as it is; only the engine, holding the lock, may conclude it was interrupted.
+ * Single-pass (one Map lookup per event), so a journal of 100,000 events replays in
+ * milliseconds. A step left `running` (started, no outcome) is what a crash leaves behind:
+ * replay reports it as it is; only the engine, holding the lock, may conclude it was
+ * interrupted.
  */
 import type { JournalEvent, StepPhase, TrafficLeft, TrafficSnapshotData } from './events.js';
 import type { Step } from '../runbook/types.js';
@@ -31,9 +36,47 @@ export interface SpawnedChild {
   phase: StepPhase | 'rollback';
 }
 
+/**
+ * What a step's runs may have left applied, since its last successful rollback:
+ * none: nothing ran (never started, skipped before running, failed its precheck or drift guard);
+ * applied: it succeeded; unknown: it started and did not succeed (failed in its action or
+ * verify, interrupted, still running), so it may have changed something.
+ */
+export type StepEffect = 'none' | 'applied' | 'unknown';
+
+/** The newest state of a traffic target the journal knows (see `trafficNote`). */
+export interface TargetExpectation {
+  left: TrafficLeft;
+  /** For messages: which step (or rollback) left it. */
+  by: string;
+  /** The step (or rollback) whose event this is. */
+  step?: string;
+  /**
+   * A step captured the target and then ended without saying what it left (the change
+   * failed, or the process died): its change may or may not have gone through, so its
+   * intended weights are as expected as `left`.
+   */
+  unconfirmed?: { by: string; step?: string; weights: Record<string, number> };
+  seq: number;
+}
+
 export interface StepRecord {
   id: string;
   state: StepState;
+  effect: StepEffect;
+  /** The phase of the last step.failed since the last step.started. */
+  failedPhase?: StepPhase | 'drift';
+  /** Skipped after it had failed (its failed run's effect stays as it was). */
+  skippedAfterFailure?: boolean;
+  /**
+   * Traffic steps: the first capture since the step was last rolled back, which a derived
+   * rollback restores. A retried step captures again before each attempt, and a later
+   * capture may hold an earlier attempt's half-applied change; the first one is what was
+   * there before the step.
+   */
+  restoreCapture?: TrafficSnapshotData;
+  /** Succeeded with a bake: when its bake window closes (epoch ms). */
+  bakeEndsAt?: number;
   /** From the last step.started: the definition that ran, which rollback must use. */
   definition?: Step;
   digest?: string;
@@ -60,6 +103,8 @@ export interface StepRecord {
   lastWatch?: { ok: boolean; summary: string; ts: string; seq: number };
   /** seq of the last event about this step. */
   lastSeq: number;
+  /** The effect before the current attempt started: a precheck or drift failure changed nothing more. */
+  effectBeforeAttempt: StepEffect;
 }
 
 export interface RunRecord {
@@ -90,6 +135,10 @@ export interface ApprovalRecord {
   digest: string;
   note?: string;
   expiresAt?: string;
+  /** The attempt that consumed it: the first start of the step with the approved digest after it. */
+  usedBy?: { attempt: number; seq: number; ts: string };
+  /** Unused when a rollback started: what the approver looked at has changed, so it no longer counts. */
+  revokedBy?: { seq: number; ts: string; step?: string };
 }
 
 export interface ChangesAcceptedRecord {
@@ -111,6 +160,8 @@ export interface JournalState {
   approvals: ApprovalRecord[];
   changesAccepted: ChangesAcceptedRecord[];
   repairs: { seq: number; ts: string; line: number; droppedBytes: number }[];
+  /** Per traffic target (`route53:...`, `elbv2:...`): what the journal last says it was left at. */
+  targets: Map<string, TargetExpectation>;
   /** 0 when there are no events. */
   lastSeq: number;
 }
@@ -121,13 +172,46 @@ export function stepState(state: JournalState, id: string): StepState {
 }
 
 export function replay(events: readonly JournalEvent[]): JournalState {
-  const state: JournalState = { steps: new Map(), runs: [], decisions: [], approvals: [], changesAccepted: [], repairs: [], lastSeq: 0 };
+  const state: JournalState = { steps: new Map(), runs: [], decisions: [], approvals: [], changesAccepted: [], repairs: [], targets: new Map(), lastSeq: 0 };
   for (const event of events) apply(state, event);
   return state;
 }
 
+/**
+ * What one event says about the state of a traffic target, if anything: what a step or
+ * rollback left (a success, or a step whose verify failed after the change), or what a step
+ * captured right before a change whose outcome is not journaled yet. The newest note on a
+ * target is what the drift guard expects live.
+ */
+export function trafficNote(event: JournalEvent): TargetExpectation | undefined {
+  const step = event.step;
+  const seq = event.seq;
+  switch (event.type) {
+    case 'step.succeeded':
+      return event.data.traffic && { left: event.data.traffic, by: `step ${step ?? '?'}`, step, seq };
+    case 'step.failed':
+      return event.data.traffic && { left: event.data.traffic, by: `step ${step ?? '?'} (which then failed)`, step, seq };
+    case 'rollback.succeeded':
+      return event.data.traffic && { left: event.data.traffic, by: `the rollback of step ${step ?? '?'}`, step, seq };
+    case 'step.captured': {
+      const { target, label, weights, intended } = event.data;
+      const note: TargetExpectation = { left: { target, label, weights }, by: `step ${step ?? '?'} captured it`, step, seq };
+      return intended ? { ...note, unconfirmed: { by: `step ${step ?? '?'}`, step, weights: intended } } : note;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** Is this approval still waiting to be used, for this digest, at `now`? */
+export function approvalUsable(approval: ApprovalRecord, digest: string, now: number): boolean {
+  return approval.usedBy === undefined && approval.revokedBy === undefined && approval.digest === digest && (approval.expiresAt === undefined || Date.parse(approval.expiresAt) > now);
+}
+
 function apply(state: JournalState, event: JournalEvent): void {
   state.lastSeq = event.seq;
+  const note = trafficNote(event);
+  if (note) state.targets.set(note.left.target, note);
   const { ts, by, seq } = event;
   switch (event.type) {
     case 'journal.created':
@@ -160,6 +244,14 @@ function apply(state: JournalState, event: JournalEvent): void {
     case 'step.started':
       // A new run of the step: forget what belonged to the previous one.
       step.state = 'running';
+      step.effectBeforeAttempt = step.effect;
+      step.effect = 'unknown';
+      step.failedPhase = undefined;
+      step.skippedAfterFailure = undefined;
+      step.bakeEndsAt = undefined;
+      for (const approval of state.approvals) {
+        if (approval.step === step.id && approval.usedBy === undefined && approval.digest === event.data.digest) approval.usedBy = { attempt: event.attempt ?? step.attempts + 1, seq, ts };
+      }
       step.definition = event.data.definition;
       step.digest = event.data.digest;
       step.startedAt = ts;
@@ -179,14 +271,24 @@ function apply(state: JournalState, event: JournalEvent): void {
       return;
     case 'step.captured':
       step.captured = event.data;
+      step.restoreCapture ??= event.data;
       return;
-    case 'step.succeeded':
+    case 'step.succeeded': {
       finish(step, 'succeeded', ts, by, event.data.durationMs);
+      // Recovered on resume or marked done: nothing measured how long it took.
+      if (event.data.recovered || event.data.markedDone) step.durationMs = undefined;
       step.trafficLeft = event.data.traffic;
+      step.effect = 'applied';
+      const bakeMs = step.definition?.bakeMs;
+      if (bakeMs !== undefined) step.bakeEndsAt = Date.parse(ts) + bakeMs;
       return;
+    }
     case 'step.failed':
       finish(step, 'failed', ts, by);
       step.failure = event.data.reason;
+      step.failedPhase = event.data.phase;
+      // A precheck or the drift guard stopped it before its action: this attempt changed nothing.
+      if (event.data.phase === 'precheck' || event.data.phase === 'drift') step.effect = step.effectBeforeAttempt;
       return;
     case 'step.interrupted':
       // An interrupted rollback leaves the step rolling-back: the rollback is what is unfinished.
@@ -195,11 +297,15 @@ function apply(state: JournalState, event: JournalEvent): void {
       step.failure = event.data.reason;
       return;
     case 'step.skipped':
+      step.skippedAfterFailure = step.state === 'failed' || step.state === 'interrupted' || step.state === 'running';
       finish(step, 'skipped', ts, by);
       // A skip is not timed: an earlier start would give a meaningless duration.
       step.durationMs = undefined;
       return;
     case 'rollback.started':
+      for (const approval of state.approvals) {
+        if (approval.usedBy === undefined && approval.revokedBy === undefined) approval.revokedBy = { seq, ts, step: step.id };
+      }
       step.state = 'rolling-back';
       step.by = by;
       step.rollback = { digest: event.data.digest, reason: event.data.reason, startedAt: ts };
@@ -207,6 +313,10 @@ function apply(state: JournalState, event: JournalEvent): void {
     case 'rollback.succeeded':
       step.state = 'rolled-back';
       step.by = by;
+      step.effect = 'none';
+      step.effectBeforeAttempt = 'none';
+      step.restoreCapture = undefined;
+      step.bakeEndsAt = undefined;
       if (step.rollback) {
         step.rollback.finishedAt = ts;
         step.rollback.durationMs = event.data.durationMs;
@@ -230,7 +340,7 @@ function apply(state: JournalState, event: JournalEvent): void {
 function record(state: JournalState, id: string): StepRecord {
   let step = state.steps.get(id);
   if (!step) {
-    step = { id, state: 'pending', attempts: 0, lastSeq: 0 };
+    step = { id, state: 'pending', effect: 'none', effectBeforeAttempt: 'none', attempts: 0, lastSeq: 0 };
     state.steps.set(id, step);
   }
   return step;

@@ -10,6 +10,7 @@
  */
 import type { JournalEvent, RehearsalPhases, RehearsalVerdict, StepPhase, TrafficLeft } from '../journal/events.js';
 import { hashLine, serializeEvent } from '../journal/line.js';
+import { replay } from '../journal/replay.js';
 import type { StepState } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
 import { describeAction } from '../engine/describe.js';
@@ -180,8 +181,11 @@ export interface ApprovalItem {
   digest: string;
   note?: string;
   expiresAt?: string;
-  /** The step ran with the approved digest after the approval. */
+  /** An attempt of the step with the approved digest consumed it (an approval authorises one attempt). */
   used: boolean;
+  usedBy?: { attempt: number; seq: number; ts: string };
+  /** A rollback started before it was used: it no longer counts. */
+  revokedBy?: { seq: number; ts: string; step?: string };
 }
 
 export interface RehearsalEvidence {
@@ -319,16 +323,15 @@ interface OpenSpan {
   digest?: string;
 }
 
+/**
+ * What the timeline needs per step while it folds the events. The step's state, attempts,
+ * digest, definition and durations are not kept here: they come from the one state model
+ * (journal/replay.ts), so the report and `status` cannot disagree.
+ */
 interface StepWork {
   id: string;
   title?: string;
-  state: StepState;
-  attempts: number;
-  digest?: string;
-  definition?: Step;
   firstStartedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
   busyMs: number;
   operators: Set<string>;
   failures: number;
@@ -350,11 +353,12 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const journalRunbook = events.find((e) => e.type === 'journal.created');
   const name = input.runbook?.name ?? (journalRunbook?.type === 'journal.created' ? journalRunbook.data.runbook : 'unknown');
 
+  const replayed = replay(events);
   const steps = new Map<string, StepWork>();
   const work = (id: string): StepWork => {
     let found = steps.get(id);
     if (!found) {
-      found = { id, state: 'pending', attempts: 0, busyMs: 0, operators: new Set(), failures: 0, interruptions: 0, rollbacks: 0, watchFailed: false };
+      found = { id, busyMs: 0, operators: new Set(), failures: 0, interruptions: 0, rollbacks: 0, watchFailed: false };
       steps.set(id, found);
     }
     return found;
@@ -513,7 +517,6 @@ export function buildReportModel(input: ReportInput): ReportModel {
           for (const step of steps.values()) {
             if (step.run) {
               closeStepRun(step, { ts: gapEnd, by: step.run.start.by }, 'interrupted', 'cutover stopped while the step ran (no outcome journaled)');
-              step.finishedAt = gapEnd;
             }
             if (step.rollback) closeRollback(step, { ts: gapEnd, by: step.rollback.start.by }, 'interrupted', 'cutover stopped during the rollback (no outcome journaled)');
           }
@@ -560,13 +563,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
         // A start while a run is open: the earlier one was found unfinished without a record of it.
         if (step.run) closeStepRun(step, event, 'unfinished', 'no outcome journaled before the next start');
         step.run = { start: event, attempt: event.attempt, definition: event.data.definition, digest: event.data.digest };
-        step.state = 'running';
-        step.attempts += 1;
-        step.digest = event.data.digest;
-        step.definition = event.data.definition;
         step.firstStartedAt ??= event.ts;
-        step.finishedAt = undefined;
-        step.durationMs = undefined;
         step.operators.add(event.by);
         continue;
       case 'step.captured':
@@ -581,13 +578,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
           item = { kind: 'step', step: step.id, attempt: event.attempt, start: event.ts, end: event.ts, durationMs: 0, outcome: 'succeeded', by: event.by, label: `run${event.attempt !== undefined ? ` (attempt ${event.attempt})` : ''}: ${note ?? 'succeeded'}`, ...(note ? { detail: note } : {}), seq: event.seq };
           timeline.push(item);
         }
-        step.state = 'succeeded';
-        step.finishedAt = event.ts;
-        // A success recovered on resume (or marked done) has no measured duration.
-        step.durationMs = item.start === item.end && (data.recovered || data.markedDone) ? undefined : item.durationMs;
         step.operators.add(event.by);
         if (data.traffic) addTraffic(event, data.traffic as TrafficLeft, 'after', undefined, undefined, data.recovered === true);
-        const bakeMs = step.definition?.bakeMs;
+        const bakeMs = replayed.steps.get(step.id)?.definition?.bakeMs;
         if (bakeMs !== undefined && bakeMs > 0) {
           const plannedEnd = Date.parse(event.ts) + bakeMs;
           const isOpen = plannedEnd > nowMs;
@@ -612,8 +605,6 @@ export function buildReportModel(input: ReportInput): ReportModel {
       case 'step.failed': {
         const data = event.data;
         closeStepRun(step, event, 'failed', data.reason);
-        step.state = 'failed';
-        step.finishedAt = event.ts;
         step.failures += 1;
         step.operators.add(event.by);
         failures.push({
@@ -639,38 +630,29 @@ export function buildReportModel(input: ReportInput): ReportModel {
         failures.push({ kind: 'interrupted', step: step.id, attempt: event.attempt, ts: event.ts, by: event.by, reason: data.reason, ...(data.signal ? { signal: data.signal } : {}), tail: [], decisions: [], seq: event.seq });
         // An interrupted rollback leaves the step rolling-back: the rollback is what is unfinished.
         if (step.rollback) closeRollback(step, event, 'interrupted', data.reason);
-        if (step.state === 'rolling-back') continue;
-        closeStepRun(step, event, 'interrupted', data.reason);
-        step.state = 'interrupted';
-        step.finishedAt ??= event.ts;
+        else closeStepRun(step, event, 'interrupted', data.reason);
         continue;
       }
       case 'step.skipped':
         closeStepRun(step, event, 'skipped', event.data.reason);
         timeline.push({ kind: 'step', step: step.id, attempt: event.attempt, start: event.ts, outcome: 'skipped', by: event.by, label: 'skipped', detail: event.data.reason, seq: event.seq });
-        step.state = 'skipped';
-        step.finishedAt = event.ts;
-        step.durationMs = undefined;
         step.operators.add(event.by);
         continue;
       case 'rollback.started':
         cutBake(step, event);
         if (step.rollback) closeRollback(step, event, 'unfinished', 'no outcome journaled before the next rollback');
         step.rollback = { start: event, attempt: event.attempt, digest: event.data.digest };
-        step.state = 'rolling-back';
         step.rollbacks += 1;
         step.operators.add(event.by);
         continue;
       case 'rollback.succeeded':
         closeRollback(step, event, 'succeeded');
-        step.state = 'rolled-back';
         step.operators.add(event.by);
         if (event.data.traffic) addTraffic(event, event.data.traffic, 'restored');
         continue;
       case 'rollback.failed': {
         const data = event.data;
         closeRollback(step, event, 'failed', data.reason);
-        step.state = 'rollback-failed';
         step.operators.add(event.by);
         failures.push({
           kind: 'rollback',
@@ -777,35 +759,42 @@ export function buildReportModel(input: ReportInput): ReportModel {
   }
 
   for (const approval of approvals) {
-    approval.used = (byStep.get(approval.step) ?? []).some((e) => e.type === 'step.started' && e.seq > approval.seq && e.data.digest === approval.digest);
+    const record = replayed.approvals.find((a) => a.seq === approval.seq);
+    approval.used = record?.usedBy !== undefined;
+    if (record?.usedBy) approval.usedBy = record.usedBy;
+    if (record?.revokedBy) approval.revokedBy = record.revokedBy;
   }
 
   // Steps: runbook order first, then the journal's others.
   const runbookSteps = input.runbook?.steps;
   const inRunbook = new Set((runbookSteps ?? []).map((s) => s.id));
   const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest]));
-  const rehearsal = input.rehearsalEvents ? rehearsalEvidence(input.rehearsalEvents, (id) => steps.get(id)?.digest ?? current.get(id)) : undefined;
+  const rehearsal = input.rehearsalEvents ? rehearsalEvidence(input.rehearsalEvents, (id) => replayed.steps.get(id)?.digest ?? current.get(id)) : undefined;
   const summaries: StepSummary[] = [...steps.values()].map((step) => {
-    const definition = step.definition;
+    const record = replayed.steps.get(step.id);
+    const state = record?.state ?? 'pending';
+    const attempts = record?.attempts ?? 0;
+    const definition = record?.definition;
+    const digest = record?.digest;
     const currentDigest = current.get(step.id);
-    const clean = step.state === 'succeeded' && step.attempts === 1 && step.failures === 0 && step.interruptions === 0 && step.rollbacks === 0 && !step.watchFailed;
+    const clean = state === 'succeeded' && attempts === 1 && step.failures === 0 && step.interruptions === 0 && step.rollbacks === 0 && !step.watchFailed;
     const evidence = rehearsal?.get(step.id);
     return {
       id: step.id,
       ...(step.title ?? definition?.title ? { title: step.title ?? definition?.title } : {}),
       inRunbook: runbookSteps ? inRunbook.has(step.id) : true,
-      inJournal: step.state !== 'pending' || step.operators.size > 0,
-      state: step.state,
-      attempts: step.attempts,
-      ...(step.digest ? { digest: step.digest } : {}),
+      inJournal: state !== 'pending' || step.operators.size > 0,
+      state,
+      attempts,
+      ...(digest ? { digest } : {}),
       ...(currentDigest ? { currentDigest } : {}),
-      changed: step.digest !== undefined && currentDigest !== undefined && step.digest !== currentDigest,
+      changed: digest !== undefined && currentDigest !== undefined && digest !== currentDigest,
       ...(definition ? { action: oneLine(describeAction(definition.action)), actionKind: definition.action.kind } : {}),
       ...(definition?.rollback.kind === 'none' ? { irreversible: definition.rollback.reason } : {}),
       ...(definition?.bakeMs !== undefined ? { bakeMs: definition.bakeMs } : {}),
       ...(step.firstStartedAt ? { firstStartedAt: step.firstStartedAt } : {}),
-      ...(step.finishedAt ? { finishedAt: step.finishedAt } : {}),
-      ...(step.durationMs !== undefined ? { durationMs: step.durationMs } : {}),
+      ...(record?.finishedAt ? { finishedAt: record.finishedAt } : {}),
+      ...(record?.durationMs !== undefined ? { durationMs: record.durationMs } : {}),
       busyMs: step.busyMs,
       operators: [...step.operators],
       failures: step.failures,

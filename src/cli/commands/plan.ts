@@ -30,7 +30,7 @@ export async function planCommand(file: string, flags: PlanFlags, output: Output
   }
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
-  const built = buildPlan(runbook, journal.exists ? replay(journal.events) : undefined);
+  const built = buildPlan(runbook, replay(journal.events), {}, Date.now());
   if (!flags.offline) await addLiveDiffs(built, runbook, flags);
   const plan = createMasker(runbook.secrets.values).value(built);
   if (flags.json) {
@@ -88,7 +88,11 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     lines.push(...field('on failure', step.onFailure));
     lines.push(...field('digest', step.digest));
   }
-  if (plan.next) lines.push('', `next: ${plan.next}`);
+  if (plan.refusal) lines.push('', `${paint(output, 'red', 'run would refuse')}: ${plan.refusal.reason}`);
+  else if (plan.interrupted) lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
+  else if (plan.bake && plan.next) lines.push('', `next: ${plan.next}, after ${plan.bake.step} has baked (until ${plan.bake.until})`);
+  else if (plan.next) lines.push('', `next: ${plan.next}`);
+  else lines.push('', 'next: nothing, every step is done');
   return lines.join('\n');
 }
 

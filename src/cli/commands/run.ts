@@ -1,8 +1,8 @@
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
-import type { ApprovalRecord } from '../../journal/replay.js';
-import type { Step } from '../../runbook/types.js';
+import type { JournalState } from '../../journal/replay.js';
+import { isApproved } from '../../engine/next.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
@@ -24,11 +24,11 @@ export interface RunFlags extends SessionFlags, RehearsalGateFlags {
 }
 
 export async function runCommand(file: string, flags: RunFlags, output: Output, command: 'run' | 'resume' = 'run'): Promise<void> {
-  if (flags.dryRun) return dryRun(file, flags, output);
   const maxSteps = parseMaxSteps(flags.maxSteps);
   if (flags.bake !== undefined && flags.bake !== 'wait' && flags.bake !== 'exit') throw new ExitError(ExitCode.invalid, `--bake ${flags.bake}: expected wait or exit`);
   const bake = flags.bake as 'wait' | 'exit' | undefined;
-  let approvals: readonly ApprovalRecord[] = [];
+  if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
+  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
   const outcome = await withSession(
     file,
     flags,
@@ -39,24 +39,16 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
       liveList: true,
       operator: {
         onInterrupted: flags.onInterrupted,
-        approved: (step) => isApproved(approvals, step, new Date()),
+        approved: (step) => isApproved(approvals, step, Date.now()),
       },
     },
     async (ctx, journal) => {
-      if (flags.until !== undefined && !ctx.runbook.steps.some((s) => s.id === flags.until)) {
-        throw new ExitError(ExitCode.invalid, `--until ${flags.until}: no such step (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
-      }
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
-      approvals = replay(journal.events).approvals;
+      approvals = replay(journal.events);
       return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
     },
   );
   report(outcome, file, flags, output);
-}
-
-/** A manual step counts as done when `cutover approve` recorded it for its current digest, unexpired. */
-export function isApproved(approvals: readonly ApprovalRecord[], step: Step, now: Date): boolean {
-  return approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > now.getTime()));
 }
 
 function parseMaxSteps(value: string | undefined): number | undefined {
@@ -79,6 +71,7 @@ function report(outcome: RunOutcome, file: string, flags: RunFlags, output: Outp
 export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
   switch (outcome.state) {
     case 'completed':
+    case 'up_to_date':
       return ExitCode.ok;
     case 'advanced':
       return detailed ? ExitCode.advanced : ExitCode.ok;
@@ -119,6 +112,8 @@ function summaryLine(outcome: RunOutcome, file: string, output: Output): string 
       return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "cutover resume ${file}", or undo with "cutover rollback ${file}".`;
     case 'refused':
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;
+    case 'up_to_date':
+      return `${outcome.reason}.`;
   }
 }
 

@@ -3,7 +3,7 @@
  * (CI can call this between runs); a failing watch applies the step's onFailure, exactly as
  * in `run`. Exit 1 when the watch failed, 3 when the rollback it triggered failed.
  */
-import { openBake, watchOnce } from '../../engine/bake.js';
+import { openBakeOf, watchOnce } from '../../engine/bake.js';
 import { replay } from '../../journal/replay.js';
 import { ExitCode, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
@@ -13,7 +13,7 @@ import type { SessionFlags } from '../session.js';
 /** Returns the exit code the status command ends with, after it has printed the status. */
 export async function checkBake(file: string, flags: SessionFlags, output: Output): Promise<number> {
   const outcome = await withSession(file, flags, output, { command: 'status --check' }, async (ctx) => {
-    const bake = openBake(ctx.runbook, replay(ctx.journal.events), ctx.clock.now().getTime());
+    const bake = openBakeOf(replay(ctx.journal.events), ctx.clock.now().getTime());
     if (!bake) {
       output.err('check: no step is baking; nothing to watch.');
       return undefined;

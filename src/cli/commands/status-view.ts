@@ -4,6 +4,8 @@
  * the same thing.
  */
 import type { JournalState } from '../../journal/replay.js';
+import { describeRefusal, whatNext } from '../../engine/next.js';
+import { formatSpan } from '../../report/format.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import type { Output } from '../output.js';
@@ -52,23 +54,20 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   for (const record of state.steps.values()) {
     if (!runbook.steps.some((s) => s.id === record.id)) steps.push({ id: record.id, state: `${record.state} (not in runbook)`, when: record.finishedAt ?? record.startedAt, by: record.by, durationMs: record.durationMs, changed: true });
   }
-  const blocking = steps.find((s) => ['running', 'interrupted', 'failed', 'rolling-back', 'rollback-failed'].includes(s.state));
-  const next = steps.find((s) => !['succeeded', 'skipped'].includes(s.state))?.id;
-  const baking = steps.filter((s) => s.bake).sort((a, b) => (b.bake?.leftMs ?? 0) - (a.bake?.leftMs ?? 0))[0];
-  const watchFailed = steps.find((s) => s.state === 'succeeded' && s.bake?.watch && !s.bake.watch.ok);
-  const nextAction = watchFailed
-    ? `the watch of ${watchFailed.id} failed (${watchFailed.bake?.watch?.summary ?? ''}): investigate, then "cutover approve ${runbook.file} ${watchFailed.id}" or "cutover rollback ${runbook.file}"`
-    : !blocking && next && baking?.bake
-    ? `wait: ${baking.id} is baking until ${baking.bake.until} (${formatDuration(Math.ceil(baking.bake.leftMs / 60_000) * 60_000)} left), then "cutover run ${runbook.file}" runs ${next}`
-    : blocking
-    ? blocking.state === 'running' || blocking.state === 'interrupted'
-      ? `resume: step ${blocking.id} was interrupted ("cutover resume ${runbook.file}")`
-      : blocking.state === 'failed'
-        ? `step ${blocking.id} failed: fix and "cutover resume ${runbook.file}", or "cutover rollback ${runbook.file}"`
-        : `finish the rollback of ${blocking.id}: "cutover rollback ${runbook.file}"`
-    : next
-      ? `run ${next}: "cutover run ${runbook.file}"`
-      : 'nothing: every step is done';
+  const plan = whatNext(runbook.steps, state, {}, now);
+  const next = plan.next;
+  const run = `"cutover run ${runbook.file}"`;
+  const nextAction = plan.refusal
+    ? describeRefusal(plan.refusal, runbook.file)
+    : plan.interrupted
+      ? `resume: step ${plan.interrupted.step} was interrupted ("cutover resume ${runbook.file}")`
+      : plan.retry && next
+        ? `step ${next} failed: fix the cause and "cutover resume ${runbook.file}" (it runs again), or "cutover rollback ${runbook.file}"`
+        : plan.bake && next
+          ? `wait: ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil((plan.bake.endsAt - now) / 60_000) * 60_000)} left), then ${run} runs ${next}`
+          : next
+            ? `run ${next}: ${run}`
+            : 'nothing: every step is done';
   return { runbook: runbook.name, journal, steps, next, nextAction };
 }
 
@@ -82,7 +81,7 @@ export function statusTable(status: Status, output: Pick<Output, 'color'>): stri
       color(row.state),
       row.when ?? '-',
       row.by ?? '-',
-      row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
+      formatSpan(row.durationMs),
       row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
     ]),
   );

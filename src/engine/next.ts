@@ -1,0 +1,163 @@
+/**
+ * "What happens next": one pure function from the runbook's steps, the journal's state and
+ * the options of a forward command to what `run` would do. `run`, `resume`, `plan`,
+ * `run --dry-run` and `status` all ask it, so they cannot disagree about the next step, the
+ * refusal, the bake gate or the interrupted step to resolve first.
+ *
+ * It needs only each step's id and digest (status has no more than its cached outline): the
+ * bakes and watches it reasons about are the journaled definitions, which is what ran.
+ */
+import { approvalUsable, isDone } from '../journal/replay.js';
+import type { JournalState, StepRecord } from '../journal/replay.js';
+import { closest } from '../runbook/suggest.js';
+
+export interface NextStep {
+  id: string;
+  digest: string;
+}
+
+export interface NextOptions {
+  /** Stop after this step (it is the last one in scope). */
+  until?: string;
+  /** At most this many steps are run (resolved interruptions count). */
+  maxSteps?: number;
+  /** Completed steps changed since they ran are accepted (journaled) instead of refused. */
+  acceptChanges?: boolean;
+}
+
+/** Why nothing would run. `exit`: how `run` ends (refused: exit 2; failed: exit 1; nothing: exit 0). */
+export type Refusal =
+  | { kind: 'unknown-step'; option: string; step: string; suggestion?: string; exit: 'refused' }
+  | { kind: 'partly-rolled-back'; step: string; exit: 'refused' }
+  | { kind: 'changed'; steps: string[]; exit: 'refused' }
+  | { kind: 'watch-failed'; step: string; ts: string; summary: string; exit: 'failed' }
+  | { kind: 'until-done'; step: string; next?: string; exit: 'nothing' };
+
+export interface AcceptedChange {
+  step: string;
+  digestBefore: string;
+  digestAfter: string;
+}
+
+export interface NextPlan {
+  refusal?: Refusal;
+  /**
+   * The steps `run` would consider, in order: not done, and not after `--until`. The first
+   * is the next step; `--max-steps` bounds how many of them actually run.
+   */
+  scope: string[];
+  /** The first step `run` acts on (undefined when refused or when every step is done). */
+  next?: string;
+  /** The next step is a started step without an outcome: it is resolved (verify, or ask) before anything else. */
+  interrupted?: { step: string; state: 'running' | 'interrupted' };
+  /** The next step failed last time: `run` tries it again. */
+  retry?: boolean;
+  /** An open bake window the next step must wait for (the newest succeeded step's). */
+  bake?: { step: string; endsAt: number; watch?: { ok: boolean; summary: string; ts: string } };
+  /** Changed completed steps that --accept-changes will accept (journaled as changes.accepted). */
+  acceptChanges: AcceptedChange[];
+  /** Steps after the scope that stay pending (there is more to do after this run). */
+  remaining: string[];
+  maxSteps?: number;
+}
+
+export function whatNext(steps: readonly NextStep[], state: JournalState, options: NextOptions, now: number): NextPlan {
+  const base: NextPlan = { scope: [], acceptChanges: [], remaining: [], ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) };
+  const ids = steps.map((s) => s.id);
+  const record = (id: string): StepRecord | undefined => state.steps.get(id);
+
+  if (options.until !== undefined && !ids.includes(options.until)) {
+    const suggestion = closest(options.until, ids);
+    return { ...base, refusal: { kind: 'unknown-step', option: '--until', step: options.until, ...(suggestion ? { suggestion } : {}), exit: 'refused' } };
+  }
+  // A half-finished rollback is finished first: running forward over it would stack a new change on an unknown state.
+  const partly = [...state.steps.values()].find((r) => r.state === 'rolling-back' || r.state === 'rollback-failed');
+  if (partly) return { ...base, refusal: { kind: 'partly-rolled-back', step: partly.id, exit: 'refused' } };
+
+  const changed = changedSteps(steps, state);
+  if (changed.length > 0 && !options.acceptChanges) return { ...base, refusal: { kind: 'changed', steps: changed.map((c) => c.step), exit: 'refused' } };
+
+  const watch = failedWatch(steps, state);
+  if (watch) return { ...base, acceptChanges: changed, refusal: watch };
+
+  const untilIndex = options.until === undefined ? ids.length - 1 : ids.indexOf(options.until);
+  const notDone = steps.filter((s) => !isDone(record(s.id)?.state ?? 'pending')).map((s) => s.id);
+  const scope = notDone.filter((id) => ids.indexOf(id) <= untilIndex);
+  const remaining = notDone.filter((id) => ids.indexOf(id) > untilIndex);
+  if (options.until !== undefined && scope.length === 0) {
+    return { ...base, acceptChanges: changed, remaining, refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' } };
+  }
+  const next = scope[0];
+  const plan: NextPlan = { ...base, scope, remaining, acceptChanges: changed, ...(next ? { next } : {}) };
+  if (next === undefined) return plan;
+  const current = record(next);
+  if (current?.state === 'running' || current?.state === 'interrupted') {
+    // Its bake gate was passed when it started.
+    return { ...plan, interrupted: { step: next, state: current.state } };
+  }
+  if (current?.state === 'failed') plan.retry = true;
+  const bake = openBake(state, now);
+  return bake ? { ...plan, bake } : plan;
+}
+
+/** Completed steps whose definition changed since they ran and was not accepted before. */
+export function changedSteps(steps: readonly NextStep[], state: JournalState): AcceptedChange[] {
+  const changed: AcceptedChange[] = [];
+  for (const step of steps) {
+    const found = state.steps.get(step.id);
+    if (!found || !isDone(found.state) || found.digest === undefined || found.digest === step.digest) continue;
+    // Accepted before (journaled by --accept-changes): that edit is the baseline now, not asked again.
+    if (state.changesAccepted.some((a) => a.step === step.id && a.digestBefore === found.digest && a.digestAfter === step.digest)) continue;
+    changed.push({ step: step.id, digestBefore: found.digest, digestAfter: step.digest });
+  }
+  return changed;
+}
+
+/**
+ * A step whose last watch failed (it succeeded, or the failing watch rolled it back), with
+ * no approval recorded after that failure: nothing runs past it until someone looks.
+ */
+export function failedWatch(steps: readonly NextStep[], state: JournalState): Extract<Refusal, { kind: 'watch-failed' }> | undefined {
+  for (const step of steps) {
+    const found = state.steps.get(step.id);
+    const watch = found?.lastWatch;
+    // Rolled back by the failing watch counts too: re-running it unattended would just repeat the failure.
+    if ((found?.state !== 'succeeded' && found?.state !== 'rolled-back') || !watch || watch.ok) continue;
+    if (state.approvals.some((a) => a.step === step.id && a.seq > watch.seq)) continue;
+    return { kind: 'watch-failed', step: step.id, ts: watch.ts, summary: watch.summary, exit: 'failed' };
+  }
+  return undefined;
+}
+
+/** The open bake window: the most recently succeeded step whose bake has not passed at `now`. */
+export function openBake(state: JournalState, now: number): NextPlan['bake'] {
+  let latest: (StepRecord & { bakeEndsAt: number; finishedAt: string }) | undefined;
+  for (const found of state.steps.values()) {
+    if (found.state !== 'succeeded' || found.bakeEndsAt === undefined || found.finishedAt === undefined || found.bakeEndsAt <= now) continue;
+    if (!latest || found.finishedAt > latest.finishedAt) latest = found as StepRecord & { bakeEndsAt: number; finishedAt: string };
+  }
+  if (!latest) return undefined;
+  const watch = latest.lastWatch;
+  return { step: latest.id, endsAt: latest.bakeEndsAt, ...(watch ? { watch: { ok: watch.ok, summary: watch.summary, ts: watch.ts } } : {}) };
+}
+
+/** Is a manual step approved for this attempt: an unused, unrevoked, unexpired approval of its current digest. */
+export function isApproved(state: Pick<JournalState, 'approvals'>, step: NextStep, now: number): boolean {
+  return state.approvals.some((a) => a.step === step.id && approvalUsable(a, step.digest, now));
+}
+
+/** For people: what the refusal means and what to do, with the command to run. */
+export function describeRefusal(refusal: Refusal, file: string): string {
+  switch (refusal.kind) {
+    case 'unknown-step':
+      return `${refusal.option} ${refusal.step}: no such step${refusal.suggestion ? ` (did you mean ${refusal.suggestion}?)` : ''}; "cutover plan ${file}" lists the steps`;
+    case 'partly-rolled-back':
+      return `step "${refusal.step}" is partly rolled back; finish with "cutover rollback ${file}" before running forward again`;
+    case 'changed':
+      return `completed step(s) changed since they ran: ${refusal.steps.join(', ')}. Review the change with "cutover plan ${file}", then run again with --accept-changes (journaled), or undo the edit`;
+    case 'watch-failed':
+      return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "cutover approve ${file} ${refusal.step}", or undo with "cutover rollback ${file}"`;
+    case 'until-done':
+      return `nothing to do: --until ${refusal.step} is already done${refusal.next ? `; the next step is ${refusal.next} ("cutover run --until ${refusal.next} ${file}")` : ' and so is every step'}`;
+  }
+}
