@@ -148,11 +148,12 @@ its rehearsal, 2 invalid or refused, 3 --return could not roll everything back, 
       await rehearseCommand(file, flags, output);
     });
 
-  awsOptions(sessionOptions(program.command('rollback').description('reverse completed steps newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file')))
+  awsOptions(sessionOptions(program.command('rollback').description('reverse every step whose effect may be applied, newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file')))
     .option('--to <id>', 'roll back every step after this one (it stays applied)')
     .option('--force', 'restore traffic even when live weights drifted from what the step set (journaled)')
     .option('--dry-run', 'show what would be rolled back and what traffic state would be restored; change nothing')
-    .option('--last <n>', 'roll back only the newest N completed steps')
+    .option('--last <n>', 'roll back only the newest N steps')
+    .option('--failed-steps <what>', 'failed or interrupted steps whose effect is unknown: rollback (run their rollback too) | skip (leave them); without it, CI stops and asks you to decide')
     .addHelpText(
       'after',
       `

@@ -3,7 +3,10 @@
  * and how the live weights differ from that. Someone changing weights by hand between two
  * steps (or during a rollback) must stop cutover, not be silently overwritten.
  */
-import type { JournalEvent, TrafficLeft } from '../journal/events.js';
+import type { JournalEvent } from '../journal/events.js';
+import { trafficNote } from '../journal/replay.js';
+import type { TargetExpectation } from '../journal/replay.js';
+import type { TrafficAction } from '../runbook/types.js';
 
 export interface WeightDifference {
   key: string;
@@ -21,37 +24,34 @@ export interface Drift {
   unconfirmed?: { by: string; weights: Record<string, number> };
 }
 
-/** What the journal says a target should be at now. */
-export interface Expected {
-  left: TrafficLeft;
-  by: string;
-  /**
-   * A step captured the target and then ended without saying what it left (the change
-   * failed, or the process died): its change may or may not have gone through, so its
-   * intended weights are as expected as `left`.
-   */
-  unconfirmed?: { by: string; weights: Record<string, number> };
-}
+/** What the journal says a target should be at now (the state model's TargetExpectation). */
+export type Expected = TargetExpectation;
 
 /**
- * The newest state of `target` the journal knows: what a step or rollback left (a success,
- * or a step whose verify failed after the change), or what a step captured right before a
- * change whose outcome was never journaled. Undefined when no earlier step touched it: the
- * first change has nothing to compare with.
+ * The newest state of `target` the journal knows (journal/replay.ts trafficNote), scanning
+ * back from the end: undefined when no step of this journal touched it yet.
  */
 export function lastLeftOn(events: readonly JournalEvent[], target: string): Expected | undefined {
   for (let index = events.length - 1; index >= 0; index--) {
-    const event = events[index]!;
-    if (event.type === 'step.succeeded' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `step ${event.step ?? '?'}` };
-    if (event.type === 'step.failed' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `step ${event.step ?? '?'} (which then failed)` };
-    if (event.type === 'rollback.succeeded' && event.data.traffic?.target === target) return { left: event.data.traffic, by: `the rollback of step ${event.step ?? '?'}` };
-    if (event.type === 'step.captured' && event.data.target === target) {
-      const { label, weights, intended } = event.data;
-      const by = `step ${event.step ?? '?'} captured it`;
-      return intended ? { left: { target, label, weights }, by, unconfirmed: { by: `step ${event.step ?? '?'}`, weights: intended } } : { left: { target, label, weights }, by };
-    }
+    const note = trafficNote(events[index]!);
+    if (note?.left.target === target) return note;
   }
   return undefined;
+}
+
+/**
+ * A traffic action that may change `target` (`route53:<zone>:<name>:<type>`,
+ * `elbv2:<kind>:<arn>`), judged without AWS: a Route 53 zone may be written as a name or an
+ * id, so only the record name and type are compared.
+ */
+export function actionMayTarget(action: TrafficAction, target: string): boolean {
+  if (action.kind === 'elbv2') return target === `elbv2:${action.target.kind}:${action.target.arn}`;
+  if (!target.startsWith('route53:')) return false;
+  const parts = target.split(':');
+  const type = parts.at(-1);
+  const name = parts.slice(2, -1).join(':');
+  const wanted = action.name.trim().toLowerCase();
+  return type === action.type && name === (wanted.endsWith('.') ? wanted : `${wanted}.`);
 }
 
 export function weightDifferences(expected: Record<string, number>, live: Record<string, number>): WeightDifference[] {

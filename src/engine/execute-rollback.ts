@@ -1,7 +1,8 @@
 /** Undo one step with the definition recorded in the journal, never the edited file. */
-import type { JournalEvent, TrafficLeft, TrafficSnapshotData } from '../journal/events.js';
+import type { TrafficLeft } from '../journal/events.js';
+import { replay } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
-import { applyTraffic, restoreTraffic } from './execute-traffic.js';
+import { applyTraffic, preflightApply, preflightRestore, restoreTraffic } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
 import { runChecks } from './execute-step.js';
@@ -10,6 +11,8 @@ import { recordRecoveredRollback, recoverInterruptedRollback } from './rollback-
 export type RollbackResult =
   | { kind: 'rolled-back' }
   | { kind: 'irreversible'; reason: string }
+  /** Stopped before anything was journaled or changed (the drift guard, a failed read): the step is left as it was. */
+  | { kind: 'not-started'; reason: string; aborted?: boolean }
   | { kind: 'failed'; reason: string; tail: string[] }
   | { kind: 'aborted' };
 
@@ -24,6 +27,17 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
     return { kind: 'rolled-back' };
   }
   if (recovery.kind === 'stuck') return recovery.aborted ? { kind: 'aborted' } : { kind: 'failed', reason: recovery.reason, tail: [] };
+  const found = replay(ctx.journal.events).steps.get(step.id);
+  const captured = rollback.kind === 'derived' ? found?.restoreCapture : undefined;
+  // Preflight (reads and the drift guard) before rollback.started: a refused rollback changes nothing, not even the step's state.
+  const retrying = found?.state === 'rolling-back' || found?.state === 'rollback-failed';
+  const explicit = rollback.kind === 'action' ? rollback.run : undefined;
+  const refused = captured
+    ? await preflightRestore(ctx, step, captured, retrying)
+    : explicit && (explicit.kind === 'route53' || explicit.kind === 'elbv2')
+      ? await preflightApply(ctx, step, explicit)
+      : undefined;
+  if (refused && !refused.ok) return { kind: 'not-started', reason: refused.reason, ...(refused.aborted ? { aborted: true } : {}) };
   const attempt = ctx.journal.events.filter((e) => e.type === 'rollback.started' && e.step === step.id).length + 1;
   const startedAt = ctx.clock.now().getTime();
   await record(ctx, { type: 'rollback.started', step: step.id, attempt, data: { digest: step.digest, reason: why } });
@@ -43,10 +57,9 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
   let trafficLeft: TrafficLeft | undefined;
   const run = rollback.kind === 'derived' ? undefined : rollback.run;
   if (!run) {
-    const captured = firstCaptureSinceRollback(ctx.journal.events, step.id);
     // No capture: the step failed before it sent a change (drift, a read error), so there is nothing to restore.
     if (captured) {
-      const result = await restoreTraffic(ctx, step, attempt, captured);
+      const result = await restoreTraffic(ctx, captured);
       if (!result.ok) return result.aborted ? aborted() : fail('action', result.reason, []);
       trafficLeft = result.left;
     }
@@ -55,7 +68,7 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
     if (choice === 'not-yet') return fail('action', 'the manual rollback was not confirmed as done', []);
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual rollback done?', choice: 'done' } });
   } else if (run.kind === 'route53' || run.kind === 'elbv2') {
-    const result = await applyTraffic(ctx, step, attempt, run, 'rollback');
+    const result = await applyTraffic(ctx, step, attempt, run, 'rollback', { guarded: true });
     if (!result.ok) return result.aborted ? aborted() : fail('action', result.reason, []);
     trafficLeft = result.left;
   } else {
@@ -73,19 +86,4 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
   const durationMs = ctx.clock.now().getTime() - startedAt;
   await record(ctx, { type: 'rollback.succeeded', step: step.id, attempt, data: trafficLeft ? { durationMs, traffic: trafficLeft } : { durationMs } });
   return { kind: 'rolled-back' };
-}
-
-/**
- * The state to restore: the first capture since the step was last rolled back. A retried
- * step captures again before each attempt, and a later capture may hold an earlier
- * attempt's half-applied change; the first one is what was there before the step.
- */
-export function firstCaptureSinceRollback(events: readonly JournalEvent[], stepId: string): TrafficSnapshotData | undefined {
-  let first: TrafficSnapshotData | undefined;
-  for (const event of events) {
-    if (event.step !== stepId) continue;
-    if (event.type === 'rollback.succeeded') first = undefined;
-    else if (event.type === 'step.captured') first ??= event.data;
-  }
-  return first;
 }

@@ -9,8 +9,7 @@ import type { TrafficSnapshot } from '../actions/traffic/types.js';
 import type { TrafficLeft, TrafficSnapshotData } from '../journal/events.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
-import { describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
-import type { Expected } from './drift.js';
+import { actionMayTarget, describeChange, describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
 import { record } from './execution.js';
 
 export type TrafficOutcome =
@@ -19,16 +18,18 @@ export type TrafficOutcome =
 
 const NO_AWS = 'this command was started without AWS access for traffic steps';
 
-/** Forward: change the weights of a traffic step (or of an explicit traffic rollback action). */
-export async function applyTraffic(ctx: EngineContext, step: Step, attempt: number, action: TrafficAction, doing: 'apply' | 'rollback'): Promise<TrafficOutcome> {
+/**
+ * Forward: change the weights of a traffic step (or of an explicit traffic rollback action).
+ * `guarded`: the drift guard already ran (a rollback's preflight), do not ask twice.
+ */
+export async function applyTraffic(ctx: EngineContext, step: Step, attempt: number, action: TrafficAction, doing: 'apply' | 'rollback', options: { guarded?: boolean } = {}): Promise<TrafficOutcome> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
   return guarded(ctx, async () => {
     const before = await traffic.read(action, ctx.signal);
     const desired = await traffic.desired(action, before);
-    // Already at the target weights (a retry after a change whose wait timed out): nothing drifted.
-    if (weightDifferences(desired, before.weights).length > 0) {
-      const stop = await driftGuard(ctx, step, attempt, lastLeftOn(ctx.journal.events, before.target), before, doing);
+    if (!options.guarded) {
+      const stop = await guardChange(ctx, step, attempt, before, desired, doing);
       if (stop) return stop;
     }
     if (doing === 'apply') {
@@ -39,20 +40,81 @@ export async function applyTraffic(ctx: EngineContext, step: Step, attempt: numb
   });
 }
 
-/** Derived rollback: put back exactly what was captured before the step changed it. */
-export async function restoreTraffic(ctx: EngineContext, step: Step, attempt: number, captured: TrafficSnapshotData): Promise<TrafficOutcome> {
+/** An explicit traffic rollback action's drift guard, run before its rollback is journaled. */
+export async function preflightApply(ctx: EngineContext, step: Step, action: TrafficAction): Promise<TrafficOutcome | undefined> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
-  return guarded(ctx, async () => {
-    const live = await traffic.reread(captured, ctx.signal);
-    // Already restored (a rollback retried after its read-back failed): nothing drifted.
-    if (weightDifferences(captured.weights, live.weights).length > 0) {
-      const stop = await driftGuard(ctx, step, attempt, lastLeftOn(ctx.journal.events, captured.target), live, 'rollback');
-      if (stop) return stop;
-    }
-    const restored = await traffic.restore(captured, ctx.signal);
-    return { ok: true, left: leftOf(restored) };
+  const result = await guarded(ctx, async () => {
+    const before = await traffic.read(action, ctx.signal);
+    const desired = await traffic.desired(action, before);
+    return (await guardChange(ctx, step, undefined, before, desired, 'rollback')) ?? { ok: true, left: leftOf(before) };
   });
+  return result.ok ? undefined : result;
+}
+
+/**
+ * The drift guard before a change. Live weights must equal what the journal says was last
+ * left on the target (a change of this step's own that may have gone through counts, see
+ * driftAgainst); "live already equals the target" is no exemption, since someone else may
+ * have set it. A target this journal never touched has nothing to compare with, but when its
+ * live weights already equal what a later step sets, the migration is further along than
+ * this journal knows (another directory, another journal): that stops too.
+ */
+async function guardChange(ctx: EngineContext, step: Step, attempt: number | undefined, live: TrafficSnapshot, desired: Record<string, number>, doing: 'apply' | 'rollback'): Promise<TrafficOutcome | undefined> {
+  const expected = lastLeftOn(ctx.journal.events, live.target);
+  if (expected) {
+    const drift = driftAgainst(expected, live);
+    return drift ? driftGuard(ctx, step, attempt, describeDrift(drift, live.names), doing) : undefined;
+  }
+  if (doing !== 'apply' || weightDifferences(desired, live.weights).length === 0) return undefined;
+  const later = await laterStepAt(ctx, step, live);
+  if (!later) return undefined;
+  const description = `${live.label} is already at the weights of the later step ${later} (${describeChange(live.weights, live.weights, live.names)}), but this journal never changed it: the migration looks further along than this journal knows (is another journal in use: another directory, --journal, the runbook's journal:?)`;
+  return driftGuard(ctx, step, attempt, description, doing);
+}
+
+/** The first step after `step` whose weights, applied to `live`, are exactly the live ones. */
+async function laterStepAt(ctx: EngineContext, step: Step, live: TrafficSnapshot): Promise<string | undefined> {
+  const traffic = ctx.traffic;
+  const steps = ctx.runbook.steps;
+  const index = steps.findIndex((s) => s.id === step.id);
+  if (!traffic || index === -1) return undefined;
+  for (const later of steps.slice(index + 1)) {
+    const action = later.action;
+    if ((action.kind !== 'route53' && action.kind !== 'elbv2') || !actionMayTarget(action, live.target)) continue;
+    try {
+      if (weightDifferences(await traffic.desired(action, live), live.weights).length === 0) return later.id;
+    } catch (error) {
+      // A later step naming keys this target does not have: not where it points.
+      if (!(error instanceof TrafficError)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * A derived rollback's preflight, before its rollback is journaled: read the target and run
+ * the drift guard, so a refused rollback changes nothing (not even the step's state).
+ * `retrying`: an earlier rollback of this step started, so live weights already at the
+ * capture are its own doing, not drift.
+ */
+export async function preflightRestore(ctx: EngineContext, step: Step, captured: TrafficSnapshotData, retrying: boolean): Promise<TrafficOutcome | undefined> {
+  const traffic = ctx.traffic;
+  if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
+  const result = await guarded(ctx, async () => {
+    const live = await traffic.reread(captured, ctx.signal);
+    if (retrying && weightDifferences(captured.weights, live.weights).length === 0) return { ok: true, left: leftOf(live) };
+    const drift = driftAgainst(lastLeftOn(ctx.journal.events, captured.target), live);
+    return (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || { ok: true, left: leftOf(live) };
+  });
+  return result.ok ? undefined : result;
+}
+
+/** Derived rollback: put back what was captured before the step changed it (after preflightRestore). */
+export async function restoreTraffic(ctx: EngineContext, captured: TrafficSnapshotData): Promise<TrafficOutcome> {
+  const traffic = ctx.traffic;
+  if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
+  return guarded(ctx, async () => ({ ok: true, left: leftOf(await traffic.restore(captured, ctx.signal)) }));
 }
 
 /**
@@ -74,23 +136,14 @@ export async function trafficAlreadyApplied(ctx: EngineContext, action: TrafficA
   }
 }
 
-async function driftGuard(
-  ctx: EngineContext,
-  step: Step,
-  attempt: number,
-  expected: Expected | undefined,
-  live: TrafficSnapshot,
-  doing: 'apply' | 'rollback',
-): Promise<TrafficOutcome | undefined> {
-  const drift = driftAgainst(expected, live);
-  if (!drift) return undefined;
-  const description = describeDrift(drift, live.names);
+async function driftGuard(ctx: EngineContext, step: Step, attempt: number | undefined, description: string, doing: 'apply' | 'rollback'): Promise<TrafficOutcome | undefined> {
+  const at = attempt === undefined ? {} : { attempt };
   if (ctx.force) {
-    await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: `drift: ${description}`, choice: 'force', note: '--force' } });
+    await record(ctx, { type: 'decision', step: step.id, ...at, data: { prompt: `drift: ${description}`, choice: 'force', note: '--force' } });
     return undefined;
   }
   const choice = await ctx.operator.drift(step, description, doing);
-  if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: `drift: ${description}`, choice } });
+  if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, ...at, data: { prompt: `drift: ${description}`, choice } });
   if (choice === 'proceed') return undefined;
   return { ok: false, phase: 'drift', reason: `drift: ${description}; find out who changed it, then run again (--force applies anyway)` };
 }

@@ -20,4 +20,8 @@ export type RollbackOutcome =
   | { state: 'nothing_to_roll_back' }
   | { state: 'stopped_at_irreversible'; steps: string[]; step: string; reason: string }
   | { state: 'rollback_failed'; steps: string[]; step: string; reason: string }
+  /** Stopped before rolling back `step` (the drift guard, a failed read): nothing was changed or journaled for it. */
+  | { state: 'stopped'; steps: string[]; step: string; reason: string }
+  /** The operator answered no: nothing was rolled back. */
+  | { state: 'cancelled' }
   | { state: 'interrupted'; steps: string[]; step?: string; signal: string };

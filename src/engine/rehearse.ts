@@ -23,7 +23,8 @@ import type { JournalEvent, RehearsalPhase, RehearsalPhases, RehearsalVerdict, T
 import { TrafficError } from '../actions/traffic/types.js';
 import { replay } from '../journal/replay.js';
 import { weightDifferences } from './drift.js';
-import { firstCaptureSinceRollback, rollbackStep } from './execute-rollback.js';
+import { rollbackStep } from './execute-rollback.js';
+import { restoreCaptureOf } from '../journal/replay.js';
 import { executeStep, nextAttempt, runChecks } from './execute-step.js';
 import type { StepResult } from './execute-step.js';
 import { record } from './execution.js';
@@ -221,7 +222,7 @@ async function rehearseStep(outer: EngineContext, step: Step): Promise<StepRehea
   }
 
   // 2. Rollback (and its verify), with the capture it restores kept for the comparison.
-  const captured = isTraffic(step) ? firstCaptureSinceRollback(ctx.journal.events, step.id) : undefined;
+  const captured = isTraffic(step) ? restoreCaptureOf(ctx.journal.events, step.id) : undefined;
   const undone = await timed(ctx, () => rollbackStep(ctx, step, 'rehearsal'));
   const verifyMs = timer.take(rollback.verify);
   const rollbackMs = undone.ms - (verifyMs ?? 0);
@@ -388,7 +389,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Every step applied in staging, newest first, from the journaled definitions (as `cutover rollback`). */
 async function returnAll(ctx: EngineContext): Promise<RollbackOutcome> {
-  return reverse(ctx, rollbackCandidates(replay(ctx.journal.events).steps.values()), 'rehearsal --return');
+  return reverse(ctx, rollbackCandidates(replay(ctx.journal.events)), 'rehearsal --return');
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,11 @@
 /**
- * `rollback`: reverse completed steps newest first, using the definitions recorded in
- * the journal. Stops at an irreversible step and at the first failure; running it again
+ * `rollback`: reverse every step whose effect may be applied, newest first, using the
+ * definitions recorded in the journal (docs/running.md, "What rollback covers"). Stops at an irreversible step and at the first failure; running it again
  * continues where it stopped (the half-rolled-back step is retried first).
  */
 import { replay } from '../journal/replay.js';
-import type { StepRecord } from '../journal/replay.js';
+import type { JournalState, StepRecord } from '../journal/replay.js';
+import { closest } from '../runbook/suggest.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { rollbackStep } from './execute-rollback.js';
@@ -12,40 +13,76 @@ import { record } from './execution.js';
 import type { RollbackOutcome, RunOutcome } from './outcome.js';
 
 export interface RollbackOptions {
-  /** Roll back every step after this one; it stays applied. */
+  /** Roll back every step after this one (in runbook order); it stays applied. */
   to?: string;
-  /** Roll back only the newest N completed steps. */
+  /** Roll back only the newest N steps. */
   last?: number;
 }
 
-const UNDOABLE = new Set(['succeeded', 'rolling-back', 'rollback-failed']);
-
-/** Completed (or half-rolled-back) steps, newest first, with their journaled definitions. */
-export function rollbackCandidates(records: Iterable<StepRecord>): { id: string; definition: Step }[] {
-  return [...records]
-    .filter((r) => UNDOABLE.has(r.state) && r.definition !== undefined)
-    .sort((a, b) => b.lastSeq - a.lastSeq)
-    .map((r) => ({ id: r.id, definition: r.definition as Step }));
+export interface RollbackCandidate {
+  id: string;
+  /** The journaled definition: what ran, never the edited file. */
+  definition: Step;
+  /**
+   * Set when the step's effect is unknown (it failed in its action or verify, or was
+   * interrupted) and its rollback is not a restore of captured traffic: whether to run its
+   * rollback is the operator's choice (`--failed-steps` in CI).
+   */
+  uncertain?: string;
 }
 
-export type RollbackPlan = { ok: true; steps: { id: string; definition: Step }[] } | { ok: false; reason: string };
-
-export function planRollback(ctx: Pick<EngineContext, 'journal'>, options: RollbackOptions): RollbackPlan {
-  const state = replay(ctx.journal.events);
-  let steps = rollbackCandidates(state.steps.values());
-  if (options.to !== undefined) {
-    const index = steps.findIndex((s) => s.id === options.to);
-    if (index === -1) {
-      const known = steps.map((s) => s.id).join(', ') || 'none';
-      return { ok: false, reason: `--to ${options.to}: that step is not completed, so there is nothing to roll back to (completed: ${known})` };
+/**
+ * Every step whose effect may be applied, newest first: succeeded steps; traffic steps with
+ * a capture whatever their state (failed, interrupted, skipped after a failure: the change
+ * may have gone through, and the capture says what to put back); steps whose effect is
+ * unknown (marked `uncertain`); and half-rolled-back steps, whose rollback is finished.
+ */
+export function rollbackCandidates(state: JournalState): RollbackCandidate[] {
+  const candidates: (RollbackCandidate & { seq: number })[] = [];
+  for (const record of state.steps.values()) {
+    const definition = record.definition;
+    if (!definition) continue;
+    const derivedTraffic = definition.rollback.kind === 'derived';
+    const seq = record.lastSeq;
+    if (record.state === 'rolling-back' || record.state === 'rollback-failed' || record.effect === 'applied' || (derivedTraffic && record.restoreCapture)) {
+      candidates.push({ id: record.id, definition, seq });
+    } else if (record.effect === 'unknown' && !derivedTraffic && !(definition.rollback.kind === 'none' && definition.action.kind === 'manual')) {
+      candidates.push({ id: record.id, definition, seq, uncertain: uncertainty(record) });
     }
-    steps = steps.slice(0, index);
+  }
+  return candidates.sort((a, b) => b.seq - a.seq).map(({ seq: _seq, ...candidate }) => candidate);
+}
+
+function uncertainty(record: StepRecord): string {
+  if (record.state === 'failed') return `it failed in its ${record.failedPhase ?? 'action'}`;
+  if (record.state === 'skipped') return 'it failed and was then skipped';
+  return record.state === 'running' ? 'it was left running when cutover stopped' : 'it was interrupted';
+}
+
+export type RollbackPlan = { ok: true; steps: RollbackCandidate[] } | { ok: false; reason: string };
+
+/** Pure: what `rollback` (with --to / --last) would undo, newest first. */
+export function planRollback(state: JournalState, runbookIds: readonly string[], options: RollbackOptions): RollbackPlan {
+  let steps = rollbackCandidates(state);
+  const to = options.to;
+  if (to !== undefined) {
+    const index = runbookIds.indexOf(to);
+    if (index === -1 && !state.steps.has(to)) {
+      const suggestion = closest(to, [...new Set([...runbookIds, ...state.steps.keys()])]);
+      return { ok: false, reason: `--to ${to}: no such step${suggestion ? ` (did you mean ${suggestion}?)` : ''}; "cutover status" lists the steps` };
+    }
+    const after = state.steps.get(to)?.lastSeq ?? 0;
+    // Runbook order decides what comes after `to`; a step gone from the runbook by when it last ran.
+    steps = steps.filter((s) => {
+      const position = runbookIds.indexOf(s.id);
+      return position === -1 || index === -1 ? (state.steps.get(s.id)?.lastSeq ?? 0) > after : position > index;
+    });
   }
   if (options.last !== undefined) steps = steps.slice(0, options.last);
   return { ok: true, steps };
 }
 
-export async function rollbackRunbook(ctx: EngineContext, steps: { id: string; definition: Step }[]): Promise<RollbackOutcome> {
+export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandidate[]): Promise<RollbackOutcome> {
   await record(ctx, { type: 'run.started', data: { command: 'rollback', runbook: ctx.runbook.name, file: ctx.runbook.file, options: { steps: steps.map((s) => s.id) } } });
   const outcome = await reverse(ctx, steps, 'rollback requested');
   await record(ctx, { type: 'run.finished', data: { command: 'rollback', outcome: outcome.state } });
@@ -66,6 +103,9 @@ export async function reverse(ctx: EngineContext, steps: { id: string; definitio
         return { state: 'stopped_at_irreversible', steps: done, step: definition.id, reason: result.reason };
       case 'failed':
         return { state: 'rollback_failed', steps: done, step: definition.id, reason: result.reason };
+      case 'not-started':
+        if (result.aborted) return { state: 'interrupted', steps: done, step: definition.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
+        return { state: 'stopped', steps: done, step: definition.id, reason: result.reason };
       case 'aborted':
         return { state: 'interrupted', steps: done, step: definition.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
     }
@@ -77,8 +117,9 @@ export async function reverse(ctx: EngineContext, steps: { id: string; definitio
 export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`): Promise<RollbackOutcome> {
   const first = await reverse(ctx, [{ id: failed.id, definition: failed }], why);
   if (first.state !== 'rolled_back' || scope === 'step') return first;
-  const rest = await reverse(ctx, rollbackCandidates(replay(ctx.journal.events).steps.values()), why);
-  if (rest.state === 'nothing_to_roll_back') return first;
+  // The operator asked for everything: steps whose effect is unknown are rolled back too.
+  const rest = await reverse(ctx, rollbackCandidates(replay(ctx.journal.events)), why);
+  if (rest.state === 'nothing_to_roll_back' || rest.state === 'cancelled') return first;
   return { ...rest, steps: [...first.steps, ...rest.steps] } as RollbackOutcome;
 }
 
@@ -91,9 +132,12 @@ export function rollbackToRunOutcome(rolled: RollbackOutcome, stepsRun: string[]
       return { state: 'interrupted', stepsRun, step: rolled.step, signal: rolled.signal };
     case 'rollback_failed':
       return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: rolled.reason };
+    case 'stopped':
+      return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: `the rollback did not start: ${rolled.reason}` };
     case 'stopped_at_irreversible':
       return { state: 'rollback_failed', stepsRun, step: rolled.step, reason: `cannot roll back past irreversible step "${rolled.step}": ${rolled.reason}` };
     case 'nothing_to_roll_back':
+    case 'cancelled':
       return { state: 'failed', stepsRun, step, reason };
   }
 }

@@ -1,14 +1,13 @@
 /**
  * Read-only previews of traffic changes for `plan` (the live diff of each pending step) and
- * for `plan --rollback` / `rollback --dry-run` (what a rollback would restore). Only reads.
+ * for `plan --rollback` / `rollback --dry-run` (what a rollback would restore, chained). Only reads.
  */
 import type { Traffic } from '../actions/traffic/index.js';
 import { TrafficError } from '../actions/traffic/types.js';
 import type { TrafficSnapshot } from '../actions/traffic/types.js';
-import type { JournalEvent } from '../journal/events.js';
+import type { JournalState } from '../journal/replay.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
-import { describeChange, describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
-import { firstCaptureSinceRollback } from './execute-rollback.js';
+import { describeChange, describeDrift, driftAgainst, weightDifferences } from './drift.js';
 
 /** `drift`: the live weights differ from what the journal says was left, so the real rollback would stop there. */
 export type TrafficPreview = { label: string; change: string; drift?: string } | { error: string };
@@ -38,29 +37,55 @@ export async function previewForward(steps: readonly Step[], traffic: Traffic, s
 }
 
 /**
- * For a step about to be rolled back: live weights -> the captured weights a derived rollback
- * restores. `checkDrift`: also run the rollback's drift guard, for the first step of the
- * rollback on each target (later ones start from what the earlier restores leave).
+ * For the steps of a rollback, in the order it would undo them: the weights each derived
+ * rollback would restore, chained: the first restore on a target starts from the live
+ * weights (and runs the rollback's drift guard against the journal when `checkDrift`),
+ * each later one from what the earlier restores leave. Read-only: one read per target.
  */
-export async function previewRestore(
-  events: readonly JournalEvent[],
-  stepId: string,
+export async function previewRestores(
+  state: JournalState,
+  steps: readonly { id: string; order: string[] }[],
   traffic: Traffic | undefined,
   signal: AbortSignal,
-  options: { order?: string[]; checkDrift?: boolean } = {},
-): Promise<TrafficPreview | undefined> {
-  const captured = firstCaptureSinceRollback(events, stepId);
-  if (!captured) return undefined;
-  const order = options.order ?? [];
-  if (!traffic) return { label: captured.label, change: `restore ${describeChange(captured.weights, captured.weights, captured.names, order)}` };
-  try {
-    const live = await traffic.reread(captured, signal);
-    const preview = { label: captured.label, change: describeChange(live.weights, captured.weights, captured.names, order) };
-    // Weights already at the capture are not drift (as in the real rollback).
-    const drift = options.checkDrift && weightDifferences(captured.weights, live.weights).length > 0 ? driftAgainst(lastLeftOn(events, captured.target), live) : undefined;
-    return drift ? { ...preview, drift: describeDrift(drift, { ...captured.names, ...live.names }) } : preview;
-  } catch (error) {
-    if (!(error instanceof TrafficError)) throw error;
-    return { error: error.message };
+  options: { checkDrift?: boolean } = {},
+): Promise<Map<string, TrafficPreview>> {
+  const previews = new Map<string, TrafficPreview>();
+  const simulated = new Map<string, Record<string, number>>();
+  const unavailable = new Map<string, string>();
+  for (const { id, order } of steps) {
+    const captured = state.steps.get(id)?.restoreCapture;
+    if (!captured) continue;
+    const target = captured.target;
+    if (!traffic) {
+      previews.set(id, { label: captured.label, change: `restore ${describeChange(captured.weights, captured.weights, captured.names, order)}` });
+      continue;
+    }
+    const failed = unavailable.get(target);
+    if (failed !== undefined) {
+      previews.set(id, { error: failed });
+      continue;
+    }
+    let before = simulated.get(target);
+    let drift: string | undefined;
+    if (!before) {
+      try {
+        const live = await traffic.reread(captured, signal);
+        before = live.weights;
+        const expected = state.targets.get(target);
+        const retrying = ['rolling-back', 'rollback-failed'].includes(state.steps.get(id)?.state ?? '');
+        const alreadyRestored = retrying && weightDifferences(captured.weights, live.weights).length === 0;
+        const found = options.checkDrift && !alreadyRestored ? driftAgainst(expected, live) : undefined;
+        if (found) drift = describeDrift(found, { ...captured.names, ...live.names });
+      } catch (error) {
+        if (!(error instanceof TrafficError)) throw error;
+        unavailable.set(target, error.message);
+        previews.set(id, { error: error.message });
+        continue;
+      }
+    }
+    simulated.set(target, captured.weights);
+    const preview = { label: captured.label, change: describeChange(before, captured.weights, captured.names, order) };
+    previews.set(id, drift ? { ...preview, drift } : preview);
   }
+  return previews;
 }

@@ -352,3 +352,8 @@ function finish(step: StepRecord, to: StepState, ts: string, by: string, duratio
   step.finishedAt = ts;
   step.durationMs = durationMs ?? (step.startedAt ? Math.max(0, Date.parse(ts) - Date.parse(step.startedAt)) : undefined);
 }
+
+/** What a derived rollback of `stepId` would restore now (StepRecord.restoreCapture). */
+export function restoreCaptureOf(events: readonly JournalEvent[], stepId: string): TrafficSnapshotData | undefined {
+  return replay(events).steps.get(stepId)?.restoreCapture;
+}

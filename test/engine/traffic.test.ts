@@ -14,7 +14,7 @@ import { TrafficError } from '../../src/actions/traffic/types.js';
 import type { TrafficSnapshot } from '../../src/actions/traffic/types.js';
 import { exitCodeFor } from '../../src/cli/commands/run.js';
 import type { EngineContext } from '../../src/engine/context.js';
-import { firstCaptureSinceRollback } from '../../src/engine/execute-rollback.js';
+import { replay, restoreCaptureOf } from '../../src/journal/replay.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';
 import { planRollback, rollbackRunbook } from '../../src/engine/rollback.js';
@@ -57,7 +57,7 @@ type Call =
 interface Fault {
   op: 'read' | 'apply' | 'restore';
   error: TrafficError;
-  /** For apply: the change reaches AWS before the error (a wait that timed out). */
+  /** For apply and restore: the change reaches AWS before the error (a wait that timed out, a lost read-back). */
   afterChange?: boolean;
 }
 
@@ -135,8 +135,9 @@ class FakeTraffic implements Traffic {
   async restore(captured: TrafficSnapshot): Promise<TrafficSnapshot> {
     this.calls.push({ op: 'restore', target: captured.target, weights: { ...captured.weights } });
     const fault = this.fault('restore');
+    if (fault?.afterChange) this.live.set(captured.target, { ...captured.weights });
     if (fault) throw fault.error;
-    this.live.set(captured.target, { ...(captured.state as { full: Record<string, number> }).full });
+    this.live.set(captured.target, { ...captured.weights });
     return this.snapshot(captured.target);
   }
 
@@ -218,7 +219,7 @@ async function harness(runbook: Runbook, options: { operator?: Operator; force?:
 const run = (h: Harness, maxSteps?: number) => runRunbook(h.ctx, { command: 'run', maxSteps });
 
 async function rollbackAll(h: Harness) {
-  const plan = planRollback(h.ctx, {});
+  const plan = planRollback(replay(h.ctx.journal.events), h.ctx.runbook.steps.map((s) => s.id), {});
   if (!plan.ok) throw new Error(plan.reason);
   return rollbackRunbook(h.ctx, plan.steps);
 }
@@ -527,20 +528,24 @@ describe('derived rollback', () => {
     expect(done!.data.traffic).toEqual({ target: DNS, label: 'app.example.com. A in ZAPP', weights: { aws: 0, onprem: 100 } });
   });
 
-  it('refuses when live differs from what the step set (rollback.failed), and --force restores anyway, journaled', async () => {
+  it('refuses when live differs from what the step set, leaving the step as it was (nothing journaled); --force restores anyway, journaled', async () => {
     const rb = runbookOf(dnsStep('dns-10', 90, 10));
     const h = await harness(rb);
     await run(h);
     h.traffic.live.set(DNS, { aws: 50, onprem: 50 });
     h.traffic.calls.length = 0;
+    const eventsBefore = h.events().length;
 
     const refused = await rollbackAll(h);
-    expect(refused).toMatchObject({ state: 'rollback_failed', step: 'dns-10' });
+    expect(refused).toMatchObject({
+      state: 'stopped',
+      step: 'dns-10',
+      reason: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50); find out who changed it, then run again (--force applies anyway)',
+    });
     expect(h.traffic.ops('restore')).toEqual([]);
-    const [failed] = only(h.events(), 'rollback.failed', 'dns-10');
-    expect(failed!.data.reason).toBe(
-      'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50); find out who changed it, then run again (--force applies anyway)',
-    );
+    // Only the command's own run.started / run.finished: no rollback.started, no rollback.failed.
+    expect(h.events().slice(eventsBefore).map((e) => e.type)).toEqual(['run.started', 'run.finished']);
+    expect(replay(h.events()).steps.get('dns-10')?.state).toBe('succeeded');
     expect(h.traffic.live.get(DNS)).toEqual({ aws: 50, onprem: 50 });
 
     h.ctx.force = true;
@@ -565,9 +570,9 @@ describe('derived rollback', () => {
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
     await run(h);
     // The restore reached AWS but its read-back failed.
-    h.traffic.faults.push({ op: 'restore', error: new TrafficError('reading back app.example.com. A in ZAPP: throttled') });
-    h.traffic.live.set(DNS, { aws: 0, onprem: 100 });
+    h.traffic.faults.push({ op: 'restore', afterChange: true, error: new TrafficError('reading back app.example.com. A in ZAPP: throttled') });
     expect((await rollbackAll(h)).state).toBe('rollback_failed');
+    expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
     expect((await rollbackAll(h)).state).toBe('rolled_back');
     expect(driftDecisions(h.events())).toEqual([]);
   });
@@ -588,7 +593,7 @@ describe('derived rollback', () => {
       { aws: 5, onprem: 95 },
       { aws: 10, onprem: 90 },
     ]);
-    expect(firstCaptureSinceRollback(h.events(), 'dns-10')?.weights).toEqual({ aws: 5, onprem: 95 });
+    expect(restoreCaptureOf(h.events(), 'dns-10')?.weights).toEqual({ aws: 5, onprem: 95 });
 
     h.traffic.calls.length = 0;
     expect((await rollbackAll(h)).state).toBe('rolled_back');

@@ -3,12 +3,12 @@
  * for traffic steps the live weights and the captured ones it would restore. Read-only.
  */
 import { describeRollback } from '../../engine/describe.js';
-import { firstCaptureSinceRollback } from '../../engine/execute-rollback.js';
+import { replay } from '../../journal/replay.js';
 import { planRollback } from '../../engine/rollback.js';
 import type { RollbackOptions } from '../../engine/rollback.js';
-import { previewRestore } from '../../engine/traffic-preview.js';
+import { previewRestores } from '../../engine/traffic-preview.js';
 import type { TrafficPreview } from '../../engine/traffic-preview.js';
-import type { Runbook } from '../../runbook/types.js';
+import type { Runbook, Step } from '../../runbook/types.js';
 import { systemClock } from '../../support/clock.js';
 import { createMasker } from '../../support/mask.js';
 import { awsFor } from '../aws-setup.js';
@@ -22,6 +22,8 @@ export interface RollbackPreviewStep {
   id: string;
   undo: string;
   traffic?: TrafficPreview;
+  /** Its effect is unknown: the rollback asks (or follows --failed-steps). */
+  uncertain?: string;
 }
 
 export interface RollbackPreviewFlags extends AwsFlags {
@@ -32,21 +34,18 @@ export interface RollbackPreviewFlags extends AwsFlags {
 
 export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFlags, options: RollbackOptions): Promise<RollbackPreviewStep[]> {
   const journal = await openJournalReadOnly(runbook, flags);
-  const plan = planRollback({ journal }, options);
+  const state = replay(journal.events);
+  const plan = planRollback(state, runbook.steps.map((s) => s.id), options);
   if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
   const traffic = flags.offline ? undefined : awsFor(flags, runbook, systemClock).traffic;
-  const signal = new AbortController().signal;
-  const steps: RollbackPreviewStep[] = [];
-  const targetsSeen = new Set<string>();
-  for (const { id, definition } of plan.steps) {
-    const order = definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : [];
-    const target = firstCaptureSinceRollback(journal.events, id)?.target;
-    const checkDrift = target !== undefined && !targetsSeen.has(target);
-    if (target !== undefined) targetsSeen.add(target);
-    const preview = definition.rollback.kind === 'derived' ? await previewRestore(journal.events, id, traffic, signal, { order, checkDrift }) : undefined;
+  const derived = plan.steps.filter((s) => s.definition.rollback.kind === 'derived');
+  const order = (definition: Step) => (definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : []);
+  const previews = await previewRestores(state, derived.map((s) => ({ id: s.id, order: order(s.definition) })), traffic, new AbortController().signal, { checkDrift: true });
+  const steps = plan.steps.map(({ id, definition, uncertain }): RollbackPreviewStep => {
+    const preview = previews.get(id);
     const undo = definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
-    steps.push(preview ? { id, undo, traffic: preview } : { id, undo });
-  }
+    return { id, undo, ...(preview ? { traffic: preview } : {}), ...(uncertain ? { uncertain } : {}) };
+  });
   return createMasker(runbook.secrets.values).value(steps);
 }
 
@@ -56,12 +55,13 @@ export function printRollbackPreview(steps: RollbackPreviewStep[], flags: { json
     return;
   }
   if (steps.length === 0) {
-    output.out('nothing to roll back: no completed steps in the journal.');
+    output.out('nothing to roll back: no step in the journal has an effect to undo.');
     return;
   }
   output.out(`${paint(output, 'bold', 'rollback would undo')}, newest first:`);
   steps.forEach((step, index) => {
     output.out(`${index + 1}. ${step.id}: ${step.undo}`);
+    if (step.uncertain) output.out(`   ${paint(output, 'yellow', 'effect unknown')}: ${step.uncertain}; the rollback asks whether to undo it (--failed-steps rollback|skip in CI)`);
     if (step.traffic) output.out(`   ${'error' in step.traffic ? `live state unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
     if (step.traffic && 'drift' in step.traffic && step.traffic.drift) {
       output.out(`   ${paint(output, 'yellow', 'drift')}: ${step.traffic.drift}; the rollback would stop here (--force restores anyway)`);

@@ -1,5 +1,9 @@
 import type { RollbackOutcome } from '../../engine/outcome.js';
 import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
+import type { RollbackCandidate } from '../../engine/rollback.js';
+import type { EngineContext } from '../../engine/context.js';
+import { record } from '../../engine/execution.js';
+import { replay } from '../../journal/replay.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
@@ -11,11 +15,16 @@ export interface RollbackFlags extends SessionFlags {
   to?: string;
   last?: string;
   dryRun?: boolean;
+  /** Steps whose effect is unknown (failed or interrupted shell steps): run their rollback, or leave them. */
+  failedSteps?: string;
 }
 
 export async function rollbackCommand(file: string, flags: RollbackFlags, output: Output): Promise<void> {
   const last = flags.last === undefined ? undefined : Number(flags.last);
   if (last !== undefined && (!Number.isInteger(last) || last < 1)) throw new ExitError(ExitCode.invalid, `--last ${flags.last}: expected a whole number of at least 1`);
+  if (flags.failedSteps !== undefined && flags.failedSteps !== 'rollback' && flags.failedSteps !== 'skip') {
+    throw new ExitError(ExitCode.invalid, `--failed-steps ${flags.failedSteps}: expected rollback or skip`);
+  }
   if (flags.dryRun) {
     // Read-only: no lock, no journal writes.
     const { rollbackPreview, printRollbackPreview } = await import('./rollback-preview.js');
@@ -24,15 +33,14 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
     return;
   }
   const outcome = await withSession(file, flags, output, { command: 'rollback' }, async (ctx) => {
-    const plan = planRollback(ctx, { to: flags.to, last });
+    const plan = planRollback(replay(ctx.journal.events), ctx.runbook.steps.map((s) => s.id), { to: flags.to, last });
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
-    if (plan.steps.length > 0 && ctx.operator.interactive) {
-      const list = plan.steps.map((s) => s.id).join(', ');
-      if (!(await ctx.operator.confirm(`Roll back ${plan.steps.length} step(s), newest first: ${list}?`))) {
-        return { state: 'nothing_to_roll_back' } as RollbackOutcome;
-      }
+    const steps = await decideUncertain(ctx, plan.steps, flags.failedSteps as 'rollback' | 'skip' | undefined, file);
+    if (steps.length > 0 && ctx.operator.interactive) {
+      const list = steps.map((s) => s.id).join(', ');
+      if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
     }
-    return rollbackRunbook(ctx, plan.steps);
+    return rollbackRunbook(ctx, steps);
   });
   const exit = rollbackExitCode(outcome);
   if (flags.json) output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
@@ -40,14 +48,42 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
 
+/**
+ * A failed or interrupted step whose effect is unknown is rolled back only when somebody
+ * decides it: --failed-steps, or the operator at the prompt (journaled). Unattended without
+ * the flag, nothing is rolled back and the command says how to decide.
+ */
+async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], flag: 'rollback' | 'skip' | undefined, file: string): Promise<RollbackCandidate[]> {
+  const uncertain = steps.filter((s) => s.uncertain !== undefined);
+  if (uncertain.length === 0) return steps;
+  if (flag === undefined && !ctx.operator.interactive) {
+    const list = uncertain.map((s) => `${s.id} (${s.uncertain ?? ''})`).join(', ');
+    throw new ExitError(ExitCode.invalid, `whether these steps changed anything is unknown: ${list}. Decide: "cutover rollback --failed-steps rollback ${file}" runs their rollback too, "--failed-steps skip" leaves them as they are; nothing was rolled back`);
+  }
+  const keep: RollbackCandidate[] = [];
+  for (const step of steps) {
+    if (step.uncertain === undefined) {
+      keep.push(step);
+      continue;
+    }
+    const prompt = `${step.id}: ${step.uncertain}, so whether it changed anything is unknown. Run its rollback?`;
+    const yes = flag === undefined ? await ctx.operator.confirm(prompt) : flag === 'rollback';
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt, choice: yes ? 'rollback' : 'leave as is', ...(flag ? { note: `--failed-steps ${flag}` } : {}) } });
+    if (yes) keep.push(step);
+  }
+  return keep;
+}
+
 /** Also how `rehearse --return` ends. */
 export function rollbackExitCode(outcome: RollbackOutcome): number {
   switch (outcome.state) {
     case 'rolled_back':
     case 'nothing_to_roll_back':
+    case 'cancelled':
       return ExitCode.ok;
     case 'stopped_at_irreversible':
     case 'rollback_failed':
+    case 'stopped':
       return ExitCode.rollbackFailed;
     case 'interrupted':
       return signalExitCode(outcome.signal);
@@ -59,11 +95,15 @@ function summaryLine(outcome: RollbackOutcome, file: string, output: Output): st
     case 'rolled_back':
       return `${paint(output, 'green', 'rolled back')}: ${outcome.steps.join(', ')} (newest first). "cutover run ${file}" redoes them.`;
     case 'nothing_to_roll_back':
-      return 'nothing to roll back: no completed steps in the journal.';
+      return 'nothing to roll back: no step in the journal has an effect to undo.';
+    case 'cancelled':
+      return 'cancelled; nothing was rolled back.';
     case 'stopped_at_irreversible':
       return `${paint(output, 'red', 'stopped')} at irreversible step ${outcome.step} (${outcome.reason})${outcome.steps.length ? ` after rolling back ${outcome.steps.join(', ')}` : ''}. Steps before it stay applied; undo them by hand if needed, or roll back less with --to/--last.`;
     case 'rollback_failed':
       return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand (output in .cutover/logs/), then run "cutover rollback ${file}" again to continue from ${outcome.step}.`;
+    case 'stopped':
+      return `${paint(output, 'red', 'stopped')} before rolling back ${outcome.step}${outcome.steps.length ? ` (rolled back: ${outcome.steps.join(', ')})` : ''}: ${outcome.reason}. Nothing was changed for ${outcome.step}; it stays as it was.`;
     case 'interrupted':
       return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal}) during the rollback of ${outcome.step ?? 'a step'}; run "cutover rollback ${file}" again to continue.`;
   }
