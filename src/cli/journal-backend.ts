@@ -3,12 +3,13 @@
  * file, or an S3 object with its lease. The S3 modules (and the SDK) are imported only for
  * s3:// journals, so local runs and `--help` never load them.
  */
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { lazyAwsClients, mergeAwsSettings } from '../aws/clients.js';
 import type { AwsSettings } from '../aws/clients.js';
 import type { Journal } from '../journal/journal.js';
 import type { Lease, Takeover } from '../journal/lease.js';
-import { defaultJournalPath } from '../journal/paths.js';
+import { defaultJournalPath, legacyJournalPath, stateDirOf } from '../journal/paths.js';
 import { isS3Url, parseS3Url } from '../journal/s3-url.js';
 import type { S3Location } from '../journal/s3-url.js';
 import type { JournalStore } from '../journal/store.js';
@@ -28,18 +29,40 @@ export interface JournalTargetFlags {
 /** What the runbook says about its journal and AWS (a loaded runbook, or status's cached outline). */
 export interface JournalRunbook {
   name: string;
+  /** The runbook file (as given): the default journal and a relative `journal:` live next to it. */
+  file: string;
   journal?: string;
   aws?: { region?: string; profile?: string; endpointUrl?: string };
 }
 
 /**
- * `--journal`, else the command's own default (rehearse never writes the production
- * journal), else the runbook's `journal:`, else `.cutover/<name>.journal.jsonl`. Paths are
- * relative to where cutover runs.
+ * `--journal` (relative to where cutover runs), else the command's own default (rehearse
+ * never writes the production journal), else the runbook's `journal:` (a path relative to
+ * the runbook file), else `.cutover/<name>.journal.jsonl` next to the runbook. The working
+ * directory never changes which journal a runbook uses.
  */
-export function journalTargetFor(runbook: JournalRunbook, flags: { journal?: string }, ownDefault?: (runbookName: string, cwd: string) => string): JournalTarget {
-  const chosen = flags.journal ?? (ownDefault ? ownDefault(runbook.name, process.cwd()) : runbook.journal) ?? defaultJournalPath(runbook.name, process.cwd());
-  return targetOf(chosen);
+export function journalTargetFor(runbook: JournalRunbook, flags: { journal?: string }, ownDefault?: (runbookName: string, stateDir: string) => string, cwd = process.cwd()): JournalTarget {
+  if (flags.journal !== undefined) return targetOf(flags.journal);
+  const stateDir = stateDirOf(runbook.file);
+  if (ownDefault) return targetOf(ownDefault(runbook.name, stateDir));
+  if (runbook.journal !== undefined) return isS3Url(runbook.journal) || /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook.journal) ? targetOf(runbook.journal) : targetOf(resolve(dirname(resolve(runbook.file)), runbook.journal));
+  const path = defaultJournalPath(runbook.name, stateDir);
+  refuseLegacyJournal(runbook, path, cwd);
+  return targetOf(path);
+}
+
+/**
+ * Before the default journal moved next to the runbook it lived in `.cutover/` of the
+ * working directory. A journal left there must not be silently replaced by a new, empty one
+ * (a new journal has nothing for the drift guard to compare with): stop and say how to move it.
+ */
+function refuseLegacyJournal(runbook: JournalRunbook, path: string, cwd: string): void {
+  const legacy = legacyJournalPath(runbook.name, cwd);
+  if (legacy === path || existsSync(path) || !existsSync(legacy)) return;
+  throw new ExitError(
+    ExitCode.invalid,
+    `${legacy} holds a journal of runbook "${runbook.name}", but the default journal now lives next to the runbook, at ${path}. Move it there (mv ${legacy} ${path}, with no cutover running), or name it with --journal ${legacy}; nothing was done`,
+  );
 }
 
 /** A path or s3:// URL given on the command line; exit 2 for a malformed URL. */

@@ -1,10 +1,10 @@
 /** Opening a journal read-only, without the runbook loader: status and log stay light. */
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { JournalError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalStore } from '../journal/store.js';
-import { defaultJournalPath } from '../journal/paths.js';
+import { defaultJournalPath, defaultLogDir, stateDirOf } from '../journal/paths.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
@@ -12,9 +12,9 @@ import { ExitCode, ExitError } from './exit.js';
 import { journalAwsSettings, journalTargetFor, storeForReading } from './journal-backend.js';
 import type { JournalRunbook, JournalTargetFlags } from './journal-backend.js';
 
-/** A local journal's path (--journal or the default); for S3 journals see journal-backend.ts. */
-export function journalPathFor(runbook: { name: string }, flags: { journal?: string }): string {
-  return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, process.cwd());
+/** A local journal's path (--journal or the default next to the runbook); for S3 journals see journal-backend.ts. */
+export function journalPathFor(runbook: { name: string; file: string }, flags: { journal?: string }): string {
+  return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file));
 }
 
 /**
@@ -48,4 +48,11 @@ export async function readJournalFrom(store: JournalStore, runbook: { name: stri
 export function tornLineWarnings(journal: Pick<Journal, 'warnings' | 'location'>, writer: boolean): string[] {
   const then = writer ? 'it is ignored and will be removed before the next event is written' : 'it is ignored (the next run, resume or rollback removes it)';
   return journal.warnings.map((warning) => `warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash); ${then}`);
+}
+
+/** Where the step logs of a runbook are, for messages: relative to where cutover runs when that is shorter. */
+export function logDirHint(runbookFile: string): string {
+  const dir = defaultLogDir(stateDirOf(runbookFile));
+  const near = relative(process.cwd(), dir);
+  return `${near.length < dir.length ? near : dir}/`;
 }

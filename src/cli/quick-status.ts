@@ -8,10 +8,10 @@
  * option, a cache miss, an S3 journal, a torn or damaged journal, any error at all) it
  * returns undefined and the full command runs instead, and reports whatever is wrong.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { openJournal } from '../journal/journal.js';
-import { defaultJournalPath } from '../journal/paths.js';
+import { defaultJournalPath, stateDirOf } from '../journal/paths.js';
 import { replay } from '../journal/replay.js';
 import type { JournalStore } from '../journal/store.js';
 import { outlineCacheDir, readOutline, statusOutlineKey } from '../runbook/outline-cache.js';
@@ -75,12 +75,15 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
   try {
     const plain = quickStatusArgs(args);
     if (!plain) return undefined;
-    const text = readFileSync(resolve(cwd, plain.file), 'utf8');
-    const outline = readOutline(outlineCacheDir(cwd), statusOutlineKey(text, plain.file, [], undefined), env);
+    const runbookFile = resolve(cwd, plain.file);
+    const text = readFileSync(runbookFile, 'utf8');
+    const stateDir = stateDirOf(runbookFile);
+    const outline = readOutline(outlineCacheDir(stateDir), statusOutlineKey(text, plain.file, [], undefined), env);
     if (!outline) return undefined;
-    const chosen = plain.journal ?? outline.journal;
-    const path = chosen === undefined ? defaultJournalPath(outline.name, cwd) : localJournal(chosen, cwd);
-    if (path === undefined) return undefined;
+    // --journal is relative to where cutover runs, the runbook's journal: to the runbook file.
+    const path = plain.journal !== undefined ? localJournal(plain.journal, cwd) : outline.journal !== undefined ? localJournal(outline.journal, dirname(runbookFile)) : defaultJournalPath(outline.name, stateDir);
+    // No journal there (yet, or one left in the old place): the full command says which.
+    if (path === undefined || !existsSync(path)) return undefined;
     const journal = await openJournal(readOnlyStore(path), {
       runbook: { name: outline.name, file: outline.file },
       identity: { user: 'status', host: 'status', pid: process.pid },

@@ -10,7 +10,7 @@
 import { checkRehearsalGate } from '../engine/rehearsal-gate.js';
 import type { RehearsalGateWhy } from '../engine/rehearsal-gate.js';
 import type { JournalEvent } from '../journal/events.js';
-import { defaultRehearsalPath } from '../journal/paths.js';
+import { defaultRehearsalPath, stateDirOf } from '../journal/paths.js';
 import { isDone, replay } from '../journal/replay.js';
 import type { Runbook } from '../runbook/types.js';
 import type { AwsFlags } from './aws-setup.js';
@@ -41,7 +41,7 @@ const EXPLAINED: Record<RehearsalGateWhy, string> = {
 export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGateFlags, output: Output, journalEvents?: readonly JournalEvent[]): Promise<void> {
   const because = runbook.policy.requireRehearsal ? 'policy.requireRehearsal' : flags.requireRehearsal ? '--require-rehearsal' : undefined;
   if (!because) return;
-  const location = flags.rehearsal ?? defaultRehearsalPath(runbook.name, process.cwd());
+  const location = flags.rehearsal ?? defaultRehearsalPath(runbook.name, stateDirOf(runbook.file));
   const journal = await openJournalReadOnly(runbook, { journal: location, region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl });
   const state = journalEvents ? replay(journalEvents) : undefined;
   const toRun = runbook.steps.filter((step) => {

@@ -9,7 +9,7 @@ import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
 import { JournalError, LockedError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
-import { defaultLogDir } from '../journal/paths.js';
+import { defaultLogDir, stateDirOf } from '../journal/paths.js';
 import { systemClock } from '../support/clock.js';
 import { currentIdentity, describeIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
@@ -22,6 +22,7 @@ import { startLiveList } from './listr-reporter.js';
 import { jsonReporter, lineReporter } from './render-events.js';
 import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
+import { cacheOutline } from './outline.js';
 import { awsFor, awsSettingsFor } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
@@ -55,7 +56,7 @@ export interface SessionOptions {
   /** run/resume: a listr2 task list when unattended at a terminal. */
   liveList?: boolean;
   /** The journal when there is no --journal (default: .cutover/<name>.journal.jsonl); rehearse has its own. */
-  defaultJournalPath?: (runbookName: string, cwd: string) => string;
+  defaultJournalPath?: (runbookName: string, stateDir: string) => string;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
@@ -75,6 +76,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     onWarning: (message) => output.err(`warning: ${message}`),
   }).catch(journalErrorToExit);
   const releaseOnExit = () => lock.releaseSync();
+  await cacheOutline(runbook, file, flags);
   process.once('exit', releaseOnExit);
 
   // First signal: forward it to the running step and stop; second: kill the step's group.
@@ -114,7 +116,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       forceKill: forceKill.signal,
       cwd: process.cwd(),
       env: process.env,
-      logDir: defaultLogDir(process.cwd()),
+      logDir: defaultLogDir(stateDirOf(runbook.file)),
       masker,
       host: identity.host,
       processes: realProcessTable,

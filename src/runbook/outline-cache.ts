@@ -38,9 +38,9 @@ export function outlineKey(text: string, overrides: unknown): string {
   return createHash('sha256').update(DIGEST_RULES).update('\0').update(text).update('\0').update(JSON.stringify(overrides)).digest('hex');
 }
 
-/** Where outlines are kept, per working directory (next to the default journals). */
-export function outlineCacheDir(cwd: string): string {
-  return join(cwd, '.cutover', 'cache');
+/** Where outlines are kept: `cache/` in the runbook's state directory (journal/paths.ts stateDirOf). */
+export function outlineCacheDir(stateDir: string): string {
+  return join(stateDir, 'cache');
 }
 
 /** The key of a runbook file's outline as `cutover status` reads it (every status path must agree). */

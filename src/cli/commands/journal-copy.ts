@@ -11,7 +11,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { verifyChain } from '../../journal/chain.js';
 import { JournalError, LockedError } from '../../journal/errors.js';
@@ -26,7 +26,7 @@ import type { AwsFlags } from '../aws-setup.js';
 import { ExitCode, ExitError } from '../exit.js';
 import { journalAwsSettings, targetOf } from '../journal-backend.js';
 import type { JournalTarget } from '../journal-backend.js';
-import { defaultJournalPath } from '../../journal/paths.js';
+import { defaultJournalPath, stateDirOf } from '../../journal/paths.js';
 import type { Output } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
 import type { RunbookFlags } from '../runbook-options.js';
@@ -105,7 +105,7 @@ async function endsOf(file: string, url: string, flags: JournalCopyFlags, output
   const runbook = await loadOrExit(file, flags, output);
   const remote = targetOf(url);
   if (remote.kind !== 's3') throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
-  const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? runbook.journal : defaultJournalPath(runbook.name, process.cwd()));
+  const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? resolve(dirname(resolve(runbook.file)), runbook.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file)));
   const local = targetOf(localText);
   if (local.kind !== 'file') throw new ExitError(ExitCode.invalid, `--journal names the local journal of journal ${verb}; ${localText} is not a file path`);
   return { runbook, local, remote };

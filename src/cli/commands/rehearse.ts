@@ -3,6 +3,7 @@
  * (src/engine/rehearse.ts), in its own journal (default `.cutover/<name>.rehearsal.jsonl`),
  * and prints a report per step. Exit 1 when a step failed its rehearsal.
  */
+import { logDirHint } from '../journal-reading.js';
 import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehearse.js';
 import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
@@ -147,7 +148,7 @@ function summaryLine(outcome: RehearsalOutcome, file: string, journal: string, o
       break;
     }
     case 'failed':
-      return `${paint(output, 'red', 'rehearsal failed')} at step ${outcome.step}: ${outcome.reason}.${caveat} Staging is left as the failure left it: fix the runbook or staging (by hand where a rollback left it half done) and rehearse again (it continues at ${outcome.step}), or undo the steps before it with "cutover rollback${j} ${file}". Output is in .cutover/logs/.`;
+      return `${paint(output, 'red', 'rehearsal failed')} at step ${outcome.step}: ${outcome.reason}.${caveat} Staging is left as the failure left it: fix the runbook or staging (by hand where a rollback left it half done) and rehearse again (it continues at ${outcome.step}), or undo the steps before it with "cutover rollback${j} ${file}". Output is in ${logDirHint(file)}.`;
     case 'advanced':
       return `${paint(output, 'cyan', 'stopped')} before ${outcome.next}; "cutover rehearse ${file}" continues there.`;
     case 'waiting_approval':

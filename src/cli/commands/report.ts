@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { defaultRehearsalPath } from '../../journal/paths.js';
+import { defaultRehearsalPath, stateDirOf } from '../../journal/paths.js';
 import type { Journal } from '../../journal/journal.js';
 import { renderHtml } from '../../report/html.js';
 import { renderMarkdown } from '../../report/markdown.js';
@@ -43,7 +43,7 @@ export async function reportCommand(file: string, flags: ReportFlags, output: Ou
     rehearsal = await openJournalReadOnly(runbook, { ...flags, journal: flags.rehearsal });
     if (!rehearsal.exists) throw new ExitError(ExitCode.invalid, `--rehearsal ${flags.rehearsal}: no rehearsal journal there`);
   } else {
-    const fallback = await openJournalReadOnly(runbook, { ...flags, journal: defaultRehearsalPath(runbook.name, process.cwd()) });
+    const fallback = await openJournalReadOnly(runbook, { ...flags, journal: defaultRehearsalPath(runbook.name, stateDirOf(runbook.file)) });
     if (fallback.exists) rehearsal = fallback;
   }
   if (rehearsal) warnTorn(rehearsal, output);

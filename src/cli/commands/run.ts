@@ -1,3 +1,4 @@
+import { logDirHint } from '../journal-reading.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
@@ -103,7 +104,7 @@ function summaryLine(outcome: RunOutcome, file: string, output: Output): string 
     case 'waiting_bake':
       return `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
-      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in .cutover/logs/.`;
+      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in ${logDirHint(file)}.`;
     case 'rolled_back':
       return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "cutover status ${file}" shows where things stand.`;
     case 'rollback_failed':

@@ -45,7 +45,7 @@ const SHOW_CURSOR = '\u001b[?25h';
 export async function watchStatus(file: string, flags: SessionFlags, output: Output, options: WatchOptions): Promise<void> {
   const tty = options.tty ?? (process.stdout.isTTY === true && !flags.json);
   const now = options.now ?? Date.now;
-  const runbook = options.outline ?? (await (await import('./status.js')).outlineOf(file, flags, output));
+  const runbook = options.outline ?? (await (await import('../outline.js')).outlineOf(file, flags, output));
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();

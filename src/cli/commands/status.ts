@@ -1,9 +1,6 @@
 import { replay } from '../../journal/replay.js';
 import { parseDuration } from '../../runbook/duration.js';
-import { outlineCacheDir, readOutline, statusOutlineKey, writeOutline } from '../../runbook/outline-cache.js';
-import type { RunbookOutline } from '../../runbook/outline-cache.js';
-import { readFile } from 'node:fs/promises';
-import { createMasker } from '../../support/mask.js';
+import { outlineOf } from '../outline.js';
 import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import type { SessionFlags } from '../session.js';
@@ -38,21 +35,4 @@ async function printStatus(file: string, flags: SessionFlags, output: Output): P
   for (const line of tornLineWarnings(journal, false)) output.err(line);
   const status = buildStatus(runbook, replay(journal.events), journal.location);
   for (const line of statusReport(status, journal.exists, output, flags.json === true)) output.out(line);
-}
-
-/** The runbook's outline from the cache, or from a full load (which then fills the cache). */
-export async function outlineOf(file: string, flags: SessionFlags, output: Output): Promise<RunbookOutline> {
-  const cacheDir = outlineCacheDir(process.cwd());
-  const text = await readFile(file, 'utf8').catch(() => undefined);
-  const varsFile = flags.varsFile ? await readFile(flags.varsFile, 'utf8').catch(() => undefined) : undefined;
-  const key = text === undefined ? undefined : statusOutlineKey(text, file, flags.var ?? [], varsFile);
-  const cached = key ? readOutline(cacheDir, key, process.env) : undefined;
-  if (cached) return cached;
-  const { loadOrExit } = await import('../runbook-options.js');
-  const runbook = await loadOrExit(file, flags, output);
-  const masker = createMasker(runbook.secrets.values);
-  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest })) };
-  if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
-  if (key && text !== undefined) writeOutline(cacheDir, key, text, process.env, outline);
-  return outline;
 }
