@@ -8,7 +8,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,16 @@ import type { TestContext } from 'vitest';
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const CLI = path.join(ROOT, 'bin', 'cutover');
 export const QUICKSTART = path.join(ROOT, 'examples', 'quickstart.yaml');
+
+/**
+ * The quickstart runbook copied into `dir`: its journal, logs and cache live next to the
+ * runbook file, so a test must not run the repository's own copy.
+ */
+export function quickstartIn(dir: string): string {
+  const copy = path.join(dir, 'quickstart.yaml');
+  copyFileSync(QUICKSTART, copy);
+  return copy;
+}
 
 /** Fails fast, with the fix, when dist/ was never built. */
 export function requireBuild(): void {

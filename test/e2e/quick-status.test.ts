@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quickStatus, quickStatusArgs } from '../../src/cli/quick-status.js';
-import { cli, cliEnv, journalPath, requireBuild, ROOT, scratch, writeLedgerRunbook } from './helpers.js';
+import { cli, cliEnv, journalPath, requireBuild, ROOT, scratch, writeLedgerRunbook, describeResult } from './helpers.js';
 
 /** The full command, without the quick path: the ES module CLI bin/cutover falls back to. */
 function fullStatus(args: string[], cwd: string, env = cliEnv()): { code: number | null; stdout: string; stderr: string } {
@@ -50,12 +50,16 @@ describe('quick status', () => {
     expect(await quickStatus(['status', '--check', 'runbook.yaml'], dir, env)).toBeUndefined();
     expect(await quickStatus(['status', '--journal', 's3://bucket/key.jsonl', 'runbook.yaml'], dir, env)).toBeUndefined();
     expect(await quickStatus(['status', 'missing.yaml'], dir, env)).toBeUndefined();
-    // A changed runbook is a cache miss until the full command has loaded it once.
+    // A changed runbook is a cache miss until a command that writes has loaded it (status only reads).
     appendFileSync(path.join(dir, 'runbook.yaml'), '# edited\n');
     expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBeUndefined();
     const edited = await cli(['status', 'runbook.yaml'], { cwd: dir });
     expect(edited.code).toBe(0);
     expect(edited.stdout).toContain('next: run step-2');
+    expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBeUndefined();
+    const retry = await cli(['run', '--yes', '--until', 'step-1', 'runbook.yaml'], { cwd: dir });
+    expect(retry.code, describeResult(retry)).toBe(0);
+    expect(retry.stderr).toContain('nothing to do: --until step-1 is already done');
     expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBe(edited.stdout);
   });
 

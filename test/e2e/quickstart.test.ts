@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { QUICKSTART, cli, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, stepTimeline, writeLedgerRunbook } from './helpers.js';
+import { cli, quickstartIn, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, stepTimeline, writeLedgerRunbook } from './helpers.js';
 
 beforeAll(requireBuild);
 
@@ -11,6 +11,7 @@ const QUICKSTART_STEPS = ['seed-onprem', 'provision-aws', 'copy-data', 'check-co
 describe.concurrent('quickstart', () => {
   it('run --yes stops at the manual step; approve, run again, and every step has succeeded', async (context) => {
     const dir = scratch(context);
+    const QUICKSTART = quickstartIn(dir);
     const site = path.join(dir, 'site');
     const vars = ['--var', `workdir=${site}`];
 

@@ -20,7 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRunbookFile } from '../../src/runbook/load.js';
 import type { Step } from '../../src/runbook/types.js';
 import { JournalScript, passedPhases, rehearsed, runStarted, trafficMigration, LISTENER } from '../report/fixtures.js';
-import { QUICKSTART, ROOT, cli, describeResult, requireBuild, scratch } from './helpers.js';
+import { ROOT, cli, quickstartIn, describeResult, requireBuild, scratch } from './helpers.js';
 import type { CliResult } from './helpers.js';
 
 const CHROMIUM = process.env.CUTOVER_CHROMIUM ?? '/usr/bin/chromium';
@@ -142,6 +142,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in headless Chromium', () => {
 
   it('the report of a real quickstart journal (run, approve, run): timeline drawn, no request, no console error', { timeout: 90_000 }, async (context) => {
     const dir = scratch(context);
+    const QUICKSTART = quickstartIn(dir);
     const vars = [`workdir=${path.join(dir, 'site')}`];
     const varArgs = vars.flatMap((v) => ['--var', v]);
     const first = await cli(['run', '--yes', QUICKSTART, ...varArgs], { cwd: dir });

@@ -139,8 +139,9 @@ async function everyCommand(dir: string, secrets: Secrets, which: 'echoing' | 'u
   await run(['status', '--json', ...flags, main], [0]);
   await run(['log', ...flags, main], [0]);
   await run(['log', '--json', ...flags, main], [0]);
-  await run(['rollback', '--yes', ...flags, main], [0]);
-  await run(['rollback', '--yes', '--json', ...flags, main], [0]);
+  // --failed-steps rollback: the failing step's rollback runs too, and must be masked as well.
+  await run(['rollback', '--yes', '--failed-steps', 'rollback', ...flags, main], [0]);
+  await run(['rollback', '--yes', '--json', '--failed-steps', 'rollback', ...flags, main], [0]);
   return results;
 }
 
