@@ -4,7 +4,7 @@
  * steps (or during a rollback) must stop cutover, not be silently overwritten.
  */
 import type { JournalEvent } from '../journal/events.js';
-import { trafficNote } from '../journal/replay.js';
+import { noteTraffic } from '../journal/replay.js';
 import type { TargetExpectation } from '../journal/replay.js';
 import type { TrafficAction } from '../runbook/types.js';
 
@@ -28,15 +28,13 @@ export interface Drift {
 export type Expected = TargetExpectation;
 
 /**
- * The newest state of `target` the journal knows (journal/replay.ts trafficNote), scanning
- * back from the end: undefined when no step of this journal touched it yet.
+ * The newest state of `target` the journal knows (journal/replay.ts noteTraffic): undefined
+ * when no step of this journal touched it yet.
  */
 export function lastLeftOn(events: readonly JournalEvent[], target: string): Expected | undefined {
-  for (let index = events.length - 1; index >= 0; index--) {
-    const note = trafficNote(events[index]!);
-    if (note?.left.target === target) return note;
-  }
-  return undefined;
+  const targets = new Map<string, TargetExpectation>();
+  for (const event of events) noteTraffic(targets, event);
+  return targets.get(target);
 }
 
 /**
@@ -65,6 +63,7 @@ export function driftAgainst(expected: Expected | undefined, live: { target: str
   if (differences.length === 0) return undefined;
   // The unconfirmed change went through: cutover's own doing, not drift.
   if (expected.unconfirmed && weightDifferences(expected.unconfirmed.weights, live.weights).length === 0) return undefined;
+  if (expected.earlier?.some((weights) => weightDifferences(weights, live.weights).length === 0)) return undefined;
   const drift: Drift = { target: live.target, label: live.label, leftBy: expected.by, differences };
   return expected.unconfirmed ? { ...drift, unconfirmed: expected.unconfirmed } : drift;
 }

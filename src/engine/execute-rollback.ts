@@ -32,15 +32,15 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
   // Preflight (reads and the drift guard) before rollback.started: a refused rollback changes nothing, not even the step's state.
   const retrying = found?.state === 'rolling-back' || found?.state === 'rollback-failed';
   const explicit = rollback.kind === 'action' ? rollback.run : undefined;
-  const refused = captured
+  const preflight = captured
     ? await preflightRestore(ctx, step, captured, retrying)
     : explicit && (explicit.kind === 'route53' || explicit.kind === 'elbv2')
       ? await preflightApply(ctx, step, explicit)
       : undefined;
-  if (refused && !refused.ok) return { kind: 'not-started', reason: refused.reason, ...(refused.aborted ? { aborted: true } : {}) };
+  if (preflight && !preflight.ok) return { kind: 'not-started', reason: preflight.reason, ...(preflight.aborted ? { aborted: true } : {}) };
   const attempt = ctx.journal.events.filter((e) => e.type === 'rollback.started' && e.step === step.id).length + 1;
   const startedAt = ctx.clock.now().getTime();
-  await record(ctx, { type: 'rollback.started', step: step.id, attempt, data: { digest: step.digest, reason: why } });
+  await record(ctx, { type: 'rollback.started', step: step.id, attempt, data: { digest: step.digest, reason: why, ...(preflight?.ok ? { restores: preflight.left } : {}) } });
   const fail = async (phase: 'action' | 'verify', reason: string, tail: string[], exitCode?: number): Promise<RollbackResult> => {
     await record(ctx, { type: 'rollback.failed', step: step.id, attempt, data: { phase, reason, tail, ...(exitCode === undefined ? {} : { exitCode }) } });
     return { kind: 'failed', reason, tail };

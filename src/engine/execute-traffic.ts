@@ -40,16 +40,18 @@ export async function applyTraffic(ctx: EngineContext, step: Step, attempt: numb
   });
 }
 
-/** An explicit traffic rollback action's drift guard, run before its rollback is journaled. */
-export async function preflightApply(ctx: EngineContext, step: Step, action: TrafficAction): Promise<TrafficOutcome | undefined> {
+/**
+ * An explicit traffic rollback action's drift guard, run before its rollback is journaled.
+ * `left` on success: the weights it is about to set (journaled in rollback.started).
+ */
+export async function preflightApply(ctx: EngineContext, step: Step, action: TrafficAction): Promise<TrafficOutcome> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
-  const result = await guarded(ctx, async () => {
+  return guarded(ctx, async () => {
     const before = await traffic.read(action, ctx.signal);
     const desired = await traffic.desired(action, before);
-    return (await guardChange(ctx, step, undefined, before, desired, 'rollback')) ?? { ok: true, left: leftOf(before) };
+    return (await guardChange(ctx, step, undefined, before, desired, 'rollback')) ?? { ok: true, left: { ...leftOf(before), weights: desired } };
   });
-  return result.ok ? undefined : result;
 }
 
 /**
@@ -98,16 +100,16 @@ async function laterStepAt(ctx: EngineContext, step: Step, live: TrafficSnapshot
  * `retrying`: an earlier rollback of this step started, so live weights already at the
  * capture are its own doing, not drift.
  */
-export async function preflightRestore(ctx: EngineContext, step: Step, captured: TrafficSnapshotData, retrying: boolean): Promise<TrafficOutcome | undefined> {
+export async function preflightRestore(ctx: EngineContext, step: Step, captured: TrafficSnapshotData, retrying: boolean): Promise<TrafficOutcome> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
-  const result = await guarded(ctx, async () => {
+  const intended: TrafficLeft = { target: captured.target, label: captured.label, weights: captured.weights };
+  return guarded(ctx, async () => {
     const live = await traffic.reread(captured, ctx.signal);
-    if (retrying && weightDifferences(captured.weights, live.weights).length === 0) return { ok: true, left: leftOf(live) };
+    if (retrying && weightDifferences(captured.weights, live.weights).length === 0) return { ok: true, left: intended };
     const drift = driftAgainst(lastLeftOn(ctx.journal.events, captured.target), live);
-    return (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || { ok: true, left: leftOf(live) };
+    return (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || { ok: true, left: intended };
   });
-  return result.ok ? undefined : result;
 }
 
 /** Derived rollback: put back what was captured before the step changed it (after preflightRestore). */

@@ -63,7 +63,11 @@ export interface EventData {
   'step.failed': { phase: StepPhase | 'drift'; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[]; traffic?: TrafficLeft };
   'step.interrupted': { signal?: string; reason: string };
   'step.skipped': { reason: string };
-  'rollback.started': { digest: string; reason: string };
+  /**
+   * `restores`: a traffic rollback's intent, the weights it is about to set (durable before the
+   * change is sent), so the drift guard recognises them if the rollback dies after sending it.
+   */
+  'rollback.started': { digest: string; reason: string; restores?: TrafficLeft };
   'rollback.succeeded': { durationMs: number; traffic?: TrafficLeft; recovered?: boolean };
   'rollback.failed': { phase: 'action' | 'verify'; reason: string; exitCode?: number; tail?: string[] };
   /** An operator (or a flag standing in for one) chose something; `by` says who. */

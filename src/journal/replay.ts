@@ -57,6 +57,8 @@ export interface TargetExpectation {
    * intended weights are as expected as `left`.
    */
   unconfirmed?: { by: string; step?: string; weights: Record<string, number> };
+  /** Earlier unconfirmed changes still possible (a step that died after its capture, then its rollback died too). */
+  earlier?: Record<string, number>[];
   seq: number;
 }
 
@@ -180,10 +182,26 @@ export function replay(events: readonly JournalEvent[]): JournalState {
 /**
  * What one event says about the state of a traffic target, if anything: what a step or
  * rollback left (a success, or a step whose verify failed after the change), or what a step
- * captured right before a change whose outcome is not journaled yet. The newest note on a
- * target is what the drift guard expects live.
+ * captured right before a change whose outcome is not journaled yet, or a rollback's intended
+ * weights (on top of what was known before it). The newest note on a target is what the
+ * drift guard expects live.
  */
-export function trafficNote(event: JournalEvent): TargetExpectation | undefined {
+export function noteTraffic(targets: Map<string, TargetExpectation>, event: JournalEvent): void {
+  if (event.type === 'rollback.started') {
+    const restores = event.data.restores;
+    const known = restores && targets.get(restores.target);
+    if (restores) {
+      const unconfirmed = { by: `the rollback of step ${event.step ?? '?'}`, step: event.step, weights: restores.weights };
+      const earlier = known ? [...(known.earlier ?? []), ...(known.unconfirmed ? [known.unconfirmed.weights] : [])] : [];
+      targets.set(restores.target, known ? { ...known, unconfirmed, ...(earlier.length > 0 ? { earlier } : {}), seq: event.seq } : { left: restores, by: unconfirmed.by, step: event.step, unconfirmed, seq: event.seq });
+    }
+    return;
+  }
+  const note = trafficNote(event);
+  if (note) targets.set(note.left.target, note);
+}
+
+function trafficNote(event: JournalEvent): TargetExpectation | undefined {
   const step = event.step;
   const seq = event.seq;
   switch (event.type) {
@@ -210,8 +228,7 @@ export function approvalUsable(approval: ApprovalRecord, digest: string, now: nu
 
 function apply(state: JournalState, event: JournalEvent): void {
   state.lastSeq = event.seq;
-  const note = trafficNote(event);
-  if (note) state.targets.set(note.left.target, note);
+  noteTraffic(state.targets, event);
   const { ts, by, seq } = event;
   switch (event.type) {
     case 'journal.created':

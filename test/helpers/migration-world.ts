@@ -59,7 +59,7 @@ export const shell = (id: string, more = '') => `  - id: ${id}
 ${more}`;
 
 export class MigrationWorld {
-  readonly store = new RecordingStore();
+  store = new RecordingStore();
   readonly clock = fakeClock();
   readonly traffic = new FakeTraffic();
   readonly flags = new Set<string>();
@@ -172,6 +172,19 @@ export class MigrationWorld {
     } catch (error) {
       if (error instanceof Crash) return 'crashed';
       throw error;
+    }
+  }
+
+  /** The same command from another journal (another directory with --journal, another machine): same AWS, another history. */
+  async elsewhere<T>(command: () => Promise<T>): Promise<T> {
+    const main = this.store;
+    this.store = new RecordingStore();
+    this.traffic.store = this.store;
+    try {
+      return await command();
+    } finally {
+      this.store = main;
+      this.traffic.store = main;
     }
   }
 
