@@ -61,7 +61,7 @@ const journalLocation = z
   })
   .refine((text) => text.startsWith('s3://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(text), { error: 'journal is a file path or an s3:// URL; no other URL scheme is supported' })
   .meta({
-    description: 'Where the journal lives: a file path (relative to where cutover runs) or s3://bucket/key, shared by every machine that runs this runbook (default .cutover/<name>.journal.jsonl); --journal overrides it',
+    description: 'Where the journal lives: a file path (relative to the runbook file) or s3://bucket/key, shared by every machine that runs this runbook (default .cutover/<name>.journal.jsonl next to the runbook); --journal overrides it',
     examples: ['s3://acme-cutover/journals/traffic-shift.journal.jsonl'],
   });
 

@@ -9,7 +9,8 @@ import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
 import { defaultRehearsalPath } from '../../journal/paths.js';
 import { replay } from '../../journal/replay.js';
-import type { ApprovalRecord } from '../../journal/replay.js';
+import type { JournalState } from '../../journal/replay.js';
+import { isApproved } from '../../engine/next.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import { rollbackExitCode } from './rollback.js';
@@ -25,7 +26,7 @@ export interface RehearseFlags extends SessionFlags {
 }
 
 export async function rehearseCommand(file: string, flags: RehearseFlags, output: Output): Promise<void> {
-  let approvals: readonly ApprovalRecord[] = [];
+  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
   const { outcome, journal } = await withSession(
     file,
     flags,
@@ -34,10 +35,10 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, output
       command: 'rehearse',
       defaultJournalPath: defaultRehearsalPath,
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
-      operator: { approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())) },
+      operator: { approved: (step) => isApproved(approvals, step, Date.now()) },
     },
     async (ctx, opened) => {
-      approvals = replay(opened.events).approvals;
+      approvals = replay(opened.events);
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );
