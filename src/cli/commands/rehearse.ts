@@ -9,8 +9,7 @@ import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
 import { defaultRehearsalPath } from '../../journal/paths.js';
 import { replay } from '../../journal/replay.js';
-import type { JournalState } from '../../journal/replay.js';
-import { isApproved } from '../../engine/next.js';
+import type { ApprovalRecord } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import { rollbackExitCode } from './rollback.js';
@@ -26,7 +25,7 @@ export interface RehearseFlags extends SessionFlags {
 }
 
 export async function rehearseCommand(file: string, flags: RehearseFlags, output: Output): Promise<void> {
-  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
+  let approvals: readonly ApprovalRecord[] = [];
   const { outcome, journal } = await withSession(
     file,
     flags,
@@ -35,10 +34,11 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, output
       command: 'rehearse',
       defaultJournalPath: defaultRehearsalPath,
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
-      operator: { approved: (step) => isApproved(approvals, step, Date.now()) },
+      // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
+      operator: { approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())) },
     },
     async (ctx, opened) => {
-      approvals = replay(opened.events);
+      approvals = replay(opened.events).approvals;
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );
