@@ -38,7 +38,7 @@ export const BAKE_TICK_MS = 60_000;
  * Keeps the bake: watch, then wait (mode 'wait') or report (mode 'exit'). Returns the run's
  * outcome when it must end here, undefined when the bake has passed and the run goes on.
  */
-export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: BakeMode, run: { stepsRun: string[]; next: string }): Promise<RunOutcome | undefined> {
+export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: BakeMode, run: { stepsRun: string[]; next?: string }): Promise<RunOutcome | undefined> {
   const { step } = bake;
   let asked = false;
   for (;;) {
@@ -48,7 +48,7 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
     }
     const left = bake.endsAt - ctx.clock.now().getTime();
     if (left <= 0) return undefined;
-    const waiting: RunOutcome = { state: 'waiting_bake', stepsRun: run.stepsRun, step: step.id, next: run.next, waitUntil: new Date(bake.endsAt).toISOString() };
+    const waiting: RunOutcome = { state: 'waiting_bake', stepsRun: run.stepsRun, step: step.id, ...(run.next !== undefined ? { next: run.next } : {}), waitUntil: new Date(bake.endsAt).toISOString() };
     if (mode === 'exit') return waiting;
     if (ctx.operator.interactive && !asked) {
       asked = true;
@@ -60,7 +60,7 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
         return rollbackToRunOutcome(rolled, run.stepsRun, step.id, 'rolled back during the bake');
       }
     }
-    ctx.reporter.notify({ kind: 'info', step: step.id, message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next}` });
+    ctx.reporter.notify({ kind: 'info', step: step.id, message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next ?? 'the run completes'}` });
     try {
       await ctx.clock.sleep(Math.min(BAKE_TICK_MS, left), ctx.signal);
     } catch {

@@ -45,8 +45,12 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
     await record(ctx, { type: 'rollback.failed', step: step.id, attempt, data: { phase, reason, tail, ...(exitCode === undefined ? {} : { exitCode }) } });
     return { kind: 'failed', reason, tail };
   };
+  // A signal is handled like a crash, not a failure: the step stays rolling-back, and the
+  // next rollback waits for (or kills) the undo's command and lets rollback.verify decide
+  // whether the undo already happened, so it never runs twice.
   const aborted = async (): Promise<RollbackResult> => {
-    await fail('action', `interrupted by ${String(ctx.signal.reason ?? 'SIGINT')}`, []);
+    const signal = String(ctx.signal.reason ?? 'SIGINT');
+    await record(ctx, { type: 'step.interrupted', step: step.id, attempt, data: { signal, reason: `the rollback was interrupted by ${signal}` } });
     return { kind: 'aborted' };
   };
 

@@ -52,7 +52,7 @@ export interface NextPlan {
   interrupted?: { step: string; state: 'running' | 'interrupted' };
   /** The next step failed last time: `run` tries it again. */
   retry?: boolean;
-  /** An open bake window the next step must wait for (the newest succeeded step's). */
+  /** An open bake window the next step must wait for (the newest succeeded step's); after the last step, the window run keeps watching. */
   bake?: { step: string; endsAt: number; watch?: { ok: boolean; summary: string; ts: string } };
   /** Changed completed steps that --accept-changes will accept (journaled as changes.accepted). */
   acceptChanges: AcceptedChange[];
@@ -89,7 +89,11 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
   }
   const next = scope[0];
   const plan: NextPlan = { ...base, scope, remaining, acceptChanges: changed, ...(next ? { next } : {}) };
-  if (next === undefined) return plan;
+  // Every step done: the last step's bake is still watched until its window closes.
+  if (next === undefined) {
+    const bake = openBake(state, now);
+    return bake ? { ...plan, bake } : plan;
+  }
   const current = record(next);
   if (current?.state === 'running' || current?.state === 'interrupted') {
     // Its bake gate was passed when it started.

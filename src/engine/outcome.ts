@@ -4,8 +4,8 @@ export type RunOutcome =
   /** Stopped with steps remaining: --max-steps, --until, or the operator quit. */
   | { state: 'advanced'; stepsRun: string[]; next: string }
   | { state: 'waiting_approval'; stepsRun: string[]; step: string }
-  /** `step` is baking; `next` may start at waitUntil (ISO time). */
-  | { state: 'waiting_bake'; stepsRun: string[]; step: string; next: string; waitUntil: string }
+  /** `step` is baking; `next` (absent after the last step) may start at waitUntil (ISO time). */
+  | { state: 'waiting_bake'; stepsRun: string[]; step: string; next?: string; waitUntil: string }
   | { state: 'failed'; stepsRun: string[]; step: string; reason: string }
   | { state: 'rolled_back'; stepsRun: string[]; steps: string[] }
   | { state: 'rollback_failed'; stepsRun: string[]; step: string; reason: string }

@@ -63,10 +63,17 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
   const before = replay(ctx.journal.events);
   const bakeMode: BakeMode = options.bake ?? (ctx.operator.interactive ? 'wait' : 'exit');
   let bake: OpenBake | undefined = plan.bake && openBakeOf(before, ctx.clock.now().getTime());
+  // Stopping with a bake window open (the step just run, or the last step's): its watch is
+  // evaluated once more and the run reports "baking", not advanced or completed.
+  const stopAt = async (outcome: RunOutcome, mode: BakeMode): Promise<RunOutcome> => {
+    if (!bake) return outcome;
+    const stop = await superviseBake(ctx, bake, mode, { stepsRun, ...('next' in outcome && outcome.next !== undefined ? { next: outcome.next } : {}) });
+    return stop ?? outcome;
+  };
   for (const id of plan.scope) {
     const { step, index } = byId.get(id) as { step: Step; index: number };
     const current = before.steps.get(step.id);
-    if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return { state: 'advanced', stepsRun, next: step.id };
+    if (options.maxSteps !== undefined && stepsRun.length >= options.maxSteps) return stopAt({ state: 'advanced', stepsRun, next: step.id }, 'exit');
     const unfinished = current?.state === 'running' || current?.state === 'interrupted';
     // An interrupted step already started: its bake gate was passed before.
     if (bake && !unfinished) {
@@ -102,7 +109,7 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
     }
   }
   const next = plan.remaining[0];
-  return next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun };
+  return stopAt(next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun }, next ? 'exit' : bakeMode);
 }
 
 /** Runs a step until it succeeds, is skipped, or the run must end (returned). */

@@ -247,3 +247,45 @@ describe('status and report agree', () => {
     expect(state.targets.get(DNS)?.unconfirmed).toBeDefined();
   });
 });
+
+describe('bake windows are watched until they close, the last step included', () => {
+  const baked = () => runbookFrom([dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'), dns('dns-100', 0, 100, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n')].join(''));
+
+  it('--max-steps 1 that applies a baked step watches once and reports baking (exit 11), not advanced', async () => {
+    const world = new MigrationWorld(baked());
+    const outcome = await world.run({ maxSteps: 1 });
+    expect(outcome).toMatchObject({ state: 'waiting_bake', step: 'dns-10', next: 'dns-100', stepsRun: ['dns-10'] });
+    expect(world.events().filter((e) => e.type === 'bake.watch').map((e) => e.step)).toEqual(['dns-10']);
+  });
+
+  it('after the last step, each run evaluates its watch while the window is open, and a failure rolls back by itself', async () => {
+    const world = new MigrationWorld(baked());
+    expect(await world.run({ maxSteps: 1 })).toMatchObject({ state: 'waiting_bake', step: 'dns-10' });
+    world.clock.advance(31 * 60_000);
+    const last = await world.run();
+    expect(last).toMatchObject({ state: 'waiting_bake', step: 'dns-100', stepsRun: ['dns-100'] });
+    expect(last).not.toHaveProperty('next');
+    expect(buildStatus(world.runbook, world.state(), 'memory', world.clock.now().getTime()).nextAction).toContain('dns-100 is baking until');
+
+    world.clock.advance(10 * 60_000);
+    world.failNextVerify = true;
+    const watched = await world.run();
+    expect(watched).toMatchObject({ state: 'rolled_back', steps: ['dns-100'] });
+    expect(world.live()).toEqual({ onprem: 90, aws: 10 });
+
+    // A failed watch stops every later run until someone looks, and plan/status say the same.
+    const state = world.state();
+    expect(whatNext(world.runbook.steps, state, {}, world.clock.now().getTime()).refusal?.kind).toBe('watch-failed');
+    expect(buildPlan(world.runbook, state, {}, world.clock.now().getTime()).refusal?.kind).toBe('watch-failed');
+    expect(await world.run()).toMatchObject({ state: 'failed', step: 'dns-100' });
+  });
+
+  it('completes once the last bake has passed, with a passing watch', async () => {
+    const world = new MigrationWorld(baked());
+    await world.run({ maxSteps: 1 });
+    world.clock.advance(31 * 60_000);
+    await world.run();
+    world.clock.advance(31 * 60_000);
+    expect(await world.run()).toEqual({ state: 'completed', stepsRun: [] });
+  });
+});

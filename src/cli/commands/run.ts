@@ -102,7 +102,9 @@ function summaryLine(outcome: RunOutcome, file: string, output: Output): string 
     case 'waiting_approval':
       return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "cutover approve ${file} ${outcome.step}" (or run interactively) and run again.`;
     case 'waiting_bake':
-      return `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
+      return outcome.next === undefined
+        ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
+        : `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
       return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in ${logDirHint(file)}.`;
     case 'rolled_back':

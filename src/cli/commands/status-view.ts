@@ -67,7 +67,9 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
           ? `wait: ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil((plan.bake.endsAt - now) / 60_000) * 60_000)} left), then ${run} runs ${next}`
           : next
             ? `run ${next}: ${run}`
-            : 'nothing: every step is done';
+            : plan.bake
+              ? `every step is done; ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()}: ${run} evaluates its watch until then`
+              : 'nothing: every step is done';
   return { runbook: runbook.name, journal, steps, next, nextAction };
 }
 
