@@ -4,26 +4,20 @@
  * all actions as read (authenticate, fixed-response, Order, stickiness...) with only the
  * forward action's target group weights changed.
  *
- * Snapshot weights are keyed by target group ARN. A plain forward that names one group in
- * `TargetGroupArn` without a ForwardConfig counts as that group with weight 1: it gets all the
- * traffic, which is what weight 1 of 1 means. A ForwardConfig tuple without a Weight is
- * treated the same way (AWS always returns one; this only guards odd endpoints).
+ * Snapshot weights are keyed by target group ARN (how a forward action's groups and weights
+ * are read: elbv2-actions.ts).
  *
  * The SDK is imported lazily; its types are erased at build time.
  */
-import type { Action as ElbAction, ElasticLoadBalancingV2Client, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Action as ElbAction, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Elbv2Action } from '../../runbook/types.js';
 import { describeAwsError } from '../../aws/errors.js';
+import { arnsOf, findForward, forModify, jsonClean, nameFromArn, stateOf, weightsOf, withWeights, type Elbv2State } from './elbv2-actions.js';
 import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
-type Target = Elbv2Action['target'];
+export type { Elbv2State } from './elbv2-actions.js';
 
-/** What the journal keeps (snapshot.state): the complete action list as AWS returned it. */
-export interface Elbv2State {
-  kind: Target['kind'];
-  arn: string;
-  actions: ElbAction[];
-}
+type Target = Elbv2Action['target'];
 
 const sdk = () => import('@aws-sdk/client-elastic-load-balancing-v2');
 
@@ -172,46 +166,6 @@ function snapshotOf(target: Target, actions: ElbAction[], names: Record<string, 
   };
 }
 
-// --- the forward action ----------------------------------------------------------------
-
-/** The one forward action, or undefined when there is none. Several is not a valid ELBv2 list. */
-function findForward(actions: ElbAction[], label: string): ElbAction | undefined {
-  const forwards = actions.filter((a) => a.Type === 'forward');
-  if (forwards.length > 1) throw new TrafficError(`${label} has ${forwards.length} forward actions; cutover changes exactly one`);
-  return forwards[0];
-}
-
-/** The forwarded groups; a plain forward is its one TargetGroupArn at weight 1. */
-function groupsOf(forward: ElbAction): TargetGroupTuple[] {
-  const tuples = forward.ForwardConfig?.TargetGroups ?? [];
-  if (tuples.length > 0) return tuples;
-  return forward.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : [];
-}
-
-function arnsOf(forward: ElbAction): string[] {
-  return groupsOf(forward).flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
-}
-
-function weightsOf(forward: ElbAction): Record<string, number> {
-  const weights: Record<string, number> = {};
-  for (const group of groupsOf(forward)) if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
-  return weights;
-}
-
-/** The action list with only the forward action's weights replaced; everything else as read. */
-function withWeights(actions: ElbAction[], weights: Record<string, number>): ElbAction[] {
-  return jsonClean(actions).map((action) => {
-    if (action.Type !== 'forward') return action;
-    const groups = groupsOf(action).map((g) => ({ ...g, Weight: weights[g.TargetGroupArn ?? ''] ?? g.Weight }));
-    const rewritten: ElbAction = { ...action, ForwardConfig: { ...action.ForwardConfig, TargetGroups: groups } };
-    // AWS accepts TargetGroupArn next to ForwardConfig only when both name the same single
-    // group, so it goes when several groups are forwarded to. A plain forward rewritten into
-    // a ForwardConfig keeps it: the one tuple is that same group, which is valid.
-    if (groups.length > 1) delete rewritten.TargetGroupArn;
-    return rewritten;
-  });
-}
-
 // --- writing ---------------------------------------------------------------------------
 
 async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, actions: ElbAction[], doing: string): Promise<void> {
@@ -227,29 +181,7 @@ async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, a
   }
 }
 
-/**
- * Describe* never returns an OIDC client secret and Modify* requires either the secret or
- * UseExistingClientSecret: true (API reference, AuthenticateOidcActionConfig), so that flag
- * is added. It is a write-only instruction, not state. No other field of Action is
- * read-only: the API reference uses the same Action shape for Describe and Modify.
- */
-function forModify(actions: ElbAction[]): ElbAction[] {
-  return jsonClean(actions).map((action) => {
-    const oidc = action.AuthenticateOidcConfig;
-    if (!oidc || oidc.ClientSecret || oidc.UseExistingClientSecret) return action;
-    return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
-  });
-}
-
 // --- helpers ---------------------------------------------------------------------------
-
-function stateOf(snapshot: TrafficSnapshot): Elbv2State {
-  const state = snapshot.state as Partial<Elbv2State> | undefined;
-  if (!state || (state.kind !== 'listener' && state.kind !== 'rule') || typeof state.arn !== 'string' || !Array.isArray(state.actions)) {
-    throw new TrafficError(`${snapshot.label}: the snapshot has no ELBv2 action list to work from`);
-  }
-  return state as Elbv2State;
-}
 
 function arnForKey(key: string, snapshot: TrafficSnapshot): string | undefined {
   if (isArn(key)) return key;
@@ -280,11 +212,6 @@ function isArn(key: string): boolean {
   return key.startsWith('arn:');
 }
 
-/** `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>` -> name. */
-function nameFromArn(arn: string): string {
-  return arn.split(':targetgroup/')[1]?.split('/')[0] || arn;
-}
-
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
@@ -293,11 +220,6 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 function formatWeights(weights: Record<string, number>, snapshot: TrafficSnapshot): string {
   const entries = Object.entries(weights).map(([arn, weight]) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} ${weight}`);
   return entries.length > 0 ? entries.join(', ') : 'none';
-}
-
-/** A deep copy without undefined members: what the journal stores and what is sent. */
-function jsonClean<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
 }
 
 /** Paths where two JSON values differ, e.g. `actions[1].ForwardConfig.TargetGroups[0].Weight: captured 90, live 50`. */
