@@ -18,7 +18,9 @@ import { elbv2Driver } from '../../src/actions/traffic/elbv2.js';
 import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../src/actions/traffic/types.js';
 import type { Elbv2Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import type { FakeAwsState, FakeRequest } from '../fake-aws/server.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { fakeAwsContext, type FakeAwsContext } from './fake-aws-context.js';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -429,5 +431,60 @@ describe('elbv2 driver (real client against a local endpoint)', () => {
     );
     // A permanent error is not retried.
     expect(requests).toHaveLength(1);
+  });
+});
+
+/**
+ * The fake AWS endpoint (test/fake-aws): real SDK clients, the fake's ELBv2 rules (Modify
+ * replaces the whole action list, an OIDC action keeps its secret only with
+ * UseExistingClientSecret), and the requests that reached it.
+ */
+describe('elbv2 driver (real client against the fake AWS)', () => {
+  let fake: FakeAwsContext | undefined;
+  afterEach(async () => {
+    await fake?.aws.close();
+    fake = undefined;
+  });
+
+  const SECRET = 'oidc-client-secret-4f9a1c';
+  const withSecret: ElbAction = { ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig!, ClientSecret: SECRET } };
+
+  function fixture(actions: ElbAction[], extra: Partial<FakeAwsState> = {}): FakeAwsState {
+    return {
+      zones: [],
+      listeners: [{ arn: LISTENER, port: 443, protocol: 'HTTPS', defaultActions: actions }],
+      rules: [],
+      targetGroups: [
+        { arn: ONPREM, name: 'web-onprem' },
+        { arn: AWS, name: 'web-aws' },
+        { arn: CANARY, name: 'web-canary' },
+      ],
+      ...extra,
+    };
+  }
+
+  const sentActions = (request: FakeRequest | undefined) => request?.input.DefaultActions as ElbAction[];
+
+  it('keeps an OIDC client secret that an endpoint returns out of the snapshot, and keeps it in AWS with UseExistingClientSecret', async () => {
+    fake = await fakeAwsContext(fixture([withSecret, forward(100, 0)], { leakClientSecret: true }));
+    const action = listenerAction({ 'web-onprem': 90, 'web-aws': 10 });
+
+    // The endpoint does return it (so this test can fail) ...
+    const described = await (await fake.ctx.clients.elbv2()).send(new DescribeListenersCommand({ ListenerArns: [LISTENER] }));
+    expect(described.Listeners![0]!.DefaultActions![0]!.AuthenticateOidcConfig!.ClientSecret).toBe(SECRET);
+    const before = await elbv2Driver.read(action, fake.ctx);
+    // ... and what would be journaled in step.captured has no trace of it.
+    expect(JSON.stringify(before)).not.toContain(SECRET);
+    expect((before.state as { actions: ElbAction[] }).actions[0]!.AuthenticateOidcConfig).toEqual(oidc.AuthenticateOidcConfig);
+
+    const after = await elbv2Driver.apply(action, before, fake.ctx);
+    expect(JSON.stringify(after)).not.toContain(SECRET);
+    const [modify, ...more] = fake.writes();
+    expect(more).toEqual([]);
+    expect(sentActions(modify)[0]!.AuthenticateOidcConfig).toEqual({ ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true });
+    expect(JSON.stringify(modify!.input)).not.toContain(SECRET);
+    // AWS kept the secret it had.
+    expect(fake.aws.state.listeners[0]!.defaultActions[0]!.AuthenticateOidcConfig!.ClientSecret).toBe(SECRET);
+    expect(after.weights).toEqual({ [ONPREM]: 90, [AWS]: 10 });
   });
 });

@@ -416,6 +416,49 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
   });
 });
 
+describe('captured state holds no secrets', () => {
+  it('an OIDC client secret returned by the endpoint reaches neither the journal nor `cutover log`, and AWS keeps it', async (context) => {
+    const dir = scratch(context);
+    const state = fixture();
+    const secret = 'oidc-client-secret-e2e-8d3b';
+    const oidc = {
+      Type: 'authenticate-oidc' as const,
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'web',
+        ClientSecret: secret,
+      },
+    };
+    const listener = state.listeners[0]!;
+    listener.defaultActions = [oidc, { ...listener.defaultActions[0]!, Order: 2 }];
+    // An AWS-compatible endpoint that returns the secret in DescribeListeners (AWS does not).
+    state.leakClientSecret = true;
+    aws = await startFakeAws(state);
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = credentials();
+    const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+    const log = await cli(['log', 'rb.yaml'], { cwd: dir, env });
+    expect(log.code, describeResult(log)).toBe(0);
+    const json = await cli(['log', '--json', 'rb.yaml'], { cwd: dir, env });
+    expect(json.code, describeResult(json)).toBe(0);
+
+    // The capture is there (so the test looks at the right thing), without the secret.
+    const captured = journalOf(dir).find((e) => e.type === 'step.captured' && e.step === 'lb-25')!;
+    expect(JSON.stringify(captured.data.state)).toContain('authenticate-oidc');
+    for (const file of filesUnder(dir)) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);
+    for (const text of [run.stdout, run.stderr, log.stdout, log.stderr, json.stdout]) expect(text).not.toContain(secret);
+    const modify = aws.requests.find((r) => r.operation === 'ModifyListener')!;
+    expect(JSON.stringify(modify.input)).not.toContain(secret);
+    expect(JSON.stringify(modify.input)).toContain('"UseExistingClientSecret":true');
+    expect(aws.state.listeners[0]!.defaultActions[0]!.AuthenticateOidcConfig!.ClientSecret).toBe(secret);
+  });
+});
+
 describe('the shipped runbooks', () => {
   const runbooksDir = path.join(ROOT, 'runbooks');
   const files = readdirSync(runbooksDir).filter((name) => name.endsWith('.yaml'));

@@ -66,17 +66,32 @@ export function withWeights(actions: ElbAction[], weights: Record<string, number
 }
 
 /**
- * Describe* never returns an OIDC client secret and Modify* requires either the secret or
- * UseExistingClientSecret: true (API reference, AuthenticateOidcActionConfig), so that flag
- * is added. It is a write-only instruction, not state. No other field of Action is
- * read-only: the API reference uses the same Action shape for Describe and Modify.
+ * Secret and write-only fields taken out of an action list as read, so a snapshot (which the
+ * journal stores and `cutover log` prints) never holds them. AWS's Describe* never returns
+ * the OIDC client secret, but AWS-compatible endpoints have been seen to; it is the only
+ * secret in the Action shape (API reference: AuthenticateOidcActionConfig, and neither
+ * AuthenticateCognitoActionConfig nor JwtValidationActionConfig has one).
+ * UseExistingClientSecret is an instruction to Modify*, not state.
+ */
+export function withoutSecrets(actions: ElbAction[]): ElbAction[] {
+  return jsonClean(actions).map((action) => {
+    if (!action.AuthenticateOidcConfig) return action;
+    const { ClientSecret: _secret, UseExistingClientSecret: _instruction, ...config } = action.AuthenticateOidcConfig;
+    return { ...action, AuthenticateOidcConfig: config };
+  });
+}
+
+/**
+ * The list as Modify* takes it. cutover never holds the OIDC client secret, and Modify*
+ * needs either the secret or UseExistingClientSecret: true (API reference,
+ * AuthenticateOidcActionConfig), so every OIDC action keeps the secret AWS already has. A
+ * secret in the list (one an endpoint returned) is not sent back either. No other field of
+ * Action is read-only: the API reference uses the same Action shape for Describe and Modify.
  */
 export function forModify(actions: ElbAction[]): ElbAction[] {
-  return jsonClean(actions).map((action) => {
-    const oidc = action.AuthenticateOidcConfig;
-    if (!oidc || oidc.ClientSecret || oidc.UseExistingClientSecret) return action;
-    return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
-  });
+  return withoutSecrets(actions).map((action) =>
+    action.AuthenticateOidcConfig ? { ...action, AuthenticateOidcConfig: { ...action.AuthenticateOidcConfig, UseExistingClientSecret: true } } : action,
+  );
 }
 
 /** `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>` -> name. */

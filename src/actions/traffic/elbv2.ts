@@ -12,7 +12,7 @@
 import type { Action as ElbAction, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Elbv2Action } from '../../runbook/types.js';
 import { describeAwsError } from '../../aws/errors.js';
-import { arnsOf, findForward, forModify, jsonClean, nameFromArn, stateOf, weightsOf, withWeights, type Elbv2State } from './elbv2-actions.js';
+import { arnsOf, findForward, forModify, nameFromArn, stateOf, weightsOf, withoutSecrets, withWeights, type Elbv2State } from './elbv2-actions.js';
 import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
 export type { Elbv2State } from './elbv2-actions.js';
@@ -106,7 +106,8 @@ async function readActions(client: ElasticLoadBalancingV2Client, target: Target,
     throw describeAwsError(error, `reading ${label}`);
   }
   if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`);
-  return jsonClean(actions);
+  // Nothing secret may reach a snapshot: the journal stores it and `cutover log` prints it.
+  return withoutSecrets(actions);
 }
 
 /** ARN -> name for the given target groups, added to `known`. */
