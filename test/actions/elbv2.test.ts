@@ -333,12 +333,12 @@ describe('elbv2 driver (mocked client)', () => {
   it('turns a ValidationError from Modify into a one-line message with what to check', async () => {
     elb.on(DescribeListenersCommand).resolves(listener([forward(100, 0)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
-    elb.on(ModifyListenerCommand).rejects(Object.assign(new Error('Target group weights must sum to a positive number'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
-    const action = listenerAction({ 'web-onprem': 0 });
+    elb.on(ModifyListenerCommand).rejects(Object.assign(new Error('The weight for each target group must be between 0 and 999, inclusive'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
+    const action = listenerAction({ 'web-onprem': 50 });
 
     const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, context()), context()));
     expect(error.message).toBe(
-      'changing the weights of listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: ValidationError (HTTP 400): Target group weights must sum to a positive number; AWS rejected a parameter; check the ARNs and names in the runbook',
+      'changing the weights of listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: ValidationError (HTTP 400): The weight for each target group must be between 0 and 999, inclusive; AWS rejected a parameter; check the ARNs and names in the runbook',
     );
     expect(error.code).toBe('ValidationError');
   });
@@ -486,5 +486,18 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
     // AWS kept the secret it had.
     expect(fake.aws.state.listeners[0]!.defaultActions[0]!.AuthenticateOidcConfig!.ClientSecret).toBe(SECRET);
     expect(after.weights).toEqual({ [ONPREM]: 90, [AWS]: 10 });
+  });
+
+  it('refuses to leave every target group of the forward action at weight 0, sending nothing', async () => {
+    fake = await fakeAwsContext(fixture([forward(100, 0, 1)]));
+    const action = listenerAction({ 'web-onprem': 0 });
+    const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, fake.ctx), fake.ctx));
+    expect(error.message).toBe(
+      'listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: after this change every target group of the forward action would be at weight 0 (web-onprem 0, web-aws 0), leaving no target group to send requests to; keep at least one weight above 0 (to stop all traffic, put a fixed-response action in place by hand)',
+    );
+    expect(fake.writes()).toEqual([]);
+    // One group at 0 while another keeps traffic is an ordinary shift.
+    await elbv2Driver.apply(listenerAction({ 'web-onprem': 0, 'web-aws': 100 }), await elbv2Driver.read(action, fake.ctx), fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
   });
 });

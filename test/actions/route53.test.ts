@@ -16,7 +16,9 @@ import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../s
 import { clientConfig, type AwsClients } from '../../src/aws/clients.js';
 import type { Route53Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import type { FakeAwsState } from '../fake-aws/server.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { fakeAwsContext, type FakeAwsContext } from './fake-aws-context.js';
 
 const ZONE = 'Z0123456789ABC';
 const NAME = 'app.example.com.';
@@ -280,17 +282,6 @@ describe('route53 apply', () => {
     expect(after).toEqual(before);
   });
 
-  it('refuses to set every weight to 0 unless allowed', async () => {
-    const { mock, ctx } = setup();
-    fakeZone(mock, [onprem, aws]);
-    const before = await route53Driver.read(action({}), ctx);
-    const error = await failure(route53Driver.apply(action({ onprem: 0 }), before, ctx));
-    expect(error.message).toBe(`${LABEL}: the change would set every weight to 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended`);
-    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
-    await route53Driver.apply(action({ onprem: 0 }, { allowAllZero: true }), before, ctx);
-    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
-  });
-
   it('times out waiting for INSYNC, naming the change', async () => {
     const { mock, ctx, clock } = setup({ syncTimeoutMs: 60_000 });
     fakeZone(mock, [onprem, aws], ['PENDING']);
@@ -322,6 +313,40 @@ describe('route53 apply', () => {
     const before = await route53Driver.read(action({}), ctx);
     const error = await failure(route53Driver.apply(action({ onprem: 90, aws: 10 }), before, ctx));
     expect(error.message).toBe(`${LABEL}: after the change the weights are not what was set: expected aws=10, onprem=90; live aws=0, onprem=100`);
+  });
+});
+
+/** The fake AWS endpoint (test/fake-aws): real SDK client, Route 53's rules, the requests that reached it. */
+describe('route53 weights of 0 (real client against the fake AWS)', () => {
+  let fake: FakeAwsContext | undefined;
+  afterEach(async () => {
+    await fake?.aws.close();
+    fake = undefined;
+  });
+
+  const zone = (sets: ResourceRecordSet[]): FakeAwsState => ({ zones: [{ id: ZONE, name: 'example.com.', recordSets: sets }], listeners: [], rules: [], targetGroups: [] });
+  const weightsLive = () => Object.fromEntries(fake!.aws.state.zones[0]!.recordSets.map((set) => [set.SetIdentifier, set.Weight]));
+
+  it('sets a named weight to 0 while a set the step does not name keeps traffic, without allowAllZero', async () => {
+    fake = await fakeAwsContext(zone([onprem, { ...aws, Weight: 100 }]));
+    const before = await route53Driver.read(action({ onprem: 0 }), fake.ctx);
+    const after = await route53Driver.apply(action({ onprem: 0 }), before, fake.ctx);
+    expect(after.weights).toEqual({ aws: 100, onprem: 0 });
+    expect(weightsLive()).toEqual({ aws: 100, onprem: 0 });
+  });
+
+  it('refuses weights that are all 0 once merged with the live ones, sending nothing, unless allowAllZero', async () => {
+    fake = await fakeAwsContext(zone([onprem, aws]));
+    const before = await route53Driver.read(action({ onprem: 0 }), fake.ctx);
+    const error = await failure(route53Driver.apply(action({ onprem: 0 }), before, fake.ctx));
+    expect(error.message).toBe(
+      `${LABEL}: after this change every weighted set would be at weight 0 (aws=0, onprem=0), and Route 53 answers a group of all-zero weights with every record equally; give one set a weight above 0, or set "allowAllZero: true" on the step if that is what you want`,
+    );
+    expect(fake.writes()).toEqual([]);
+
+    await route53Driver.apply(action({ onprem: 0 }, { allowAllZero: true }), before, fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
+    expect(weightsLive()).toEqual({ aws: 0, onprem: 0 });
   });
 });
 

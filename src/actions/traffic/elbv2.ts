@@ -52,6 +52,7 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
     const state = stateOf(before);
     // Same weights: no Modify call at all, so a re-run of a done step changes nothing.
     if (!sameWeights(want, before.weights)) {
+      refuseAllZero(want, before);
       const client = await ctx.clients.elbv2();
       await modify(client, state, withWeights(state.actions, want), `changing the weights of ${before.label}`);
     }
@@ -195,6 +196,19 @@ function notForwarded(key: string, snapshot: TrafficSnapshot): TrafficError {
   const existing = Object.keys(snapshot.weights).map((arn) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} (${arn})`);
   return new TrafficError(
     `target group ${key} is not in the forward action of ${snapshot.label}; it forwards to ${existing.length > 0 ? existing.join(', ') : 'no target group'}`,
+  );
+}
+
+/**
+ * Every forwarded group at weight 0 leaves the forward action no group to send a request to.
+ * The API reference documents 0..999 per group and nothing about a forward whose weights
+ * are all 0, so cutover does not send one rather than find out what the load balancer does.
+ */
+function refuseAllZero(weights: Record<string, number>, snapshot: TrafficSnapshot): void {
+  const values = Object.values(weights);
+  if (values.length === 0 || values.some((w) => w !== 0)) return;
+  throw new TrafficError(
+    `${snapshot.label}: after this change every target group of the forward action would be at weight 0 (${formatWeights(weights, snapshot)}), leaving no target group to send requests to; keep at least one weight above 0 (to stop all traffic, put a fixed-response action in place by hand)`,
   );
 }
 

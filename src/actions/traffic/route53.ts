@@ -228,11 +228,19 @@ async function waitInSync(ctx: TrafficContext, change: { id: string; status: str
   }
 }
 
-/** Route 53 answers all-zero weighted sets with every record equally: allowed only when asked for. */
-function checkNotAllZero(action: Route53Action, weights: Record<string, number>, where: string): void {
-  const values = Object.values(weights);
+/**
+ * Route 53 answers a weighted group whose weights are all 0 with every record equally (as if
+ * all weights were equal): rarely what a traffic shift means. Checked on the merged weights
+ * (the live ones with the step's applied), since a step names only the sets it changes:
+ * `onprem: 0` is fine while `aws` is live at 100. `allowAllZero` is for when the merged
+ * result really is meant to be all 0.
+ */
+function checkNotAllZero(action: Route53Action, merged: Record<string, number>, label: string): void {
+  const values = Object.values(merged);
   if (!action.allowAllZero && values.length > 0 && values.every((w) => w === 0)) {
-    throw new TrafficError(`${where}: the change would set every weight to 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended`);
+    throw new TrafficError(
+      `${label}: after this change every weighted set would be at weight 0 (${formatWeights(merged)}), and Route 53 answers a group of all-zero weights with every record equally; give one set a weight above 0, or set "allowAllZero: true" on the step if that is what you want`,
+    );
   }
 }
 
