@@ -162,6 +162,72 @@ describe('traffic steps through the CLI', () => {
   });
 });
 
+describe('a derived rollback puts back weights only', () => {
+  it('keeps a TTL, an alias target and target group stickiness changed by hand after the steps', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+
+    // By hand, after the steps: none of it is a weight.
+    const set = (id: string) => aws!.state.zones[0]!.recordSets.find((s) => s.SetIdentifier === id)!;
+    set('onprem').TTL = 300;
+    set('aws').AliasTarget = { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-2.eu-west-1.elb.amazonaws.com.', EvaluateTargetHealth: true };
+    const forward = aws.state.listeners[0]!.defaultActions[0]!;
+    forward.ForwardConfig!.TargetGroupStickinessConfig = { Enabled: true, DurationSeconds: 900 };
+    const handMade = structuredClone(aws.state);
+
+    const rollback = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(rollback.code, describeResult(rollback)).toBe(0);
+    expect(aws.state.zones[0]!.recordSets).toEqual(
+      handMade.zones[0]!.recordSets.map((s) => ({ ...s, Weight: s.SetIdentifier === 'onprem' ? 100 : 0 })),
+    );
+    expect(aws.state.listeners[0]!.defaultActions[0]!.ForwardConfig).toEqual({
+      TargetGroups: [
+        { TargetGroupArn: ONPREM_TG, Weight: 100 },
+        { TargetGroupArn: AWS_TG, Weight: 0 },
+      ],
+      TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 900 },
+    });
+  });
+
+  it('stops at a structural change (a set added by hand) with exit 3 and sends nothing, also with --force', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const run = await cli(['run', '--yes', '--max-steps', '1', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+    aws.state.zones[0]!.recordSets.push({ Name: 'app.example.com.', Type: 'A', SetIdentifier: 'canary', Weight: 0, TTL: 60, ResourceRecords: [{ Value: '198.51.100.9' }] });
+    const changes = () => aws!.requests.filter((r) => r.operation === 'ChangeResourceRecordSets').length;
+
+    for (const flags of [[], ['--force']]) {
+      const rollback = await cli(['rollback', '--yes', ...flags, '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+      expect(rollback.code, describeResult(rollback)).toBe(3);
+      expect(changes()).toBe(1);
+    }
+    const failed = journalOf(dir).filter((e) => e.type === 'rollback.failed').at(-1)!;
+    expect(failed.data.reason).toContain('weighted set "canary" added');
+    expect(failed.data.reason).toContain('a rollback only puts weights back');
+  });
+
+  it('rehearse: after each derived rollback the live state, read again, equals the capture', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const rehearse = await cli(['rehearse', '--yes', '--json', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(rehearse.code, describeResult(rehearse)).toBe(0);
+    const summary = JSON.parse(rehearse.stdout.trim().split('\n').at(-1)!) as { steps: { id: string; verdict: string; phases: Record<string, { status: string }> }[] };
+    expect(summary.steps.map((s) => [s.id, s.verdict, s.phases.stateRestored?.status])).toEqual([
+      ['dns-10', 'passed', 'passed'],
+      ['lb-25', 'passed', 'passed'],
+    ]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // More of the CLI: forward drift, previews without changes, pagination, retried
 // throttling, one-line errors, credentials kept out of every file.

@@ -140,6 +140,11 @@ class FakeTraffic implements Traffic {
     return this.snapshot(captured.target);
   }
 
+  /** Nothing but weights ever changes in these fakes (the drivers' comparison is tested in test/actions). */
+  structuralChanges(): string[] {
+    return [];
+  }
+
   /** What the store holds right now, as event types (the durable journal, not the in-memory list). */
   private journalTypes(): string[] {
     return (this.store?.text ?? '')

@@ -17,6 +17,8 @@ export interface Elbv2State {
   kind: 'listener' | 'rule';
   arn: string;
   actions: ElbAction[];
+  /** The listener or rule no longer exists (a re-read found nothing): no actions, no weights. */
+  gone?: true;
 }
 
 export function stateOf(snapshot: TrafficSnapshot): Elbv2State {

@@ -2,7 +2,8 @@
  * ELBv2 weighted forward actions: a listener's default actions (ModifyListener) or a rule's
  * actions (ModifyRule). AWS replaces the whole action list on Modify*, so every change resends
  * all actions as read (authenticate, fixed-response, Order, stickiness...) with only the
- * forward action's target group weights changed.
+ * forward action's target group weights changed; a restore does the same from the live list
+ * with the captured weights.
  *
  * Snapshot weights are keyed by target group ARN (how a forward action's groups and weights
  * are read: elbv2-actions.ts).
@@ -13,13 +14,19 @@ import type { Action as ElbAction, ElasticLoadBalancingV2Client } from '@aws-sdk
 import type { Elbv2Action } from '../../runbook/types.js';
 import { describeAwsError } from '../../aws/errors.js';
 import { arnsOf, findForward, forModify, nameFromArn, stateOf, weightsOf, withoutSecrets, withWeights, type Elbv2State } from './elbv2-actions.js';
+import { elbv2StructuralChanges } from './elbv2-structure.js';
+import { refuseStructuralChanges } from './structure.js';
 import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
 export type { Elbv2State } from './elbv2-actions.js';
+export { elbv2StructuralChanges as structuralChanges } from './elbv2-structure.js';
 
 type Target = Elbv2Action['target'];
 
 const sdk = () => import('@aws-sdk/client-elastic-load-balancing-v2');
+
+/** A listener or rule that does not exist, as readActions reports it (the SDK names ELBv2's errors ...Exception). */
+const NOT_FOUND = new Set(['ListenerNotFound', 'ListenerNotFoundException', 'RuleNotFound', 'RuleNotFoundException']);
 
 /** Errors after which target group names fall back to the ARN's name segment. */
 const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
@@ -66,27 +73,45 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
   async reread(snapshot, ctx) {
     const state = stateOf(snapshot);
     const client = await ctx.clients.elbv2();
-    const actions = await readActions(client, state, ctx);
+    let actions: ElbAction[];
+    try {
+      actions = await readActions(client, state, ctx);
+    } catch (error) {
+      // A deleted listener or rule is a state too: no weights, and a structural change.
+      if (error instanceof TrafficError && NOT_FOUND.has(error.code ?? '')) return goneSnapshot(state, snapshot.names ?? {});
+      throw error;
+    }
     // No forward action is a state too (someone put up a fixed-response page): the drift
-    // guard shows it as "no weights" and a restore can still put the captured actions back.
+    // guard shows it as "no weights", and a rollback stops at it as a structural change.
     const forward = findForward(actions, snapshot.label);
     const known = snapshot.names ?? {};
     const names = forward ? await namesOf(client, arnsOf(forward).filter((arn) => !(arn in known)), known, ctx) : known;
     return snapshotOf(state, actions, names);
   },
 
+  /**
+   * One Modify with the live action list and only the forward weights set back to the
+   * captured ones: authenticate actions, fixed responses, Order, stickiness and a rule's
+   * conditions (not sent at all) stay as they are live.
+   */
   async restore(captured, ctx) {
-    const state = stateOf(captured);
+    stateOf(captured);
+    const live = await elbv2Driver.reread(captured, ctx);
+    refuseStructuralChanges(captured, live);
+    if (sameWeights(captured.weights, live.weights)) return live;
+    const state = stateOf(live);
     const client = await ctx.clients.elbv2();
-    await modify(client, state, state.actions, `restoring ${captured.label}`);
+    await modify(client, state, withWeights(state.actions, captured.weights), `restoring the weights of ${captured.label}`);
     const after = await elbv2Driver.reread(captured, ctx);
-    const differences = diff(state.actions, stateOf(after).actions, 'actions');
-    if (differences.length > 0) {
-      const shown = differences.slice(0, 5).join('; ') + (differences.length > 5 ? `; and ${differences.length - 5} more` : '');
-      throw new TrafficError(`${captured.label} read back after the restore differs from the captured state: ${shown}`);
+    if (!sameWeights(captured.weights, after.weights)) {
+      throw new TrafficError(
+        `${captured.label}: the weights read back after the restore are ${formatWeights(after.weights, after)}, expected the captured ${formatWeights(captured.weights, captured)}; check whether something else changed the ${state.kind} at the same time`,
+      );
     }
     return after;
   },
+
+  structuralChanges: elbv2StructuralChanges,
 };
 
 // --- reading ---------------------------------------------------------------------------
@@ -106,7 +131,7 @@ async function readActions(client: ElasticLoadBalancingV2Client, target: Target,
   } catch (error) {
     throw describeAwsError(error, `reading ${label}`);
   }
-  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`);
+  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`, target.kind === 'listener' ? 'ListenerNotFound' : 'RuleNotFound');
   // Nothing secret may reach a snapshot: the journal stores it and `cutover log` prints it.
   return withoutSecrets(actions);
 }
@@ -166,6 +191,11 @@ function snapshotOf(target: Target, actions: ElbAction[], names: Record<string, 
     names,
     state,
   };
+}
+
+/** What a re-read of a deleted listener or rule returns. */
+function goneSnapshot(target: Target, names: Record<string, string>): TrafficSnapshot {
+  return { ...snapshotOf(target, [], names), state: { kind: target.kind, arn: target.arn, actions: [], gone: true } satisfies Elbv2State };
 }
 
 // --- writing ---------------------------------------------------------------------------
@@ -235,23 +265,4 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 function formatWeights(weights: Record<string, number>, snapshot: TrafficSnapshot): string {
   const entries = Object.entries(weights).map(([arn, weight]) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} ${weight}`);
   return entries.length > 0 ? entries.join(', ') : 'none';
-}
-
-/** Paths where two JSON values differ, e.g. `actions[1].ForwardConfig.TargetGroups[0].Weight: captured 90, live 50`. */
-function diff(expected: unknown, live: unknown, path: string): string[] {
-  if (Array.isArray(expected) && Array.isArray(live)) {
-    const out: string[] = [];
-    for (let i = 0; i < Math.max(expected.length, live.length); i++) out.push(...diff(expected[i], live[i], `${path}[${i}]`));
-    return out;
-  }
-  if (isObject(expected) && isObject(live)) {
-    const keys = [...new Set([...Object.keys(expected), ...Object.keys(live)])];
-    return keys.flatMap((key) => diff(expected[key], live[key], `${path}.${key}`));
-  }
-  if (JSON.stringify(expected) === JSON.stringify(live)) return [];
-  return [`${path}: captured ${JSON.stringify(expected) ?? 'nothing'}, live ${JSON.stringify(live) ?? 'nothing'}`];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
