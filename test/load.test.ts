@@ -302,6 +302,25 @@ steps:
   });
 });
 
+describe('traffic weights of 0', () => {
+  // Whether the weights after a step are all 0 depends on the live sets it does not name:
+  // only the run-time check, on the merged weights, can tell (test/actions/route53.test.ts).
+  it.each([
+    ['some of them', '{ onprem: 0, aws: 100 }'],
+    ['every weight the step names', '{ onprem: 0 }'],
+    ['every weight the step names, several', '{ onprem: 0, dr: 0 }'],
+  ])('are valid for %s, with no warning', (_what, weights) => {
+    const result = load(`cutover: 1
+name: t
+steps:
+  - id: dns
+    run: { route53: { zone: Z1, name: app.example.com., weights: ${weights} } }
+`);
+    expect(result.ok).toBe(true);
+    expect(result.diagnostics).toEqual([]);
+  });
+});
+
 describe('checks', () => {
   it('resolve http defaults and retry', () => {
     const [step] = valid(`cutover: 1

@@ -50,7 +50,7 @@ export function describeRollback(rollback: Rollback): string {
     case 'action':
       return describeAction(rollback.run);
     case 'derived':
-      return 'restore the state captured before the change';
+      return 'put back the weights captured before the change';
     case 'none':
       return `none (irreversible: ${rollback.reason})`;
   }

@@ -4,6 +4,7 @@
  * what it left. A crash after the capture but before the outcome leaves everything a
  * rollback needs in the journal.
  */
+import { describeStructuralChanges } from '../actions/traffic/structure.js';
 import { TrafficError } from '../actions/traffic/types.js';
 import type { TrafficSnapshot } from '../actions/traffic/types.js';
 import type { TrafficLeft, TrafficSnapshotData } from '../journal/events.js';
@@ -106,13 +107,16 @@ export async function preflightRestore(ctx: EngineContext, step: Step, captured:
   const intended: TrafficLeft = { target: captured.target, label: captured.label, weights: captured.weights };
   return guarded(ctx, async () => {
     const live = await traffic.reread(captured, ctx.signal);
+    // Not a question of weights: no prompt and no --force puts weights back over a set or target group added or removed.
+    const changes = traffic.structuralChanges(captured, live);
+    if (changes.length > 0) return { ok: false, phase: 'drift', reason: describeStructuralChanges(captured.label, changes) };
     if (retrying && weightDifferences(captured.weights, live.weights).length === 0) return { ok: true, left: intended };
     const drift = driftAgainst(lastLeftOn(ctx.journal.events, captured.target), live);
     return (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || { ok: true, left: intended };
   });
 }
 
-/** Derived rollback: put back what was captured before the step changed it (after preflightRestore). */
+/** Derived rollback: put back the weights captured before the step changed them, every other field as it is live (after preflightRestore). */
 export async function restoreTraffic(ctx: EngineContext, captured: TrafficSnapshotData): Promise<TrafficOutcome> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };

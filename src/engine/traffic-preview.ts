@@ -3,14 +3,19 @@
  * for `plan --rollback` / `rollback --dry-run` (what a rollback would restore, chained). Only reads.
  */
 import type { Traffic } from '../actions/traffic/index.js';
+import { describeStructuralChanges } from '../actions/traffic/structure.js';
 import { TrafficError } from '../actions/traffic/types.js';
 import type { TrafficSnapshot } from '../actions/traffic/types.js';
 import type { JournalState } from '../journal/replay.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
 import { describeChange, describeDrift, driftAgainst, weightDifferences } from './drift.js';
 
-/** `drift`: the live weights differ from what the journal says was left, so the real rollback would stop there. */
-export type TrafficPreview = { label: string; change: string; drift?: string } | { error: string };
+/**
+ * `drift`: the live weights differ from what the journal says was left, so the real rollback
+ * would stop there (--force goes ahead). `structural`: a set or target group was added or
+ * removed, or the forward action is gone: the rollback stops there even with --force.
+ */
+export type TrafficPreview = { label: string; change: string; drift?: string; structural?: string } | { error: string };
 
 /**
  * For each step (in order) with a traffic action: live weights -> weights after the step.
@@ -67,10 +72,13 @@ export async function previewRestores(
     }
     let before = simulated.get(target);
     let drift: string | undefined;
+    let structural: string | undefined;
     if (!before) {
       try {
         const live = await traffic.reread(captured, signal);
         before = live.weights;
+        const changes = traffic.structuralChanges(captured, live);
+        if (changes.length > 0) structural = describeStructuralChanges(captured.label, changes);
         const expected = state.targets.get(target);
         const retrying = ['rolling-back', 'rollback-failed'].includes(state.steps.get(id)?.state ?? '');
         const alreadyRestored = retrying && weightDifferences(captured.weights, live.weights).length === 0;
@@ -85,7 +93,7 @@ export async function previewRestores(
     }
     simulated.set(target, captured.weights);
     const preview = { label: captured.label, change: describeChange(before, captured.weights, captured.names, order) };
-    previews.set(id, drift ? { ...preview, drift } : preview);
+    previews.set(id, { ...preview, ...(drift ? { drift } : {}), ...(structural ? { structural } : {}) });
   }
   return previews;
 }

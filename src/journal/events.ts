@@ -33,7 +33,7 @@ export interface TrafficSnapshotData {
   /**
    * The full state as AWS returned it, JSON-serialisable: Route 53 the complete
    * ResourceRecordSets of the weighted sets (alias targets, TTL, health checks...);
-   * ELBv2 the complete action list. A derived rollback puts exactly this back.
+   * ELBv2 the complete action list. A derived rollback puts its weights back (other fields stay as they are live).
    */
   state: unknown;
 }

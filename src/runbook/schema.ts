@@ -126,7 +126,7 @@ export const route53Action = strict(
         type: z.enum(['A', 'AAAA', 'CNAME'], { error: 'type must be A, AAAA or CNAME' }).optional(),
         weights: weights(ROUTE53_MAX_WEIGHT, 'Route 53').meta({ description: 'setIdentifier: weight (0..255)' }),
         wait: z.boolean().optional().meta({ description: 'Wait for the change to be INSYNC (default true)' }),
-        allowAllZero: z.boolean().optional().meta({ description: 'Allow every weight to be 0 (Route 53 then answers with all records equally)' }),
+        allowAllZero: z.boolean().optional().meta({ description: 'Allow the weights after the step (the live ones with this step\'s applied) to be all 0; Route 53 then answers with every record equally' }),
       },
       'route53',
     ),

@@ -172,16 +172,13 @@ function rollbackNeverVerified(step: Raw): boolean {
 
 type Reporter = (path: readonly PathSegment[], rule: string, message: string, part?: 'key' | 'value', severity?: Severity) => void;
 
+/**
+ * No check of Route 53 weights that are all 0: a step names only the sets it changes, and
+ * whether the weights after it are all 0 depends on the live sets it does not name, which
+ * only the run-time check (on the merged weights) can see.
+ */
 function checkTraffic(action: unknown, path: PathSegment[], report: Reporter): void {
   if (!isRecord(action)) return;
-  const route53 = asRecord(action.route53);
-  if (route53) {
-    const weights = asRecord(route53.weights);
-    const values = weights ? Object.values(weights) : [];
-    if (values.length > 0 && values.every((w) => w === 0) && route53.allowAllZero !== true) {
-      report([...path, 'route53', 'weights'], 'all-zero-weights', 'every Route 53 weight is 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended');
-    }
-  }
   const elbv2 = asRecord(action.elbv2);
   if (elbv2) {
     const hasListener = elbv2.listener !== undefined;

@@ -80,7 +80,7 @@ export type Check = SingleCheck[];
 
 export type Rollback =
   | { kind: 'action'; run: Action; verify?: Check }
-  /** Route 53 / ELBv2: restore the state captured before the change. */
+  /** Route 53 / ELBv2: put back the weights captured before the change (every other field as it is live). */
   | { kind: 'derived'; verify?: Check }
   | { kind: 'none'; reason: string };
 

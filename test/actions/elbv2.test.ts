@@ -18,7 +18,9 @@ import { elbv2Driver } from '../../src/actions/traffic/elbv2.js';
 import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../src/actions/traffic/types.js';
 import type { Elbv2Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import type { FakeAwsState, FakeRequest } from '../fake-aws/server.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { fakeAwsContext, type FakeAwsContext } from './fake-aws-context.js';
 
 const PREFIX = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012';
 const LISTENER = `${PREFIX}:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2`;
@@ -227,41 +229,7 @@ describe('elbv2 driver (mocked client)', () => {
     ]);
   });
 
-  it('restores the captured action list exactly, in one call, and checks the read-back', async () => {
-    const captured = [{ Type: 'fixed-response' as const, Order: 1, FixedResponseConfig: { StatusCode: '503', ContentType: 'text/plain', MessageBody: 'maintenance' } }, forward(100, 0, 2)];
-    elb.on(DescribeListenersCommand).resolvesOnce(listener(captured)).resolvesOnce(listener([forward(70, 30)])).resolves(listener(captured));
-    elb.on(DescribeTargetGroupsCommand).resolves(groups);
-    elb.on(ModifyListenerCommand).resolves({});
-
-    const snapshot = await elbv2Driver.read(listenerAction({ 'web-aws': 30 }), context());
-    const live = await elbv2Driver.reread(snapshot, context());
-    expect(live.weights).toEqual({ [ONPREM]: 70, [AWS]: 30 });
-    const after = await elbv2Driver.restore(snapshot, context());
-
-    const modifies = elb.commandCalls(ModifyListenerCommand);
-    expect(modifies).toHaveLength(1);
-    expect(modifies[0]!.args[0].input).toStrictEqual({ ListenerArn: LISTENER, DefaultActions: captured });
-    expect(after.state).toEqual(snapshot.state);
-    expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
-  });
-
-  it('restores an OIDC action with the existing client secret (the only thing added to the capture)', async () => {
-    elb.on(DescribeListenersCommand).resolves(listener([oidc, forward(100, 0)]));
-    elb.on(DescribeTargetGroupsCommand).resolves(groups);
-    elb.on(ModifyListenerCommand).resolves({});
-
-    const snapshot = await elbv2Driver.read(listenerAction({}), context());
-    await elbv2Driver.restore(snapshot, context());
-
-    expect(elb.commandCalls(ModifyListenerCommand)[0]!.args[0].input.DefaultActions).toStrictEqual([
-      { ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true } },
-      forward(100, 0),
-    ]);
-    // The journal's capture itself is untouched.
-    expect((snapshot.state as { actions: unknown[] }).actions[0]).toStrictEqual(oidc);
-  });
-
-  it('reports how the read-back differs when a restore does not stick', async () => {
+  it('reports the weights read back when a restore does not stick', async () => {
     elb.on(DescribeListenersCommand).resolvesOnce(listener([forward(100, 0)])).resolves(listener([forward(60, 40)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
     elb.on(ModifyListenerCommand).resolves({});
@@ -269,9 +237,9 @@ describe('elbv2 driver (mocked client)', () => {
     const snapshot = await elbv2Driver.read(listenerAction({}), context());
     const error = await rejection(elbv2Driver.restore(snapshot, context()));
     expect(error.message).toBe(
-      'listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2 read back after the restore differs from the captured state: ' +
-        'actions[0].ForwardConfig.TargetGroups[0].Weight: captured 100, live 60; actions[0].ForwardConfig.TargetGroups[1].Weight: captured 0, live 40',
+      'listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: the weights read back after the restore are web-onprem 60, web-aws 40, expected the captured web-onprem 100, web-aws 0; check whether something else changed the listener at the same time',
     );
+    expect(elb.commandCalls(ModifyListenerCommand)).toHaveLength(1);
   });
 
   it('rejects a target group that the forward action does not use, listing the ones it does', async () => {
@@ -331,12 +299,12 @@ describe('elbv2 driver (mocked client)', () => {
   it('turns a ValidationError from Modify into a one-line message with what to check', async () => {
     elb.on(DescribeListenersCommand).resolves(listener([forward(100, 0)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
-    elb.on(ModifyListenerCommand).rejects(Object.assign(new Error('Target group weights must sum to a positive number'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
-    const action = listenerAction({ 'web-onprem': 0 });
+    elb.on(ModifyListenerCommand).rejects(Object.assign(new Error('The weight for each target group must be between 0 and 999, inclusive'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
+    const action = listenerAction({ 'web-onprem': 50 });
 
     const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, context()), context()));
     expect(error.message).toBe(
-      'changing the weights of listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: ValidationError (HTTP 400): Target group weights must sum to a positive number; AWS rejected a parameter; check the ARNs and names in the runbook',
+      'changing the weights of listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: ValidationError (HTTP 400): The weight for each target group must be between 0 and 999, inclusive; AWS rejected a parameter; check the ARNs and names in the runbook',
     );
     expect(error.code).toBe('ValidationError');
   });
@@ -429,5 +397,171 @@ describe('elbv2 driver (real client against a local endpoint)', () => {
     );
     // A permanent error is not retried.
     expect(requests).toHaveLength(1);
+  });
+});
+
+/**
+ * The fake AWS endpoint (test/fake-aws): real SDK clients, the fake's ELBv2 rules (Modify
+ * replaces the whole action list, an OIDC action keeps its secret only with
+ * UseExistingClientSecret), and the requests that reached it.
+ */
+describe('elbv2 driver (real client against the fake AWS)', () => {
+  let fake: FakeAwsContext | undefined;
+  afterEach(async () => {
+    await fake?.aws.close();
+    fake = undefined;
+  });
+
+  const SECRET = 'oidc-client-secret-4f9a1c';
+  const withSecret: ElbAction = { ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig!, ClientSecret: SECRET } };
+
+  function fixture(actions: ElbAction[], extra: Partial<FakeAwsState> = {}): FakeAwsState {
+    return {
+      zones: [],
+      listeners: [{ arn: LISTENER, port: 443, protocol: 'HTTPS', defaultActions: actions }],
+      rules: [],
+      targetGroups: [
+        { arn: ONPREM, name: 'web-onprem' },
+        { arn: AWS, name: 'web-aws' },
+        { arn: CANARY, name: 'web-canary' },
+      ],
+      ...extra,
+    };
+  }
+
+  const sentActions = (request: FakeRequest | undefined) => request?.input.DefaultActions as ElbAction[];
+
+  it('keeps an OIDC client secret that an endpoint returns out of the snapshot, and keeps it in AWS with UseExistingClientSecret', async () => {
+    fake = await fakeAwsContext(fixture([withSecret, forward(100, 0)], { leakClientSecret: true }));
+    const action = listenerAction({ 'web-onprem': 90, 'web-aws': 10 });
+
+    // The endpoint does return it (so this test can fail) ...
+    const described = await (await fake.ctx.clients.elbv2()).send(new DescribeListenersCommand({ ListenerArns: [LISTENER] }));
+    expect(described.Listeners![0]!.DefaultActions![0]!.AuthenticateOidcConfig!.ClientSecret).toBe(SECRET);
+    const before = await elbv2Driver.read(action, fake.ctx);
+    // ... and what would be journaled in step.captured has no trace of it.
+    expect(JSON.stringify(before)).not.toContain(SECRET);
+    expect((before.state as { actions: ElbAction[] }).actions[0]!.AuthenticateOidcConfig).toEqual(oidc.AuthenticateOidcConfig);
+
+    const after = await elbv2Driver.apply(action, before, fake.ctx);
+    expect(JSON.stringify(after)).not.toContain(SECRET);
+    const [modify, ...more] = fake.writes();
+    expect(more).toEqual([]);
+    expect(sentActions(modify)[0]!.AuthenticateOidcConfig).toEqual({ ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true });
+    expect(JSON.stringify(modify!.input)).not.toContain(SECRET);
+    // AWS kept the secret it had.
+    expect(fake.aws.state.listeners[0]!.defaultActions[0]!.AuthenticateOidcConfig!.ClientSecret).toBe(SECRET);
+    expect(after.weights).toEqual({ [ONPREM]: 90, [AWS]: 10 });
+  });
+
+  it('refuses to leave every target group of the forward action at weight 0, sending nothing', async () => {
+    fake = await fakeAwsContext(fixture([forward(100, 0, 1)]));
+    const action = listenerAction({ 'web-onprem': 0 });
+    const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, fake.ctx), fake.ctx));
+    expect(error.message).toBe(
+      'listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2: after this change every target group of the forward action would be at weight 0 (web-onprem 0, web-aws 0), leaving no target group to send requests to; keep at least one weight above 0 (to stop all traffic, put a fixed-response action in place by hand)',
+    );
+    expect(fake.writes()).toEqual([]);
+    // One group at 0 while another keeps traffic is an ordinary shift.
+    await elbv2Driver.apply(listenerAction({ 'web-onprem': 0, 'web-aws': 100 }), await elbv2Driver.read(action, fake.ctx), fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
+  });
+
+  /** The capture (as the journal returns it) after the step moved the weights to 90/10. */
+  async function afterStep(state: FakeAwsState, target: Elbv2Action['target'] = { kind: 'listener', arn: LISTENER }) {
+    fake = await fakeAwsContext(state);
+    const action: Elbv2Action = { kind: 'elbv2', target, weights: { 'web-onprem': 90, 'web-aws': 10 } };
+    const captured = await elbv2Driver.read(action, fake.ctx);
+    await elbv2Driver.apply(action, captured, fake.ctx);
+    return { captured: JSON.parse(JSON.stringify(captured)) as TrafficSnapshot, fake };
+  }
+  const liveForward = (f: FakeAwsContext) => f.aws.state.listeners[0]!.defaultActions.find((a) => a.Type === 'forward')!;
+
+  it('puts back the captured weights with one ModifyListener of the live action list', async () => {
+    const { captured, fake } = await afterStep(fixture([oidc, forward(100, 0)]));
+    const original = structuredClone(fake.aws.state.listeners[0]!.defaultActions);
+    original.find((a) => a.Type === 'forward')!.ForwardConfig!.TargetGroups = forward(100, 0).ForwardConfig!.TargetGroups;
+
+    const after = await elbv2Driver.restore(captured, fake.ctx);
+
+    const [, restoreModify, ...more] = fake.writes();
+    expect(more).toEqual([]);
+    expect(sentActions(restoreModify)).toEqual([{ ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true } }, forward(100, 0)]);
+    expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
+    expect(after.state).toEqual(captured.state);
+    expect(fake.aws.state.listeners[0]!.defaultActions).toEqual(original);
+  });
+
+  it('keeps target group stickiness turned on by hand after the step, and puts back only the weights', async () => {
+    const unsticky: ElbAction = { ...forward(100, 0, 1), ForwardConfig: { ...forward(100, 0, 1).ForwardConfig, TargetGroupStickinessConfig: { Enabled: false } } };
+    const { captured, fake } = await afterStep(fixture([unsticky]));
+    liveForward(fake).ForwardConfig!.TargetGroupStickinessConfig = { Enabled: true, DurationSeconds: 600 };
+    const live = await elbv2Driver.reread(captured, fake.ctx);
+    expect(elbv2Driver.structuralChanges(captured, live)).toEqual([]);
+
+    const after = await elbv2Driver.restore(captured, fake.ctx);
+
+    expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
+    expect(liveForward(fake).ForwardConfig!.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 600 });
+    expect(sentActions(fake.writes()[1])[0]!.ForwardConfig!.TargetGroupStickinessConfig).toEqual({ Enabled: true, DurationSeconds: 600 });
+  });
+
+  it("puts back a rule's weights with ModifyRule, keeping its conditions and other actions as they are live", async () => {
+    const state = fixture([forward(100, 0, 1)]);
+    state.rules = [{ arn: RULE, listenerArn: LISTENER, priority: '10', conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app/*'] } }], actions: [forward(100, 0, 2)] }];
+    const { captured, fake } = await afterStep(state, { kind: 'rule', arn: RULE });
+    const rule = fake.aws.state.rules[0]!;
+    const handConditions = [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app/*', '/api/*'] } }];
+    rule.conditions = handConditions;
+    const cognito: ElbAction = {
+      Type: 'authenticate-cognito',
+      Order: 1,
+      AuthenticateCognitoConfig: { UserPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc', UserPoolClientId: 'c1', UserPoolDomain: 'auth' },
+    };
+    rule.actions = [cognito, ...rule.actions];
+
+    const after = await elbv2Driver.restore(captured, fake.ctx);
+
+    const modify = fake.writes()[1]!;
+    expect(modify.operation).toBe('ModifyRule');
+    expect(modify.input).not.toHaveProperty('Conditions');
+    expect(rule.conditions).toEqual(handConditions);
+    expect(rule.actions.map((a) => a.Type)).toEqual(['authenticate-cognito', 'forward']);
+    expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
+  });
+
+  it('sends nothing when the weights are already the captured ones', async () => {
+    const { captured, fake } = await afterStep(fixture([forward(100, 0, 1)]));
+    liveForward(fake).ForwardConfig!.TargetGroups = forward(100, 0).ForwardConfig!.TargetGroups;
+    const after = await elbv2Driver.restore(captured, fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
+    expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
+  });
+
+  describe('refuses, sending nothing, over a structural change', () => {
+    const refusal = (changes: string) =>
+      `listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2 changed since the step captured it in a way a rollback cannot undo (${changes}); ` +
+      'find out who changed it; a rollback only puts weights back, so undo that change by hand and roll back again, or set the weights by hand';
+    const cases: [string, (f: FakeAwsContext) => void, string[]][] = [
+      ['a target group added', (f) => void liveForward(f).ForwardConfig!.TargetGroups!.push({ TargetGroupArn: CANARY, Weight: 0 }), ['target group web-canary added to the forward action']],
+      ['a target group removed', (f) => void (liveForward(f).ForwardConfig!.TargetGroups = [{ TargetGroupArn: ONPREM, Weight: 100 }]), ['target group web-aws removed from the forward action']],
+      [
+        'the forward action replaced by a fixed response',
+        (f) => void (f.aws.state.listeners[0]!.defaultActions = [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]),
+        ['the forward action is gone (the listener now has: fixed-response)'],
+      ],
+      ['the listener deleted', (f) => void (f.aws.state.listeners = []), ['the listener is gone']],
+    ];
+
+    it.each(cases)('%s', async (_what, change, expected) => {
+      const { captured, fake } = await afterStep(fixture([forward(100, 0, 1)]));
+      change(fake);
+      const live = await elbv2Driver.reread(captured, fake.ctx);
+      expect(elbv2Driver.structuralChanges(captured, live)).toEqual(expected);
+
+      const error = await rejection(elbv2Driver.restore(captured, fake.ctx));
+      expect(error.message).toBe(refusal(expected.join('; ')));
+      expect(fake.writes()).toHaveLength(1);
+    });
   });
 });

@@ -16,7 +16,9 @@ import { TrafficError, type TrafficContext, type TrafficSnapshot } from '../../s
 import { clientConfig, type AwsClients } from '../../src/aws/clients.js';
 import type { Route53Action } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
+import type { FakeAwsState } from '../fake-aws/server.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { fakeAwsContext, type FakeAwsContext } from './fake-aws-context.js';
 
 const ZONE = 'Z0123456789ABC';
 const NAME = 'app.example.com.';
@@ -105,6 +107,11 @@ const failure = (promise: Promise<unknown>) => rejectionOf(promise, TrafficError
 
 function stateOf(snapshot: TrafficSnapshot): Route53State {
   return snapshot.state as Route53State;
+}
+
+/** The fake AWS with one zone holding `sets`. */
+function zoneWith(sets: ResourceRecordSet[]): FakeAwsState {
+  return { zones: [{ id: ZONE, name: 'example.com.', recordSets: sets }], listeners: [], rules: [], targetGroups: [] };
 }
 
 describe('route53 read', () => {
@@ -280,17 +287,6 @@ describe('route53 apply', () => {
     expect(after).toEqual(before);
   });
 
-  it('refuses to set every weight to 0 unless allowed', async () => {
-    const { mock, ctx } = setup();
-    fakeZone(mock, [onprem, aws]);
-    const before = await route53Driver.read(action({}), ctx);
-    const error = await failure(route53Driver.apply(action({ onprem: 0 }), before, ctx));
-    expect(error.message).toBe(`${LABEL}: the change would set every weight to 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended`);
-    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
-    await route53Driver.apply(action({ onprem: 0 }, { allowAllZero: true }), before, ctx);
-    expect(mock.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
-  });
-
   it('times out waiting for INSYNC, naming the change', async () => {
     const { mock, ctx, clock } = setup({ syncTimeoutMs: 60_000 });
     fakeZone(mock, [onprem, aws], ['PENDING']);
@@ -325,6 +321,39 @@ describe('route53 apply', () => {
   });
 });
 
+/** The fake AWS endpoint (test/fake-aws): real SDK client, Route 53's rules, the requests that reached it. */
+describe('route53 weights of 0 (real client against the fake AWS)', () => {
+  let fake: FakeAwsContext | undefined;
+  afterEach(async () => {
+    await fake?.aws.close();
+    fake = undefined;
+  });
+
+  const weightsLive = () => Object.fromEntries(fake!.aws.state.zones[0]!.recordSets.map((set) => [set.SetIdentifier, set.Weight]));
+
+  it('sets a named weight to 0 while a set the step does not name keeps traffic, without allowAllZero', async () => {
+    fake = await fakeAwsContext(zoneWith([onprem, { ...aws, Weight: 100 }]));
+    const before = await route53Driver.read(action({ onprem: 0 }), fake.ctx);
+    const after = await route53Driver.apply(action({ onprem: 0 }), before, fake.ctx);
+    expect(after.weights).toEqual({ aws: 100, onprem: 0 });
+    expect(weightsLive()).toEqual({ aws: 100, onprem: 0 });
+  });
+
+  it('refuses weights that are all 0 once merged with the live ones, sending nothing, unless allowAllZero', async () => {
+    fake = await fakeAwsContext(zoneWith([onprem, aws]));
+    const before = await route53Driver.read(action({ onprem: 0 }), fake.ctx);
+    const error = await failure(route53Driver.apply(action({ onprem: 0 }), before, fake.ctx));
+    expect(error.message).toBe(
+      `${LABEL}: after this change every weighted set would be at weight 0 (aws=0, onprem=0), and Route 53 answers a group of all-zero weights with every record equally; give one set a weight above 0, or set "allowAllZero: true" on the step if that is what you want`,
+    );
+    expect(fake.writes()).toEqual([]);
+
+    await route53Driver.apply(action({ onprem: 0 }, { allowAllZero: true }), before, fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
+    expect(weightsLive()).toEqual({ aws: 0, onprem: 0 });
+  });
+});
+
 describe('route53 reread and restore', () => {
   it('rereads by the zone id in the state, without a name lookup', async () => {
     const { mock, ctx } = setup();
@@ -338,69 +367,26 @@ describe('route53 reread and restore', () => {
     expect(live.weights).toEqual({ onprem: 100, aws: 50 });
   });
 
-  it('reports deleted sets as empty weights rather than failing (drift, restorable)', async () => {
+  it('reports deleted sets as empty weights rather than failing (drift, and a structural change)', async () => {
     const { mock, ctx } = setup();
     const store = fakeZone(mock, [onprem, aws]);
     const before = await route53Driver.read(action({}), ctx);
     store.clear();
-    expect((await route53Driver.reread(before, ctx)).weights).toEqual({});
+    const live = await route53Driver.reread(before, ctx);
+    expect(live.weights).toEqual({});
+    expect(route53Driver.structuralChanges(before, live)).toEqual(['weighted set "aws" removed', 'weighted set "onprem" removed']);
   });
 
-  it('restores the captured record sets byte for byte in one batch', async () => {
-    const { mock, ctx } = setup();
-    fakeZone(mock, [onprem, aws, legacy], ['PENDING', 'INSYNC']);
-    const captured = await route53Driver.read(action({}), ctx);
-    const journaled = JSON.parse(JSON.stringify(captured)) as TrafficSnapshot;
-    // wait: false leaves the PENDING, INSYNC answers for the restore.
-    await route53Driver.apply(action({ onprem: 0, aws: 100 }, { wait: false }), captured, ctx);
-    mock.resetHistory();
-
-    const after = await route53Driver.restore(journaled, ctx);
-    const [batch, ...more] = inputs(mock, ChangeResourceRecordSetsCommand);
-    expect(more).toHaveLength(0);
-    expect(batch!.HostedZoneId).toBe(ZONE);
-    expect(batch!.ChangeBatch!.Changes!.every((c) => c.Action === 'UPSERT')).toBe(true);
-    const sent = batch!.ChangeBatch!.Changes!.map((c) => c.ResourceRecordSet);
-    expect(sent).toEqual(stateOf(journaled).recordSets);
-    expect(JSON.stringify(sent)).toBe(JSON.stringify(stateOf(journaled).recordSets));
-    expect(JSON.stringify(sent)).toBe(JSON.stringify([aws, legacy, onprem]));
-    expect(inputs(mock, GetChangeCommand)).toEqual([{ Id: 'C1' }, { Id: 'C1' }]);
-    expect(stateOf(after).recordSets).toEqual(stateOf(journaled).recordSets);
-    expect(after.weights).toEqual({ onprem: 100, aws: 0, legacy: 0 });
-  });
-
-  it('re-creates a deleted set and leaves a set added since alone', async () => {
-    const { mock, ctx } = setup();
-    const store = fakeZone(mock, [onprem, aws]);
-    const captured = await route53Driver.read(action({}), ctx);
-    store.delete('aws');
-    const canary: ResourceRecordSet = { Name: NAME, Type: 'A', SetIdentifier: 'canary', Weight: 5, TTL: 60, ResourceRecords: [{ Value: '203.0.113.5' }] };
-    store.set('canary', canary);
-
-    const after = await route53Driver.restore(captured, ctx);
-    expect(inputs(mock, ChangeResourceRecordSetsCommand)[0]!.ChangeBatch!.Changes).toEqual([
-      { Action: 'UPSERT', ResourceRecordSet: aws },
-      { Action: 'UPSERT', ResourceRecordSet: onprem },
-    ]);
-    expect(after.weights).toEqual({ aws: 0, canary: 5, onprem: 100 });
-  });
-
-  it('reports the difference when the read-back differs from the capture', async () => {
+  it('fails when the weights read back after a restore are not the captured ones', async () => {
     const { mock, ctx } = setup();
     const store = fakeZone(mock, [onprem, aws], ['INSYNC'], { ignoreChanges: true });
     const captured = await route53Driver.read(action({}), ctx);
     store.set('aws', { ...aws, Weight: 10 });
-    store.set('onprem', { ...onprem, TTL: 300 });
     const error = await failure(route53Driver.restore(captured, ctx));
-    expect(error.message).toBe(`${LABEL}: after the restore the record sets differ from the capture: aws: Weight 0 -> 10; onprem: TTL 60 -> 300`);
-  });
-
-  it('ignores the order Route 53 lists the records of a set in', async () => {
-    const { mock, ctx } = setup();
-    const store = fakeZone(mock, [onprem, aws], ['INSYNC'], { ignoreChanges: true });
-    const captured = await route53Driver.read(action({}), ctx);
-    store.set('onprem', { ...onprem, ResourceRecords: [...onprem.ResourceRecords!].reverse() });
-    await expect(route53Driver.restore(captured, ctx)).resolves.toMatchObject({ weights: { onprem: 100, aws: 0 } });
+    expect(error.message).toBe(
+      `${LABEL}: after the restore the weights are not the captured ones: expected aws=0, onprem=100; live aws=10, onprem=100; check whether something else changed the record at the same time`,
+    );
+    expect(inputs(mock, ChangeResourceRecordSetsCommand)).toHaveLength(1);
   });
 
   it('refuses a snapshot without its Route 53 state', async () => {
@@ -408,6 +394,94 @@ describe('route53 reread and restore', () => {
     const broken: TrafficSnapshot = { kind: 'route53', target: `route53:${ZONE}:${NAME}:A`, label: LABEL, weights: {}, state: { zoneId: ZONE } };
     const error = await failure(route53Driver.restore(broken, ctx));
     expect(error.message).toBe(`${LABEL}: the captured Route 53 state is incomplete (no zone id, name, type or record sets); cannot re-read or restore it`);
+  });
+});
+
+/**
+ * A derived rollback puts back the captured weights and keeps every other field as it is live
+ * (the fake AWS applies the UPSERTs like Route 53: the whole set is replaced by what is sent).
+ */
+describe('route53 restore puts back weights only (real client against the fake AWS)', () => {
+  let fake: FakeAwsContext | undefined;
+  afterEach(async () => {
+    await fake?.aws.close();
+    fake = undefined;
+  });
+
+  /** The capture (as the journal returns it) and the fake after the step moved the weights. */
+  async function afterStep(sets: ResourceRecordSet[], weights: Record<string, number>) {
+    fake = await fakeAwsContext(zoneWith(sets));
+    const captured = await route53Driver.read(action(weights), fake.ctx);
+    await route53Driver.apply(action(weights), captured, fake.ctx);
+    return { captured: JSON.parse(JSON.stringify(captured)) as TrafficSnapshot, fake };
+  }
+  const liveSet = (f: FakeAwsContext, id: string) => f.aws.state.zones[0]!.recordSets.find((set) => set.SetIdentifier === id)!;
+  const batches = (f: FakeAwsContext) => f.writes().map((r) => (r.input.ChangeBatch as { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] }).Changes);
+
+  it('sends one batch of UPSERTs for the sets whose weight differs, waits for INSYNC, and leaves the record as captured', async () => {
+    const { captured, fake } = await afterStep([onprem, aws, legacy], { onprem: 90, aws: 10 });
+    const original = structuredClone(stateOf(captured).recordSets);
+    const polls = () => fake.aws.requests.filter((r) => r.operation === 'GetChange').length;
+    const pollsBefore = polls();
+
+    const after = await route53Driver.restore(captured, fake.ctx);
+
+    const [, restoreBatch, ...more] = batches(fake);
+    expect(more).toEqual([]);
+    // legacy's weight did not move: not sent.
+    expect(restoreBatch).toEqual([
+      { Action: 'UPSERT', ResourceRecordSet: aws },
+      { Action: 'UPSERT', ResourceRecordSet: onprem },
+    ]);
+    expect(polls()).toBeGreaterThan(pollsBefore);
+    expect(after.weights).toEqual({ aws: 0, legacy: 0, onprem: 100 });
+    expect(stateOf(after).recordSets).toEqual(original);
+  });
+
+  it('keeps an alias target and a TTL changed by hand after the step, and puts back only the weights', async () => {
+    const { captured, fake } = await afterStep([onprem, aws], { onprem: 90, aws: 10 });
+    const movedAlias = { ...aws.AliasTarget!, DNSName: 'web-nlb-4567.elb.ap-northeast-1.amazonaws.com.' };
+    liveSet(fake, 'aws').AliasTarget = movedAlias;
+    liveSet(fake, 'onprem').TTL = 300;
+    const live = await route53Driver.reread(captured, fake.ctx);
+    expect(route53Driver.structuralChanges(captured, live)).toEqual([]);
+
+    const after = await route53Driver.restore(captured, fake.ctx);
+
+    expect(after.weights).toEqual({ aws: 0, onprem: 100 });
+    expect(liveSet(fake, 'aws')).toEqual({ ...aws, AliasTarget: movedAlias });
+    expect(liveSet(fake, 'onprem')).toEqual({ ...onprem, TTL: 300 });
+    // What was sent: the live sets, with the captured weights.
+    expect(batches(fake)[1]).toEqual([
+      { Action: 'UPSERT', ResourceRecordSet: { ...aws, AliasTarget: movedAlias } },
+      { Action: 'UPSERT', ResourceRecordSet: { ...onprem, TTL: 300 } },
+    ]);
+  });
+
+  it('sends nothing when the weights are already the captured ones', async () => {
+    const { captured, fake } = await afterStep([onprem, aws], { onprem: 90, aws: 10 });
+    liveSet(fake, 'aws').Weight = 0;
+    liveSet(fake, 'onprem').Weight = 100;
+    const after = await route53Driver.restore(captured, fake.ctx);
+    expect(fake.writes()).toHaveLength(1);
+    expect(after.weights).toEqual({ aws: 0, onprem: 100 });
+  });
+
+  it('refuses, sending nothing, when a weighted set was added or removed since the capture', async () => {
+    const { captured, fake } = await afterStep([onprem, aws, legacy], { onprem: 90, aws: 10 });
+    const zone = fake.aws.state.zones[0]!;
+    zone.recordSets = zone.recordSets.filter((set) => set.SetIdentifier !== 'legacy');
+    zone.recordSets.push({ Name: NAME, Type: 'A', SetIdentifier: 'canary', Weight: 5, TTL: 60, ResourceRecords: [{ Value: '203.0.113.5' }] });
+    const live = await route53Driver.reread(captured, fake.ctx);
+    expect(route53Driver.structuralChanges(captured, live)).toEqual(['weighted set "legacy" removed', 'weighted set "canary" added']);
+
+    const error = await failure(route53Driver.restore(captured, fake.ctx));
+    expect(error.message).toBe(
+      `${LABEL} changed since the step captured it in a way a rollback cannot undo (weighted set "legacy" removed; weighted set "canary" added); ` +
+        'find out who changed it; a rollback only puts weights back, so undo that change by hand and roll back again, or set the weights by hand',
+    );
+    expect(fake.writes()).toHaveLength(1);
+    expect(liveSet(fake, 'aws').Weight).toBe(10);
   });
 });
 

@@ -162,6 +162,72 @@ describe('traffic steps through the CLI', () => {
   });
 });
 
+describe('a derived rollback puts back weights only', () => {
+  it('keeps a TTL, an alias target and target group stickiness changed by hand after the steps', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+
+    // By hand, after the steps: none of it is a weight.
+    const set = (id: string) => aws!.state.zones[0]!.recordSets.find((s) => s.SetIdentifier === id)!;
+    set('onprem').TTL = 300;
+    set('aws').AliasTarget = { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-2.eu-west-1.elb.amazonaws.com.', EvaluateTargetHealth: true };
+    const forward = aws.state.listeners[0]!.defaultActions[0]!;
+    forward.ForwardConfig!.TargetGroupStickinessConfig = { Enabled: true, DurationSeconds: 900 };
+    const handMade = structuredClone(aws.state);
+
+    const rollback = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(rollback.code, describeResult(rollback)).toBe(0);
+    expect(aws.state.zones[0]!.recordSets).toEqual(
+      handMade.zones[0]!.recordSets.map((s) => ({ ...s, Weight: s.SetIdentifier === 'onprem' ? 100 : 0 })),
+    );
+    expect(aws.state.listeners[0]!.defaultActions[0]!.ForwardConfig).toEqual({
+      TargetGroups: [
+        { TargetGroupArn: ONPREM_TG, Weight: 100 },
+        { TargetGroupArn: AWS_TG, Weight: 0 },
+      ],
+      TargetGroupStickinessConfig: { Enabled: true, DurationSeconds: 900 },
+    });
+  });
+
+  it('stops at a structural change (a set added by hand) with exit 3 and sends nothing, also with --force', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const run = await cli(['run', '--yes', '--max-steps', '1', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+    aws.state.zones[0]!.recordSets.push({ Name: 'app.example.com.', Type: 'A', SetIdentifier: 'canary', Weight: 0, TTL: 60, ResourceRecords: [{ Value: '198.51.100.9' }] });
+    const changes = () => aws!.requests.filter((r) => r.operation === 'ChangeResourceRecordSets').length;
+
+    for (const flags of [[], ['--force']]) {
+      const rollback = await cli(['rollback', '--yes', ...flags, '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+      expect(rollback.code, describeResult(rollback)).toBe(3);
+      expect(changes()).toBe(1);
+    }
+    const failed = journalOf(dir).filter((e) => e.type === 'rollback.failed').at(-1)!;
+    expect(failed.data.reason).toContain('weighted set "canary" added');
+    expect(failed.data.reason).toContain('a rollback only puts weights back');
+  });
+
+  it('rehearse: after each derived rollback the live state, read again, equals the capture', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws(fixture());
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
+    const rehearse = await cli(['rehearse', '--yes', '--json', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(rehearse.code, describeResult(rehearse)).toBe(0);
+    const summary = JSON.parse(rehearse.stdout.trim().split('\n').at(-1)!) as { steps: { id: string; verdict: string; phases: Record<string, { status: string }> }[] };
+    expect(summary.steps.map((s) => [s.id, s.verdict, s.phases.stateRestored?.status])).toEqual([
+      ['dns-10', 'passed', 'passed'],
+      ['lb-25', 'passed', 'passed'],
+    ]);
+  });
+});
+
 // ---------------------------------------------------------------------------------------
 // More of the CLI: forward drift, previews without changes, pagination, retried
 // throttling, one-line errors, credentials kept out of every file.
@@ -413,6 +479,49 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
       expect(text).not.toContain(SECRET_ACCESS_KEY);
       expect(text).not.toContain(ACCESS_KEY_ID);
     }
+  });
+});
+
+describe('captured state holds no secrets', () => {
+  it('an OIDC client secret returned by the endpoint reaches neither the journal nor `cutover log`, and AWS keeps it', async (context) => {
+    const dir = scratch(context);
+    const state = fixture();
+    const secret = 'oidc-client-secret-e2e-8d3b';
+    const oidc = {
+      Type: 'authenticate-oidc' as const,
+      Order: 1,
+      AuthenticateOidcConfig: {
+        Issuer: 'https://idp.example.com',
+        AuthorizationEndpoint: 'https://idp.example.com/authorize',
+        TokenEndpoint: 'https://idp.example.com/token',
+        UserInfoEndpoint: 'https://idp.example.com/userinfo',
+        ClientId: 'web',
+        ClientSecret: secret,
+      },
+    };
+    const listener = state.listeners[0]!;
+    listener.defaultActions = [oidc, { ...listener.defaultActions[0]!, Order: 2 }];
+    // An AWS-compatible endpoint that returns the secret in DescribeListeners (AWS does not).
+    state.leakClientSecret = true;
+    aws = await startFakeAws(state);
+    writeFileSync(path.join(dir, 'rb.yaml'), RUNBOOK);
+    const env = credentials();
+    const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
+    expect(run.code, describeResult(run)).toBe(0);
+    const log = await cli(['log', 'rb.yaml'], { cwd: dir, env });
+    expect(log.code, describeResult(log)).toBe(0);
+    const json = await cli(['log', '--json', 'rb.yaml'], { cwd: dir, env });
+    expect(json.code, describeResult(json)).toBe(0);
+
+    // The capture is there (so the test looks at the right thing), without the secret.
+    const captured = journalOf(dir).find((e) => e.type === 'step.captured' && e.step === 'lb-25')!;
+    expect(JSON.stringify(captured.data.state)).toContain('authenticate-oidc');
+    for (const file of filesUnder(dir)) expect(readFileSync(file, 'utf8'), file).not.toContain(secret);
+    for (const text of [run.stdout, run.stderr, log.stdout, log.stderr, json.stdout]) expect(text).not.toContain(secret);
+    const modify = aws.requests.find((r) => r.operation === 'ModifyListener')!;
+    expect(JSON.stringify(modify.input)).not.toContain(secret);
+    expect(JSON.stringify(modify.input)).toContain('"UseExistingClientSecret":true');
+    expect(aws.state.listeners[0]!.defaultActions[0]!.AuthenticateOidcConfig!.ClientSecret).toBe(secret);
   });
 });
 

@@ -120,6 +120,11 @@ class FakeTraffic implements Traffic {
     if (this.restoreWrong?.ttl !== undefined) live.ttl = this.restoreWrong.ttl;
     return this.snapshot(captured.target);
   }
+
+  /** Nothing but weights ever changes in these fakes (the drivers' comparison is tested in test/actions). */
+  structuralChanges(): string[] {
+    return [];
+  }
 }
 
 const DNS = 'route53:ZAPP:app.example.com.:A';

@@ -190,6 +190,22 @@ describe('the drift guard', () => {
   });
 });
 
+describe('a derived rollback puts back weights only', () => {
+  it('a structural change (a set added by hand) stops it before anything is journaled, even with --force, and the preview says so', async () => {
+    const world = new MigrationWorld(canary());
+    await world.run({ until: 'dns-10' });
+    world.traffic.structural = ['weighted set "canary" added'];
+    const eventsBefore = world.events().length;
+    const stopped = await world.rollback({ force: true });
+    expect(stopped).toMatchObject({ state: 'stopped', step: 'dns-10' });
+    expect((stopped as { reason: string }).reason).toContain('changed since the step captured it in a way a rollback cannot undo (weighted set "canary" added)');
+    expect(world.events().slice(eventsBefore).map((e) => e.type)).toEqual(['run.started', 'run.finished']);
+    expect(world.traffic.ops('restore')).toEqual([]);
+    const previews = await previewRestores(world.state(), [{ id: 'dns-10', order: [] }], world.traffic, new AbortController().signal, { checkDrift: true });
+    expect(previews.get('dns-10')).toMatchObject({ structural: expect.stringContaining('weighted set "canary" added') });
+  });
+});
+
 describe('rollback previews chain', () => {
   it('plan --rollback / rollback --dry-run show each restore starting from what the later one leaves', async () => {
     const world = new MigrationWorld(canary());

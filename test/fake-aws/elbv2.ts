@@ -7,8 +7,9 @@
  *   a ForwardConfig with one group gets its TargetGroupArn; stickiness defaults to {Enabled: false};
  * - authenticate-oidc/cognito get AWS's defaults (Scope openid, SessionCookieName
  *   AWSELBAuthSessionCookie, SessionTimeout 604800, OnUnauthenticatedRequest authenticate);
- * - an OIDC ClientSecret is kept in the state but never returned, and a Modify without it needs
- *   UseExistingClientSecret: true (which is not stored);
+ * - an OIDC ClientSecret is kept in the state but never returned (unless `leakClientSecret`
+ *   plays an endpoint that does), and a Modify without it needs UseExistingClientSecret: true
+ *   (which is not stored);
  * - several actions need Order, unique; exactly one forward/redirect/fixed-response, last;
  *   forwarded target groups must exist (TargetGroupNotFound), at most 5, weights 0..999,
  *   TargetGroupArn next to a ForwardConfig only for the same single group.
@@ -197,31 +198,31 @@ export function normaliseElbv2State(state: FakeAwsState): void {
 // ---------------------------------------------------------------------------------------------
 // Output
 
-/** What the Describe and Modify calls return: never the client secret. */
-function publicActions(actions: ElbAction[]): ElbAction[] {
+/** What the Describe and Modify calls return: never the client secret (unless the state says to leak it). */
+function publicActions(actions: ElbAction[], state: FakeAwsState): ElbAction[] {
   return actions.map((action) => {
-    if (!action.AuthenticateOidcConfig) return action;
+    if (!action.AuthenticateOidcConfig || state.leakClientSecret) return action;
     const { ClientSecret: _secret, ...config } = action.AuthenticateOidcConfig;
     return { ...action, AuthenticateOidcConfig: config };
   });
 }
 
-function listenerXml(listener: FakeListener): Record<string, unknown> {
+function listenerXml(listener: FakeListener, state: FakeAwsState): Record<string, unknown> {
   return {
     ListenerArn: listener.arn,
     LoadBalancerArn: listener.loadBalancerArn,
     Port: listener.port,
     Protocol: listener.protocol,
-    DefaultActions: publicActions(listener.defaultActions),
+    DefaultActions: publicActions(listener.defaultActions, state),
   };
 }
 
-function ruleXml(rule: FakeRule): Record<string, unknown> {
+function ruleXml(rule: FakeRule, state: FakeAwsState): Record<string, unknown> {
   return {
     RuleArn: rule.arn,
     Priority: rule.priority ?? (rule.isDefault ? 'default' : undefined),
     Conditions: rule.conditions ?? [],
-    Actions: publicActions(rule.actions),
+    Actions: publicActions(rule.actions, state),
     IsDefault: rule.isDefault ?? false,
   };
 }
@@ -276,7 +277,7 @@ function describeListeners(state: FakeAwsState, input: Record<string, unknown>):
   if (arns && arns.length > 0) listeners = arns.map((arn) => findListener(state, arn));
   else if (loadBalancer !== undefined) listeners = state.listeners.filter((l) => l.loadBalancerArn === loadBalancer);
   else listeners = state.listeners;
-  return { Listeners: listeners.map(listenerXml) };
+  return { Listeners: listeners.map((l) => listenerXml(l, state)) };
 }
 
 function modifyListener(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {
@@ -285,7 +286,7 @@ function modifyListener(state: FakeAwsState, input: Record<string, unknown>): Re
   if (actions) listener.defaultActions = actions;
   if (typeof input.Port === 'number') listener.port = input.Port;
   if (typeof input.Protocol === 'string') listener.protocol = input.Protocol;
-  return { Listeners: [listenerXml(listener)] };
+  return { Listeners: [listenerXml(listener, state)] };
 }
 
 function describeRules(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {
@@ -297,7 +298,7 @@ function describeRules(state: FakeAwsState, input: Record<string, unknown>): Rec
     findListener(state, listenerArn);
     rules = state.rules.filter((r) => r.listenerArn === listenerArn);
   } else throw invalid('You must specify either listener ARN or rule ARNs');
-  return { Rules: rules.map(ruleXml) };
+  return { Rules: rules.map((r) => ruleXml(r, state)) };
 }
 
 function modifyRule(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {
@@ -305,7 +306,7 @@ function modifyRule(state: FakeAwsState, input: Record<string, unknown>): Record
   const actions = input.Actions === undefined ? undefined : normaliseActions(input.Actions, rule.actions, state, 'write', 'Actions');
   if (actions) rule.actions = actions;
   if (Array.isArray(input.Conditions)) rule.conditions = input.Conditions as FakeRule['conditions'];
-  return { Rules: [ruleXml(rule)] };
+  return { Rules: [ruleXml(rule, state)] };
 }
 
 function describeTargetGroups(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {

@@ -4,7 +4,8 @@
  * Supported: ListHostedZonesByName, GetHostedZone, ListResourceRecordSets (paged like AWS:
  * reverse-label name order, then type, then set identifier), ChangeResourceRecordSets
  * (CREATE/UPSERT/DELETE applied atomically, with AWS's checks for existing/missing/mismatched
- * sets, alias-or-TTL, and names outside the zone) and GetChange (PENDING, then INSYNC).
+ * sets, alias-or-TTL, a complete alias target, a set identifier with a routing policy (Weight...)
+ * and the other way round, and names outside the zone) and GetChange (PENDING, then INSYNC).
  */
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
 import { FakeAwsError, ROUTE53_NS, type FakeAwsState, type FakeChange, type FakeReply, type FakeZone } from './server.js';
@@ -264,6 +265,16 @@ function changeResourceRecordSets(state: FakeAwsState, input: Record<string, unk
     if (!hasAlias && !(set.TTL !== undefined && set.ResourceRecords !== undefined)) {
       throw new FakeAwsError('InvalidInput', `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in ${where}`);
     }
+    const alias = set.AliasTarget;
+    if (alias && (alias.HostedZoneId === undefined || alias.DNSName === undefined || alias.EvaluateTargetHealth === undefined)) {
+      const missing = (['HostedZoneId', 'DNSName', 'EvaluateTargetHealth'] as const).find((field) => alias[field] === undefined)!;
+      throw new FakeAwsError('InvalidInput', `1 validation error detected: Value null at 'changeBatch.changes.member.resourceRecordSet.aliasTarget.${missing[0]!.toLowerCase()}${missing.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    }
+    const policy = set.Weight !== undefined || set.Region !== undefined || set.Failover !== undefined || set.GeoLocation !== undefined || set.MultiValueAnswer !== undefined || set.GeoProximityLocation !== undefined || set.CidrRoutingConfig !== undefined;
+    if (set.SetIdentifier !== undefined && !policy) {
+      throw new FakeAwsError('InvalidInput', `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in ${where}`);
+    }
+    if (set.SetIdentifier === undefined && policy) throw new FakeAwsError('InvalidInput', `Invalid request: Missing field 'SetIdentifier' in ${where}`);
     if (set.Name !== zone.name && !set.Name!.endsWith(`.${zone.name}`)) {
       problems.push(`RRSet with DNS name ${set.Name} is not permitted in zone ${zone.name}`);
       continue;

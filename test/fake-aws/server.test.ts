@@ -271,6 +271,21 @@ describe('fake AWS: Route 53', () => {
     expect(aws.state.changes).toEqual([]);
   });
 
+  it('refuses a weighted set sent without its weight, and an alias target sent incomplete, as Route 53 does', async () => {
+    const { aws, route53 } = await setup();
+    const before = structuredClone(aws.state.zones[0]!.recordSets);
+    const upsert = (set: ResourceRecordSet) => rejection(route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] } })));
+    const { Weight: _weight, ...unweighted } = alias('blue', 50, 'blue-123.us-east-1.elb.amazonaws.com.');
+    const noWeight = await upsert(unweighted);
+    expect(noWeight.name).toBe('InvalidInput');
+    expect(noWeight.message).toContain('Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none');
+    const full = alias('blue', 50, 'blue-123.us-east-1.elb.amazonaws.com.');
+    const partial = await upsert({ ...full, AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: 'blue-123.us-east-1.elb.amazonaws.com.' } as ResourceRecordSet['AliasTarget'] });
+    expect(partial.name).toBe('InvalidInput');
+    expect(partial.message).toContain("aliasTarget.evaluateTargetHealth' failed to satisfy constraint: Member must not be null");
+    expect(aws.state.zones[0]!.recordSets).toEqual(before);
+  });
+
   it('answers an unknown zone with NoSuchHostedZone', async () => {
     const { aws, route53 } = await setup();
     const error = await rejection(route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'ZNOPE' })));

@@ -106,6 +106,11 @@ export interface FakeAwsState {
   pendingPolls?: number;
   /** Largest ListResourceRecordSets / ListHostedZonesByName page; default 300 / 100 (AWS's). */
   pageSize?: number;
+  /**
+   * Describe/Modify answers include the OIDC ClientSecret: AWS never does that, but
+   * AWS-compatible endpoints have been seen to, and cutover must not journal it.
+   */
+  leakClientSecret?: boolean;
   /** Errors answered once each, first match first, before the request is handled. */
   faults?: FakeFault[];
   /** Every change made so far (filled in by the server). */

@@ -122,6 +122,13 @@ export class FakeTraffic implements Traffic {
     return this.snapshot(captured.target);
   }
 
+  /** Structural differences (a set added by hand...) the next comparisons report; weights-only by default. */
+  structural: string[] = [];
+
+  structuralChanges(): string[] {
+    return [...this.structural];
+  }
+
   /** What the store holds right now, as event types (the durable journal, not the in-memory list). */
   private journalTypes(): string[] {
     return (this.store?.text ?? '')

@@ -2,30 +2,31 @@
  * ELBv2 weighted forward actions: a listener's default actions (ModifyListener) or a rule's
  * actions (ModifyRule). AWS replaces the whole action list on Modify*, so every change resends
  * all actions as read (authenticate, fixed-response, Order, stickiness...) with only the
- * forward action's target group weights changed.
+ * forward action's target group weights changed; a restore does the same from the live list
+ * with the captured weights.
  *
- * Snapshot weights are keyed by target group ARN. A plain forward that names one group in
- * `TargetGroupArn` without a ForwardConfig counts as that group with weight 1: it gets all the
- * traffic, which is what weight 1 of 1 means. A ForwardConfig tuple without a Weight is
- * treated the same way (AWS always returns one; this only guards odd endpoints).
+ * Snapshot weights are keyed by target group ARN (how a forward action's groups and weights
+ * are read: elbv2-actions.ts).
  *
  * The SDK is imported lazily; its types are erased at build time.
  */
-import type { Action as ElbAction, ElasticLoadBalancingV2Client, TargetGroupTuple } from '@aws-sdk/client-elastic-load-balancing-v2';
+import type { Action as ElbAction, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Elbv2Action } from '../../runbook/types.js';
 import { describeAwsError } from '../../aws/errors.js';
+import { arnsOf, findForward, forModify, nameFromArn, stateOf, weightsOf, withoutSecrets, withWeights, type Elbv2State } from './elbv2-actions.js';
+import { elbv2StructuralChanges } from './elbv2-structure.js';
+import { refuseStructuralChanges } from './structure.js';
 import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
+
+export type { Elbv2State } from './elbv2-actions.js';
+export { elbv2StructuralChanges as structuralChanges } from './elbv2-structure.js';
 
 type Target = Elbv2Action['target'];
 
-/** What the journal keeps (snapshot.state): the complete action list as AWS returned it. */
-export interface Elbv2State {
-  kind: Target['kind'];
-  arn: string;
-  actions: ElbAction[];
-}
-
 const sdk = () => import('@aws-sdk/client-elastic-load-balancing-v2');
+
+/** A listener or rule that does not exist, as readActions reports it (the SDK names ELBv2's errors ...Exception). */
+const NOT_FOUND = new Set(['ListenerNotFound', 'ListenerNotFoundException', 'RuleNotFound', 'RuleNotFoundException']);
 
 /** Errors after which target group names fall back to the ARN's name segment. */
 const PERMISSION_ERRORS = new Set(['AccessDenied', 'AccessDeniedException', 'UnauthorizedOperation']);
@@ -58,6 +59,7 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
     const state = stateOf(before);
     // Same weights: no Modify call at all, so a re-run of a done step changes nothing.
     if (!sameWeights(want, before.weights)) {
+      refuseAllZero(want, before);
       const client = await ctx.clients.elbv2();
       await modify(client, state, withWeights(state.actions, want), `changing the weights of ${before.label}`);
     }
@@ -71,27 +73,45 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
   async reread(snapshot, ctx) {
     const state = stateOf(snapshot);
     const client = await ctx.clients.elbv2();
-    const actions = await readActions(client, state, ctx);
+    let actions: ElbAction[];
+    try {
+      actions = await readActions(client, state, ctx);
+    } catch (error) {
+      // A deleted listener or rule is a state too: no weights, and a structural change.
+      if (error instanceof TrafficError && NOT_FOUND.has(error.code ?? '')) return goneSnapshot(state, snapshot.names ?? {});
+      throw error;
+    }
     // No forward action is a state too (someone put up a fixed-response page): the drift
-    // guard shows it as "no weights" and a restore can still put the captured actions back.
+    // guard shows it as "no weights", and a rollback stops at it as a structural change.
     const forward = findForward(actions, snapshot.label);
     const known = snapshot.names ?? {};
     const names = forward ? await namesOf(client, arnsOf(forward).filter((arn) => !(arn in known)), known, ctx) : known;
     return snapshotOf(state, actions, names);
   },
 
+  /**
+   * One Modify with the live action list and only the forward weights set back to the
+   * captured ones: authenticate actions, fixed responses, Order, stickiness and a rule's
+   * conditions (not sent at all) stay as they are live.
+   */
   async restore(captured, ctx) {
-    const state = stateOf(captured);
+    stateOf(captured);
+    const live = await elbv2Driver.reread(captured, ctx);
+    refuseStructuralChanges(captured, live);
+    if (sameWeights(captured.weights, live.weights)) return live;
+    const state = stateOf(live);
     const client = await ctx.clients.elbv2();
-    await modify(client, state, state.actions, `restoring ${captured.label}`);
+    await modify(client, state, withWeights(state.actions, captured.weights), `restoring the weights of ${captured.label}`);
     const after = await elbv2Driver.reread(captured, ctx);
-    const differences = diff(state.actions, stateOf(after).actions, 'actions');
-    if (differences.length > 0) {
-      const shown = differences.slice(0, 5).join('; ') + (differences.length > 5 ? `; and ${differences.length - 5} more` : '');
-      throw new TrafficError(`${captured.label} read back after the restore differs from the captured state: ${shown}`);
+    if (!sameWeights(captured.weights, after.weights)) {
+      throw new TrafficError(
+        `${captured.label}: the weights read back after the restore are ${formatWeights(after.weights, after)}, expected the captured ${formatWeights(captured.weights, captured)}; check whether something else changed the ${state.kind} at the same time`,
+      );
     }
     return after;
   },
+
+  structuralChanges: elbv2StructuralChanges,
 };
 
 // --- reading ---------------------------------------------------------------------------
@@ -111,8 +131,9 @@ async function readActions(client: ElasticLoadBalancingV2Client, target: Target,
   } catch (error) {
     throw describeAwsError(error, `reading ${label}`);
   }
-  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`);
-  return jsonClean(actions);
+  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`, target.kind === 'listener' ? 'ListenerNotFound' : 'RuleNotFound');
+  // Nothing secret may reach a snapshot: the journal stores it and `cutover log` prints it.
+  return withoutSecrets(actions);
 }
 
 /** ARN -> name for the given target groups, added to `known`. */
@@ -172,44 +193,9 @@ function snapshotOf(target: Target, actions: ElbAction[], names: Record<string, 
   };
 }
 
-// --- the forward action ----------------------------------------------------------------
-
-/** The one forward action, or undefined when there is none. Several is not a valid ELBv2 list. */
-function findForward(actions: ElbAction[], label: string): ElbAction | undefined {
-  const forwards = actions.filter((a) => a.Type === 'forward');
-  if (forwards.length > 1) throw new TrafficError(`${label} has ${forwards.length} forward actions; cutover changes exactly one`);
-  return forwards[0];
-}
-
-/** The forwarded groups; a plain forward is its one TargetGroupArn at weight 1. */
-function groupsOf(forward: ElbAction): TargetGroupTuple[] {
-  const tuples = forward.ForwardConfig?.TargetGroups ?? [];
-  if (tuples.length > 0) return tuples;
-  return forward.TargetGroupArn ? [{ TargetGroupArn: forward.TargetGroupArn, Weight: 1 }] : [];
-}
-
-function arnsOf(forward: ElbAction): string[] {
-  return groupsOf(forward).flatMap((g) => (g.TargetGroupArn ? [g.TargetGroupArn] : []));
-}
-
-function weightsOf(forward: ElbAction): Record<string, number> {
-  const weights: Record<string, number> = {};
-  for (const group of groupsOf(forward)) if (group.TargetGroupArn) weights[group.TargetGroupArn] = group.Weight ?? 1;
-  return weights;
-}
-
-/** The action list with only the forward action's weights replaced; everything else as read. */
-function withWeights(actions: ElbAction[], weights: Record<string, number>): ElbAction[] {
-  return jsonClean(actions).map((action) => {
-    if (action.Type !== 'forward') return action;
-    const groups = groupsOf(action).map((g) => ({ ...g, Weight: weights[g.TargetGroupArn ?? ''] ?? g.Weight }));
-    const rewritten: ElbAction = { ...action, ForwardConfig: { ...action.ForwardConfig, TargetGroups: groups } };
-    // AWS accepts TargetGroupArn next to ForwardConfig only when both name the same single
-    // group, so it goes when several groups are forwarded to. A plain forward rewritten into
-    // a ForwardConfig keeps it: the one tuple is that same group, which is valid.
-    if (groups.length > 1) delete rewritten.TargetGroupArn;
-    return rewritten;
-  });
+/** What a re-read of a deleted listener or rule returns. */
+function goneSnapshot(target: Target, names: Record<string, string>): TrafficSnapshot {
+  return { ...snapshotOf(target, [], names), state: { kind: target.kind, arn: target.arn, actions: [], gone: true } satisfies Elbv2State };
 }
 
 // --- writing ---------------------------------------------------------------------------
@@ -227,29 +213,7 @@ async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, a
   }
 }
 
-/**
- * Describe* never returns an OIDC client secret and Modify* requires either the secret or
- * UseExistingClientSecret: true (API reference, AuthenticateOidcActionConfig), so that flag
- * is added. It is a write-only instruction, not state. No other field of Action is
- * read-only: the API reference uses the same Action shape for Describe and Modify.
- */
-function forModify(actions: ElbAction[]): ElbAction[] {
-  return jsonClean(actions).map((action) => {
-    const oidc = action.AuthenticateOidcConfig;
-    if (!oidc || oidc.ClientSecret || oidc.UseExistingClientSecret) return action;
-    return { ...action, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
-  });
-}
-
 // --- helpers ---------------------------------------------------------------------------
-
-function stateOf(snapshot: TrafficSnapshot): Elbv2State {
-  const state = snapshot.state as Partial<Elbv2State> | undefined;
-  if (!state || (state.kind !== 'listener' && state.kind !== 'rule') || typeof state.arn !== 'string' || !Array.isArray(state.actions)) {
-    throw new TrafficError(`${snapshot.label}: the snapshot has no ELBv2 action list to work from`);
-  }
-  return state as Elbv2State;
-}
 
 function arnForKey(key: string, snapshot: TrafficSnapshot): string | undefined {
   if (isArn(key)) return key;
@@ -262,6 +226,19 @@ function notForwarded(key: string, snapshot: TrafficSnapshot): TrafficError {
   const existing = Object.keys(snapshot.weights).map((arn) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} (${arn})`);
   return new TrafficError(
     `target group ${key} is not in the forward action of ${snapshot.label}; it forwards to ${existing.length > 0 ? existing.join(', ') : 'no target group'}`,
+  );
+}
+
+/**
+ * Every forwarded group at weight 0 leaves the forward action no group to send a request to.
+ * The API reference documents 0..999 per group and nothing about a forward whose weights
+ * are all 0, so cutover does not send one rather than find out what the load balancer does.
+ */
+function refuseAllZero(weights: Record<string, number>, snapshot: TrafficSnapshot): void {
+  const values = Object.values(weights);
+  if (values.length === 0 || values.some((w) => w !== 0)) return;
+  throw new TrafficError(
+    `${snapshot.label}: after this change every target group of the forward action would be at weight 0 (${formatWeights(weights, snapshot)}), leaving no target group to send requests to; keep at least one weight above 0 (to stop all traffic, put a fixed-response action in place by hand)`,
   );
 }
 
@@ -280,11 +257,6 @@ function isArn(key: string): boolean {
   return key.startsWith('arn:');
 }
 
-/** `arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>` -> name. */
-function nameFromArn(arn: string): string {
-  return arn.split(':targetgroup/')[1]?.split('/')[0] || arn;
-}
-
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = Object.keys(a);
   return keys.length === Object.keys(b).length && keys.every((key) => key in b && a[key] === b[key]);
@@ -293,28 +265,4 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 function formatWeights(weights: Record<string, number>, snapshot: TrafficSnapshot): string {
   const entries = Object.entries(weights).map(([arn, weight]) => `${snapshot.names?.[arn] ?? nameFromArn(arn)} ${weight}`);
   return entries.length > 0 ? entries.join(', ') : 'none';
-}
-
-/** A deep copy without undefined members: what the journal stores and what is sent. */
-function jsonClean<T>(value: T): T {
-  return JSON.parse(JSON.stringify(value)) as T;
-}
-
-/** Paths where two JSON values differ, e.g. `actions[1].ForwardConfig.TargetGroups[0].Weight: captured 90, live 50`. */
-function diff(expected: unknown, live: unknown, path: string): string[] {
-  if (Array.isArray(expected) && Array.isArray(live)) {
-    const out: string[] = [];
-    for (let i = 0; i < Math.max(expected.length, live.length); i++) out.push(...diff(expected[i], live[i], `${path}[${i}]`));
-    return out;
-  }
-  if (isObject(expected) && isObject(live)) {
-    const keys = [...new Set([...Object.keys(expected), ...Object.keys(live)])];
-    return keys.flatMap((key) => diff(expected[key], live[key], `${path}.${key}`));
-  }
-  if (JSON.stringify(expected) === JSON.stringify(live)) return [];
-  return [`${path}: captured ${JSON.stringify(expected) ?? 'nothing'}, live ${JSON.stringify(live) ?? 'nothing'}`];
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -5,6 +5,7 @@
 import type { AwsClients } from '../../aws/clients.js';
 import type { Elbv2Action, Route53Action, TrafficAction } from '../../runbook/types.js';
 import type { Clock } from '../../support/clock.js';
+import { structuralChanges } from './structure.js';
 import type { TrafficContext, TrafficDriver, TrafficSnapshot } from './types.js';
 
 export interface Traffic {
@@ -12,7 +13,14 @@ export interface Traffic {
   desired(action: TrafficAction, before: TrafficSnapshot): Promise<Record<string, number>>;
   apply(action: TrafficAction, before: TrafficSnapshot, signal: AbortSignal): Promise<TrafficSnapshot>;
   reread(snapshot: TrafficSnapshot, signal: AbortSignal): Promise<TrafficSnapshot>;
+  /** Put back the captured weights, every other field as it is live; refuses over structural changes (TrafficDriver.restore). */
   restore(captured: TrafficSnapshot, signal: AbortSignal): Promise<TrafficSnapshot>;
+  /**
+   * Synchronous and pure (loads no driver): what, besides weights, differs between a capture
+   * and the live state of its target in a way that stops a derived rollback (structure.ts).
+   * Empty when a weights-only restore can proceed.
+   */
+  structuralChanges(captured: TrafficSnapshot, live: TrafficSnapshot): string[];
 }
 
 export interface TrafficOptions {
@@ -54,5 +62,6 @@ export function createTraffic(options: TrafficOptions): Traffic {
     apply: async (action, before, signal) => (await driver(action.kind)).apply(action, before, context(signal)),
     reread: async (snapshot, signal) => (await driver(snapshot.kind)).reread(snapshot, context(signal)),
     restore: async (captured, signal) => (await driver(captured.kind)).restore(captured, context(signal)),
+    structuralChanges,
   };
 }

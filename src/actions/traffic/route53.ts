@@ -1,7 +1,7 @@
 /**
  * Route 53 weighted records: read the weighted record sets of one name/type, change only their
  * weights in one ChangeResourceRecordSets batch, wait for INSYNC, read back and check; restore
- * puts the captured record sets back exactly.
+ * puts the captured weights back the same way, every other field as it is live.
  *
  * The SDK module is imported inside the functions so that loading this driver (the engine
  * imports every driver) does not load the AWS SDK.
@@ -10,18 +10,12 @@ import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-r
 import { describeAwsError } from '../../aws/errors.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RecordType, Route53Action } from '../../runbook/types.js';
+import { stateOf, type Route53State } from './route53-state.js';
+import { route53StructuralChanges } from './route53-structure.js';
+import { refuseStructuralChanges } from './structure.js';
 import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
-/** What `TrafficSnapshot.state` holds for Route 53: enough to re-read and to restore without any lookup. */
-export interface Route53State {
-  /** Bare id (`Z123`), without `/hostedzone/`. */
-  zoneId: string;
-  /** Lower case with the trailing dot. */
-  name: string;
-  type: RecordType;
-  /** The weighted record sets exactly as ListResourceRecordSets returned them, sorted by SetIdentifier. */
-  recordSets: ResourceRecordSet[];
-}
+export type { Route53State } from './route53-state.js';
 
 /** Route 53 caps a listing at 300 sets per page; a name/type with more than 1000 pages is not a real zone. */
 const MAX_PAGES = 1000;
@@ -182,15 +176,6 @@ async function readLive(ctx: TrafficContext, zoneId: string, name: string, type:
   return snapshotOf({ zoneId, name, type, recordSets });
 }
 
-/** The state a snapshot came with, checked: it may come from a journal written by an older version. */
-function stateOf(snapshot: TrafficSnapshot): Route53State {
-  const state = snapshot.state as Partial<Route53State> | null;
-  if (snapshot.kind !== 'route53' || !state || typeof state.zoneId !== 'string' || typeof state.name !== 'string' || typeof state.type !== 'string' || !Array.isArray(state.recordSets)) {
-    throw new TrafficError(`${snapshot.label}: the captured Route 53 state is incomplete (no zone id, name, type or record sets); cannot re-read or restore it`);
-  }
-  return state as Route53State;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Changing
 
@@ -228,11 +213,19 @@ async function waitInSync(ctx: TrafficContext, change: { id: string; status: str
   }
 }
 
-/** Route 53 answers all-zero weighted sets with every record equally: allowed only when asked for. */
-function checkNotAllZero(action: Route53Action, weights: Record<string, number>, where: string): void {
-  const values = Object.values(weights);
+/**
+ * Route 53 answers a weighted group whose weights are all 0 with every record equally (as if
+ * all weights were equal): rarely what a traffic shift means. Checked on the merged weights
+ * (the live ones with the step's applied), since a step names only the sets it changes:
+ * `onprem: 0` is fine while `aws` is live at 100. `allowAllZero` is for when the merged
+ * result really is meant to be all 0.
+ */
+function checkNotAllZero(action: Route53Action, merged: Record<string, number>, label: string): void {
+  const values = Object.values(merged);
   if (!action.allowAllZero && values.length > 0 && values.every((w) => w === 0)) {
-    throw new TrafficError(`${where}: the change would set every weight to 0, which makes Route 53 answer with all records equally; set "allowAllZero: true" if that is intended`);
+    throw new TrafficError(
+      `${label}: after this change every weighted set would be at weight 0 (${formatWeights(merged)}), and Route 53 answers a group of all-zero weights with every record equally; give one set a weight above 0, or set "allowAllZero: true" on the step if that is what you want`,
+    );
   }
 }
 
@@ -244,43 +237,6 @@ function formatWeights(weights: Record<string, number>): string {
 function sameWeights(a: Record<string, number>, b: Record<string, number>): boolean {
   const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
   return [...keys].every((k) => a[k] === b[k]);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Comparing record sets (restore)
-
-/** Sorted keys, and ResourceRecords sorted by value: an RRset is unordered, Route 53 may list it in any order. */
-function canonical(value: unknown, key?: string): unknown {
-  if (Array.isArray(value)) {
-    const items = value.map((v) => canonical(v));
-    return key === 'ResourceRecords' ? items.sort((a, b) => compare(JSON.stringify(a), JSON.stringify(b))) : items;
-  }
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => compare(a, b));
-    return Object.fromEntries(entries.map(([k, v]) => [k, canonical(v, k)]));
-  }
-  return value;
-}
-
-const canonicalJson = (value: unknown, key?: string) => JSON.stringify(canonical(value, key)) ?? 'absent';
-
-/** Per set identifier, the fields that differ: `aws: Weight 10 -> 0`. Empty when equal. */
-function recordSetDifferences(captured: ResourceRecordSet[], live: ResourceRecordSet[]): string[] {
-  const liveById = new Map(live.map((set) => [set.SetIdentifier, set]));
-  const differences: string[] = [];
-  for (const want of captured) {
-    const got = liveById.get(want.SetIdentifier);
-    if (!got) {
-      differences.push(`${want.SetIdentifier}: missing`);
-      continue;
-    }
-    const fields = [...new Set([...Object.keys(want), ...Object.keys(got)])].sort(compare) as (keyof ResourceRecordSet)[];
-    for (const field of fields) {
-      const [before, after] = [canonicalJson(want[field], field), canonicalJson(got[field], field)];
-      if (before !== after) differences.push(`${want.SetIdentifier}: ${field} ${before} -> ${after}`);
-    }
-  }
-  return differences;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -329,8 +285,8 @@ async function apply(action: Route53Action, before: TrafficSnapshot, ctx: Traffi
 
 /**
  * Re-reads via the zone id in the state (no name lookup). Unlike `read`, finding no weighted sets
- * is not an error here: someone deleting them is drift for the engine to show, and restore
- * re-creates them.
+ * is not an error here: someone deleting them is drift for the engine to show (and a
+ * structural change that stops a rollback).
  */
 async function reread(snapshot: TrafficSnapshot, ctx: TrafficContext): Promise<TrafficSnapshot> {
   const state = stateOf(snapshot);
@@ -338,21 +294,31 @@ async function reread(snapshot: TrafficSnapshot, ctx: TrafficContext): Promise<T
 }
 
 /**
- * UPSERTs every captured set as captured, so a deleted one is re-created. Weighted sets that
- * exist now but were not captured (added by hand since) are left alone: cutover only puts back
- * what it took, and deleting someone's record is not a rollback.
+ * Puts back the captured weights: each live set whose weight differs is UPSERTed as it is live
+ * (alias target, TTL, records, health check as someone may have set them since) with the
+ * captured Weight. A set added or removed since the capture stops it: deleting someone's
+ * record, or re-creating one from an old capture, is not a rollback.
  */
 async function restore(captured: TrafficSnapshot, ctx: TrafficContext): Promise<TrafficSnapshot> {
   const state = stateOf(captured);
   if (state.recordSets.length === 0) throw new TrafficError(`${captured.label}: the capture has no record sets to restore`);
-  const change = await sendUpserts(ctx, state, state.recordSets, 'cutover: restore captured weighted record sets', `restoring ${captured.label}`);
+  const live = await reread(captured, ctx);
+  refuseStructuralChanges(captured, live);
+  const changed = stateOf(live)
+    .recordSets.filter((set) => captured.weights[set.SetIdentifier!] !== set.Weight)
+    .map((set) => ({ ...set, Weight: captured.weights[set.SetIdentifier!] }));
+  if (changed.length === 0) return live;
+  const change = await sendUpserts(ctx, state, changed, `cutover: put back weights ${formatWeights(captured.weights)}`, `restoring the weights of ${captured.label}`);
   await waitInSync(ctx, change);
   const after = await reread(captured, ctx);
-  const differences = recordSetDifferences(state.recordSets, stateOf(after).recordSets);
-  if (differences.length > 0) {
-    throw new TrafficError(`${captured.label}: after the restore the record sets differ from the capture: ${differences.join('; ')}`);
+  if (!sameWeights(after.weights, captured.weights)) {
+    throw new TrafficError(
+      `${captured.label}: after the restore the weights are not the captured ones: expected ${formatWeights(captured.weights)}; live ${formatWeights(after.weights)}; check whether something else changed the record at the same time`,
+    );
   }
   return after;
 }
 
-export const route53Driver: TrafficDriver<Route53Action> = { read, apply, desired, reread, restore };
+export { route53StructuralChanges as structuralChanges } from './route53-structure.js';
+
+export const route53Driver: TrafficDriver<Route53Action> = { read, apply, desired, reread, restore, structuralChanges: route53StructuralChanges };

@@ -1,7 +1,7 @@
 /**
  * The contract between the engine and the Route 53 / ELBv2 drivers. The engine never sees
  * SDK types: it journals snapshots (plain JSON), compares weights for the drift guard, and
- * asks a driver to apply new weights or to restore a captured snapshot.
+ * asks a driver to apply new weights or to put back the weights of a captured snapshot.
  */
 import type { AwsClients } from '../../aws/clients.js';
 import type { TrafficSnapshotData } from '../../journal/events.js';
@@ -52,8 +52,21 @@ export interface TrafficDriver<A> {
    * the ones that exist. Pure: used by plan's live diff and the post-change check.
    */
   desired(action: A, before: TrafficSnapshot): Record<string, number>;
-  /** Read the live state of the same target as `snapshot` (drift check before a rollback, rehearsal comparison). */
+  /**
+   * Read the live state of the same target as `snapshot` (drift check before a rollback,
+   * rehearsal comparison). A target whose weighted entries are gone is a state too (no
+   * weights), not an error: the drift guard and `structuralChanges` show it.
+   */
   reread(snapshot: TrafficSnapshot, ctx: TrafficContext): Promise<TrafficSnapshot>;
-  /** Put `captured.state` back exactly; wait; read back and check it equals the capture. Throws TrafficError. */
+  /**
+   * A derived rollback: read the live state, and set each weighted entry back to
+   * `captured.weights[key]`, every other field as it is live (alias target, TTL, health
+   * check; other actions, stickiness, rule conditions). Only entries whose weight differs are
+   * sent, in one change; then wait (Route 53: INSYNC), read back and check the weights equal
+   * the capture. Refuses (TrafficError, nothing sent) when `structuralChanges` finds any.
+   * Returns the snapshot read back. Throws TrafficError.
+   */
   restore(captured: TrafficSnapshot, ctx: TrafficContext): Promise<TrafficSnapshot>;
+  /** Pure: see structure.ts. */
+  structuralChanges(captured: TrafficSnapshot, live: TrafficSnapshot): string[];
 }

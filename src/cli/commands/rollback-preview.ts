@@ -63,7 +63,9 @@ export function printRollbackPreview(steps: RollbackPreviewStep[], flags: { json
     output.out(`${index + 1}. ${step.id}: ${step.undo}`);
     if (step.uncertain) output.out(`   ${paint(output, 'yellow', 'effect unknown')}: ${step.uncertain}; the rollback asks whether to undo it (--failed-steps rollback|skip in CI)`);
     if (step.traffic) output.out(`   ${'error' in step.traffic ? `live state unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
-    if (step.traffic && 'drift' in step.traffic && step.traffic.drift) {
+    if (step.traffic && 'structural' in step.traffic && step.traffic.structural) {
+      output.out(`   ${paint(output, 'red', 'structural change')}: ${step.traffic.structural}; the rollback would stop here (--force does not help: a rollback only puts weights back)`);
+    } else if (step.traffic && 'drift' in step.traffic && step.traffic.drift) {
       output.out(`   ${paint(output, 'yellow', 'drift')}: ${step.traffic.drift}; the rollback would stop here (--force restores anyway)`);
     }
   });
