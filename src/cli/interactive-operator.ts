@@ -18,7 +18,17 @@ interface Choice<T extends string> {
 type PromptModule = {
   Select: new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => { run(): Promise<string> };
   Confirm: new (options: { name: string; message: string; initial?: boolean }) => { run(): Promise<boolean> };
+  Input: new (options: { name: string; message: string; initial?: string }) => { run(): Promise<string> };
 };
+
+async function input(message: string): Promise<string | undefined> {
+  const { Input } = await prompts();
+  try {
+    return await new Input({ name: 'input', message }).run();
+  } catch {
+    return undefined;
+  }
+}
 
 async function prompts(): Promise<PromptModule> {
   const module = (await import('enquirer')) as unknown as { default: PromptModule };
@@ -54,7 +64,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
           `Step ${position.index}/${position.total} ${step.id}: ${step.title}`,
           [
             { name: 'run', message: 'Run' },
-            { name: 'skip', message: 'Skip' },
+            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: step.action.kind === 'manual' ? 'Skip (asks you to type the step id and why)' : 'Skip' }]),
             { name: 'details', message: 'Show details' },
             { name: 'quit', message: 'Quit' },
           ],
@@ -114,6 +124,13 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
         { name: 'stop', message: 'Stop here (run again later)' },
         { name: 'rollback', message: 'Roll this step back' },
       ], 'stop');
+    },
+    async confirmSkip(step) {
+      output.err(masker.text(`${paint(output, 'yellow', 'Skipping a manual step')} skips a human decision: the run goes on as if "${step.id}" had been done.`));
+      const typed = await input(`Type the step id (${step.id}) to skip it, anything else to go back`);
+      if (typed?.trim() !== step.id) return undefined;
+      const why = (await input('Why is it skipped? (journaled, with your name)'))?.trim();
+      return why ? { note: why } : undefined;
     },
     async confirm(question) {
       const { Confirm } = await prompts();

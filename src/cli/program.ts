@@ -168,7 +168,7 @@ Examples:
     });
 
   awsOptions(sessionOptions(program.command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
-    .option('--check', 'first evaluate the watch of a baking step and journal it (takes the lock; a failure applies its onFailure)')
+    .option('--check', 'refused: status only reads; use "cutover watch" to evaluate a baking step\'s watch')
     .option('--watch', 'keep watching the journal (read-only): redraw until Ctrl-C at a terminal, else print a block on every change')
     .option('--interval <duration>', 'with --watch: how often to read the journal (default 2s)'))
     .addHelpText('after', `
@@ -179,6 +179,19 @@ Examples:
     .action(async (file: string, flags) => {
       const { statusCommand } = await import('./commands/status.js');
       await statusCommand(file, flags, output);
+    });
+
+  awsOptions(sessionOptions(program.command('watch').description('evaluate the watch of the step that is baking now and journal it; a failure applies its onFailure (may roll back); never starts a step (takes the lock)').argument('<runbook>', 'runbook YAML file')))
+    .addHelpText('after', `
+Examples:
+  $ cutover watch runbooks/3-traffic-shift.yaml
+  $ cutover watch --journal s3://acme-cutover/traffic-shift.journal.jsonl runbooks/3-traffic-shift.yaml
+
+Exit codes: 0 the watch passed (or nothing is baking), 1 it failed, 3 the rollback it triggered failed.
+"cutover run" evaluates the same watch on its way; watch is for checks between runs.`)
+    .action(async (file: string, flags) => {
+      const { watchCommand } = await import('./commands/watch.js');
+      await watchCommand(file, flags, output);
     });
 
   awsOptions(

@@ -35,6 +35,11 @@ export interface Operator {
   bake(step: Step, leftMs: number): Promise<BakeChoice>;
   /** Before an irreversible or risky confirmation, e.g. marking a step done by hand. */
   confirm(question: string): Promise<boolean>;
+  /**
+   * The operator chose to skip a manual step (a go/no-go): make sure it is meant (type the
+   * step id) and ask why. Undefined: not confirmed, ask again.
+   */
+  confirmSkip(step: Step): Promise<{ note: string } | undefined>;
 }
 
 export interface NonInteractiveOptions {
@@ -69,5 +74,7 @@ export function nonInteractiveOperator(options: NonInteractiveOptions = {}): Ope
     // Only asked with --bake wait: the flag already said to wait.
     bake: async () => 'wait',
     confirm: async () => false,
+    // Nobody to ask: an unattended run never skips.
+    confirmSkip: async () => undefined,
   };
 }

@@ -93,11 +93,10 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
     }
 
     if (step.confirm) {
-      const choice = await ctx.operator.beforeStep(step, { index: index + 1, total });
-      if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
-      if (choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
-      if (choice === 'skip') {
-        await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: 'skipped by the operator' } });
+      const choice = await chooseBeforeStep(ctx, step, { index: index + 1, total });
+      if (choice.choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
+      if (choice.choice === 'skip') {
+        await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: choice.note ? `skipped by the operator: ${choice.note}` : 'skipped by the operator' } });
         continue;
       }
     }
@@ -110,6 +109,29 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
   }
   const next = plan.remaining[0];
   return stopAt(next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun }, next ? 'exit' : bakeMode);
+}
+
+/**
+ * The prompt before a step, journaled. A step with `skippable: false` is never skipped;
+ * skipping a manual step (a go/no-go: one arrow key and Enter would otherwise let an
+ * unattended run go on to 100%) needs its id typed and a reason, both journaled.
+ */
+async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<{ choice: 'run' | 'quit' } | { choice: 'skip'; note?: string }> {
+  for (;;) {
+    const choice = await ctx.operator.beforeStep(step, position);
+    if (choice === 'skip' && step.skippable === false) {
+      ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${step.id} cannot be skipped (skippable: false in the runbook): run it, or quit` });
+      continue;
+    }
+    if (choice === 'skip' && step.action.kind === 'manual') {
+      const confirmed = await ctx.operator.confirmSkip(step);
+      if (!confirmed) continue;
+      await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: confirmed.note } });
+      return { choice: 'skip', note: confirmed.note };
+    }
+    if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
+    return { choice };
+  }
 }
 
 /** Runs a step until it succeeds, is skipped, or the run must end (returned). */

@@ -11,6 +11,7 @@
  */
 import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
 import type { FailureItem, ReportModel, StepSummary, TimelineItem, TrafficSeries } from './model.js';
+import { approvalUse } from './model.js';
 import { buildTimeScale } from './scale.js';
 import type { TimeScale } from './scale.js';
 
@@ -214,7 +215,7 @@ function decisionsSection(model: ReportModel): string {
             { html: stepLink(a.step) },
             { text: a.note ?? '-' },
             { text: a.expiresAt ? formatTime(a.expiresAt) : 'never' },
-            { text: a.used ? 'yes: the step ran with this definition after it' : 'not (yet)' },
+            { text: approvalUse(a, formatTime) },
           ]),
           'approvals',
         );

@@ -5,6 +5,7 @@
  */
 import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
 import type { FailureItem, ReportModel } from './model.js';
+import { approvalUse } from './model.js';
 
 /** Escapes text for a Markdown paragraph or table cell (one line): no emphasis, links, HTML or cell breaks. */
 export function mdText(text: unknown): string {
@@ -165,7 +166,7 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(
       mdTable(
         ['When', 'Who', 'Step', 'Note', 'Expires', 'Used'],
-        model.approvals.map((a) => [formatTime(a.ts), mdText(a.by), mdCode(a.step), a.note ? mdText(a.note) : '-', a.expiresAt ? formatTime(a.expiresAt) : 'never', a.used ? 'yes' : 'not (yet)']),
+        model.approvals.map((a) => [formatTime(a.ts), mdText(a.by), mdCode(a.step), a.note ? mdText(a.note) : '-', a.expiresAt ? formatTime(a.expiresAt) : 'never', approvalUse(a, formatTime)]),
       ),
       '',
     );

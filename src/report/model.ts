@@ -948,6 +948,13 @@ function unionMs(intervals: [number, number][]): number {
   return total;
 }
 
+/** How an approval was used, for people: `by attempt 2 at ...`, `revoked by a rollback of dns-25 at ...`, `not (yet)`. */
+export function approvalUse(approval: Pick<ApprovalItem, 'usedBy' | 'revokedBy'>, time: (iso: string) => string): string {
+  if (approval.usedBy) return `used by attempt ${approval.usedBy.attempt} at ${time(approval.usedBy.ts)}`;
+  if (approval.revokedBy) return `revoked by ${approval.revokedBy.step ? `the rollback of ${approval.revokedBy.step}` : 'a rollback'} at ${time(approval.revokedBy.ts)}`;
+  return 'not (yet)';
+}
+
 /** `arn:aws:elasticloadbalancing:...:targetgroup/aws/2453ed029918f21f` -> `aws`. */
 export function readableKey(key: string): string {
   const match = /:targetgroup\/([^/]+)\//.exec(key);

@@ -91,6 +91,7 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
       timeoutMs: ms(rawStep.timeout ?? defaults.timeout) ?? DEFAULT_TIMEOUT_MS,
       retry: { attempts: retry?.attempts ?? 1, delayMs: ms(retry?.delay) ?? 0 },
       confirm: rawStep.confirm ?? defaults.confirm ?? true,
+      ...(rawStep.skippable === false ? { skippable: false as const } : {}),
       bakeMs: ms(rawStep.bake),
       watch: opt(rawStep.watch, (check) => resolveCheck(check, text)),
       onFailure: rawStep.onFailure ?? defaults.onFailure ?? 'ask',

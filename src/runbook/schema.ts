@@ -255,6 +255,7 @@ export const step = strict(
     timeout: duration.optional(),
     retry: retryPolicy.optional(),
     confirm: z.boolean().optional(),
+    skippable: z.boolean().optional().meta({ description: 'false: the operator cannot skip this step (a go/no-go that must be decided); default true, and skipping a manual step asks for its id and a reason' }),
     bake: duration.optional(),
     watch: check.optional(),
     onFailure: onFailure.optional(),

@@ -97,6 +97,8 @@ export interface Step {
   timeoutMs?: number;
   retry: { attempts: number; delayMs: number };
   confirm: boolean;
+  /** `skippable: false` in the runbook: the operator cannot skip it. Absent otherwise (so older digests stay the same). */
+  skippable?: false;
   bakeMs?: number;
   watch?: Check;
   onFailure: OnFailure;

@@ -81,20 +81,26 @@ describe('canary steps from CI', () => {
     expect(readLedger(dir)).toEqual(['step-1', 'undo-1', 'step-1']);
   });
 
-  it('status --check journals the watch of a baking step', async (context) => {
+  it('cutover watch journals the watch of a baking step (and acts on it); status only reads and refuses --check', async (context) => {
     const dir = scratch(context);
     writeFileSync(path.join(dir, 'healthy'), '');
     writeLedgerRunbook(dir, [{ bake: '1h', watch: `test -f \${dir}/healthy`, onFailure: 'stop' }, {}]);
     expect((await cli(['run', 'runbook.yaml'], { cwd: dir, ...ci })).code).toBe(0);
-    const ok = await cli(['status', '--check', 'runbook.yaml'], { cwd: dir, ...ci });
+    const ok = await cli(['watch', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(ok.code, describeResult(ok)).toBe(0);
     expect(ok.stderr).toContain('the watch of step-1 passed');
+    const before = readJournal(journalPath(dir)).length;
+    const refused = await cli(['status', '--check', 'runbook.yaml'], { cwd: dir, ...ci });
+    expect(refused.code, describeResult(refused)).toBe(2);
+    expect(refused.stderr).toContain('status only reads the journal; to evaluate the watch of a baking step (and apply its onFailure, which may roll back) run "cutover watch runbook.yaml"');
+    expect(readJournal(journalPath(dir)).length, 'status --check wrote nothing').toBe(before);
     const { rmSync } = await import('node:fs');
     rmSync(path.join(dir, 'healthy'));
-    const bad = await cli(['status', '--check', 'runbook.yaml'], { cwd: dir, ...ci });
+    const bad = await cli(['watch', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(bad.code, describeResult(bad)).toBe(1);
     expect(readJournal(journalPath(dir)).filter((e) => e.type === 'bake.watch').map((e) => e.data.ok)).toEqual([true, true, false]);
-    expect(bad.stdout).toContain('WATCH FAILED');
+    const status = await cli(['status', 'runbook.yaml'], { cwd: dir, ...ci });
+    expect(status.stdout).toContain('WATCH FAILED');
   });
 
   it('a manual step waits for approval (12); an approval of an edited step does not count', async (context) => {

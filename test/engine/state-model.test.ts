@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import { buildStatus } from '../../src/cli/commands/status-view.js';
 import { buildPlan } from '../../src/engine/plan.js';
+import { nonInteractiveOperator } from '../../src/engine/operator.js';
+import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
 import { describeRefusal, whatNext } from '../../src/engine/next.js';
 import { previewRestores } from '../../src/engine/traffic-preview.js';
 import { rollbackCandidates } from '../../src/engine/rollback.js';
@@ -303,5 +305,34 @@ describe('bake windows are watched until they close, the last step included', ()
     await world.run();
     world.clock.advance(31 * 60_000);
     expect(await world.run()).toEqual({ state: 'completed', stepsRun: [] });
+  });
+});
+
+describe('skipping a manual go/no-go', () => {
+  const GATE = '  - id: go\n    run: { manual: "look at the dashboards" }\n    rollback: none\n    irreversible: nothing to undo\n    confirm: true\n';
+  const operator = (answers: BeforeStepChoice[], confirmations: ({ note: string } | undefined)[]): Operator => ({
+    ...nonInteractiveOperator(),
+    interactive: true,
+    name: 'alice@laptop',
+    beforeStep: async () => answers.shift() ?? 'quit',
+    confirmSkip: async () => confirmations.shift(),
+    manual: async () => 'not-yet',
+  });
+
+  it('needs the step id typed and a reason, both journaled; an unconfirmed skip asks again', async () => {
+    const world = new MigrationWorld(runbookFrom([GATE, dns('dns-100', 0, 100)].join('')));
+    const outcome = await world.run({ until: 'go' }, operator(['skip', 'skip'], [undefined, { note: 'change freeze lifted by the CAB' }]));
+    expect(outcome).toMatchObject({ state: 'advanced', next: 'dns-100', stepsRun: [] });
+    const events = world.events();
+    expect(events.filter((e) => e.type === 'decision').map((e) => e.data)).toEqual([{ prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: 'change freeze lifted by the CAB' }]);
+    expect(events.find((e) => e.type === 'step.skipped')?.data).toEqual({ reason: 'skipped by the operator: change freeze lifted by the CAB' });
+  });
+
+  it('is impossible with skippable: false', async () => {
+    const world = new MigrationWorld(runbookFrom([`${GATE}    skippable: false\n`, dns('dns-100', 0, 100)].join('')));
+    const outcome = await world.run({}, operator(['skip', 'quit'], [{ note: 'should not be asked' }]));
+    expect(outcome).toMatchObject({ state: 'advanced', next: 'go' });
+    expect(world.events().some((e) => e.type === 'step.skipped')).toBe(false);
+    expect(world.live()).toEqual({ onprem: 100, aws: 0 });
   });
 });
