@@ -19,6 +19,7 @@ import { systemClock } from '../support/clock.js';
 import { createMasker } from '../support/mask.js';
 import { buildStatus, statusReport } from './commands/status-view.js';
 import { createOutput } from './output.js';
+import { hintFor } from './hint.js';
 
 export interface QuickStatusArgs {
   file: string;
@@ -91,7 +92,7 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
       clock: systemClock,
     });
     if (journal.warnings.length > 0) return undefined;
-    const status = buildStatus(outline, replay(journal.events), journal.location);
+    const status = buildStatus(outline, replay(journal.events), journal.location, Date.now(), hintFor(plain.file, plain.journal === undefined ? {} : { journal: plain.journal }));
     return `${statusReport(status, journal.exists, createOutput({ color: plain.color }), plain.json).join('\n')}\n`;
   } catch {
     return undefined;

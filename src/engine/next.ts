@@ -150,18 +150,26 @@ export function isApproved(state: Pick<JournalState, 'approvals'>, step: NextSte
   return state.approvals.some((a) => a.step === step.id && approvalUsable(a, step.digest, now));
 }
 
+/** `cutover <command> [flags] <runbook> [after]`, as the user should type it (src/cli/hint.ts adds the flags). */
+export type Hint = (command: string, after?: string) => string;
+
+/** The hint without flags. */
+export function plainHint(file: string): Hint {
+  return (command, after) => `cutover ${command} ${file}${after ? ` ${after}` : ''}`;
+}
+
 /** For people: what the refusal means and what to do, with the command to run. */
-export function describeRefusal(refusal: Refusal, file: string): string {
+export function describeRefusal(refusal: Refusal, hint: Hint): string {
   switch (refusal.kind) {
     case 'unknown-step':
-      return `${refusal.option} ${refusal.step}: no such step${refusal.suggestion ? ` (did you mean ${refusal.suggestion}?)` : ''}; "cutover plan ${file}" lists the steps`;
+      return `${refusal.option} ${refusal.step}: no such step${refusal.suggestion ? ` (did you mean ${refusal.suggestion}?)` : ''}; "${hint('plan')}" lists the steps`;
     case 'partly-rolled-back':
-      return `step "${refusal.step}" is partly rolled back; finish with "cutover rollback ${file}" before running forward again`;
+      return `step "${refusal.step}" is partly rolled back; finish with "${hint('rollback')}" before running forward again`;
     case 'changed':
-      return `completed step(s) changed since they ran: ${refusal.steps.join(', ')}. Review the change with "cutover plan ${file}", then run again with --accept-changes (journaled), or undo the edit`;
+      return `completed step(s) changed since they ran: ${refusal.steps.join(', ')}. Review the change with "${hint('plan')}", then run again with --accept-changes (journaled), or undo the edit`;
     case 'watch-failed':
-      return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "cutover approve ${file} ${refusal.step}", or undo with "cutover rollback ${file}"`;
+      return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "${hint('approve', refusal.step)}", or undo with "${hint('rollback')}"`;
     case 'until-done':
-      return `nothing to do: --until ${refusal.step} is already done${refusal.next ? `; the next step is ${refusal.next} ("cutover run --until ${refusal.next} ${file}")` : ' and so is every step'}`;
+      return `nothing to do: --until ${refusal.step} is already done${refusal.next ? `; the next step is ${refusal.next} ("${hint(`run --until ${refusal.next}`)}")` : ' and so is every step'}`;
   }
 }

@@ -5,8 +5,8 @@
  */
 import { describeAction, describeCheck, describeRollback } from './describe.js';
 import { replay } from '../journal/replay.js';
-import { describeRefusal, whatNext } from './next.js';
-import type { NextOptions, Refusal } from './next.js';
+import { describeRefusal, plainHint, whatNext } from './next.js';
+import type { Hint, NextOptions, Refusal } from './next.js';
 import type { JournalState, StepState } from '../journal/replay.js';
 import type { Runbook, Step } from '../runbook/types.js';
 import type { TrafficPreview } from './traffic-preview.js';
@@ -50,7 +50,7 @@ export interface Plan {
   bake?: { step: string; until: string };
 }
 
-export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now()): Plan {
+export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now(), hint: Hint = plainHint(runbook.file)): Plan {
   const steps = runbook.steps.map((step, index): PlannedStep => {
     const record = journal.steps.get(step.id);
     return {
@@ -82,7 +82,7 @@ export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), 
     runbook: { name: runbook.name, file: runbook.file, description: runbook.description },
     steps,
     ...(next.next !== undefined ? { next: next.next } : {}),
-    ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(next.refusal, runbook.file) } } : {}),
+    ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(next.refusal, hint) } } : {}),
     ...(next.interrupted ? { interrupted: next.interrupted.step } : {}),
     ...(next.bake ? { bake: { step: next.bake.step, until: new Date(next.bake.endsAt).toISOString() } } : {}),
   };

@@ -9,8 +9,8 @@ import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
 import { openBakeOf, superviseBake } from './bake.js';
 import type { BakeMode, OpenBake } from './bake.js';
-import { describeRefusal, whatNext } from './next.js';
-import type { NextPlan, Refusal } from './next.js';
+import { describeRefusal, plainHint, whatNext } from './next.js';
+import type { Hint, NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
@@ -22,6 +22,8 @@ export interface RunOptions {
   acceptChanges?: boolean;
   /** What to do at an open bake window; default: wait when interactive, exit otherwise. */
   bake?: BakeMode;
+  /** How commands in messages are written (with the flags that found the journal); default without flags. */
+  hint?: Hint;
 }
 
 export async function runRunbook(ctx: EngineContext, options: RunOptions): Promise<RunOutcome> {
@@ -29,7 +31,7 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   const stepsRun: string[] = [];
   const plan = whatNext(runbook.steps, replay(ctx.journal.events), options, ctx.clock.now().getTime());
   // Refuse before touching anything (nothing is journaled): the same refusal plan, dry-run and status show.
-  if (plan.refusal) return refusalOutcome(plan.refusal, runbook.file, stepsRun);
+  if (plan.refusal) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
   for (const change of plan.acceptChanges) {
@@ -41,8 +43,8 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
 }
 
 /** How `run` ends on a refusal of whatNext. */
-export function refusalOutcome(refusal: Refusal, file: string, stepsRun: string[]): RunOutcome {
-  const reason = describeRefusal(refusal, file);
+export function refusalOutcome(refusal: Refusal, hint: Hint, stepsRun: string[]): RunOutcome {
+  const reason = describeRefusal(refusal, hint);
   switch (refusal.exit) {
     case 'refused':
       return { state: 'refused', stepsRun, reason };

@@ -127,4 +127,24 @@ describe.concurrent('the migration state across commands', () => {
       ['step-2', 'rollback', '--failed-steps rollback'],
     ]);
   });
+
+  it('hints carry the flags that found the journal and resolved the runbook, and work when copied', async (context) => {
+    const dir = scratch(context);
+    const gate = { id: 'gate', run: { manual: 'look at the dashboards' }, verify: null, rollback: 'none', irreversible: 'nothing to undo' };
+    const runbook = writeLedgerRunbook(dir, [{}, gate, {}]);
+    const journal = path.join(dir, 'shared', 'e2e journal.jsonl');
+    mkdirSync(path.dirname(journal));
+    const first = await cli(['run', '--yes', '--journal', journal, '--var', `dir=${dir}`, runbook], { cwd: dir });
+    expect(first.code, describeResult(first)).toBe(0);
+    const approve = `cutover approve --journal '${journal}' --var dir=${dir} ${runbook} gate`;
+    expect(first.stderr).toContain(`"${approve}"`);
+    // Copied as printed (minus the program name): it approves in that journal, and the next run goes on.
+    const copied = await cli(['approve', '--journal', journal, '--var', `dir=${dir}`, runbook, 'gate'], { cwd: dir });
+    expect(copied.code, describeResult(copied)).toBe(0);
+    const status = await cli(['status', '--journal', journal, runbook], { cwd: dir });
+    expect(status.stdout).toContain(`"cutover run --journal '${journal}' ${runbook}"`);
+    const second = await cli(['run', '--yes', '--journal', journal, runbook], { cwd: dir });
+    expect(second.code, describeResult(second)).toBe(0);
+    expect(readLedger(dir)).toEqual(['step-1', 'step-3']);
+  });
 });

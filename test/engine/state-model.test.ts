@@ -8,7 +8,7 @@ import { buildStatus } from '../../src/cli/commands/status-view.js';
 import { buildPlan } from '../../src/engine/plan.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
-import { describeRefusal, whatNext } from '../../src/engine/next.js';
+import { describeRefusal, plainHint, whatNext } from '../../src/engine/next.js';
 import { previewRestores } from '../../src/engine/traffic-preview.js';
 import { rollbackCandidates } from '../../src/engine/rollback.js';
 import { buildReportModel } from '../../src/report/model.js';
@@ -91,8 +91,8 @@ describe('plan, dry-run and status say what run does', () => {
       expect(next.refusal?.kind).toBe(testCase.refusal);
       expect(plan.refusal?.kind).toBe(testCase.refusal);
       if (next.refusal) {
-        expect(plan.refusal?.reason).toBe(describeRefusal(next.refusal, world.runbook.file));
-        expect(status.nextAction).toBe(describeRefusal(next.refusal, world.runbook.file));
+        expect(plan.refusal?.reason).toBe(describeRefusal(next.refusal, plainHint(world.runbook.file)));
+        expect(status.nextAction).toBe(describeRefusal(next.refusal, plainHint(world.runbook.file)));
       }
       expect(plan.next).toBe(testCase.next);
       expect(status.next).toBe(testCase.next);

@@ -14,6 +14,7 @@ import { createMasker } from '../../support/mask.js';
 import { currentIdentity, describeIdentity } from '../../support/identity.js';
 import { ExitCode, ExitError } from '../exit.js';
 import { interactiveOperator } from '../interactive-operator.js';
+import { hintFor } from '../hint.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
@@ -36,7 +37,7 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
     if (!plan.scope.includes(step.id) && record && (record.state === 'succeeded' || record.state === 'skipped')) show(`  ${step.id}: already ${record.state}`);
   }
   if (plan.refusal) {
-    const reason = describeRefusal(plan.refusal, runbook.file);
+    const reason = describeRefusal(plan.refusal, hintFor(file, flags, masker.text));
     show(`  ${paint(output, plan.refusal.exit === 'nothing' ? 'cyan' : 'red', plan.refusal.exit === 'nothing' ? 'would do nothing' : 'run would refuse')}: ${reason}`);
     if (plan.refusal.exit !== 'nothing') throw new ExitError(plan.refusal.exit === 'failed' ? ExitCode.stepFailed : ExitCode.invalid);
     return;

@@ -5,6 +5,8 @@ import type { RollbackCandidate } from '../../engine/rollback.js';
 import type { EngineContext } from '../../engine/context.js';
 import { record } from '../../engine/execution.js';
 import { replay } from '../../journal/replay.js';
+import type { Hint } from '../../engine/next.js';
+import { hintFor } from '../hint.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
@@ -33,10 +35,12 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
     printRollbackPreview(await rollbackPreview(runbook, flags, { to: flags.to, last }), flags, output);
     return;
   }
+  let hint = hintFor(file, flags);
   const outcome = await withSession(file, flags, output, { command: 'rollback' }, async (ctx) => {
+    hint = hintFor(file, flags, ctx.masker.text);
     const plan = planRollback(replay(ctx.journal.events), ctx.runbook.steps.map((s) => s.id), { to: flags.to, last });
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
-    const steps = await decideUncertain(ctx, plan.steps, flags.failedSteps as 'rollback' | 'skip' | undefined, file);
+    const steps = await decideUncertain(ctx, plan.steps, flags.failedSteps as 'rollback' | 'skip' | undefined, hint);
     if (steps.length > 0 && ctx.operator.interactive) {
       const list = steps.map((s) => s.id).join(', ');
       if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
@@ -45,7 +49,7 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
   });
   const exit = rollbackExitCode(outcome);
   if (flags.json) output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
-  else output.err(summaryLine(outcome, file, output));
+  else output.err(summaryLine(outcome, file, hint, output));
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
 
@@ -54,12 +58,12 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
  * decides it: --failed-steps, or the operator at the prompt (journaled). Unattended without
  * the flag, nothing is rolled back and the command says how to decide.
  */
-async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], flag: 'rollback' | 'skip' | undefined, file: string): Promise<RollbackCandidate[]> {
+async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], flag: 'rollback' | 'skip' | undefined, hint: Hint): Promise<RollbackCandidate[]> {
   const uncertain = steps.filter((s) => s.uncertain !== undefined);
   if (uncertain.length === 0) return steps;
   if (flag === undefined && !ctx.operator.interactive) {
     const list = uncertain.map((s) => `${s.id} (${s.uncertain ?? ''})`).join(', ');
-    throw new ExitError(ExitCode.invalid, `whether these steps changed anything is unknown: ${list}. Decide: "cutover rollback --failed-steps rollback ${file}" runs their rollback too, "--failed-steps skip" leaves them as they are; nothing was rolled back`);
+    throw new ExitError(ExitCode.invalid, `whether these steps changed anything is unknown: ${list}. Decide: "${hint('rollback --failed-steps rollback')}" runs their rollback too, "--failed-steps skip" leaves them as they are; nothing was rolled back`);
   }
   const keep: RollbackCandidate[] = [];
   for (const step of steps) {
@@ -91,10 +95,10 @@ export function rollbackExitCode(outcome: RollbackOutcome): number {
   }
 }
 
-function summaryLine(outcome: RollbackOutcome, file: string, output: Output): string {
+function summaryLine(outcome: RollbackOutcome, file: string, hint: Hint, output: Output): string {
   switch (outcome.state) {
     case 'rolled_back':
-      return `${paint(output, 'green', 'rolled back')}: ${outcome.steps.join(', ')} (newest first). "cutover run ${file}" redoes them.`;
+      return `${paint(output, 'green', 'rolled back')}: ${outcome.steps.join(', ')} (newest first). "${hint('run')}" redoes them.`;
     case 'nothing_to_roll_back':
       return 'nothing to roll back: no step in the journal has an effect to undo.';
     case 'cancelled':
@@ -102,10 +106,10 @@ function summaryLine(outcome: RollbackOutcome, file: string, output: Output): st
     case 'stopped_at_irreversible':
       return `${paint(output, 'red', 'stopped')} at irreversible step ${outcome.step} (${outcome.reason})${outcome.steps.length ? ` after rolling back ${outcome.steps.join(', ')}` : ''}. Steps before it stay applied; undo them by hand if needed, or roll back less with --to/--last.`;
     case 'rollback_failed':
-      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand (output in ${logDirHint(file)}), then run "cutover rollback ${file}" again to continue from ${outcome.step}.`;
+      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand (output in ${logDirHint(file)}), then run "${hint('rollback')}" again to continue from ${outcome.step}.`;
     case 'stopped':
       return `${paint(output, 'red', 'stopped')} before rolling back ${outcome.step}${outcome.steps.length ? ` (rolled back: ${outcome.steps.join(', ')})` : ''}: ${outcome.reason}. Nothing was changed for ${outcome.step}; it stays as it was.`;
     case 'interrupted':
-      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal}) during the rollback of ${outcome.step ?? 'a step'}; run "cutover rollback ${file}" again to continue.`;
+      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal}) during the rollback of ${outcome.step ?? 'a step'}; run "${hint('rollback')}" again to continue.`;
   }
 }

@@ -4,6 +4,8 @@ import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
 import type { JournalState } from '../../journal/replay.js';
 import { isApproved } from '../../engine/next.js';
+import type { Hint } from '../../engine/next.js';
+import { hintFor } from '../hint.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
@@ -30,6 +32,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
   const bake = flags.bake as 'wait' | 'exit' | undefined;
   if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
   let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
+  let hint = hintFor(file, flags);
   const outcome = await withSession(
     file,
     flags,
@@ -46,10 +49,11 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
     async (ctx, journal) => {
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
       approvals = replay(journal.events);
-      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
+      hint = hintFor(file, flags, ctx.masker.text);
+      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake, hint });
     },
   );
-  report(outcome, file, flags, output);
+  report(outcome, file, hint, flags, output);
 }
 
 function parseMaxSteps(value: string | undefined): number | undefined {
@@ -59,12 +63,12 @@ function parseMaxSteps(value: string | undefined): number | undefined {
   return n;
 }
 
-function report(outcome: RunOutcome, file: string, flags: RunFlags, output: Output): void {
+function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output): void {
   const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
   if (flags.json) {
     output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
   } else {
-    output.err(summaryLine(outcome, file, output));
+    output.err(summaryLine(outcome, file, hint, output));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
@@ -92,27 +96,27 @@ export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
   }
 }
 
-function summaryLine(outcome: RunOutcome, file: string, output: Output): string {
+function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output): string {
   const ran = `${outcome.stepsRun.length} step${outcome.stepsRun.length === 1 ? '' : 's'} run`;
   switch (outcome.state) {
     case 'completed':
-      return `${paint(output, 'green', 'completed')}: every step is done (${ran}). Undo with "cutover rollback ${file}".`;
+      return `${paint(output, 'green', 'completed')}: every step is done (${ran}). Undo with "${hint('rollback')}".`;
     case 'advanced':
-      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "cutover run ${file}".`;
+      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "${hint('run')}".`;
     case 'waiting_approval':
-      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "cutover approve ${file} ${outcome.step}" (or run interactively) and run again.`;
+      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "${hint('approve', outcome.step)}" (or run interactively) and run again.`;
     case 'waiting_bake':
       return outcome.next === undefined
         ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
         : `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
-      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "cutover resume ${file}", or undo with "cutover rollback ${file}". Output is in ${logDirHint(file)}.`;
+      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}". Output is in ${logDirHint(file)}.`;
     case 'rolled_back':
-      return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "cutover status ${file}" shows where things stand.`;
+      return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "${hint('status')}" shows where things stand.`;
     case 'rollback_failed':
-      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "cutover rollback ${file}" to continue (it retries ${outcome.step}).`;
+      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "${hint('rollback')}" to continue (it retries ${outcome.step}).`;
     case 'interrupted':
-      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "cutover resume ${file}", or undo with "cutover rollback ${file}".`;
+      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "${hint('resume')}", or undo with "${hint('rollback')}".`;
     case 'refused':
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;
     case 'up_to_date':

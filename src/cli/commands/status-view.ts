@@ -4,7 +4,8 @@
  * the same thing.
  */
 import type { JournalState } from '../../journal/replay.js';
-import { describeRefusal, whatNext } from '../../engine/next.js';
+import { describeRefusal, plainHint, whatNext } from '../../engine/next.js';
+import type { Hint } from '../../engine/next.js';
 import { formatSpan } from '../../report/format.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
@@ -32,7 +33,7 @@ export interface Status {
 }
 
 /** Library function: the status of every step, from the journal only. */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now()): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file)): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -56,13 +57,13 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   }
   const plan = whatNext(runbook.steps, state, {}, now);
   const next = plan.next;
-  const run = `"cutover run ${runbook.file}"`;
+  const run = `"${hint('run')}"`;
   const nextAction = plan.refusal
-    ? describeRefusal(plan.refusal, runbook.file)
+    ? describeRefusal(plan.refusal, hint)
     : plan.interrupted
-      ? `resume: step ${plan.interrupted.step} was interrupted ("cutover resume ${runbook.file}")`
+      ? `resume: step ${plan.interrupted.step} was interrupted ("${hint('resume')}")`
       : plan.retry && next
-        ? `step ${next} failed: fix the cause and "cutover resume ${runbook.file}" (it runs again), or "cutover rollback ${runbook.file}"`
+        ? `step ${next} failed: fix the cause and "${hint('resume')}" (it runs again), or "${hint('rollback')}"`
         : plan.bake && next
           ? `wait: ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil((plan.bake.endsAt - now) / 60_000) * 60_000)} left), then ${run} runs ${next}`
           : next

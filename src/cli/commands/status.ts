@@ -1,6 +1,7 @@
 import { replay } from '../../journal/replay.js';
 import { parseDuration } from '../../runbook/duration.js';
 import { outlineOf } from '../outline.js';
+import { hintFor } from '../hint.js';
 import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import type { SessionFlags } from '../session.js';
@@ -27,6 +28,7 @@ async function printStatus(file: string, flags: SessionFlags, output: Output): P
   const runbook = await outlineOf(file, flags, output);
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
-  const status = buildStatus(runbook, replay(journal.events), journal.location);
+  // The outline cannot tell a secret variable from another: --var values are not repeated in hints.
+  const status = buildStatus(runbook, replay(journal.events), journal.location, Date.now(), hintFor(file, flags, (assignment) => assignment.replace(/=[\s\S]*$/, '=***')));
   for (const line of statusReport(status, journal.exists, output, flags.json === true)) output.out(line);
 }
