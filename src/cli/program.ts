@@ -153,6 +153,7 @@ its rehearsal, 2 invalid or refused, 3 --return could not roll everything back, 
     .option('--force', 'restore traffic even when live weights drifted from what the step set (journaled)')
     .option('--dry-run', 'show what would be rolled back and what traffic state would be restored; change nothing')
     .option('--last <n>', 'roll back only the newest N steps')
+    .option('--trust-journal', 'run journaled definitions that differ from the runbook\'s (edited since they ran) without asking; the difference is journaled')
     .option('--failed-steps <what>', 'failed or interrupted steps whose effect is unknown: rollback (run their rollback too) | skip (leave them); without it, CI stops and asks you to decide')
     .addHelpText(
       'after',

@@ -6,8 +6,9 @@
  */
 import type { JournalState } from '../journal/replay.js';
 import { openBake } from './next.js';
+import { definitionToCheck } from './runnable.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { Step } from '../runbook/types.js';
+import type { Runbook, Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { runChecks } from './execute-step.js';
 import { record } from './execution.js';
@@ -25,10 +26,10 @@ export interface OpenBake {
 }
 
 /** The open bake window (next.ts openBake) with the journaled definition of the baking step: what ran. */
-export function openBakeOf(state: JournalState, now: number): OpenBake | undefined {
+export function openBakeOf(state: JournalState, now: number, runbook: Pick<Runbook, 'steps'>): OpenBake | undefined {
   const open = openBake(state, now);
   const found = open && state.steps.get(open.step);
-  return open && found?.definition ? { step: found.definition, attempt: found.attempts, endsAt: open.endsAt } : undefined;
+  return open && found?.definition ? { step: definitionToCheck(runbook, found.definition), attempt: found.attempts, endsAt: open.endsAt } : undefined;
 }
 
 /** How often watches are evaluated while waiting out a bake. */

@@ -10,6 +10,7 @@ import { runChecks } from './execute-step.js';
 import { trafficAlreadyApplied } from './execute-traffic.js';
 import { record } from './execution.js';
 import { rollbackStep } from './execute-rollback.js';
+import { definitionToCheck } from './runnable.js';
 import type { RunOutcome } from './outcome.js';
 
 export type InterruptedResolution =
@@ -21,8 +22,9 @@ const POLL_MS = 1_000;
 const KILL_GRACE_MS = 5_000;
 
 export async function resolveInterrupted(ctx: EngineContext, current: Step, found: StepRecord): Promise<InterruptedResolution> {
-  // Judge the step by what actually ran, not by an edited file.
-  const step = found.definition ?? current;
+  // Judge the step by what ran, with the real secret values: the runbook's definition when it
+  // is the same step; its current checks when it was edited (the journal's copy is masked).
+  const step = found.definition ? definitionToCheck(ctx.runbook, found.definition) : current;
   const attempt = found.attempts;
   if (found.state === 'running') {
     await record(ctx, { type: 'step.interrupted', step: step.id, attempt, data: { reason: 'found unfinished on resume: cutover stopped while the step was running' } });

@@ -9,6 +9,7 @@ import { closest } from '../runbook/suggest.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { rollbackStep } from './execute-rollback.js';
+import { runnableDefinition } from './runnable.js';
 import { record } from './execution.js';
 import type { RollbackOutcome, RunOutcome } from './outcome.js';
 
@@ -23,6 +24,8 @@ export interface RollbackCandidate {
   id: string;
   /** The journaled definition: what ran, never the edited file. */
   definition: Step;
+  /** A human confirmed running the journaled definition although it differs from the runbook's (see runnable.ts). */
+  trusted?: boolean;
   /**
    * Set when the step's effect is unknown (it failed in its action or verify, or was
    * interrupted) and its rollback is not a restore of captured traffic: whether to run its
@@ -90,10 +93,16 @@ export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandida
 }
 
 /** Rolls back `steps` in the order given (newest first), stopping at the first that cannot be. */
-export async function reverse(ctx: EngineContext, steps: { id: string; definition: Step }[], why: string): Promise<RollbackOutcome> {
+export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], why: string): Promise<RollbackOutcome> {
   if (steps.length === 0) return { state: 'nothing_to_roll_back' };
   const done: string[] = [];
-  for (const { definition } of steps) {
+  for (const candidate of steps) {
+    const runnable = runnableDefinition(ctx.runbook, candidate.definition);
+    if (!runnable.ok) return { state: 'stopped', steps: done, step: candidate.id, reason: runnable.reason };
+    if (runnable.journaledDiffers && !candidate.trusted) {
+      return { state: 'stopped', steps: done, step: candidate.id, reason: `the journaled definition of ${candidate.id} differs from the runbook's; a human must confirm running it ("cutover rollback" asks; --trust-journal in CI)` };
+    }
+    const definition = runnable.step;
     const result = await rollbackStep(ctx, definition, why);
     switch (result.kind) {
       case 'rolled-back':

@@ -64,7 +64,7 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
   // forward, and nothing this run does changes a step it has not reached yet.
   const before = replay(ctx.journal.events);
   const bakeMode: BakeMode = options.bake ?? (ctx.operator.interactive ? 'wait' : 'exit');
-  let bake: OpenBake | undefined = plan.bake && openBakeOf(before, ctx.clock.now().getTime());
+  let bake: OpenBake | undefined = plan.bake && openBakeOf(before, ctx.clock.now().getTime(), runbook);
   // Stopping with a bake window open (the step just run, or the last step's): its watch is
   // evaluated once more and the run reports "baking", not advanced or completed.
   const stopAt = async (outcome: RunOutcome, mode: BakeMode): Promise<RunOutcome> => {

@@ -4,7 +4,8 @@
  * the bounds and refusals of `run`, a CI retry of `run --until`, and `rollback` deciding a
  * failed shell step.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { cli, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, writeLedgerRunbook } from './helpers.js';
@@ -146,5 +147,56 @@ describe.concurrent('the migration state across commands', () => {
     const second = await cli(['run', '--yes', '--journal', journal, runbook], { cwd: dir });
     expect(second.code, describeResult(second)).toBe(0);
     expect(readLedger(dir)).toEqual(['step-1', 'step-3']);
+  });
+
+  it('a rollback runs with the real value of a secret (the journal holds it masked) and never runs a rewritten journal unasked', async (context) => {
+    const dir = scratch(context);
+    const runbook = path.join(dir, 'secret.yaml');
+    writeFileSync(runbook, `cutover: 1
+name: secret
+vars:
+  pw: { secret: true }
+steps:
+  - id: a
+    run: "true"
+    rollback: "printf '%s' \${pw} > ${dir}/undone"
+`);
+    expect((await cli(['run', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir })).code).toBe(0);
+    const rolled = await cli(['rollback', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir });
+    expect(rolled.code, describeResult(rolled)).toBe(0);
+    expect(readFileSync(path.join(dir, 'undone'), 'utf8')).toBe('hunter2');
+    expect(readFileSync(journalPath(dir, 'secret'), 'utf8')).not.toContain('hunter2');
+
+    // Someone with write access rewrites the journaled rollback and recomputes the hash chain.
+    const tamper = (digest?: string) => {
+      const file = journalPath(dir, 'secret');
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+      const started = lines.filter((e) => e.type === 'step.started').at(-1) as { data: { definition: { digest: string; rollback: { run: { script: string } } }; digest: string } };
+      started.data.definition.rollback.run.script = `touch ${dir}/PWNED`;
+      if (digest) started.data.digest = started.data.definition.digest = digest;
+      let prev: string | null = null;
+      const rechained = lines.map((event) => {
+        const line = JSON.stringify({ ...event, prev });
+        prev = createHash('sha256').update(line, 'utf8').digest('hex');
+        return line;
+      });
+      writeFileSync(file, `${rechained.join('\n')}\n`);
+    };
+    // Same digest as the runbook's step: the runbook's definition runs, never the journal's text.
+    rmSync(path.join(dir, 'undone'));
+    expect((await cli(['run', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir })).code).toBe(0);
+    tamper();
+    const same = await cli(['rollback', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir });
+    expect(same.code, describeResult(same)).toBe(0);
+    expect(readFileSync(path.join(dir, 'undone'), 'utf8')).toBe('hunter2');
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+    // Another digest too: a rollback would run the journal's text, so it shows it and asks; unattended, nothing runs.
+    expect((await cli(['run', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir })).code).toBe(0);
+    tamper('sha256:0000');
+    const refused = await cli(['rollback', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir });
+    expect(refused.code, describeResult(refused)).toBe(2);
+    expect(refused.stderr).toContain('the journaled definitions of these steps differ from the runbook');
+    expect(refused.stderr).toContain(`touch ${dir}/PWNED`);
+    expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
   });
 });

@@ -4,6 +4,8 @@ import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
 import type { RollbackCandidate } from '../../engine/rollback.js';
 import type { EngineContext } from '../../engine/context.js';
 import { record } from '../../engine/execution.js';
+import { describeRollback } from '../../engine/describe.js';
+import { runnableDefinition } from '../../engine/runnable.js';
 import { replay } from '../../journal/replay.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
@@ -20,6 +22,8 @@ export interface RollbackFlags extends SessionFlags {
   dryRun?: boolean;
   /** Steps whose effect is unknown (failed or interrupted shell steps): run their rollback, or leave them. */
   failedSteps?: string;
+  /** Run journaled definitions that differ from the runbook's (edited since, or a rewritten journal) without asking. */
+  trustJournal?: boolean;
 }
 
 export async function rollbackCommand(file: string, flags: RollbackFlags, output: Output): Promise<void> {
@@ -40,7 +44,8 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
     hint = hintFor(file, flags, ctx.masker.text);
     const plan = planRollback(replay(ctx.journal.events), ctx.runbook.steps.map((s) => s.id), { to: flags.to, last });
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
-    const steps = await decideUncertain(ctx, plan.steps, flags.failedSteps as 'rollback' | 'skip' | undefined, hint);
+    const decided = await decideUncertain(ctx, plan.steps, flags.failedSteps as 'rollback' | 'skip' | undefined, hint);
+    const steps = await confirmJournaled(ctx, decided, flags.trustJournal === true, hint);
     if (steps.length > 0 && ctx.operator.interactive) {
       const list = steps.map((s) => s.id).join(', ');
       if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
@@ -77,6 +82,46 @@ async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], f
     if (yes) keep.push(step);
   }
   return keep;
+}
+
+/**
+ * A rollback runs what ran: when the journaled definition of a step differs from the
+ * runbook's (the step was edited since it ran, or someone rewrote the journal, which anyone
+ * with write access to a shared journal can do), a human sees the difference and confirms
+ * it (journaled); unattended, --trust-journal says so, else nothing is rolled back.
+ */
+async function confirmJournaled(ctx: EngineContext, steps: RollbackCandidate[], trust: boolean, hint: Hint): Promise<RollbackCandidate[]> {
+  const differing = steps.filter((s) => {
+    const runnable = runnableDefinition(ctx.runbook, s.definition);
+    return runnable.ok && runnable.journaledDiffers;
+  });
+  if (differing.length === 0) return steps;
+  if (!trust && !ctx.operator.interactive) {
+    const list = differing.map((s) => `${s.id} (journaled rollback: ${oneLine(describeRollback(s.definition.rollback))}; the runbook's: ${currentRollback(ctx, s.id)})`).join('; ');
+    throw new ExitError(ExitCode.invalid, `the journaled definitions of these steps differ from the runbook's, and a rollback runs the journaled one: ${list}. Check them ("${hint('rollback --dry-run')}"), then run again at a terminal to confirm, or with --trust-journal; nothing was rolled back`);
+  }
+  const trusted: RollbackCandidate[] = [];
+  for (const step of steps) {
+    if (!differing.includes(step)) {
+      trusted.push(step);
+      continue;
+    }
+    const prompt = `${step.id} changed since it ran. Its rollback as journaled: ${oneLine(describeRollback(step.definition.rollback))}; in the runbook now: ${currentRollback(ctx, step.id)}. Run the journaled one?`;
+    const yes = trust || (await ctx.operator.confirm(prompt));
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt, choice: yes ? 'run the journaled rollback' : 'stop', ...(trust ? { note: '--trust-journal' } : {}) } });
+    if (!yes) break;
+    trusted.push({ ...step, trusted: true });
+  }
+  return trusted;
+}
+
+function currentRollback(ctx: EngineContext, id: string): string {
+  const current = ctx.runbook.steps.find((s) => s.id === id);
+  return current ? oneLine(describeRollback(current.rollback)) : 'the step is no longer in the runbook';
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ⏎ ');
 }
 
 /** Also how `rehearse --return` ends. */

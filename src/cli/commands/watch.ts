@@ -14,7 +14,7 @@ import type { SessionFlags } from '../session.js';
 
 export async function watchCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
   const outcome = await withSession(file, flags, output, { command: 'watch' }, async (ctx) => {
-    const bake = openBakeOf(replay(ctx.journal.events), ctx.clock.now().getTime());
+    const bake = openBakeOf(replay(ctx.journal.events), ctx.clock.now().getTime(), ctx.runbook);
     if (!bake) {
       output.err('watch: no step is baking; nothing to watch.');
       return undefined;
