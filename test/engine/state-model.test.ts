@@ -336,3 +336,24 @@ describe('skipping a manual go/no-go', () => {
     expect(world.live()).toEqual({ onprem: 100, aws: 0 });
   });
 });
+
+describe('resume after cutover was killed during a traffic step', () => {
+  const cases = [
+    { name: 'after its change reached AWS: recovered by its verify, not sent again', afterChange: true, applies: 1, recovered: true },
+    { name: 'before its change was sent: run again (the one change reaches AWS on resume)', afterChange: false, applies: 1, recovered: false },
+  ];
+  for (const testCase of cases) {
+    it(testCase.name, async () => {
+      const world = new MigrationWorld(canary());
+      world.crashNext = { op: 'apply', afterChange: testCase.afterChange };
+      expect(await world.run({ until: 'dns-10' })).toBe('crashed');
+      expect(world.state().steps.get('dns-10')?.state).toBe('running');
+      const resumed = await world.run({ until: 'dns-10' });
+      expect(resumed).toMatchObject({ state: 'advanced', stepsRun: ['dns-10'], next: 'dns-25' });
+      expect(world.traffic.ops('apply')).toHaveLength(testCase.applies);
+      const success = world.events().filter((e) => e.type === 'step.succeeded').at(-1);
+      expect(success?.data).toMatchObject(testCase.recovered ? { recovered: true } : { durationMs: expect.any(Number) });
+      expect(world.live()).toEqual({ onprem: 90, aws: 10 });
+    });
+  }
+});
