@@ -4,7 +4,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunbookFile, loadRunbookText } from '../src/runbook/load.js';
 import type { LoadOptions, LoadResult } from '../src/runbook/load.js';
-import type { Runbook } from '../src/runbook/types.js';
+import type { Runbook, ShellAction } from '../src/runbook/types.js';
+import { displayScript } from '../src/runbook/shell-values.js';
 
 function load(text: string, options: LoadOptions = {}): LoadResult {
   return loadRunbookText('rb.yaml', text, { env: {}, ...options });
@@ -34,7 +35,8 @@ steps:
 `;
 
 describe('variable overrides', () => {
-  const script = (runbook: Runbook) => (runbook.steps[0]?.action as { script: string }).script;
+  // The script as plan shows it: each carried value written in, shell-quoted where needed.
+  const script = (runbook: Runbook) => displayScript(runbook.steps[0]?.action as ShellAction);
 
   it('uses the defaults without overrides', () => {
     expect(script(valid(withVars))).toBe('echo Z-DEFAULT app.example.com. eu-west-1');
@@ -159,9 +161,9 @@ steps:
     const mail = runbook.steps[2];
     expect(mail).toMatchObject({
       title: 'Move mail',
-      action: { kind: 'shell', script: 'kubectl apply -f k8s/mail.yaml' },
+      action: { kind: 'shell', script: 'kubectl apply -f k8s/"${CUTOVER_VAR_app}".yaml', values: { CUTOVER_VAR_app: 'mail' } },
       verify: [{ kind: 'exec', argv: ['kubectl', 'get', 'deploy/mail'] }],
-      rollback: { kind: 'action', run: { kind: 'shell', script: 'kubectl delete -f k8s/mail.yaml' } },
+      rollback: { kind: 'action', run: { kind: 'shell', script: 'kubectl delete -f k8s/"${CUTOVER_VAR_app}".yaml', values: { CUTOVER_VAR_app: 'mail' } } },
       source: { line: 7, col: 5 },
       foreach: { name: 'app', value: 'mail' },
     });
@@ -185,7 +187,7 @@ steps:
     expect(overridden.steps.map((s) => s.id)).toEqual(['k8s-survey', 'k8s-wiki', 'k8s-chat']);
   });
 
-  it('shell-quotes items in scripts but not in ids or exec argv', () => {
+  it('carries items to scripts in the environment, and inserts them in ids and exec argv', () => {
     const runbook = valid(`cutover: 1
 name: t
 steps:
@@ -194,7 +196,11 @@ steps:
     run: echo \${n}
     rollback: { exec: [echo, "\${n} x"] }
 `);
-    expect(runbook.steps[0]).toMatchObject({ id: 's-a1', rollback: { run: { kind: 'exec', argv: ['echo', 'a1 x'] } } });
+    expect(runbook.steps[0]).toMatchObject({
+      id: 's-a1',
+      action: { script: 'echo "${CUTOVER_VAR_n}"', values: { CUTOVER_VAR_n: 'a1' } },
+      rollback: { run: { kind: 'exec', argv: ['echo', 'a1 x'] } },
+    });
   });
 
   it('reports an item that makes an invalid id, at the item', () => {

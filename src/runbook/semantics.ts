@@ -11,6 +11,8 @@ import { closest } from './suggest.js';
 import type { VarValue } from './variables.js';
 import { expandItem } from './foreach.js';
 import { ID_PATTERN } from './schema.js';
+import { checkShellScripts } from './shell-check.js';
+import { ownValue } from '../support/own.js';
 
 export interface SemanticContext {
   /** Resolved value of every declared var (undefined: declared without a value). */
@@ -82,6 +84,11 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     if (step.watch !== undefined && step.bake === undefined) {
       report(at('watch'), 'watch-without-bake', 'watch checks run during the bake window; add "bake: <duration>" to this step', 'key', 'warning');
     }
+
+    checkShellScripts(step, at, (path, index, length, message) => {
+      const { line, col } = positionInScalar(source, path, index, length);
+      out.push({ file: source.file, line, col, severity: 'error', rule: 'shell-context', message });
+    });
 
     const scope = new Set(itemName !== undefined ? [itemName] : []);
     for (const [key, value] of Object.entries(step)) {
@@ -257,7 +264,7 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       if (reference.kind === 'malformed') {
         push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
       } else if (reference.kind === 'env') {
-        if (context.env[reference.name] === undefined) {
+        if (ownValue(context.env, reference.name) === undefined) {
           push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
         }
       } else if (scope.has(reference.name)) {
