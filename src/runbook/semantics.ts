@@ -37,6 +37,9 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   const root = asRecord(source.data);
   if (!root) return out;
 
+  // A YAML escape ("\0", "\x00", "\u0000") puts a NUL into a value, which no command can carry.
+  if (JSON.stringify(root).includes('\\u0000')) visitNul(root, [], (path, isKey) => report(path, 'nul-in-value', 'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it', isKey ? 'key' : 'value'));
+
   checkReferences(source, root.env, ['env'], new Set(), context, out);
   checkReferences(source, root.aws, ['aws'], new Set(), context, out);
   checkReferences(source, root.journal, ['journal'], new Set(), context, out);
@@ -264,8 +267,11 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       if (reference.kind === 'malformed') {
         push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
       } else if (reference.kind === 'env') {
-        if (ownValue(context.env, reference.name) === undefined) {
+        const value = ownValue(context.env, reference.name);
+        if (value === undefined) {
           push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+        } else if (value.includes('\u0000')) {
+          push('nul-in-value', `environment variable ${reference.name} contains a NUL byte, which no command can carry; fix its value`);
         }
       } else if (scope.has(reference.name)) {
         continue;
@@ -299,6 +305,20 @@ function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, 
     for (const [key, item] of Object.entries(value)) {
       if (weightKeys) visit(key, [...path, key], true);
       walkStrings(item, [...path, key], visit, depth + 1);
+    }
+  }
+}
+
+function visitNul(value: unknown, path: PathSegment[], found: (path: PathSegment[], isKey: boolean) => void, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) found(path, false);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => visitNul(item, [...path, i], found, depth + 1));
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) found([...path, key], true);
+      visitNul(item, [...path, key], found, depth + 1);
     }
   }
 }
