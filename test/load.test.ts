@@ -123,13 +123,28 @@ vars:
   keys: { default: [k-alpha-1, k-beta-2], secret: true }
   hosts: [web-1, web-2]
 steps:
+  - id: rotate-\${host}
+    foreach: { host: "\${hosts}" }
+    run: rotate \${host}
+    rollback: restore
+`;
+    expect(valid(text).secrets.values).toEqual(['k-alpha-1', 'k-beta-2']);
+  });
+
+  it('refuses a secret list as the source of a foreach: its items would become step ids', () => {
+    const text = `cutover: 1
+name: t
+vars:
+  keys: { default: [k-alpha-1, k-beta-2], secret: true }
+steps:
   - id: rotate-\${key}
     foreach: { key: "\${keys}" }
     run: rotate \${key}
     rollback: restore
 `;
-    // (Running it is refused: a step id that contains a secret would be masked in the journal; see journal.ts.)
-    expect(valid(text).secrets.values).toEqual(['k-alpha-1', 'k-beta-2']);
+    expect(errors(load(text, { mode: 'validate' }))).toMatchObject([{ line: 7, col: 21, rule: 'foreach', message: expect.stringContaining('variable "keys" is secret, and foreach makes each item part of a step id') }]);
+    // Whatever the value, from the runbook, a vars file or (for a plan) the command line.
+    expect(load(text, { overrides: { flags: [], file: { path: 'v.yaml', values: { keys: ['a', 'b'] } } } }).ok).toBe(false);
   });
 
   it('reads --vars-file and a runbook from disk', async () => {

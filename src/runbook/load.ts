@@ -76,6 +76,7 @@ function loadFromSource(file: string, source: YamlSource, options: LoadOptions, 
   diagnostics.push(
     ...checkSemantics(source, {
       vars: new Map([...vars].map(([name, declaration]) => [name, declaration.value])),
+      secretVars: new Set([...vars.values()].filter((declaration) => declaration.secret).map((declaration) => declaration.name)),
       env,
       mode,
       strict: options.strict ?? false,

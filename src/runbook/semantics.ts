@@ -17,6 +17,8 @@ import { ownValue } from '../support/own.js';
 export interface SemanticContext {
   /** Resolved value of every declared var (undefined: declared without a value). */
   vars: Map<string, VarValue | undefined>;
+  /** The vars declared `secret: true`. */
+  secretVars?: ReadonlySet<string>;
   env: Record<string, string | undefined>;
   /** validate checks the file; resolve (plan, run) also needs every value to exist. */
   mode: 'validate' | 'resolve';
@@ -246,6 +248,9 @@ function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undef
     if (!match) return { name, problem: 'foreach takes a list or a single list variable, as "${name}"' };
     const varName = match[1] as string;
     if (!context.vars.has(varName)) return { name, problem: unknownVarMessage(varName, context) };
+    if (context.secretVars?.has(varName)) {
+      return { name, problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)` };
+    }
     const value = context.vars.get(varName);
     if (value === undefined) return { name };
     if (!Array.isArray(value)) return { name, problem: `variable "${varName}" is not a list; foreach needs a list such as [a, b]` };
