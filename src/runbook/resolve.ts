@@ -9,6 +9,7 @@ import type { DigestInput } from './digest.js';
 import { expandItem } from './foreach.js';
 import { interpolate } from './interpolate.js';
 import type { Reference } from './interpolate.js';
+import { base64Forms } from '../support/mask.js';
 import { ownValue } from '../support/own.js';
 import { escapeForDoubleQuotes, literalScript, runnableScript } from './shell-values.js';
 import type { ValueReference } from './shell-values.js';
@@ -119,16 +120,17 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
  * as it is; inside a shell-quoted word (each ' becomes '\'', as shellQuote and the log's
  * command line write it); escaped for double quotes (how plan and log headers show a
  * value inside "…"); JSON-escaped (--json output, exec arguments displayed as JSON
- * strings, commands that print JSON), and each of those; and each line of a multi-line
- * secret (a PEM key), because command output is masked line by line. Lines shorter than 4
- * characters are left out: masking every "ab" in the output would hide more than it protects.
+ * strings, commands that print JSON), and each of those; each line of a multi-line
+ * secret (a PEM key), because command output is masked line by line; and its base64 forms
+ * (support/mask.ts). Lines shorter than 4 characters are left out: masking every "ab" in
+ * the output would hide more than it protects.
  */
 export function maskedForms(secret: string): string[] {
   const inShellQuotes = secret.replaceAll("'", `'\\''`);
   const inDoubleQuotes = escapeForDoubleQuotes(secret);
   const json = (text: string) => JSON.stringify(text).slice(1, -1);
   const lines = secret.includes('\n') ? secret.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim().length >= 4) : [];
-  return [...new Set([secret, inShellQuotes, inDoubleQuotes, json(secret), json(inShellQuotes), json(inDoubleQuotes), ...lines])];
+  return [...new Set([secret, inShellQuotes, inDoubleQuotes, json(secret), json(inShellQuotes), json(inDoubleQuotes), ...lines, ...base64Forms(secret)])];
 }
 
 interface Interpolator {
