@@ -10,8 +10,8 @@ run().then(
   },
   async (error: unknown) => {
     // Past the one top-level catch (runGuarded): still no secret in what is printed.
-    const { maskKnownSecrets } = await import('./known-secrets.js');
-    process.stderr.write(`cutover: internal error (this is a bug)\n${maskKnownSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error))}\n`);
+    const [{ maskKnownSecrets }, { neutralise }] = await Promise.all([import('./known-secrets.js'), import('./terminal-text.js')]);
+    process.stderr.write(`cutover: internal error (this is a bug)\n${neutralise(maskKnownSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)))}\n`);
     process.exitCode = 70;
   },
 );

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import type { Output } from './output.js';
+import { neutralise } from './terminal-text.js';
 import { addRunbookOptions } from './runbook-flags.js';
 
 const EXAMPLES = `
@@ -30,7 +31,7 @@ export function buildProgram(output: Output, version: string): Command {
     .addHelpText('after', EXAMPLES)
     // Settings made before the subcommands exist are inherited by them.
     .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeOut: (text) => process.stdout.write(neutralise(text)), writeErr: (text) => process.stderr.write(neutralise(text)) });
 
   const awsOptions = (command: Command) =>
     command
