@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { formatDuration } from '../runbook/duration.js';
+import { setLongTimeout } from '../support/clock.js';
 import { LineSplitter, Tail } from './lines.js';
 import { OutputLog } from './log.js';
 import { killGroup, waitForGroupExit } from './process-group.js';
@@ -154,7 +155,7 @@ function supervise(child: ResultPromise, pgid: number, ctx: ExecutionContext, op
     sigkill();
   };
 
-  const timeoutTimer = ctx.timeoutMs === undefined ? undefined : setTimeout(() => stopGroup('timeout', 'SIGTERM'), ctx.timeoutMs);
+  const timeoutTimer = ctx.timeoutMs === undefined ? undefined : setLongTimeout(() => stopGroup('timeout', 'SIGTERM'), ctx.timeoutMs);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   ctx.forceKill?.addEventListener('abort', onForceKill, { once: true });
   // Aborted while we were opening the log or loading execa: listeners never fire for that.
@@ -169,7 +170,7 @@ function supervise(child: ResultPromise, pgid: number, ctx: ExecutionContext, op
 
   const done = (async (): Promise<{ result: ExecaOutcome; stop: Stop | undefined }> => {
     const result = await child;
-    clearTimeout(timeoutTimer);
+    timeoutTimer?.clear();
     clearTimeout(drainTimer);
     ctx.signal.removeEventListener('abort', onAbort);
     ctx.forceKill?.removeEventListener('abort', onForceKill);

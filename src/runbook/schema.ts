@@ -5,7 +5,7 @@
  * semantics.ts.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
 
 export const FORMAT_VERSION = 1;
@@ -40,6 +40,7 @@ const duration = z
     error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`,
   })
   .refine((text) => text !== '', { error: 'empty duration; write it like 30s, 15m or 1h30m' })
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
   .meta({ description: 'A duration: 500ms, 30s, 15m, 1h30m, 2d', examples: ['30s', '15m', '1h30m'] });
 
 const envMap = z
