@@ -48,9 +48,11 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   const started = performance.now();
   const tail = new Tail(TAIL_LINES);
   // Reasons name programs, paths and cwd, which may hold a secret: masked like output.
+  let cutShort: string | undefined;
   const finish = (fields: { ok: true } | { ok: false; reason: string; exitCode?: number; timedOut?: boolean; aborted?: boolean }): ActionResult => ({
     ...(fields.ok ? fields : { ...fields, reason: ctx.masker.text(fields.reason) }),
-    tail: tail.lines(),
+    // A log cut short is said last too, so later output cannot push it out of the tail.
+    tail: cutShort === undefined ? tail.lines() : [...tail.lines().filter((line) => line !== cutShort).slice(1 - TAIL_LINES), cutShort],
     durationMs: Math.round(performance.now() - started),
   });
 
@@ -59,10 +61,22 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   const cwdProblem = directoryProblem(cwd);
   if (cwdProblem) return finish({ ok: false, reason: cwdProblem });
 
+  // A log cut short (disk full) is said in the tail, which a failed step's journal entry
+  // keeps, and on the terminal; the step's result does not change.
+  const note = (text: string) => {
+    const masked = ctx.masker.text(`cutover: ${text}`);
+    cutShort = masked;
+    tail.push(masked);
+    try {
+      ctx.onOutput?.(masked, 'stderr');
+    } catch {
+      // As for output lines, below.
+    }
+  };
   let log: OutputLog | undefined;
   if (ctx.logFile) {
     try {
-      log = OutputLog.open(ctx.logFile);
+      log = OutputLog.open(ctx.logFile, note);
     } catch (error) {
       return finish({ ok: false, reason: `cannot write the log file ${ctx.logFile}: ${(error as Error).message}` });
     }

@@ -10,6 +10,11 @@ import { closest } from './suggest.js';
 
 export const FORMAT_VERSION = 1;
 export const ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
+/**
+ * Names and step ids become file names (the journal, its lock, the step logs), which file
+ * systems limit to 255 bytes; 100 leaves room for what is added to them.
+ */
+export const MAX_NAME_LENGTH = 100;
 /** A step id before `foreach` expansion may contain `${item}` placeholders. */
 const TEMPLATE_ID_PATTERN = '^([a-z0-9-]|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})+$';
 const VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -293,7 +298,8 @@ export const runbookSchema = strict(
       .meta({ description: 'Runbook format version' }),
     name: z
       .string({ error: 'the runbook needs a name (it names the journal)' })
-      .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' }),
+      .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' })
+      .max(MAX_NAME_LENGTH, { error: (issue) => `the name is ${String((issue.input as string).length)} characters long; it names the journal file, so it is limited to ${MAX_NAME_LENGTH}` }),
     description: z.string().optional(),
     vars: z
       .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'variable names are letters, digits and _' }), varValue)

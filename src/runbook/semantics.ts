@@ -10,7 +10,7 @@ import type { PathSegment, YamlSource } from './source.js';
 import { closest } from './suggest.js';
 import type { VarValue } from './variables.js';
 import { expandItem } from './foreach.js';
-import { ID_PATTERN } from './schema.js';
+import { ID_PATTERN, MAX_NAME_LENGTH } from './schema.js';
 import { checkShellScripts } from './shell-check.js';
 import { ownValue } from '../support/own.js';
 
@@ -130,6 +130,11 @@ function checkId(template: string, step: Raw, items: ForeachItems | undefined, i
       report(where, 'foreach-id', `foreach item "${String(expanded.values[i])}" makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
     });
   }
+  ids.forEach((id, i) => {
+    if (id.length <= MAX_NAME_LENGTH) return;
+    const where = expanded && Array.isArray(asRecord(step.foreach)?.[expanded.name]) ? at('foreach', expanded.name, i) : at('id');
+    report(where, 'id-length', `step id "${id.slice(0, 40)}…" is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`);
+  });
   for (const id of ids) {
     const first = seenIds.get(id);
     if (first === index) {
