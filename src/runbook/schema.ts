@@ -74,7 +74,7 @@ const journalLocation = z
 // ---- actions -------------------------------------------------------------------------
 
 const shellScript = z.string().min(1, { error: 'empty shell script' }).meta({
-  description: 'A shell script, run with `sh -c`; ${var} values are shell-quoted',
+  description: 'A shell script, run with `sh -c`; a ${var} reaches it as data, in the environment (never spliced into the script)',
 });
 
 export const shAction = strict(
