@@ -6,6 +6,7 @@ import { loadRunbookFile, loadRunbookText } from '../src/runbook/load.js';
 import type { LoadOptions, LoadResult } from '../src/runbook/load.js';
 import type { Runbook, ShellAction } from '../src/runbook/types.js';
 import { displayScript } from '../src/runbook/shell-values.js';
+import { maskedForms } from '../src/runbook/resolve.js';
 
 function load(text: string, options: LoadOptions = {}): LoadResult {
   return loadRunbookText('rb.yaml', text, { env: {}, ...options });
@@ -111,9 +112,11 @@ steps:
     rollback: logout
 `;
     const runbook = valid(text, { env: { DB_PASSWORD: 'pw' } });
-    expect(runbook.secrets).toEqual({ envNames: ['DB_PASSWORD'], values: ['s3cret', 'pw'] });
+    // Each secret in every form output can show it (maskedForms: base64 too).
+    expect(runbook.secrets).toEqual({ envNames: ['DB_PASSWORD'], values: [...new Set([...maskedForms('s3cret'), ...maskedForms('pw')])] });
+    expect(runbook.secrets.values).toContain('czNjcmV0');
     // An override keeps the variable secret.
-    expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(['rotated']);
+    expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(maskedForms('rotated'));
   });
 
   it('masks each item of a secret list variable', () => {
@@ -128,7 +131,7 @@ steps:
     run: rotate \${host}
     rollback: restore
 `;
-    expect(valid(text).secrets.values).toEqual(['k-alpha-1', 'k-beta-2']);
+    expect(valid(text).secrets.values).toEqual([...maskedForms('k-alpha-1'), ...maskedForms('k-beta-2')]);
   });
 
   it('refuses a secret list as the source of a foreach: its items would become step ids', () => {

@@ -47,7 +47,7 @@ interface Mark {
 
 /** One finding per MARK in `text`, in order. */
 export function scanShell(text: string, dialect: Dialect): Finding[] {
-  const marks = new Lexer(text, Array.from({ length: text.length }, (_, i) => i), dialect).script('eof');
+  const marks = new Lexer(text, 0, undefined, dialect).script('eof');
   const byOffset = new Map(marks.map((mark) => [mark.at, mark.finding]));
   const findings: Finding[] = [];
   for (let i = text.indexOf(MARK); i !== -1; i = text.indexOf(MARK, i + 1)) {
@@ -58,6 +58,8 @@ export function scanShell(text: string, dialect: Dialect): Finding[] {
 }
 
 const BLANK = new Set([' ', '\t']);
+// eslint-disable-next-line no-control-regex -- MARK (NUL) stands for a reference
+const PLAIN = /[^ \t\n;&|()<>\\'"$`=\u0000]+/y;
 const META = new Set([' ', '\t', '\n', ';', '&', '|', '(', ')', '<', '>']);
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
@@ -91,8 +93,10 @@ class Lexer {
 
   constructor(
     private readonly s: string,
-    /** Offset in the original script of each character (backtick bodies are unescaped copies). */
-    private readonly origin: readonly number[],
+    /** Offset in the original script of this text's first character. */
+    private readonly base: number,
+    /** Offset in the original script of each character, where they are not consecutive (backtick bodies are unescaped copies). */
+    private readonly origin: readonly number[] | undefined,
     private readonly dialect: Dialect,
   ) {}
 
@@ -101,7 +105,7 @@ class Lexer {
   }
 
   private at(i: number): number {
-    return this.origin[i] ?? -1;
+    return this.origin ? (this.origin[i] ?? -1) : this.base + i;
   }
 
   /** A list of commands, up to the end of the text or (for `$(`, `<(`) the closing `)`. */
@@ -311,9 +315,20 @@ class Lexer {
     let seenEquals = false;
     const marks: Mark[] = [];
     const add = (found: Mark[]) => {
-      for (const mark of found) marks.push({ ...mark, nameSide: !seenEquals });
+      for (const mark of found) {
+        mark.nameSide = !seenEquals;
+        marks.push(mark);
+      }
     };
     while (this.i < this.s.length) {
+      // Most of a word is plain characters: taken in one go.
+      PLAIN.lastIndex = this.i;
+      const plain = PLAIN.exec(this.s);
+      if (plain) {
+        text += plain[0];
+        this.i += plain[0].length;
+        continue;
+      }
       const c = this.peek();
       if (META.has(c)) break;
       if (c === '\\') {
@@ -550,7 +565,7 @@ class Lexer {
       this.i++;
     }
     this.i++;
-    return new Lexer(inner, origin, this.dialect).script('eof');
+    return new Lexer(inner, 0, origin, this.dialect).script('eof');
   }
 
   /** bash's [[ … ]]: the arithmetic comparisons and -v evaluate their operands. */
@@ -593,7 +608,7 @@ class Lexer {
     }
     this.i = next;
     if (heredoc.quoted) return this.marksIn(start, bodyEnd, 'quoted-heredoc');
-    const body = new Lexer(this.s.slice(start, bodyEnd), this.origin.slice(start, bodyEnd), this.dialect);
+    const body = new Lexer(this.s.slice(start, bodyEnd), this.origin ? 0 : this.base + start, this.origin?.slice(start, bodyEnd), this.dialect);
     return body.heredocText();
   }
 
@@ -634,7 +649,9 @@ const EVALUATING_TEST_OPERATORS = new Set(['-eq', '-ne', '-lt', '-le', '-gt', '-
 
 /** The outermost reason wins: it is the one the author has to change. */
 function refuse(marks: Mark[], refusal: Refusal, command?: string): Mark[] {
-  return marks.map((mark) => ({ ...mark, finding: command === undefined ? { refusal } : { refusal, command } }));
+  const finding: Finding = command === undefined ? { refusal } : { refusal, command };
+  for (const mark of marks) mark.finding = finding;
+  return marks;
 }
 
 function isAssignment(word: Word): boolean {
@@ -658,6 +675,8 @@ const VALUE_OPTIONS = new Set(['-p', '-d', '-t', '-u', '-n', '-N', '-i', '-C', '
  * code (ssh host "$x", kubectl exec -- sh -c "$x") cannot be recognised.
  */
 function commandRules(words: Word[]): Mark[] {
+  // Most commands hold no reference: nothing to decide.
+  if (words.every((word) => word.marks.length === 0)) return [];
   let index = 0;
   while (index < words.length && words[index]?.role !== undefined) index++;
   // command eval …, sudo -u x sh -c …, env A=b bash -c …: the command is the one prefixed.
@@ -667,11 +686,15 @@ function commandRules(words: Word[]): Mark[] {
   }
   const name = (words[index]?.text ?? '').replace(/^.*\//, '');
   const args = words.slice(index + 1).filter((word) => word.role !== 'redirect');
-  const refuseIn = (chosen: readonly Word[], refusal: Refusal) => words.flatMap((word) => (chosen.includes(word) ? refuse(word.marks, refusal, name) : word.marks));
+  const refuseIn = (chosen: readonly Word[], refusal: Refusal) => {
+    for (const word of chosen) refuse(word.marks, refusal, name);
+    return words.flatMap((word) => word.marks);
+  };
   const after = (options: readonly string[]) => args.filter((_, i) => options.includes(args[i - 1]?.text ?? ''));
   if (EVALUATORS.has(name)) return refuseIn(args, 'evaluated');
   if (DECLARING.has(name)) {
-    return words.flatMap((word) => (args.includes(word) ? word.marks.map((mark) => (mark.nameSide ? { ...mark, finding: { refusal: 'variable-name' as const, command: name } } : mark)) : word.marks));
+    for (const word of args) for (const mark of word.marks) if (mark.nameSide) mark.finding = { refusal: 'variable-name', command: name };
+    return words.flatMap((word) => word.marks);
   }
   if (NAMING.has(name)) return refuseIn(args.filter((word, i) => !word.text.startsWith('-') && !VALUE_OPTIONS.has(args[i - 1]?.text ?? '')), 'variable-name');
   if (name === 'printf') return refuseIn(after(['-v']), 'variable-name');

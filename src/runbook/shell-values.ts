@@ -36,12 +36,12 @@ export interface ScriptAnalysis {
   references: Reference[];
   /** Per reference: where it sits, or why it may not be there. */
   findings: Finding[];
-  /** The script as the shell sees it, references as MARK, $${ as ${. */
-  marked: string;
+  /** The text around the references, as the shell sees it ($${ as ${): one more than references. */
+  between: string[];
 }
 
 const cache = new Map<string, ScriptAnalysis>();
-const CACHE_LIMIT = 2_000;
+const CACHE_LIMIT = 20_000;
 
 /** foreach-expanded steps share their template's scripts: each is read once. */
 export function analyseScript(script: string, shell: string): ScriptAnalysis {
@@ -49,22 +49,31 @@ export function analyseScript(script: string, shell: string): ScriptAnalysis {
   const cached = cache.get(key);
   if (cached) return cached;
   const references = findReferences(script);
-  const marked = markReferences(script);
+  const between = references.map((reference, i) => script.slice(i === 0 ? 0 : endOf(references[i - 1]), reference.index));
+  between.push(script.slice(references.length === 0 ? 0 : endOf(references.at(-1))));
+  for (let i = 0; i < between.length; i++) between[i] = (between[i] as string).replaceAll('$${', '${');
   const dialects = dialectsFor(shell);
   const findings: Finding[] =
-    references.length === 0 ? [] : dialects === undefined ? references.map((): Finding => ({ refusal: 'unsupported-shell' })) : combine(dialects.map((dialect) => scanShell(marked, dialect)), references.length);
-  const analysis = { references, findings, marked };
+    references.length === 0 ? [] : dialects === undefined ? references.map((): Finding => ({ refusal: 'unsupported-shell' })) : combine(readAs(between.join(MARK), dialects), references.length);
+  const analysis = { references, findings, between };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, analysis);
   return analysis;
 }
 
-function markReferences(script: string): string {
-  return script.replace(/\$\$\{|\$\{([^}]*)\}?/g, (whole) => (whole === '$${' ? '${' : MARK));
+/** Bash reads a script differently only where it has (( [[ $[ or $' (shell-scan.ts): elsewhere one reading is both. */
+function readAs(marked: string, dialects: readonly Dialect[]): Finding[][] {
+  const differs = dialects.length > 1 && /\(\(|\[\[|\$\[|\$'/.test(marked);
+  return (differs ? dialects : dialects.slice(0, 1)).map((dialect) => scanShell(marked, dialect));
+}
+
+function endOf(reference: Reference | undefined): number {
+  return reference === undefined ? 0 : reference.index + reference.length;
 }
 
 /** A reference is accepted only if every grammar accepts it, and all agree on how to write it. */
 function combine(perDialect: Finding[][], count: number): Finding[] {
+  if (perDialect.length === 1) return perDialect[0] as Finding[];
   return Array.from({ length: count }, (_, i) => {
     const findings = perDialect.map((findings) => findings[i] ?? { refusal: 'ambiguous' as const });
     const refused = findings.find((finding) => 'refusal' in finding);
@@ -102,9 +111,8 @@ export interface RunnableScript {
  */
 export function runnableScript(script: string, shell: string, lookup: (reference: ValueReference) => string | undefined): RunnableScript {
   if (!script.includes('${')) return { script, values: {} };
-  const { findings } = analyseScript(script, shell);
   const values: Record<string, string> = {};
-  const text = replaceReferences(script, findings, (reference, finding, whole) => {
+  const text = replaceReferences(analyseScript(script, shell), script, (reference, finding, whole) => {
     const value = lookup(reference);
     if (value === undefined || !('placement' in finding)) return whole;
     const carrier = carrierName(reference);
@@ -125,8 +133,7 @@ export function runnableScript(script: string, shell: string, lookup: (reference
  */
 export function literalScript(script: string, shell: string, lookup: (reference: ValueReference) => string | undefined): string {
   if (!script.includes('${')) return script;
-  const { findings } = analyseScript(script, shell);
-  return replaceReferences(script, findings, (reference, finding, whole) => {
+  return replaceReferences(analyseScript(script, shell), script, (reference, finding, whole) => {
     const value = lookup(reference);
     if (value === undefined) return whole;
     if (!('placement' in finding) || quotedForm(finding.placement) || value === whole || shellQuote(value) === value) return shellQuote(value);
@@ -134,15 +141,15 @@ export function literalScript(script: string, shell: string, lookup: (reference:
   });
 }
 
-function replaceReferences(script: string, findings: readonly Finding[], render: (reference: ValueReference, finding: Finding, whole: string) => string): string {
-  let index = 0;
-  return script.replace(/\$\$\{|\$\{([^}]*)\}?/g, (whole) => {
-    if (whole === '$${') return '${';
-    const finding = findings[index++] ?? { refusal: 'ambiguous' };
-    const [reference] = findReferences(whole);
-    if (!reference || reference.kind === 'malformed') return whole;
-    return render(reference, finding, whole);
+function replaceReferences(analysis: ScriptAnalysis, script: string, render: (reference: ValueReference, finding: Finding, whole: string) => string): string {
+  const { references, findings, between } = analysis;
+  let out = between[0] ?? '';
+  references.forEach((reference, i) => {
+    const whole = script.slice(reference.index, reference.index + reference.length);
+    out += reference.kind === 'malformed' ? whole : render(reference, findings[i] ?? { refusal: 'ambiguous' }, whole);
+    out += between[i + 1] ?? '';
   });
+  return out;
 }
 
 export function escapeForDoubleQuotes(value: string): string {
