@@ -71,8 +71,8 @@ describe('step digest', () => {
     const text = runbook(`  - id: a\n    run: ls \${env.HOME}/.kube\n    rollback: none\n    irreversible: only looks\n`);
     const one = firstStep(text, { env: { HOME: '/home/one' } });
     const two = firstStep(text, { env: { HOME: '/Users/two' } });
-    expect(one.action).toMatchObject({ script: 'ls /home/one/.kube' });
-    expect(two.action).toMatchObject({ script: 'ls /Users/two/.kube' });
+    expect(one.action).toMatchObject({ script: 'ls "${CUTOVER_ENV_HOME}"/.kube', values: { CUTOVER_ENV_HOME: '/home/one' } });
+    expect(two.action).toMatchObject({ script: 'ls "${CUTOVER_ENV_HOME}"/.kube', values: { CUTOVER_ENV_HOME: '/Users/two' } });
     expect(two.digest).toBe(one.digest);
     expect(JSON.stringify(hashed)).toContain('${env.HOME}');
     expect(JSON.stringify(hashed)).not.toContain('/home/one');
@@ -86,7 +86,7 @@ describe('step digest', () => {
   it('never sees the value of a secret variable', () => {
     const text = runbook(`  - id: a\n    run: login --password \${password}\n    rollback: logout\n`, 'vars:\n  password: { default: hunter2, secret: true }\n');
     const step = firstStep(text);
-    expect(step.action).toMatchObject({ script: 'login --password hunter2' });
+    expect(step.action).toMatchObject({ script: 'login --password "${CUTOVER_VAR_password}"', values: { CUTOVER_VAR_password: 'hunter2' } });
     expect(hashed).not.toHaveLength(0);
     expect(JSON.stringify(hashed)).not.toContain('hunter2');
     expect(JSON.stringify(hashed)).toContain('${password}');

@@ -34,28 +34,24 @@ describe('interpolate', () => {
   const values: Record<string, string> = { name: 'app one', quote: "it's", plain: 'v1.2' };
   const resolve = (reference: Reference) => (reference.kind === 'var' ? values[reference.name] : reference.kind === 'env' ? `/env/${reference.name}` : undefined);
 
-  it('shell-quotes values in shell scripts', () => {
-    expect(interpolate('deploy ${name} ${quote} ${plain}', resolve, true)).toBe(`deploy 'app one' 'it'\\''s' v1.2`);
-  });
-
-  it('inserts values as is elsewhere', () => {
-    expect(interpolate('deploy ${name} ${quote}', resolve, false)).toBe("deploy app one it's");
+  it('inserts values as they are', () => {
+    expect(interpolate('deploy ${name} ${quote}', resolve)).toBe("deploy app one it's");
   });
 
   it('resolves ${env.NAME}', () => {
-    expect(interpolate('${env.HOME}/.kube', resolve, false)).toBe('/env/HOME/.kube');
+    expect(interpolate('${env.HOME}/.kube', resolve)).toBe('/env/HOME/.kube');
   });
 
-  it('turns $${ into a literal ${ that the shell sees', () => {
-    expect(interpolate('echo $${HOME} ${plain}', resolve, true)).toBe('echo ${HOME} v1.2');
+  it('turns $${ into a literal ${', () => {
+    expect(interpolate('echo $${HOME} ${plain}', resolve)).toBe('echo ${HOME} v1.2');
   });
 
   it('leaves unknown and malformed references in place', () => {
-    expect(interpolate('a ${nope} ${bad', resolve, true)).toBe('a ${nope} ${bad');
+    expect(interpolate('a ${nope} ${bad', resolve)).toBe('a ${nope} ${bad');
   });
 
   it('returns text without references unchanged', () => {
-    expect(interpolate("printf '%s' $1", resolve, true)).toBe("printf '%s' $1");
+    expect(interpolate("printf '%s' $1", resolve)).toBe("printf '%s' $1");
   });
 });
 

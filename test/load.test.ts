@@ -4,7 +4,9 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadRunbookFile, loadRunbookText } from '../src/runbook/load.js';
 import type { LoadOptions, LoadResult } from '../src/runbook/load.js';
-import type { Runbook } from '../src/runbook/types.js';
+import type { Runbook, ShellAction } from '../src/runbook/types.js';
+import { displayScript } from '../src/runbook/shell-values.js';
+import { maskedForms } from '../src/runbook/resolve.js';
 
 function load(text: string, options: LoadOptions = {}): LoadResult {
   return loadRunbookText('rb.yaml', text, { env: {}, ...options });
@@ -34,7 +36,8 @@ steps:
 `;
 
 describe('variable overrides', () => {
-  const script = (runbook: Runbook) => (runbook.steps[0]?.action as { script: string }).script;
+  // The script as plan shows it: each carried value written in, shell-quoted where needed.
+  const script = (runbook: Runbook) => displayScript(runbook.steps[0]?.action as ShellAction);
 
   it('uses the defaults without overrides', () => {
     expect(script(valid(withVars))).toBe('echo Z-DEFAULT app.example.com. eu-west-1');
@@ -109,9 +112,11 @@ steps:
     rollback: logout
 `;
     const runbook = valid(text, { env: { DB_PASSWORD: 'pw' } });
-    expect(runbook.secrets).toEqual({ envNames: ['DB_PASSWORD'], values: ['s3cret', 'pw'] });
+    // Each secret in every form output can show it (maskedForms: base64 too).
+    expect(runbook.secrets).toEqual({ envNames: ['DB_PASSWORD'], values: [...new Set([...maskedForms('s3cret'), ...maskedForms('pw')])] });
+    expect(runbook.secrets.values).toContain('czNjcmV0');
     // An override keeps the variable secret.
-    expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(['rotated']);
+    expect(valid(text, { env: {}, mode: 'validate', overrides: { flags: ['token=rotated'] } }).secrets.values).toEqual(maskedForms('rotated'));
   });
 
   it('masks each item of a secret list variable', () => {
@@ -121,13 +126,28 @@ vars:
   keys: { default: [k-alpha-1, k-beta-2], secret: true }
   hosts: [web-1, web-2]
 steps:
+  - id: rotate-\${host}
+    foreach: { host: "\${hosts}" }
+    run: rotate \${host}
+    rollback: restore
+`;
+    expect(valid(text).secrets.values).toEqual([...maskedForms('k-alpha-1'), ...maskedForms('k-beta-2')]);
+  });
+
+  it('refuses a secret list as the source of a foreach: its items would become step ids', () => {
+    const text = `cutover: 1
+name: t
+vars:
+  keys: { default: [k-alpha-1, k-beta-2], secret: true }
+steps:
   - id: rotate-\${key}
     foreach: { key: "\${keys}" }
     run: rotate \${key}
     rollback: restore
 `;
-    // (Running it is refused: a step id that contains a secret would be masked in the journal; see journal.ts.)
-    expect(valid(text).secrets.values).toEqual(['k-alpha-1', 'k-beta-2']);
+    expect(errors(load(text, { mode: 'validate' }))).toMatchObject([{ line: 7, col: 21, rule: 'foreach', message: expect.stringContaining('variable "keys" is secret, and foreach makes each item part of a step id') }]);
+    // Whatever the value, from the runbook, a vars file or (for a plan) the command line.
+    expect(load(text, { overrides: { flags: [], file: { path: 'v.yaml', values: { keys: ['a', 'b'] } } } }).ok).toBe(false);
   });
 
   it('reads --vars-file and a runbook from disk', async () => {
@@ -159,9 +179,9 @@ steps:
     const mail = runbook.steps[2];
     expect(mail).toMatchObject({
       title: 'Move mail',
-      action: { kind: 'shell', script: 'kubectl apply -f k8s/mail.yaml' },
+      action: { kind: 'shell', script: 'kubectl apply -f k8s/"${CUTOVER_VAR_app}".yaml', values: { CUTOVER_VAR_app: 'mail' } },
       verify: [{ kind: 'exec', argv: ['kubectl', 'get', 'deploy/mail'] }],
-      rollback: { kind: 'action', run: { kind: 'shell', script: 'kubectl delete -f k8s/mail.yaml' } },
+      rollback: { kind: 'action', run: { kind: 'shell', script: 'kubectl delete -f k8s/"${CUTOVER_VAR_app}".yaml', values: { CUTOVER_VAR_app: 'mail' } } },
       source: { line: 7, col: 5 },
       foreach: { name: 'app', value: 'mail' },
     });
@@ -185,7 +205,7 @@ steps:
     expect(overridden.steps.map((s) => s.id)).toEqual(['k8s-survey', 'k8s-wiki', 'k8s-chat']);
   });
 
-  it('shell-quotes items in scripts but not in ids or exec argv', () => {
+  it('carries items to scripts in the environment, and inserts them in ids and exec argv', () => {
     const runbook = valid(`cutover: 1
 name: t
 steps:
@@ -194,7 +214,11 @@ steps:
     run: echo \${n}
     rollback: { exec: [echo, "\${n} x"] }
 `);
-    expect(runbook.steps[0]).toMatchObject({ id: 's-a1', rollback: { run: { kind: 'exec', argv: ['echo', 'a1 x'] } } });
+    expect(runbook.steps[0]).toMatchObject({
+      id: 's-a1',
+      action: { script: 'echo "${CUTOVER_VAR_n}"', values: { CUTOVER_VAR_n: 'a1' } },
+      rollback: { run: { kind: 'exec', argv: ['echo', 'a1 x'] } },
+    });
   });
 
   it('reports an item that makes an invalid id, at the item', () => {

@@ -1,4 +1,5 @@
 /** precheck / verify / watch: a list of single checks that must all pass, first failure stops. */
+import { displayScript } from '../runbook/shell-values.js';
 import type { Check, SingleCheck } from '../runbook/types.js';
 import { describeArgv, runExec } from './exec.js';
 import { runHttpCheck } from './http.js';
@@ -49,7 +50,7 @@ export function runSingleCheck(check: SingleCheck, ctx: ExecutionContext): Promi
 async function runCommandCheck(check: Extract<SingleCheck, { kind: 'shell' | 'exec' }>, ctx: ExecutionContext): Promise<CheckResult> {
   const context = { ...ctx, timeoutMs: ctx.timeoutMs ?? CHECK_TIMEOUT_MS };
   const result = check.kind === 'shell' ? await runShell(check, context) : await runExec(check, context);
-  const label = ctx.masker.text(check.kind === 'shell' ? describeScript(check.script) : describeArgv(check.argv));
+  const label = ctx.masker.text(check.kind === 'shell' ? describeScript(displayScript(check)) : describeArgv(check.argv));
   if (result.ok) return { ok: true, summary: `\`${label}\` passed`, details: [] };
   // The tail is already masked; it shows why the command said no.
   return { ok: false, summary: `\`${label}\` failed: ${result.reason}`, details: result.tail, aborted: result.aborted };

@@ -1,6 +1,7 @@
 /** `{http: ...}` checks: `samples` requests `interval` apart; passes when enough of them succeed. */
 import type { SingleCheck } from '../runbook/types.js';
 import { formatDuration } from '../runbook/duration.js';
+import { setLongTimeout } from '../support/clock.js';
 import type { CheckResult, ExecutionContext } from './types.js';
 
 export type HttpCheck = Extract<SingleCheck, { kind: 'http' }>;
@@ -45,10 +46,12 @@ async function pause(ms: number, ctx: ExecutionContext): Promise<boolean> {
 }
 
 async function sample(check: HttpCheck, pattern: RegExp | undefined, outer: AbortSignal): Promise<SampleOutcome> {
-  const timeout = AbortSignal.timeout(check.timeoutMs);
+  // Not AbortSignal.timeout: it fires at once for a timeout over 2^31 ms (about 24.8 days).
+  const timeout = new AbortController();
+  const timer = setLongTimeout(() => timeout.abort(), check.timeoutMs);
   try {
     // Redirects are not followed: the status is what this URL answers, as with curl.
-    const response = await fetch(check.url, { method: check.method, headers: check.headers, redirect: 'manual', signal: AbortSignal.any([outer, timeout]) });
+    const response = await fetch(check.url, { method: check.method, headers: check.headers, redirect: 'manual', signal: AbortSignal.any([outer, timeout.signal]) });
     if (!check.expectStatus.includes(response.status)) {
       await discard(response);
       return `status ${response.status} (expected ${check.expectStatus.join(' or ')})`;
@@ -61,8 +64,10 @@ async function sample(check: HttpCheck, pattern: RegExp | undefined, outer: Abor
     return pattern.test(body) ? undefined : `status ${response.status}, body does not match /${check.bodyMatches}/`;
   } catch (error) {
     if (outer.aborted) return ABORTED;
-    if (timeout.aborted) return `no response within ${formatDuration(check.timeoutMs)}`;
+    if (timeout.signal.aborted) return `no response within ${formatDuration(check.timeoutMs)}`;
     return describeFetchError(error);
+  } finally {
+    timer.clear();
   }
 }
 

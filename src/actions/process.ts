@@ -7,6 +7,7 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ResultPromise } from 'execa';
 import { formatDuration } from '../runbook/duration.js';
+import { setLongTimeout } from '../support/clock.js';
 import { LineSplitter, Tail } from './lines.js';
 import { OutputLog } from './log.js';
 import { killGroup, waitForGroupExit } from './process-group.js';
@@ -47,9 +48,11 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   const started = performance.now();
   const tail = new Tail(TAIL_LINES);
   // Reasons name programs, paths and cwd, which may hold a secret: masked like output.
+  let cutShort: string | undefined;
   const finish = (fields: { ok: true } | { ok: false; reason: string; exitCode?: number; timedOut?: boolean; aborted?: boolean }): ActionResult => ({
     ...(fields.ok ? fields : { ...fields, reason: ctx.masker.text(fields.reason) }),
-    tail: tail.lines(),
+    // A log cut short is said last too, so later output cannot push it out of the tail.
+    tail: cutShort === undefined ? tail.lines() : [...tail.lines().filter((line) => line !== cutShort).slice(1 - TAIL_LINES), cutShort],
     durationMs: Math.round(performance.now() - started),
   });
 
@@ -58,10 +61,22 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   const cwdProblem = directoryProblem(cwd);
   if (cwdProblem) return finish({ ok: false, reason: cwdProblem });
 
+  // A log cut short (disk full) is said in the tail, which a failed step's journal entry
+  // keeps, and on the terminal; the step's result does not change.
+  const note = (text: string) => {
+    const masked = ctx.masker.text(`cutover: ${text}`);
+    cutShort = masked;
+    tail.push(masked);
+    try {
+      ctx.onOutput?.(masked, 'stderr');
+    } catch {
+      // As for output lines, below.
+    }
+  };
   let log: OutputLog | undefined;
   if (ctx.logFile) {
     try {
-      log = OutputLog.open(ctx.logFile);
+      log = OutputLog.open(ctx.logFile, note);
     } catch (error) {
       return finish({ ok: false, reason: `cannot write the log file ${ctx.logFile}: ${(error as Error).message}` });
     }
@@ -154,7 +169,7 @@ function supervise(child: ResultPromise, pgid: number, ctx: ExecutionContext, op
     sigkill();
   };
 
-  const timeoutTimer = ctx.timeoutMs === undefined ? undefined : setTimeout(() => stopGroup('timeout', 'SIGTERM'), ctx.timeoutMs);
+  const timeoutTimer = ctx.timeoutMs === undefined ? undefined : setLongTimeout(() => stopGroup('timeout', 'SIGTERM'), ctx.timeoutMs);
   ctx.signal.addEventListener('abort', onAbort, { once: true });
   ctx.forceKill?.addEventListener('abort', onForceKill, { once: true });
   // Aborted while we were opening the log or loading execa: listeners never fire for that.
@@ -169,7 +184,7 @@ function supervise(child: ResultPromise, pgid: number, ctx: ExecutionContext, op
 
   const done = (async (): Promise<{ result: ExecaOutcome; stop: Stop | undefined }> => {
     const result = await child;
-    clearTimeout(timeoutTimer);
+    timeoutTimer?.clear();
     clearTimeout(drainTimer);
     ctx.signal.removeEventListener('abort', onAbort);
     ctx.forceKill?.removeEventListener('abort', onForceKill);

@@ -1,4 +1,8 @@
-/** `run: <script>` and `{sh: ...}`: the script runs as `<shell> -c <script>`. */
+/**
+ * `run: <script>` and `{sh: ...}`: the script runs as `<shell> -c <script>`, with the values
+ * of its references in its environment (the script only names them; shell-values.ts).
+ */
+import { displayScript } from '../runbook/shell-values.js';
 import type { ShellAction } from '../runbook/types.js';
 import { runProcess, type ProcessSpec, type RunOptions } from './process.js';
 import type { ActionResult, ExecutionContext } from './types.js';
@@ -7,7 +11,7 @@ import type { ActionResult, ExecutionContext } from './types.js';
 export type ShellCommand = Omit<ShellAction, 'kind'>;
 
 export function shellSpec(action: ShellCommand): ProcessSpec {
-  return { file: action.shell, args: ['-c', action.script], cwd: action.cwd, env: action.env, display: describeScript(action.script), role: 'shell' };
+  return { file: action.shell, args: ['-c', action.script], cwd: action.cwd, env: { ...action.env, ...action.values }, display: describeScript(displayScript(action)), role: 'shell' };
 }
 
 export function runShell(action: ShellCommand, ctx: ExecutionContext, options?: RunOptions): Promise<ActionResult> {

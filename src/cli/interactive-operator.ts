@@ -9,6 +9,7 @@ import type { Step } from '../runbook/types.js';
 import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
 import { paint } from './output.js';
+import { neutralise } from './terminal-text.js';
 
 interface Choice<T extends string> {
   name: T;
@@ -38,7 +39,8 @@ async function prompts(): Promise<PromptModule> {
 async function select<T extends string>(message: string, choices: Choice<T>[], cancelled: T): Promise<T> {
   const { Select } = await prompts();
   try {
-    return (await new Select({ name: 'choice', message, choices }).run()) as T;
+    // enquirer writes to the terminal itself, past Output: the question is made inert here.
+    return (await new Select({ name: 'choice', message: neutralise(message), choices }).run()) as T;
   } catch {
     return cancelled;
   }
@@ -135,7 +137,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
     async confirm(question) {
       const { Confirm } = await prompts();
       try {
-        return await new Confirm({ name: 'confirm', message: question, initial: false }).run();
+        return await new Confirm({ name: 'confirm', message: neutralise(question), initial: false }).run();
       } catch {
         return false;
       }

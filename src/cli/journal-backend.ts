@@ -65,8 +65,12 @@ function refuseLegacyJournal(runbook: JournalRunbook, path: string, cwd: string)
   );
 }
 
+export const EMPTY_JOURNAL = '--journal is empty; give a journal file path or an s3://bucket/key URL, or leave --journal out to use the runbook\'s journal (default .cutover/<name>.journal.jsonl)';
+
 /** A path or s3:// URL given on the command line; exit 2 for a malformed URL. */
 export function targetOf(text: string): JournalTarget {
+  // resolve('') is the working directory, which would then be reported as "a directory".
+  if (text.trim() === '') throw new ExitError(ExitCode.invalid, EMPTY_JOURNAL);
   if (!isS3Url(text)) {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) throw new ExitError(ExitCode.invalid, `${text}: a journal is a file path or an s3:// URL`);
     const path = resolve(text);

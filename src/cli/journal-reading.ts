@@ -9,11 +9,12 @@ import { systemClock } from '../support/clock.js';
 import { currentIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
-import { journalAwsSettings, journalTargetFor, storeForReading } from './journal-backend.js';
+import { EMPTY_JOURNAL, journalAwsSettings, journalTargetFor, storeForReading } from './journal-backend.js';
 import type { JournalRunbook, JournalTargetFlags } from './journal-backend.js';
 
 /** A local journal's path (--journal or the default next to the runbook); for S3 journals see journal-backend.ts. */
 export function journalPathFor(runbook: { name: string; file: string }, flags: { journal?: string }): string {
+  if (flags.journal !== undefined && flags.journal.trim() === '') throw new ExitError(ExitCode.invalid, EMPTY_JOURNAL);
   return flags.journal ? resolve(flags.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file));
 }
 

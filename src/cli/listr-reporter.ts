@@ -8,6 +8,7 @@ import type { EngineNotice, Reporter } from '../engine/reporter.js';
 import type { JournalState } from '../journal/replay.js';
 import { isDone } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
+import { neutralise } from './terminal-text.js';
 
 type StepEnd = { kind: 'ok'; title?: string } | { kind: 'skip'; reason: string } | { kind: 'fail'; reason: string };
 
@@ -41,17 +42,18 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
   }
 
   const list = new Listr(
+    // listr2 writes to the terminal itself, past Output: every text handed to it is made inert here.
     steps.map((step) => ({
-      title: `${step.id}: ${step.title}`,
+      title: neutralise(`${step.id}: ${step.title}`),
       task: async (_ctx: unknown, task: { output: string; title: string; skip(message?: string): void }) => {
         const slot = slots.get(step.id) as Slot;
         slot.output = (line) => {
-          task.output = line;
+          task.output = neutralise(line);
         };
         const end = await (ends.get(step.id) as Promise<StepEnd>);
-        if (end.kind === 'skip') task.skip(`${step.id}: ${end.reason}`);
-        if (end.kind === 'fail') throw new Error(`${step.id}: ${end.reason}`);
-        if (end.kind === 'ok' && end.title) task.title = end.title;
+        if (end.kind === 'skip') task.skip(neutralise(`${step.id}: ${end.reason}`));
+        if (end.kind === 'fail') throw new Error(neutralise(`${step.id}: ${end.reason}`));
+        if (end.kind === 'ok' && end.title) task.title = neutralise(end.title);
       },
       rendererOptions: { outputBar: 5, persistentOutput: false },
     })),

@@ -8,8 +8,10 @@ run().then(
   (code) => {
     process.exitCode = code;
   },
-  (error: unknown) => {
-    process.stderr.write(`cutover: internal error (this is a bug)\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  async (error: unknown) => {
+    // Past the one top-level catch (runGuarded): still no secret in what is printed.
+    const [{ maskKnownSecrets }, { neutralise }] = await Promise.all([import('./known-secrets.js'), import('./terminal-text.js')]);
+    process.stderr.write(`cutover: internal error (this is a bug)\n${neutralise(maskKnownSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)))}\n`);
     process.exitCode = 70;
   },
 );

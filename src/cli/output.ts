@@ -1,15 +1,33 @@
-/** Where the CLI writes, and whether it may colour. Only src/cli prints. */
+/**
+ * Where the CLI writes, and whether it may colour. Only src/cli prints, and everything it
+ * prints goes through here: the one place where control characters are made inert
+ * (terminal-text.ts).
+ */
+import { neutralise } from './terminal-text.js';
+
+export interface WriteOptions {
+  /**
+   * The text holds cutover's own screen controls (status --watch redrawing in place), and
+   * its caller has neutralised every piece of content in it: written as it is.
+   */
+  screen?: boolean;
+}
+
 export interface Output {
-  out(text: string): void;
-  err(text: string): void;
+  out(text: string, options?: WriteOptions): void;
+  err(text: string, options?: WriteOptions): void;
   color: boolean;
 }
 
 export function createOutput(options: { color?: boolean } = {}): Output {
   const wantsColor = options.color !== false && !('NO_COLOR' in process.env && process.env.NO_COLOR !== '') && process.stdout.isTTY === true;
+  const line = (text: string, write?: WriteOptions) => {
+    const shown = write?.screen ? text : neutralise(text);
+    return shown.endsWith('\n') ? shown : `${shown}\n`;
+  };
   return {
-    out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
-    err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+    out: (text, write) => process.stdout.write(line(text, write)),
+    err: (text, write) => process.stderr.write(line(text, write)),
     color: wantsColor,
   };
 }

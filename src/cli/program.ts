@@ -2,8 +2,15 @@
  * The command tree. Each command's module is imported only when that command runs, so
  * `--help` loads nothing but commander.
  */
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import type { Output } from './output.js';
+import { neutralise } from './terminal-text.js';
+
+/** `--journal ""` would resolve to the working directory, and be reported as "a directory". */
+function journalFlag(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('it is empty; give a journal file path or an s3://bucket/key URL, or leave --journal out');
+  return value;
+}
 import { addRunbookOptions } from './runbook-flags.js';
 
 const EXAMPLES = `
@@ -30,7 +37,7 @@ export function buildProgram(output: Output, version: string): Command {
     .addHelpText('after', EXAMPLES)
     // Settings made before the subcommands exist are inherited by them.
     .exitOverride()
-    .configureOutput({ writeOut: (text) => process.stdout.write(text), writeErr: (text) => process.stderr.write(text) });
+    .configureOutput({ writeOut: (text) => process.stdout.write(neutralise(text)), writeErr: (text) => process.stderr.write(neutralise(text)) });
 
   const awsOptions = (command: Command) =>
     command
@@ -65,7 +72,7 @@ Exits 0 when valid (warnings allowed), 2 when invalid.`,
       .command('plan')
       .description('read-only: what run would do next given the journal, with resolved commands and digests')
       .argument('<runbook>', 'runbook YAML file')
-      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)', journalFlag)
       .option('--offline', 'no AWS calls: show traffic targets without the live diff')
       .option('--rollback', 'show what "cutover rollback" would undo and restore, from the current state'),
   ))
@@ -83,7 +90,7 @@ Examples:
 
   const sessionOptions = (command: Command) =>
     addRunbookOptions(command)
-      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)', journalFlag)
       .option('-y, --yes', 'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)');
 
   const runOptions = (command: Command) =>
@@ -130,7 +137,7 @@ Examples:
 
   awsOptions(
     addRunbookOptions(program.command('rehearse').description('for staging: per step run, verify, roll back, verify the rollback, run again; records each result for the rehearsal gate').argument('<runbook>', 'runbook YAML file'))
-      .option('--journal <path>', 'rehearsal journal (default .cutover/<name>.rehearsal.jsonl)')
+      .option('--journal <path>', 'rehearsal journal (default .cutover/<name>.rehearsal.jsonl)', journalFlag)
       .option('-y, --yes', 'never prompt: stop at manual steps without an approval (also without a TTY or with CI=true)')
       .option('--return', 'at the end, roll every step back, newest first, verifying each: staging as it was')
       .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)'),
@@ -197,7 +204,7 @@ Exit codes: 0 the watch passed (or nothing is baking), 1 it failed, 3 the rollba
 
   awsOptions(
     addRunbookOptions(program.command('report').description('a migration report from the journal: one self-contained HTML page, or Markdown for a ticket (reads only)').argument('<runbook>', 'runbook YAML file'))
-      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'journal file or s3://bucket/key (default: the runbook\'s journal:, else .cutover/<name>.journal.jsonl)', journalFlag)
       .option('--rehearsal <path>', 'rehearsal journal whose evidence to include (default .cutover/<name>.rehearsal.jsonl, when it exists)')
       .option('--html <file>', 'write one self-contained HTML page (inline CSS and SVG, no script, no network); - for stdout')
       .option('--md <file>', 'write Markdown, for a change ticket; - for stdout'),
@@ -251,7 +258,7 @@ Examples:
   const journal = program.command('journal').description('copy a journal between a local file and S3 (push, pull), verifying its hash chain');
   const journalCopy = (name: string, description: string, examples: string) =>
     awsOptions(addRunbookOptions(journal.command(name).description(description).argument('<runbook>', 'runbook YAML file').argument('<s3-url>', 's3://bucket/key of the S3 journal')))
-      .option('--journal <path>', 'the local journal (default: the runbook\'s journal: when it is a path, else .cutover/<name>.journal.jsonl)')
+      .option('--journal <path>', 'the local journal (default: the runbook\'s journal: when it is a path, else .cutover/<name>.journal.jsonl)', journalFlag)
       .addHelpText('after', `\nExamples:\n${examples}`);
   journalCopy('push', 'copy the local journal to S3 (new, or a continuation of what is there); takes both locks', '  $ cutover journal push runbooks/3-traffic-shift.yaml s3://acme-cutover/traffic-shift.journal.jsonl').action(async (file: string, url: string, flags) => {
     const { journalPushCommand } = await import('./commands/journal-copy.js');

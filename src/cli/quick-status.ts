@@ -20,6 +20,7 @@ import { createMasker } from '../support/mask.js';
 import { buildStatus, statusReport } from './commands/status-view.js';
 import { createOutput } from './output.js';
 import { hintFor } from './hint.js';
+import { neutralise } from './terminal-text.js';
 
 export interface QuickStatusArgs {
   file: string;
@@ -93,7 +94,8 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
     });
     if (journal.warnings.length > 0) return undefined;
     const status = buildStatus(outline, replay(journal.events), journal.location, Date.now(), hintFor(plain.file, plain.journal === undefined ? {} : { journal: plain.journal }));
-    return `${statusReport(status, journal.exists, createOutput({ color: plain.color }), plain.json).join('\n')}\n`;
+    // launch.ts writes this past Output: made inert here, as Output would.
+    return neutralise(`${statusReport(status, journal.exists, createOutput({ color: plain.color }), plain.json).join('\n')}\n`);
   } catch {
     return undefined;
   }

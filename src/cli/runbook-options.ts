@@ -1,5 +1,5 @@
 /** Options every runbook command shares, and loading the runbook with them. */
-import { readFile } from 'node:fs/promises';
+import { readCapped } from '../support/read-capped.js';
 import { formatDiagnostic } from '../runbook/diagnostics.js';
 import type { Diagnostic } from '../runbook/diagnostics.js';
 import { loadRunbookFile } from '../runbook/load.js';
@@ -7,17 +7,23 @@ import type { LoadOptions, LoadResult } from '../runbook/load.js';
 import { parseYamlSource } from '../runbook/source.js';
 import type { VarOverrides } from '../runbook/variables.js';
 import { ExitCode, ExitError } from './exit.js';
+import { rememberSecrets } from './known-secrets.js';
 import type { Output } from './output.js';
 
 export type { RunbookFlags } from './runbook-flags.js';
 import type { RunbookFlags } from './runbook-flags.js';
+
+/** Like runbooks (10 MB), but smaller: a value travels in a command's environment, where Linux allows 128 KB each. */
+export const MAX_VARS_FILE_BYTES = 1024 * 1024;
 
 export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides | Diagnostic[]> {
   const overrides: VarOverrides = { flags: flags.var ?? [] };
   if (flags.varsFile) {
     let text: string;
     try {
-      text = await readFile(flags.varsFile, 'utf8');
+      const read = await readCapped(flags.varsFile, MAX_VARS_FILE_BYTES);
+      if (!read.ok) return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'too-large', message: 'the vars file is larger than 1 MB; vars files are limited to 1 MB (pass big values as files the commands read)' }];
+      text = read.bytes.toString('utf8');
     } catch (error) {
       return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'unreadable', message: `cannot read the vars file: ${(error as Error).message}` }];
     }
@@ -36,7 +42,9 @@ export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides |
 export async function loadWithFlags(file: string, flags: RunbookFlags, options: Omit<LoadOptions, 'overrides'>): Promise<LoadResult> {
   const overrides = await readOverrides(flags);
   if (Array.isArray(overrides)) return { ok: false, diagnostics: overrides };
-  return loadRunbookFile(file, { ...options, overrides, env: options.env ?? process.env });
+  const result = await loadRunbookFile(file, { ...options, overrides, env: options.env ?? process.env });
+  if (result.ok) rememberSecrets(result.runbook.secrets.values);
+  return result;
 }
 
 /** For commands other than validate: an invalid runbook ends the command with exit 2. */

@@ -1,11 +1,12 @@
 /** One-line, human summaries of actions, checks and rollbacks (plan, prompts, status). */
 import { formatDuration } from '../runbook/duration.js';
+import { displayScript } from '../runbook/shell-values.js';
 import type { Action, Check, Rollback, SingleCheck } from '../runbook/types.js';
 
 export function describeAction(action: Action): string {
   switch (action.kind) {
     case 'shell':
-      return action.shell === 'sh' ? action.script.trim() : `${action.shell}: ${action.script.trim()}`;
+      return action.shell === 'sh' ? displayScript(action).trim() : `${action.shell}: ${displayScript(action).trim()}`;
     case 'exec':
       return action.argv.map((arg) => (/[\s'"]/.test(arg) ? JSON.stringify(arg) : arg)).join(' ');
     case 'manual':
@@ -29,7 +30,7 @@ export function describeSingleCheck(check: SingleCheck): string {
   const retry = check.retry ? ` (retry for ${formatDuration(check.retry.forMs)} every ${formatDuration(check.retry.intervalMs)})` : '';
   switch (check.kind) {
     case 'shell':
-      return `${check.script.trim()}${retry}`;
+      return `${displayScript(check).trim()}${retry}`;
     case 'exec':
       return `${check.argv.join(' ')}${retry}`;
     case 'http': {

@@ -7,7 +7,7 @@
  */
 import { closeSync, constants, fsyncSync, openSync, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
-import { link, mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { link, mkdir, open, readFile, readlink, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { JournalError } from './errors.js';
 import { ioError } from './io-error.js';
@@ -31,9 +31,16 @@ export class FileJournalStore implements JournalStore {
       return (await readFile(this.location)).toString('utf8');
     } catch (error) {
       if (error instanceof JournalError) throw error;
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return this.missing();
       throw ioError(error, 'read the journal', this.location);
     }
+  }
+
+  /** No journal yet, unless a dangling symbolic link stands where it would be created. */
+  private async missing(): Promise<undefined> {
+    const target = await readlink(this.location).catch(() => undefined);
+    if (target === undefined) return undefined;
+    throw new JournalError('io', `${this.location} is a symbolic link to ${target}, which does not exist`, 'remove the link (cutover creates the journal itself), or give the path where the journal should be with --journal');
   }
 
   /**

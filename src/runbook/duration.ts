@@ -3,6 +3,13 @@ export const DURATION_PATTERN = '^(\\d+d)?(\\d+h)?(\\d+m)?(\\d+s)?(\\d+ms)?$';
 const DURATION_RE = new RegExp(DURATION_PATTERN);
 const UNIT_MS: Record<string, number> = { d: 86_400_000, h: 3_600_000, m: 60_000, s: 1_000, ms: 1 };
 
+/**
+ * The longest duration a runbook may give. Timers of any length work (support/clock.ts:
+ * a month-long bake is plausible), but beyond a year a duration is surely a typo, and
+ * beyond Date's range the arithmetic on it breaks.
+ */
+export const MAX_DURATION_MS = 365 * 86_400_000;
+
 /** Returns milliseconds, or undefined when the text is not a duration. */
 export function parseDuration(text: string): number | undefined {
   if (text === '' || !DURATION_RE.test(text)) return undefined;

@@ -32,24 +32,26 @@ export function findReferences(text: string): Reference[] {
   return references;
 }
 
-/** POSIX shell single-quoting: the value reaches the command as one literal word. */
+/**
+ * POSIX shell single-quoting: one literal word. Shows a value in a displayed script, and
+ * writes values into the text a digest hashes; values never reach a shell this way.
+ */
 export function shellQuote(value: string): string {
   if (value !== '' && /^[A-Za-z0-9_@%+=:,./-]+$/.test(value)) return value;
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }
 
 /**
- * Replaces references using `resolve`, which returns the value or undefined for an
- * unknown name (left in place; the validator has already reported it).
+ * Replaces references with their values as they are, using `resolve`, which returns the
+ * value or undefined for an unknown name (left in place; the validator has already
+ * reported it). Not for shell scripts: see shell-values.ts.
  */
-export function interpolate(text: string, resolve: (reference: Reference) => string | undefined, quote: boolean): string {
+export function interpolate(text: string, resolve: (reference: Reference) => string | undefined): string {
   if (!text.includes('${')) return text;
   return text.replace(TOKEN_RE, (whole: string) => {
     if (whole === '$${') return '${';
     const [reference] = findReferences(whole);
     if (!reference) return whole;
-    const value = resolve(reference);
-    if (value === undefined) return whole;
-    return quote ? shellQuote(value) : value;
+    return resolve(reference) ?? whole;
   });
 }

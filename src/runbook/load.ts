@@ -1,5 +1,5 @@
 /** The loader: file → typed Runbook, or every problem at once with positions. */
-import { readFile } from 'node:fs/promises';
+import { readCapped } from '../support/read-capped.js';
 import type { Diagnostic } from './diagnostics.js';
 import { hasErrors, sortDiagnostics } from './diagnostics.js';
 import { describeValue, issuesToDiagnostics } from './issues.js';
@@ -34,11 +34,9 @@ export const MAX_RUNBOOK_BYTES = 10 * 1024 * 1024;
 export async function loadRunbookFile(file: string, options: LoadOptions = {}): Promise<LoadResult> {
   let text: string;
   try {
-    const buffer = await readFile(file);
-    if (buffer.length > MAX_RUNBOOK_BYTES) {
-      return fail(file, 'too-large', `the file is ${Math.round(buffer.length / 1024 / 1024)} MB; runbooks are limited to 10 MB`);
-    }
-    text = buffer.toString('utf8');
+    const read = await readCapped(file, MAX_RUNBOOK_BYTES);
+    if (!read.ok) return fail(file, 'too-large', 'the file is larger than 10 MB; runbooks are limited to 10 MB');
+    text = read.bytes.toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
@@ -78,6 +76,7 @@ function loadFromSource(file: string, source: YamlSource, options: LoadOptions, 
   diagnostics.push(
     ...checkSemantics(source, {
       vars: new Map([...vars].map(([name, declaration]) => [name, declaration.value])),
+      secretVars: new Set([...vars.values()].filter((declaration) => declaration.secret).map((declaration) => declaration.name)),
       env,
       mode,
       strict: options.strict ?? false,
@@ -99,6 +98,10 @@ function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOver
     if (!declaration) {
       diagnostics.push({ file: origin, line: 0, col: 0, severity: 'error', rule: 'unknown-override', message: `"${name}" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: ${[...vars.keys()].join(', ') || 'none'})` });
       return;
+    }
+    // No command line or environment can carry a NUL; refused here, before anything runs.
+    if ((Array.isArray(value) ? value : [value]).some((item) => item.includes('\u0000'))) {
+      diagnostics.push({ file: origin, line: 0, col: 0, severity: 'error', rule: 'nul-in-value', message: `the value of "${name}" contains a NUL byte, which no command or environment variable can carry; remove it` });
     }
     vars.set(name, { ...declaration, value });
   };

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ownValue } from '../support/own.js';
 
 export interface RunbookOutline {
   name: string;
@@ -55,7 +56,7 @@ export function envNamesIn(text: string): string[] {
 export function readOutline(cacheDir: string, key: string, env: Record<string, string | undefined>): RunbookOutline | undefined {
   try {
     const entry = JSON.parse(readFileSync(join(cacheDir, `${key}.json`), 'utf8')) as Entry;
-    const same = Object.entries(entry.env).every(([name, value]) => fingerprint(env[name]) === value);
+    const same = Object.entries(entry.env).every(([name, value]) => fingerprint(ownValue(env, name)) === value);
     return same ? entry.outline : undefined;
   } catch {
     return undefined;
@@ -65,7 +66,7 @@ export function readOutline(cacheDir: string, key: string, env: Record<string, s
 export function writeOutline(cacheDir: string, key: string, text: string, env: Record<string, string | undefined>, outline: RunbookOutline): void {
   try {
     mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-    const entry: Entry = { outline, env: Object.fromEntries(envNamesIn(text).map((name) => [name, fingerprint(env[name])])) };
+    const entry: Entry = { outline, env: Object.fromEntries(envNamesIn(text).map((name) => [name, fingerprint(ownValue(env, name))])) };
     writeFileSync(join(cacheDir, `${key}.json`), JSON.stringify(entry), { mode: 0o600 });
   } catch {
     // A cache that cannot be written only costs speed.

@@ -1,6 +1,7 @@
 /**
  * Valid raw runbook → typed Runbook: defaults applied, foreach expanded, references
- * interpolated (shell-quoted in shell scripts), durations in milliseconds, digests.
+ * interpolated (in shell scripts: carried in the environment, see shell-values.ts),
+ * durations in milliseconds, digests.
  */
 import { parseDuration } from './duration.js';
 import { stepDigest } from './digest.js';
@@ -8,8 +9,12 @@ import type { DigestInput } from './digest.js';
 import { expandItem } from './foreach.js';
 import { interpolate } from './interpolate.js';
 import type { Reference } from './interpolate.js';
+import { base64Forms } from '../support/mask.js';
+import { ownValue } from '../support/own.js';
+import { escapeForDoubleQuotes, literalScript, runnableScript } from './shell-values.js';
+import type { ValueReference } from './shell-values.js';
 import type { RawAction, RawCheck, RawRollback, RawRunbook, RawSingleCheck, RawStep } from './schema.js';
-import type { Action, Check, CheckRetry, Rollback, SingleCheck, SourcePosition, Step, Runbook } from './types.js';
+import type { Action, Check, CheckRetry, Rollback, ShellAction, SingleCheck, SourcePosition, Step, Runbook } from './types.js';
 import type { VarDeclaration } from './variables.js';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -31,7 +36,7 @@ type Mode = 'run' | 'digest';
 export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runbook {
   const steps: Step[] = [];
   // The runbook's env: reaches every shell step, so changing it changes the steps' digests.
-  const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest')(value, false));
+  const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest').text(value));
   raw.steps.forEach((rawStep, index) => {
     const position = context.positions[index] ?? { line: 1, col: 1 };
     for (const item of foreachItems(rawStep, context)) {
@@ -42,21 +47,21 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   // A secret list is masked item by item: each item is what reaches a command or its output.
   const secretVarValues = [...context.vars.values()].filter((v) => v.secret).flatMap((v) => (v.value === undefined ? [] : Array.isArray(v.value) ? v.value : [v.value]));
   const secretEnvNames = raw.secrets ?? [];
-  const secretEnvValues = secretEnvNames.map((name) => context.env[name]).filter((v): v is string => typeof v === 'string' && v !== '');
+  const secretEnvValues = secretEnvNames.map((name) => ownValue(context.env, name)).filter((v): v is string => typeof v === 'string' && v !== '');
   return {
     file: context.file,
     name: raw.name,
     description: raw.description,
     secrets: { envNames: secretEnvNames, values: [...new Set([...secretVarValues, ...secretEnvValues].filter((v) => v !== '').flatMap(maskedForms))] },
-    env: mapValues(raw.env ?? {}, (value) => text(value, false)),
+    env: mapValues(raw.env ?? {}, text.text),
     aws: {
-      region: opt(raw.aws?.region, text),
-      profile: opt(raw.aws?.profile, text),
-      endpointUrl: opt(raw.aws?.endpointUrl, text),
+      region: opt(raw.aws?.region, text.text),
+      profile: opt(raw.aws?.profile, text.text),
+      endpointUrl: opt(raw.aws?.endpointUrl, text.text),
       changePollIntervalMs: ms(raw.aws?.changePollInterval),
       changeTimeoutMs: ms(raw.aws?.changeTimeout),
     },
-    journal: opt(raw.journal, text),
+    journal: opt(raw.journal, text.text),
     policy: { requireRehearsal: raw.policy?.requireRehearsal === true },
     steps,
   };
@@ -75,15 +80,16 @@ function foreachItems(step: RawStep, context: ResolveContext): Item[] {
 }
 
 function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition, runbookEnv: Record<string, string>): Step {
+  let carried = false;
   const build = (mode: Mode): Omit<DigestInput, 'runbookEnv'> & Pick<Step, 'title' | 'description' | 'confirm'> => {
-    const text = makeInterpolator(context, item, mode);
+    const text = makeInterpolator(context, item, mode, () => (carried = true));
     const action = resolveAction(rawStep.run, text);
     const defaults = raw.defaults ?? {};
     const retry = rawStep.retry ?? defaults.retry;
     return {
       id: item ? expandItem(rawStep.id, item.name, item.value) : rawStep.id,
-      title: text(rawStep.title ?? rawStep.id, false),
-      description: opt(rawStep.description, (value) => text(value, false)),
+      title: text.text(rawStep.title ?? rawStep.id),
+      description: opt(rawStep.description, text.text),
       precheck: opt(rawStep.precheck, (check) => resolveCheck(check, text)),
       action,
       verify: opt(rawStep.verify, (check) => resolveCheck(check, text)),
@@ -101,8 +107,9 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
   const resolved = build('run');
   const extra = { source, ...(item ? { foreach: item } : {}) };
   if (context.digests === false) return { ...resolved, digest: '', ...extra };
-  // The digest needs its own resolution only where env or secret references differ from their values.
-  const { title, description, confirm, ...forDigest } = needsDigestResolution(rawStep, context) ? build('digest') : resolved;
+  // The digest needs its own resolution only where env or secret references differ from
+  // their values, and where a shell script carries values (the digest hashes them written in).
+  const { title, description, confirm, ...forDigest } = carried || needsDigestResolution(rawStep, context) ? build('digest') : resolved;
   void title;
   void description;
   void confirm;
@@ -112,19 +119,27 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
 /**
  * Every form a secret can take in what cutover shows or writes, so the masker finds it:
  * as it is; inside a shell-quoted word (each ' becomes '\'', as shellQuote and the log's
- * command line write it); JSON-escaped (--json output, exec arguments displayed as JSON
- * strings, commands that print JSON), and both; and each line of a multi-line secret
- * (a PEM key), because command output is masked line by line. Lines shorter than 4
- * characters are left out: masking every "ab" in the output would hide more than it protects.
+ * command line write it); escaped for double quotes (how plan and log headers show a
+ * value inside "…"); JSON-escaped (--json output, exec arguments displayed as JSON
+ * strings, commands that print JSON), and each of those; each line of a multi-line
+ * secret (a PEM key), because command output is masked line by line; and its base64 forms
+ * (support/mask.ts). Lines shorter than 4 characters are left out: masking every "ab" in
+ * the output would hide more than it protects.
  */
 export function maskedForms(secret: string): string[] {
   const inShellQuotes = secret.replaceAll("'", `'\\''`);
+  const inDoubleQuotes = escapeForDoubleQuotes(secret);
   const json = (text: string) => JSON.stringify(text).slice(1, -1);
   const lines = secret.includes('\n') ? secret.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim().length >= 4) : [];
-  return [...new Set([secret, inShellQuotes, json(secret), json(inShellQuotes), ...lines])];
+  return [...new Set([secret, inShellQuotes, inDoubleQuotes, json(secret), json(inShellQuotes), json(inDoubleQuotes), ...lines, ...base64Forms(secret)])];
 }
 
-type Interpolator = (text: string, shell: boolean) => string;
+interface Interpolator {
+  /** Any field but a shell script: the value as it is. */
+  text(text: string): string;
+  /** A shell script: the values never become part of it (shell-values.ts). */
+  script(text: string, shell: string): { script: string; values?: Record<string, string> };
+}
 
 function needsDigestResolution(rawStep: RawStep, context: ResolveContext): boolean {
   const text = JSON.stringify(rawStep);
@@ -132,12 +147,13 @@ function needsDigestResolution(rawStep: RawStep, context: ResolveContext): boole
   return [...context.vars.values()].some((v) => (v.secret || v.env) && text.includes(`\${${v.name}}`));
 }
 
-function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Interpolator {
+function makeInterpolator(context: ResolveContext, item: Item, mode: Mode, onCarried: () => void = () => undefined): Interpolator {
   const lookup = (reference: Reference): string | undefined => {
     if (reference.kind === 'malformed') return undefined;
     if (reference.kind === 'env') {
       // Environment values differ per machine; the digest covers the reference, not the value.
-      return mode === 'digest' ? `\${env.${reference.name}}` : context.env[reference.name];
+      // Own names only: ${env.constructor} is not Object.prototype.constructor.
+      return mode === 'digest' ? `\${env.${reference.name}}` : ownValue(context.env, reference.name);
     }
     if (item && reference.name === item.name) return item.value;
     const declaration = context.vars.get(reference.name);
@@ -146,27 +162,42 @@ function makeInterpolator(context: ResolveContext, item: Item, mode: Mode): Inte
     if (mode === 'digest' && (declaration?.secret || declaration?.env)) return `\${${reference.name}}`;
     return typeof declaration?.value === 'string' ? declaration.value : undefined;
   };
-  return (text, shell) => interpolate(text, lookup, shell);
+  return {
+    text: (text) => interpolate(text, lookup),
+    script: (text, shell) => {
+      if (mode === 'digest') return { script: literalScript(text, shell, lookup) };
+      const { script, values } = runnableScript(text, shell, lookup as (reference: ValueReference) => string | undefined);
+      if (Object.keys(values).length === 0) return { script };
+      onCarried();
+      return { script, values };
+    },
+  };
+}
+
+function shellAction(raw: { sh: string; shell?: string; cwd?: string; env?: Record<string, string> } | string, text: Interpolator): ShellAction {
+  if (typeof raw === 'string') return { kind: 'shell', ...text.script(raw, 'sh'), shell: 'sh', env: {} };
+  const shell = raw.shell ?? 'sh';
+  const { script, values } = text.script(raw.sh, shell);
+  return { kind: 'shell', script, shell, cwd: opt(raw.cwd, text.text), env: mapValues(raw.env ?? {}, text.text), ...(values ? { values } : {}) };
 }
 
 function resolveAction(raw: RawAction, text: Interpolator): Action {
-  if (typeof raw === 'string') return { kind: 'shell', script: text(raw, true), shell: 'sh', env: {} };
-  if ('sh' in raw) return { kind: 'shell', script: text(raw.sh, true), shell: raw.shell ?? 'sh', cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) };
-  if ('exec' in raw) return { kind: 'exec', argv: raw.exec.map((arg) => text(arg, false)), cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) };
-  if ('manual' in raw) return { kind: 'manual', instructions: text(raw.manual, false) };
+  if (typeof raw === 'string' || 'sh' in raw) return shellAction(raw, text);
+  if ('exec' in raw) return { kind: 'exec', argv: raw.exec.map(text.text), cwd: opt(raw.cwd, text.text), env: mapValues(raw.env ?? {}, text.text) };
+  if ('manual' in raw) return { kind: 'manual', instructions: text.text(raw.manual) };
   if ('wait' in raw) return { kind: 'wait', durationMs: ms(raw.wait) ?? 0 };
   if ('route53' in raw) {
     const r = raw.route53;
-    return { kind: 'route53', zone: text(r.zone, false), name: text(r.name, false), type: r.type ?? 'A', weights: weightsOf(r.weights, text), wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
+    return { kind: 'route53', zone: text.text(r.zone), name: text.text(r.name), type: r.type ?? 'A', weights: weightsOf(r.weights, text), wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
   }
   const e = raw.elbv2;
-  const target = e.listener !== undefined ? { kind: 'listener' as const, arn: text(e.listener, false) } : { kind: 'rule' as const, arn: text(e.rule ?? '', false) };
+  const target = e.listener !== undefined ? { kind: 'listener' as const, arn: text.text(e.listener) } : { kind: 'rule' as const, arn: text.text(e.rule ?? '') };
   return { kind: 'elbv2', target, weights: weightsOf(e.weights, text) };
 }
 
 /** Weight keys (set identifiers, target group names or ARNs) take references too: `"${new_pool}": 10`. */
 function weightsOf(raw: Record<string, number>, text: Interpolator): Record<string, number> {
-  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text(key, false), weight]));
+  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text.text(key), weight]));
 }
 
 function resolveCheck(raw: RawCheck, text: Interpolator): Check {
@@ -174,21 +205,21 @@ function resolveCheck(raw: RawCheck, text: Interpolator): Check {
 }
 
 function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleCheck {
-  if (typeof raw === 'string') return { kind: 'shell', script: text(raw, true), shell: 'sh', env: {} };
+  if (typeof raw === 'string') return shellAction(raw, text);
   const retry = checkRetry(raw.retryFor, raw.interval);
   const withRetry = <T extends object>(check: T): T => (retry ? { ...check, retry } : check);
-  if ('sh' in raw) return withRetry({ kind: 'shell', script: text(raw.sh, true), shell: raw.shell ?? 'sh', cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) });
-  if ('exec' in raw) return withRetry({ kind: 'exec', argv: raw.exec.map((arg) => text(arg, false)), cwd: opt(raw.cwd, (v) => text(v, false)), env: mapValues(raw.env ?? {}, (v) => text(v, false)) });
+  if ('sh' in raw) return withRetry(shellAction(raw, text));
+  if ('exec' in raw) return withRetry({ kind: 'exec', argv: raw.exec.map(text.text), cwd: opt(raw.cwd, text.text), env: mapValues(raw.env ?? {}, text.text) });
   if ('http' in raw) {
     const h = raw.http;
     const status = h.expectStatus ?? 200;
     return withRetry({
       kind: 'http',
-      url: text(h.url, false),
+      url: text.text(h.url),
       method: h.method ?? 'GET',
-      headers: mapValues(h.headers ?? {}, (v) => text(v, false)),
+      headers: mapValues(h.headers ?? {}, text.text),
       expectStatus: Array.isArray(status) ? status : [status],
-      bodyMatches: opt(h.bodyMatches, (v) => text(v, false)),
+      bodyMatches: opt(h.bodyMatches, text.text),
       samples: h.samples ?? 1,
       minSuccess: h.minSuccess ?? 1,
       intervalMs: ms(h.interval) ?? 1_000,
@@ -196,7 +227,7 @@ function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleChec
     });
   }
   const t = raw.elbv2TargetHealth;
-  return withRetry({ kind: 'elbv2TargetHealth', targetGroup: text(t.targetGroup, false), minHealthy: t.minHealthy ?? 1 });
+  return withRetry({ kind: 'elbv2TargetHealth', targetGroup: text.text(t.targetGroup), minHealthy: t.minHealthy ?? 1 });
 }
 
 function checkRetry(retryFor: string | undefined, interval: string | undefined): CheckRetry | undefined {
@@ -221,8 +252,8 @@ function ms(duration: string | undefined): number | undefined {
   return duration === undefined ? undefined : parseDuration(duration);
 }
 
-function opt<T, R>(value: T | undefined, map: (value: T, shell: boolean) => R): R | undefined {
-  return value === undefined ? undefined : map(value, false);
+function opt<T, R>(value: T | undefined, map: (value: T) => R): R | undefined {
+  return value === undefined ? undefined : map(value);
 }
 
 function mapValues(record: Record<string, string>, map: (value: string) => string): Record<string, string> {

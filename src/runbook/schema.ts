@@ -5,11 +5,16 @@
  * semantics.ts.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN } from './duration.js';
+import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { closest } from './suggest.js';
 
 export const FORMAT_VERSION = 1;
 export const ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
+/**
+ * Names and step ids become file names (the journal, its lock, the step logs), which file
+ * systems limit to 255 bytes; 100 leaves room for what is added to them.
+ */
+export const MAX_NAME_LENGTH = 100;
 /** A step id before `foreach` expansion may contain `${item}` placeholders. */
 const TEMPLATE_ID_PATTERN = '^([a-z0-9-]|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})+$';
 const VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
@@ -40,6 +45,7 @@ const duration = z
     error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`,
   })
   .refine((text) => text !== '', { error: 'empty duration; write it like 30s, 15m or 1h30m' })
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
   .meta({ description: 'A duration: 500ms, 30s, 15m, 1h30m, 2d', examples: ['30s', '15m', '1h30m'] });
 
 const envMap = z
@@ -68,7 +74,7 @@ const journalLocation = z
 // ---- actions -------------------------------------------------------------------------
 
 const shellScript = z.string().min(1, { error: 'empty shell script' }).meta({
-  description: 'A shell script, run with `sh -c`; ${var} values are shell-quoted',
+  description: 'A shell script, run with `sh -c`; a ${var} reaches it as data, in the environment (never spliced into the script)',
 });
 
 export const shAction = strict(
@@ -293,7 +299,8 @@ export const runbookSchema = strict(
       .meta({ description: 'Runbook format version' }),
     name: z
       .string({ error: 'the runbook needs a name (it names the journal)' })
-      .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' }),
+      .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' })
+      .max(MAX_NAME_LENGTH, { error: (issue) => `the name is ${String((issue.input as string).length)} characters long; it names the journal file, so it is limited to ${MAX_NAME_LENGTH}` }),
     description: z.string().optional(),
     vars: z
       .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'variable names are letters, digits and _' }), varValue)

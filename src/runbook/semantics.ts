@@ -10,11 +10,15 @@ import type { PathSegment, YamlSource } from './source.js';
 import { closest } from './suggest.js';
 import type { VarValue } from './variables.js';
 import { expandItem } from './foreach.js';
-import { ID_PATTERN } from './schema.js';
+import { ID_PATTERN, MAX_NAME_LENGTH } from './schema.js';
+import { checkShellScripts } from './shell-check.js';
+import { ownValue } from '../support/own.js';
 
 export interface SemanticContext {
   /** Resolved value of every declared var (undefined: declared without a value). */
   vars: Map<string, VarValue | undefined>;
+  /** The vars declared `secret: true`. */
+  secretVars?: ReadonlySet<string>;
   env: Record<string, string | undefined>;
   /** validate checks the file; resolve (plan, run) also needs every value to exist. */
   mode: 'validate' | 'resolve';
@@ -34,6 +38,9 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   };
   const root = asRecord(source.data);
   if (!root) return out;
+
+  // A YAML escape ("\0", "\x00", "\u0000") puts a NUL into a value, which no command can carry.
+  if (JSON.stringify(root).includes('\\u0000')) visitNul(root, [], (path, isKey) => report(path, 'nul-in-value', 'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it', isKey ? 'key' : 'value'));
 
   checkReferences(source, root.env, ['env'], new Set(), context, out);
   checkReferences(source, root.aws, ['aws'], new Set(), context, out);
@@ -83,6 +90,11 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
       report(at('watch'), 'watch-without-bake', 'watch checks run during the bake window; add "bake: <duration>" to this step', 'key', 'warning');
     }
 
+    checkShellScripts(step, at, (path, index, length, message) => {
+      const { line, col } = positionInScalar(source, path, index, length);
+      out.push({ file: source.file, line, col, severity: 'error', rule: 'shell-context', message });
+    });
+
     const scope = new Set(itemName !== undefined ? [itemName] : []);
     for (const [key, value] of Object.entries(step)) {
       if (key === 'foreach') continue;
@@ -118,6 +130,11 @@ function checkId(template: string, step: Raw, items: ForeachItems | undefined, i
       report(where, 'foreach-id', `foreach item "${String(expanded.values[i])}" makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
     });
   }
+  ids.forEach((id, i) => {
+    if (id.length <= MAX_NAME_LENGTH) return;
+    const where = expanded && Array.isArray(asRecord(step.foreach)?.[expanded.name]) ? at('foreach', expanded.name, i) : at('id');
+    report(where, 'id-length', `step id "${id.slice(0, 40)}…" is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`);
+  });
   for (const id of ids) {
     const first = seenIds.get(id);
     if (first === index) {
@@ -233,6 +250,9 @@ function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undef
     if (!match) return { name, problem: 'foreach takes a list or a single list variable, as "${name}"' };
     const varName = match[1] as string;
     if (!context.vars.has(varName)) return { name, problem: unknownVarMessage(varName, context) };
+    if (context.secretVars?.has(varName)) {
+      return { name, problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)` };
+    }
     const value = context.vars.get(varName);
     if (value === undefined) return { name };
     if (!Array.isArray(value)) return { name, problem: `variable "${varName}" is not a list; foreach needs a list such as [a, b]` };
@@ -254,8 +274,11 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       if (reference.kind === 'malformed') {
         push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
       } else if (reference.kind === 'env') {
-        if (context.env[reference.name] === undefined) {
+        const value = ownValue(context.env, reference.name);
+        if (value === undefined) {
           push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+        } else if (value.includes('\u0000')) {
+          push('nul-in-value', `environment variable ${reference.name} contains a NUL byte, which no command can carry; fix its value`);
         }
       } else if (scope.has(reference.name)) {
         continue;
@@ -289,6 +312,20 @@ function walkStrings(value: unknown, path: PathSegment[], visit: (text: string, 
     for (const [key, item] of Object.entries(value)) {
       if (weightKeys) visit(key, [...path, key], true);
       walkStrings(item, [...path, key], visit, depth + 1);
+    }
+  }
+}
+
+function visitNul(value: unknown, path: PathSegment[], found: (path: PathSegment[], isKey: boolean) => void, depth = 0): void {
+  if (depth > 64) return;
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) found(path, false);
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => visitNul(item, [...path, i], found, depth + 1));
+  } else if (isRecord(value)) {
+    for (const [key, item] of Object.entries(value)) {
+      if (key.includes('\u0000')) found([...path, key], true);
+      visitNul(item, [...path, key], found, depth + 1);
     }
   }
 }

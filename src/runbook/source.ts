@@ -85,7 +85,8 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   let data: unknown;
   try {
-    data = first.toJS({ maxAliasCount: MAX_ALIAS_COUNT, mapAsMap: false });
+    // yaml counts the anchored node as one use of itself: +1 makes "at most 100 aliases" true.
+    data = first.toJS({ maxAliasCount: MAX_ALIAS_COUNT + 1, mapAsMap: false });
   } catch (error) {
     const message = error instanceof Error ? firstLine(error.message) : String(error);
     return { diagnostics: [at(0, 'yaml-alias', `the YAML could not be expanded: ${message} (aliases are limited to keep runbooks small)`)] };

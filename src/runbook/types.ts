@@ -7,11 +7,21 @@ export interface SourcePosition {
 
 export interface ShellAction {
   kind: 'shell';
-  /** The script after interpolation, values shell-quoted. */
+  /**
+   * What the shell runs: the runbook's script with each reference replaced by a parameter
+   * expansion of the environment variable that carries its value ("${CUTOVER_VAR_name}").
+   * Values are never part of the script (see runbook/shell-values.ts).
+   */
   script: string;
   shell: string;
   cwd?: string;
   env: Record<string, string>;
+  /**
+   * The carried values, by variable name (CUTOVER_VAR_x, CUTOVER_ENV_X), set in the shell's
+   * environment after `env`. Absent when the script has no references, and in journals
+   * written before cutover carried values (their scripts hold shell-quoted values).
+   */
+  values?: Record<string, string>;
 }
 
 export interface ExecAction {

@@ -115,6 +115,11 @@ export class PtySession {
     return stripAnsi(this.raw);
   }
 
+  /** Everything shown so far, escapes and all. */
+  rawOutput(): string {
+    return this.raw;
+  }
+
   /**
    * Waits until the output after the previous match shows `pattern`, then moves past it,
    * so waiting twice for the same prompt text waits for the prompt to be shown twice.

@@ -90,7 +90,7 @@ steps:
     const production = load(['zone=ZPRODUCTION', 'url=https://app.example.com/healthz']);
     expect(digests(production)).toEqual(digests(staging));
     // The values are still used for running, of course.
-    expect(production.steps[2]!.action).toMatchObject({ script: 'echo ZPRODUCTION' });
+    expect(production.steps[2]!.action).toMatchObject({ script: 'echo "${CUTOVER_VAR_zone}"', values: { CUTOVER_VAR_zone: 'ZPRODUCTION' } });
     expect(production.env).toEqual({ TARGET_ZONE: 'ZPRODUCTION' });
   });
 

@@ -3,7 +3,8 @@
  * newlines, `;`, `|`, `&&`, redirections and globs, passed with --var and with
  * --vars-file, reach the commands as literal text:
  *
- * - in a shell script (`run:` string, a string `verify`), where cutover shell-quotes them;
+ * - in a shell script (`run:` string, a string `verify`), where the value travels in the
+ *   environment and the script only names it;
  * - in a `sh:` action's `env:` (not quoted: the environment carries them as they are);
  * - in an `exec:` argument (no shell at all).
  *
@@ -122,4 +123,52 @@ describe.concurrent('variables reach commands as literal text', () => {
     await runAndRollBack(dir, runbook, ['--vars-file', varsFile], '--vars-file');
     expectLiteral(dir, '--vars-file');
   }, 90_000);
+});
+
+/**
+ * The three script shapes that ran a --var value as code when cutover spliced shell-quoted
+ * values into scripts (issue #15): a here-document, double quotes, and backticks under
+ * bash. Through the real CLI: the step succeeds, the value arrives byte for byte, and
+ * nothing runs it.
+ */
+describe('the shapes that used to run a value as code', () => {
+  const SHAPES = {
+    heredoc: { run: 'cat > heredoc.out <<EOF\ndb_host=${host}\nEOF\n', expected: (v: string) => `db_host=${v}\n` },
+    dquote: { run: 'printf "%s" "${v}" > dquote.out', expected: (v: string) => v },
+    backticks: { run: { sh: 'printf "%s" "`printf "%s" ${ns}`" > backticks.out', shell: 'bash' }, expected: (v: string) => v },
+  } as const;
+  const VALUES = { host: '$(touch PWNED)', v: 'x"; touch PWNED; echo "', ns: 'x` ; touch PWNED ; echo `' };
+
+  it('a heredoc, double quotes and backticks under bash', async (context) => {
+    const dir = scratch(context);
+    const file = path.join(dir, 'shapes.yaml');
+    const steps = Object.entries(SHAPES).map(([id, shape]) => ({ id, run: shape.run, rollback: `rm -f ${id}.out` }));
+    writeFileSync(file, JSON.stringify({ cutover: 1, name: 'shapes', vars: { host: 'h', v: 'v', ns: 'n' }, defaults: { onFailure: 'stop' }, steps }));
+    const flags = Object.entries(VALUES).flatMap(([name, value]) => ['--var', `${name}=${value}`]);
+    const env = cliEnv({ CI: 'true' });
+    const validate = await cli(['validate', '--strict', ...flags, file], { cwd: dir, env });
+    expect(validate.code, describeResult(validate)).toBe(2); // --strict: no verify; nothing about the shell
+    expect(validate.stdout + validate.stderr).not.toContain('shell');
+    const run = await cli(['run', '--yes', ...flags, file], { cwd: dir, env, timeoutMs: 60_000 });
+    expect(run.code, describeResult(run)).toBe(0);
+    expect(allFiles(dir).filter((found) => path.basename(found).includes('PWNED'))).toEqual([]);
+    expect(readFileSync(path.join(dir, 'heredoc.out'), 'utf8')).toBe(SHAPES.heredoc.expected(VALUES.host));
+    expect(readFileSync(path.join(dir, 'dquote.out'), 'utf8')).toBe(SHAPES.dquote.expected(VALUES.v));
+    expect(readFileSync(path.join(dir, 'backticks.out'), 'utf8')).toBe(SHAPES.backticks.expected(VALUES.ns));
+    // The journal records the script as it ran: the values are beside it, not in it.
+    const journal = readFileSync(path.join(dir, '.cutover', 'shapes.journal.jsonl'), 'utf8');
+    expect(journal).toContain('db_host=${CUTOVER_VAR_host}');
+    expect(journal).toContain('"values":{"CUTOVER_VAR_host":"$(touch PWNED)"}');
+  }, 90_000);
+
+  it('validate refuses a reference the shell would not expand or would evaluate, with its position', async (context) => {
+    const dir = scratch(context);
+    const file = path.join(dir, 'refused.yaml');
+    writeFileSync(file, `cutover: 1\nname: refused\nvars: { v: x }\nsteps:\n  - id: s\n    run: echo '\${v}' $(( \${v} + 1 ))\n    rollback: none\n    irreversible: test\n`);
+    const validate = await cli(['validate', file], { cwd: dir, env: cliEnv() });
+    expect(validate.code, describeResult(validate)).toBe(2);
+    const output = validate.stdout + validate.stderr;
+    expect(output).toContain(`${file}:6:16: \${v} is inside single quotes`);
+    expect(output).toContain(`${file}:6:26: \${v} is inside arithmetic`);
+  });
 });

@@ -9,13 +9,13 @@
  * Every file under the temp directory is grepped for every form of each secret.
  */
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../e2e/helpers.js';
 import { cli, cliEnv, describeResult, requireBuild, scratch } from '../e2e/helpers.js';
 import { shellQuote } from '../../src/runbook/interpolate.js';
-import { filesContaining } from './support.js';
+import { allFiles, filesContaining } from './support.js';
 import { createMasker } from '../../src/support/mask.js';
 import { maskedForms } from '../../src/runbook/resolve.js';
 import fc from 'fast-check';
@@ -251,4 +251,44 @@ describe('maskedForms, in-process', () => {
       { numRuns: 2_000 },
     );
   });
+});
+
+describe('base64 forms of a secret, in-process', () => {
+  /** Whether the secret can be decoded from any run of base64 characters left in the text, at any alignment. */
+  function recoverable(text: string, secret: string): boolean {
+    for (const run of text.split(/[^A-Za-z0-9+/_-]+/)) {
+      for (let shift = 0; shift < 4; shift++) {
+        const part = run.slice(shift).replace(/-/g, '+').replace(/_/g, '/');
+        const usable = part.slice(0, part.length - (part.length % 4));
+        if (Buffer.from(usable, 'base64').includes(Buffer.from(secret, 'utf8'))) return true;
+      }
+    }
+    return false;
+  }
+
+  it('masks the secret base64-encoded alone, or inside any longer encoded text, in both alphabets', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 6, maxLength: 40 }), fc.uint8Array({ maxLength: 7 }), fc.uint8Array({ maxLength: 7 }), fc.boolean(), (secret, before, after, urlSafe) => {
+        const masker = createMasker(maskedForms(secret));
+        const encoded = Buffer.concat([Buffer.from(before), Buffer.from(secret, 'utf8'), Buffer.from(after)]).toString('base64');
+        const rendering = `Authorization: Basic ${urlSafe ? encoded.replace(/\+/g, '-').replace(/\//g, '_') : encoded}`;
+        const masked = masker.text(rendering);
+        if (recoverable(masked, secret)) throw new Error(`${JSON.stringify(secret)} can be decoded from ${JSON.stringify(masked)}`);
+      }),
+      { numRuns: 3_000, seed: 42 },
+    );
+  });
+
+  it('through the CLI: a step that prints the secret base64-encoded shows *** (terminal, log, journal)', async (context) => {
+    const dir = scratch(context);
+    const secret = `pw-${random()}-base64`;
+    const file = runbook(dir, 'b64', [
+      { id: 'encode', run: 'printf %s "$API_TOKEN" | base64; printf "user:%s" "$API_TOKEN" | base64; printf "%s" "$API_TOKEN" | base64 | tr "+/" "-_"', rollback: 'true' },
+    ]);
+    const result = await cli(['run', '--yes', '--var', 'db_password=unused', file], { cwd: dir, env: cliEnv({ CI: 'true', API_TOKEN: secret }), timeoutMs: 30_000 });
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(recoverable(result.stderr + result.stdout, secret), result.stderr).toBe(false);
+    for (const found of allFiles(dir)) expect(recoverable(readFileSync(found, 'utf8'), secret), path.relative(dir, found)).toBe(false);
+    expect(result.stderr).toContain('***');
+  }, 60_000);
 });

@@ -16,6 +16,7 @@ import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import { journalStoreForReading, readJournalFrom } from '../journal-reading.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
+import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
 import { describeEvent } from './log.js';
 import { buildStatus, statusTable } from './status-view.js';
@@ -69,7 +70,7 @@ export async function watchStatus(file: string, flags: SessionFlags, output: Out
         const columns = options.columns ?? process.stdout.columns ?? 100;
         const rows = options.rows ?? process.stdout.rows ?? 40;
         const frame = renderFrame(runbook, journal.location, journal.exists, events, { at, columns, rows, intervalMs: options.intervalMs, output });
-        output.out(`${first ? ENTER : HOME}${frame.map((line) => `${line}${CLEAR_LINE}`).join('\n')}${CLEAR_BELOW}`);
+        output.out(`${first ? ENTER : HOME}${frame.map((line) => `${line}${CLEAR_LINE}`).join('\n')}${CLEAR_BELOW}`, { screen: true });
         first = false;
       } else if (signature !== shownSignature) {
         const status = buildStatus(runbook, replay(events), journal.location, at);
@@ -88,7 +89,7 @@ export async function watchStatus(file: string, flags: SessionFlags, output: Out
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    if (tty && !first) output.out(SHOW_CURSOR);
+    if (tty && !first) output.out(SHOW_CURSOR, { screen: true });
   }
 }
 
@@ -119,7 +120,8 @@ export function renderFrame(
     lines.push('', paint(output, 'bold', 'latest events'));
     for (const event of recent.slice(-room)) lines.push(describeEvent(event));
   }
-  const fitted = lines.map((line) => fit(line, columns));
+  // Written as a screen (cursor controls kept): every line's content is made inert here.
+  const fitted = lines.map((line) => fit(neutralise(line), columns));
   if (fitted.length > rows - 1) return [...fitted.slice(0, Math.max(1, rows - 2)), `… ${fitted.length - rows + 2} more lines: enlarge the terminal`];
   return fitted;
 }
