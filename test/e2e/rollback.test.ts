@@ -48,14 +48,20 @@ describe.concurrent('rollback', () => {
     expect(await states(runbook, dir)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
   });
 
-  it('rollback uses the journaled definition, not the edited runbook', async (context) => {
+  it('rollback uses the journaled definition, not the edited runbook, once a human confirms it (--trust-journal in CI)', async (context) => {
     const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{}, {}]);
     expect((await cli(['run', '--yes', runbook], { cwd: dir })).code).toBe(0);
     // Someone edits step-2's rollback after it ran.
     writeLedgerRunbook(dir, [{}, { rollback: { run: 'echo edited-undo-2 >> ${dir}/ledger' } }]);
 
-    const rollback = await cli(['rollback', '--yes', runbook], { cwd: dir });
+    const unconfirmed = await cli(['rollback', '--yes', runbook], { cwd: dir });
+    expect(unconfirmed.code, describeResult(unconfirmed)).toBe(2);
+    expect(unconfirmed.stderr).toContain('step-2 (journaled rollback: echo undo-2 >>');
+    expect(unconfirmed.stderr).toContain("the runbook's: echo edited-undo-2 >>");
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
+
+    const rollback = await cli(['rollback', '--yes', '--trust-journal', runbook], { cwd: dir });
     expect(rollback.code, describeResult(rollback)).toBe(0);
     expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-2', 'undo-1']);
   });

@@ -190,13 +190,13 @@ steps:
     expect(same.code, describeResult(same)).toBe(0);
     expect(readFileSync(path.join(dir, 'undone'), 'utf8')).toBe('hunter2');
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
-    // Another digest too: a rollback would run the journal's text, so it shows it and asks; unattended, nothing runs.
+    // Another digest too: the journal's text would run, and it holds masked values: it never runs, even trusted.
     expect((await cli(['run', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir })).code).toBe(0);
     tamper('sha256:0000');
-    const refused = await cli(['rollback', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir });
-    expect(refused.code, describeResult(refused)).toBe(2);
-    expect(refused.stderr).toContain('the journaled definitions of these steps differ from the runbook');
-    expect(refused.stderr).toContain(`touch ${dir}/PWNED`);
+    const refused = await cli(['rollback', '--yes', '--trust-journal', '--var', 'pw=hunter2', runbook], { cwd: dir });
+    expect(refused.code, describeResult(refused)).toBe(3);
+    expect(refused.stderr).toContain('the journaled definition of a differs from the runbook');
+    expect(refused.stderr).toContain('holds masked secret values');
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
   });
 });
