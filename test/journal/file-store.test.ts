@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -109,5 +109,51 @@ describe('a journal in a file', () => {
     const repaired = verifyChain(readFileSync(path, 'utf8'));
     expect(repaired.torn).toBeUndefined();
     expect(repaired.events.map((event) => event.type)).toEqual(['journal.created', 'step.started', 'journal.repaired', 'step.failed', 'step.succeeded']);
+  });
+
+  it('refuses to append when another process appended since it read the file (unlock --force against a live holder): exit-4 conflict, nothing written, the chain still verifies', async () => {
+    const path = join(dir, '.cutover', 'web.journal.jsonl');
+    const first = await openJournal(new FileJournalStore(path), journalOptions());
+    await first.append(started('a'));
+    // A second command opens the same journal (its lock was removed under the first).
+    const second = await openJournal(new FileJournalStore(path), journalOptions({ identity: { user: 'bob', host: 'laptop', pid: 77 } }));
+    await second.append(succeeded('a'));
+    const afterSecond = readFileSync(path, 'utf8');
+
+    const error = await rejection(first.append(failed('a')));
+    expect(error.kind).toBe('conflict');
+    expect(error.message).toContain(`cannot write the journal ${path}: it changed since this command read it`);
+    expect(error.message).toMatch(/bytes were appended by another process; its last event is #3 step.succeeded, written by bob@laptop/);
+    expect(error.message).toContain('nothing was written');
+    expect(readFileSync(path, 'utf8')).toBe(afterSecond);
+    // The loser writes nothing more; the journal stays one valid chain.
+    expect((await rejection(first.append(started('b')))).kind).toBe('poisoned');
+    expect(verifyChain(readFileSync(path, 'utf8')).events.map((e) => e.type)).toEqual(['journal.created', 'step.started', 'step.succeeded']);
+    // The one that wrote last goes on.
+    await second.append(started('b'));
+    expect(verifyChain(readFileSync(path, 'utf8')).events).toHaveLength(4);
+  });
+
+  it('refuses to append to a journal that was rewritten to the same size, replaced, or created by someone else meanwhile', async () => {
+    const path = join(dir, 'j.jsonl');
+    const journal = await openJournal(new FileJournalStore(path), journalOptions());
+    await journal.append(started('a'));
+    const text = readFileSync(path, 'utf8');
+    writeFileSync(path, text.replace('"step.started"', '"step.STARTED"'));
+    expect((await rejection(journal.append(succeeded('a')))).message).toContain('its last lines were rewritten by another process');
+
+    writeFileSync(path, text);
+    const other = await openJournal(new FileJournalStore(path), journalOptions());
+    writeFileSync(`${path}.new`, text);
+    renameSync(`${path}.new`, path); // the same bytes, another file
+    expect((await rejection(other.append(succeeded('a')))).message).toContain('it was replaced by another file');
+
+    const fresh = join(dir, 'fresh.jsonl');
+    const late = await openJournal(new FileJournalStore(fresh), journalOptions());
+    writeFileSync(fresh, text);
+    const error = await rejection(late.append(started('a')));
+    expect(error.kind).toBe('conflict');
+    expect(error.message).toContain('it was created by another process after this command found no journal');
+    expect(readFileSync(fresh, 'utf8')).toBe(text);
   });
 });
