@@ -121,13 +121,19 @@ export async function lockJournal(target: JournalTarget, options: LockJournalOpt
   const [{ acquireS3Lease }, { S3JournalStore }] = await Promise.all([import('../journal/s3-lease.js'), import('../journal/s3-store.js')]);
   const client = await lazyAwsClients(options.aws).s3();
   const lease = await acquireS3Lease(client, target.s3, { identity, command, clock, unlockCommand, onLost: options.onLost, onWarning: options.onWarning });
-  return { lease, store: new S3JournalStore(client, target.s3, { beforeWrite: () => lease.assertHeld(), now: () => clock.now() }) };
+  return { lease, store: new S3JournalStore(client, target.s3, { beforeWrite: () => lease.assertHeld(), now: () => clock.now(), lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } }) };
 }
 
-/** Journals a takeover of an expired S3 lease (`lock.takeover`) and tells the operator. */
+/** Journals a takeover of an S3 lease (`lock.takeover`) and tells the operator. */
 export async function recordTakeover(journal: Journal, takeover: Takeover, say: (line: string) => void): Promise<void> {
   const previous = takeover.previous;
-  await journal.append({ type: 'lock.takeover', data: { lock: takeover.lock, ...(previous ? { previousHolder: previous } : {}), expiredAt: takeover.expiredAt } });
+  const previousHolder = previous ? (({ pidns: _pidns, ...rest }) => rest)(previous) : undefined;
+  const why = takeover.why === 'holder-gone' ? { why: takeover.why } : {};
+  await journal.append({ type: 'lock.takeover', data: { lock: takeover.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: takeover.expiredAt, ...why } });
   const who = previous ? `${previous.user}@${previous.host} (pid ${previous.pid}, cutover ${previous.command})` : 'an unnamed holder';
-  say(`warning: took over the lease of ${who}, which expired at ${takeover.expiredAt} without being released (killed, or cut off from S3); journaled as lock.takeover`);
+  if (takeover.why === 'holder-gone') {
+    say(`warning: took over the lease of ${who}: that process is no longer running on this machine (its lease would have run until ${takeover.expiredAt}); journaled as lock.takeover`);
+  } else {
+    say(`warning: took over the lease of ${who}, which expired at ${takeover.expiredAt} without being released (killed, or cut off from S3); journaled as lock.takeover`);
+  }
 }

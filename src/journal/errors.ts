@@ -59,6 +59,8 @@ export interface LockHolder {
   /** The cutover subcommand holding it: "run", "rollback", … */
   command: string;
   ci?: string;
+  /** The holder's pid namespace (Linux): a pid is judged only within the same one (holder-liveness.ts). */
+  pidns?: string;
 }
 
 export class LockedError extends Error {

@@ -61,7 +61,8 @@ export interface EventData {
   'step.succeeded': { durationMs: number; recovered?: boolean; markedDone?: boolean; traffic?: TrafficLeft };
   /** `traffic`: what a traffic step left when it failed after its change (its verify failed). */
   'step.failed': { phase: StepPhase | 'drift'; reason: string; exitCode?: number; timedOut?: boolean; tail?: string[]; traffic?: TrafficLeft };
-  'step.interrupted': { signal?: string; reason: string };
+  /** `leftRunning`: a signal stopped cutover while it waited for an orphaned command of the step (or its rollback), which it left running. */
+  'step.interrupted': { signal?: string; reason: string; leftRunning?: { pid: number; pgid: number; host: string } };
   'step.skipped': { reason: string };
   /**
    * `restores`: a traffic rollback's intent, the weights it is about to set (durable before the
@@ -77,9 +78,11 @@ export interface EventData {
   'journal.repaired': { line: number; droppedBytes: number };
   /**
    * S3 journals: this command took over an expired lease (its holder stopped renewing it:
-   * killed, or cut off from S3). `previousHolder` is absent when the lease did not say.
+   * killed, or cut off from S3), or, `why: 'holder-gone'`, the lease of a holder on the same
+   * machine whose process is gone (expiredAt: when that lease would have run out).
+   * `previousHolder` is absent when the lease did not say.
    */
-  'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string };
+  'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string; why?: 'expired' | 'holder-gone' };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
   /**

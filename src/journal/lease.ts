@@ -7,20 +7,27 @@ import type { LockHolder } from './errors.js';
 import type { LockOptions } from './lock.js';
 import { acquireLock } from './lock.js';
 
-/** An expired S3 lease this command took over; the session journals it as `lock.takeover`. */
+/**
+ * An S3 lease this command took over, because it had expired or because its holder ran on
+ * this machine and is gone; the session journals it as `lock.takeover`.
+ */
 export interface Takeover {
   /** The lease's URL. */
   lock: string;
   /** Undefined when the expired lease did not say who held it. */
   previous: LockHolder | undefined;
-  /** When the previous lease ran out. */
+  /** When the previous lease ran out (holder-gone: when it would have). */
   expiredAt: string;
+  /** expired: nobody renewed it in time; holder-gone: its holder's process on this machine is gone. */
+  why: 'expired' | 'holder-gone';
 }
 
 export interface Lease {
   /** The lock's path or URL, for messages. */
   readonly location: string;
   readonly holder: LockHolder;
+  /** S3 leases: tells this command's lease object from another's (readS3Lease's `id`). */
+  readonly id?: string;
   readonly takeover?: Takeover;
   /**
    * Throws JournalError (kind 'conflict') when this process may no longer write the journal:

@@ -1,7 +1,9 @@
 /**
  * One mutating command per journal: an exclusive lock file `<journal>.lock` created with
  * O_EXCL, naming its holder. A lock is never taken over automatically, even a stale one:
- * the operator clears it with `cutover unlock`, after reading who held it.
+ * the operator clears it with `cutover unlock`, after reading who held it. Whether the holder
+ * is still running is judged by holder-liveness.ts (same host and pid namespace, pid alive,
+ * not a reused pid).
  *
  * No signal handlers are installed here (that is the engine's job); release() and
  * releaseSync() are safe to call from any exit path, any number of times.
@@ -15,6 +17,8 @@ import type { Clock } from '../support/clock.js';
 import type { Identity } from '../support/identity.js';
 import type { LockHolder } from './errors.js';
 import { LockedError } from './errors.js';
+import type { Liveness } from './holder-liveness.js';
+import { currentPidNamespace, here, holderLiveness } from './holder-liveness.js';
 import { ioError } from './io-error.js';
 import { parseJsonObject } from '../support/json-object.js';
 
@@ -43,6 +47,8 @@ export interface LockStatus {
   holder: LockHolder | undefined;
   /** The holder is certainly gone: same host and its pid is not alive, or the file is garbage. */
   stale: boolean;
+  /** alive: a process of this host holds it now; gone: see stale; unknown: another host (or pid namespace). */
+  liveness: Liveness;
   /** The file's text, for `cutover unlock` to show. */
   raw: string;
 }
@@ -55,6 +61,7 @@ export function lockPathFor(journalPath: string): string {
 export async function acquireLock(journalPath: string, options: LockOptions): Promise<Lock> {
   const path = lockPathFor(journalPath);
   const { identity } = options;
+  const pidns = identity.pid === process.pid ? currentPidNamespace() : undefined;
   const holder: LockHolder = {
     user: identity.user,
     host: identity.host,
@@ -62,6 +69,7 @@ export async function acquireLock(journalPath: string, options: LockOptions): Pr
     since: options.clock.now().toISOString(),
     command: options.command,
     ...(identity.ci ? { ci: identity.ci } : {}),
+    ...(pidns ? { pidns } : {}),
   };
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -90,10 +98,15 @@ export async function readLock(journalPath: string, host: string = hostname()): 
   return readLockFile(lockPathFor(journalPath), host);
 }
 
-/** For `cutover unlock`: removes the lock whoever holds it, and says whose it was. */
-export async function breakLock(journalPath: string, host: string = hostname()): Promise<LockStatus | undefined> {
+/**
+ * For `cutover unlock`: removes the lock, and says whose it was. With `expected` (the lock as
+ * `readLock` showed it), only if it is still that lock: 'changed' when it was released and
+ * taken by someone else meanwhile, whose lock is left alone.
+ */
+export async function breakLock(journalPath: string, host: string = hostname(), expected?: LockStatus): Promise<LockStatus | 'changed' | undefined> {
   const status = await readLock(journalPath, host);
   if (!status) return undefined;
+  if (expected && status.raw !== expected.raw) return 'changed';
   try {
     await unlink(status.path);
   } catch (error) {
@@ -157,8 +170,8 @@ async function readLockFile(path: string, host: string): Promise<LockStatus | un
     throw ioError(error, 'read the lock', path);
   }
   const holder = parseHolder(raw);
-  const stale = holder === undefined || (holder.host === host && !pidAlive(holder.pid));
-  return { path, holder, stale, raw };
+  const liveness: Liveness = holder === undefined ? 'gone' : holderLiveness(holder, here(host));
+  return { path, holder, stale: liveness === 'gone', liveness, raw };
 }
 
 function ownedLock(path: string, holder: LockHolder): Lock {
@@ -203,19 +216,9 @@ function ownedLock(path: string, holder: LockHolder): Lock {
 function parseHolder(raw: string): LockHolder | undefined {
   const value = parseJsonObject(raw);
   if (!value) return undefined;
-  const { user, host, pid, since, command, ci } = value;
+  const { user, host, pid, since, command, ci, pidns } = value;
   // pid 0 or negative would make process.kill address a process group.
   if (typeof user !== 'string' || typeof host !== 'string' || typeof since !== 'string' || typeof command !== 'string') return undefined;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}) };
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: alive, but another user's.
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
+  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}), ...(typeof pidns === 'string' ? { pidns } : {}) };
 }

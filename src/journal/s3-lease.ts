@@ -10,9 +10,10 @@
  *   writing the journal.
  * - Release: DeleteObject `IfMatch` our ETag; a 412 means someone else holds it now, and
  *   their lease is left alone.
- * - Takeover: a lease whose `expiresAt` has passed (by this machine's clock) is replaced
- *   with PutObject `IfMatch` the ETag that was read, so of two takers exactly one wins;
- *   the session journals the takeover.
+ * - Takeover: a lease whose `expiresAt` has passed (by this machine's clock), or whose
+ *   holder ran on this machine and is gone (its pid is not alive: holder-liveness.ts), is
+ *   replaced with PutObject `IfMatch` the ETag that was read, so of two takers exactly one
+ *   wins; the session journals the takeover. A holder on another machine can only expire.
  *
  * A live holder's `expiresAt` is always at least two thirds of a lease ahead of its own
  * clock, so only a clock that is more than ~80 s ahead can see a live lease as expired;
@@ -25,6 +26,7 @@ import type { Clock } from '../support/clock.js';
 import type { Identity } from '../support/identity.js';
 import type { LockHolder } from './errors.js';
 import { JournalError, LockedError, describeHolder } from './errors.js';
+import { currentPidNamespace, here, holderLiveness } from './holder-liveness.js';
 import type { Lease, Takeover } from './lease.js';
 import { deleteObject, getObject, isConditionalConflict, isMissingObject, isPreconditionFailed, putObject, s3Failure, tryGetObject } from './s3-io.js';
 import type { S3Location } from './s3-url.js';
@@ -62,7 +64,7 @@ export interface S3LeaseOptions {
 
 /** What the lease object holds. */
 export interface LeaseBody {
-  holder: { user: string; host: string; pid: number; command: string; ciJobUrl?: string };
+  holder: { user: string; host: string; pid: number; command: string; ciJobUrl?: string; pidns?: string };
   acquiredAt: string;
   expiresAt: string;
   /** Tells two leases apart even with equal pids and hosts (containers). */
@@ -76,6 +78,8 @@ export interface S3LeaseStatus {
   expiresAt: string | undefined;
   /** expiresAt has passed by the clock given to readS3Lease. */
   expired: boolean;
+  /** Tells this command's own lease from another's. */
+  id: string | undefined;
   etag: string;
   raw: string;
 }
@@ -100,6 +104,7 @@ export async function readS3Lease(client: S3Client, journal: S3Location, now: Da
     holder: body ? holderOf(body) : undefined,
     expiresAt,
     expired: expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime(),
+    id: body?.id,
     etag: object.etag,
     raw,
   };
@@ -128,8 +133,9 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const { identity, clock } = options;
   const id = randomUUID();
+  const pidns = identity.pid === process.pid ? currentPidNamespace() : undefined;
   const bodyAt = (acquiredAt: Date, expiresAt: Date): LeaseBody => ({
-    holder: { user: identity.user, host: identity.host, pid: identity.pid, command: options.command, ...(identity.ci ? { ciJobUrl: identity.ci } : {}) },
+    holder: { user: identity.user, host: identity.host, pid: identity.pid, command: options.command, ...(identity.ci ? { ciJobUrl: identity.ci } : {}), ...(pidns ? { pidns } : {}) },
     acquiredAt: acquiredAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     id,
@@ -145,7 +151,7 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
     let failure: unknown;
     try {
       const etag = await putObject(client, where, bytes, { ifNoneMatch: '*' }, 'application/json');
-      return heldLease(client, where, body, etag, leaseMs, options);
+      return heldLease(client, journal, where, body, etag, leaseMs, options);
     } catch (error) {
       failure = error;
     }
@@ -153,7 +159,7 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
     const seen = await tryGetObject(client, where);
     if (!seen.ok) throw s3Failure(isPreconditionFailed(failure) || isConditionalConflict(failure) ? seen.error : failure, 'take the lease', url);
     const current = seen.object;
-    if (current && current.body.equals(bytes)) return heldLease(client, where, body, current.etag, leaseMs, options); // our create landed; a retry of it saw 412
+    if (current && current.body.equals(bytes)) return heldLease(client, journal, where, body, current.etag, leaseMs, options); // our create landed; a retry of it saw 412
     if (!current) {
       if (isPreconditionFailed(failure) || isConditionalConflict(failure)) continue; // released meanwhile
       throw s3Failure(failure, 'take the lease', url);
@@ -161,22 +167,25 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
     const raw = current.body.toString('utf8');
     const previous = parseLeaseBody(raw);
     if (!previous) throw new LockedError(undefined, true, url, options.unlockCommand);
-    if (previous.id === id) return heldLease(client, where, previous, current.etag, leaseMs, options, attemptedTakeover); // an earlier round's write landed
-    if (Date.parse(previous.expiresAt) > clock.now().getTime()) {
+    if (previous.id === id) return heldLease(client, journal, where, previous, current.etag, leaseMs, options, attemptedTakeover); // an earlier round's write landed
+    const expired = Date.parse(previous.expiresAt) <= clock.now().getTime();
+    // A holder on this machine whose process is gone will never renew: no need to wait out its lease.
+    const gone = !expired && holderLiveness(holderOf(previous), here(identity.host)) === 'gone';
+    if (!expired && !gone) {
       throw new LockedError(holderOf(previous), false, url, options.unlockCommand, previous.expiresAt);
     }
-    // Expired: take it over, on the condition that it is still the expired lease we read.
-    const takeover: Takeover = { lock: url, previous: holderOf(previous), expiredAt: previous.expiresAt };
+    // Expired (or its holder gone): take it over, on the condition that it is still the lease we read.
+    const takeover: Takeover = { lock: url, previous: holderOf(previous), expiredAt: previous.expiresAt, why: gone ? 'holder-gone' : 'expired' };
     attemptedTakeover = takeover;
     const takenAt = clock.now();
     const next = bodyAt(takenAt, new Date(takenAt.getTime() + leaseMs));
     const nextBytes = encode(next);
     try {
       const etag = await putObject(client, where, nextBytes, { ifMatch: current.etag }, 'application/json');
-      return heldLease(client, where, next, etag, leaseMs, options, takeover);
+      return heldLease(client, journal, where, next, etag, leaseMs, options, takeover);
     } catch (error) {
       const after = await tryGetObject(client, where);
-      if (after.ok && after.object?.body.equals(nextBytes)) return heldLease(client, where, next, after.object.etag, leaseMs, options, takeover);
+      if (after.ok && after.object?.body.equals(nextBytes)) return heldLease(client, journal, where, next, after.object.etag, leaseMs, options, takeover);
       // Another taker won (412), the holder came back and renewed (412), or it was removed (404): look again.
       if (isPreconditionFailed(error) || isMissingObject(error) || isConditionalConflict(error)) continue;
       throw s3Failure(error, 'take over the expired lease', url);
@@ -185,7 +194,7 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
   throw new LockedError(undefined, false, url, options.unlockCommand);
 }
 
-function heldLease(client: S3Client, where: S3Location, first: LeaseBody, firstEtag: string, leaseMs: number, options: S3LeaseOptions, takeover?: Takeover): Lease {
+function heldLease(client: S3Client, journal: S3Location, where: S3Location, first: LeaseBody, firstEtag: string, leaseMs: number, options: S3LeaseOptions, takeover?: Takeover): Lease {
   const url = formatS3Url(where);
   const { clock } = options;
   let body = first;
@@ -233,11 +242,7 @@ function heldLease(client: S3Client, where: S3Location, first: LeaseBody, firstE
           body = current;
           continue;
         }
-        loseIt(
-          current
-            ? `the lease ${url} was taken over by ${describeHolder(holderOf(current))} after it expired at ${body.expiresAt}`
-            : `the lease ${url} was removed (cutover unlock?) while this command held it`,
-        );
+        loseIt(await whyLost(client, journal, url, body, current, clock.now()));
         return;
       }
       // S3 unreachable: the next heartbeat tries again, until the lease runs out.
@@ -262,6 +267,7 @@ function heldLease(client: S3Client, where: S3Location, first: LeaseBody, firstE
   return {
     location: url,
     holder: holderOf(first),
+    id: first.id,
     takeover,
     assertHeld() {
       if (lost) throw new JournalError('conflict', lost, 'run the command again; it reads the journal afresh and takes the lease when it is free');
@@ -317,6 +323,71 @@ export function parseLeaseBody(raw: string): LeaseBody | undefined {
 }
 
 function holderOf(body: LeaseBody): LockHolder {
-  const { user, host, pid, command, ciJobUrl } = body.holder;
-  return { user, host, pid, command, since: body.acquiredAt, ...(ciJobUrl ? { ci: ciJobUrl } : {}) };
+  const { user, host, pid, command, ciJobUrl, pidns } = body.holder;
+  return { user, host, pid, command, since: body.acquiredAt, ...(ciJobUrl ? { ci: ciJobUrl } : {}), ...(pidns ? { pidns } : {}) };
+}
+
+/**
+ * Why a lease this command held is no longer its own, as exactly as can be told: the
+ * journal's `lock.takeover` naming this holder (written by whoever took it over) is the
+ * proof of a takeover; otherwise the lease object (someone else's now, or gone) and whether
+ * ours had run out by this machine's clock.
+ */
+async function whyLost(client: S3Client, journal: S3Location, url: string, ours: LeaseBody, current: LeaseBody | undefined, now: Date): Promise<string> {
+  const object = await getObject(client, journal).catch(() => undefined);
+  const takeover = object ? findTakeoverOf(object.body.toString('utf8'), holderOf(ours)) : undefined;
+  if (takeover) return describeTakeoverOf(url, takeover);
+  const ranOut = Date.parse(ours.expiresAt) <= now.getTime();
+  if (current) {
+    const who = describeHolder(holderOf(current));
+    return ranOut
+      ? `the lease ${url} was taken over by ${who} after it expired at ${ours.expiresAt} (it was not renewed in time: S3 unreachable, or this process was paused)`
+      : `the lease ${url} was removed (cutover unlock?) while this command held it, and is now held by ${who}`;
+  }
+  return ranOut
+    ? `the lease ${url} expired at ${ours.expiresAt} (it was not renewed in time: S3 unreachable, or this process was paused) and is gone: another command may have taken it over and finished since`
+    : `the lease ${url} was removed (cutover unlock?) while this command held it`;
+}
+
+/** A `lock.takeover` event of a journal, as far as messages need it. */
+export interface TakeoverRecord {
+  seq: number;
+  ts: string;
+  by: string;
+  expiredAt: string;
+  why?: string;
+}
+
+/**
+ * The newest `lock.takeover` in a journal's text whose previous holder is `holder` (same
+ * host, pid and since): the proof that this holder's lease was taken over, and by whom.
+ */
+export function findTakeoverOf(text: string, holder: LockHolder): TakeoverRecord | undefined {
+  const lines = text.split('\n');
+  for (let index = lines.length - 1; index >= 0; index -= 1) {
+    const line = lines[index] ?? '';
+    if (!line.includes('"lock.takeover"')) continue;
+    const value = parseJsonObject(line);
+    if (!value || value.type !== 'lock.takeover' || typeof value.data !== 'object' || value.data === null) continue;
+    const data = value.data as Record<string, unknown>;
+    const previous = data.previousHolder as Record<string, unknown> | undefined;
+    if (!previous || previous.host !== holder.host || previous.pid !== holder.pid || previous.since !== holder.since) continue;
+    return {
+      seq: typeof value.seq === 'number' ? value.seq : 0,
+      ts: String(value.ts),
+      by: String(value.by),
+      expiredAt: String(data.expiredAt),
+      ...(typeof data.why === 'string' ? { why: data.why } : {}),
+    };
+  }
+  return undefined;
+}
+
+/** "the lease … was taken over by bob@ci at T because it expired at E (…)". */
+export function describeTakeoverOf(url: string, takeover: TakeoverRecord): string {
+  const because =
+    takeover.why === 'holder-gone'
+      ? 'because its process on this machine looked gone'
+      : `because it expired at ${takeover.expiredAt} (it was not renewed in time: S3 unreachable, or this process was paused)`;
+  return `the lease ${url} was taken over by ${takeover.by} at ${takeover.ts} ${because}`;
 }

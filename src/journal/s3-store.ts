@@ -11,8 +11,9 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3';
 import { JournalError, describeHolder } from './errors.js';
+import type { LockHolder } from './errors.js';
 import { isConditionalConflict, isMissingObject, isPreconditionFailed, getObject, putObject, s3Failure, tryGetObject } from './s3-io.js';
-import { readS3Lease } from './s3-lease.js';
+import { describeTakeoverOf, findTakeoverOf, readS3Lease } from './s3-lease.js';
 import type { S3Object } from './s3-io.js';
 import type { S3Location } from './s3-url.js';
 import { formatS3Url } from './s3-url.js';
@@ -23,6 +24,8 @@ export interface S3JournalStoreOptions {
   beforeWrite?: () => void;
   /** For the lease's expiry in conflict messages. */
   now?: () => Date;
+  /** The lease this command holds, so a conflict message never names this command as the other writer. */
+  lease?: { id?: string; holder: LockHolder };
 }
 
 const CONTENT_TYPE = 'application/x-ndjson';
@@ -102,9 +105,15 @@ export class S3JournalStore implements JournalStore {
       const last = lastEvent(current.body.toString('utf8'));
       if (last) who.push(`its last event is #${last.seq} ${last.type}, written by ${last.by} at ${last.ts}`);
     }
+    const ours = this.options.lease;
+    const takeover = ours && current ? findTakeoverOf(current.body.toString('utf8'), ours.holder) : undefined;
     const lease = await readS3Lease(this.client, this.where, this.options.now?.() ?? new Date()).catch(() => undefined);
-    if (lease?.holder) who.push(`the lease is held by ${describeHolder(lease.holder)}`);
+    if (takeover && lease) who.push(describeTakeoverOf(lease.url, takeover).replace(/^the lease /, "this command's lease "));
+    if (ours && lease && ours.id !== undefined && lease.id === ours.id) {
+      who.push(`this command (pid ${ours.holder.pid}) still holds the lease, so the other writer wrote without it (by hand, a cutover that does not take the S3 lease, or a command whose lease was removed with cutover unlock)`);
+    } else if (lease?.holder) who.push(`the lease is ${takeover ? 'now ' : ''}held by ${describeHolder(lease.holder)}`);
     else if (lease) who.push(`the lease ${lease.url} does not say who holds it`);
+    else if (takeover) who.push('nobody holds the lease now (the command that took it over has finished)');
     else who.push('nobody holds the lease (was it written by a cutover that does not take the S3 lease, or by hand?)');
     return new JournalError(
       'conflict',

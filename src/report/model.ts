@@ -506,7 +506,11 @@ export function buildReportModel(input: ReportInput): ReportModel {
         const held = event.data.previousHolder;
         const previousHolder = held ? `${held.user}@${held.host}${held.ci ? ` (${held.ci})` : ''}, pid ${held.pid}, ${held.command} since ${held.since}` : undefined;
         lockTakeovers.push({ seq: event.seq, ts: event.ts, by: event.by, lock: event.data.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: event.data.expiredAt });
-        notes.push(`At ${event.ts} ${event.by} took over the expired lease of the journal${previousHolder ? ` held by ${previousHolder}` : ''} (expired at ${event.data.expiredAt}): that command stopped renewing it (killed, or cut off from S3).`);
+        notes.push(
+          event.data.why === 'holder-gone'
+            ? `At ${event.ts} ${event.by} took over the lease of the journal${previousHolder ? ` held by ${previousHolder}` : ''}: that process was no longer running on the same machine (its lease would have run until ${event.data.expiredAt}).`
+            : `At ${event.ts} ${event.by} took over the expired lease of the journal${previousHolder ? ` held by ${previousHolder}` : ''} (expired at ${event.data.expiredAt}): that command stopped renewing it (killed, or cut off from S3).`,
+        );
         continue;
       }
       case 'run.started': {

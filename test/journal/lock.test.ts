@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/journal/errors.js';
 import type { LockOptions } from '../../src/journal/lock.js';
+import { currentPidNamespace } from '../../src/journal/holder-liveness.js';
 import { acquireLock, breakLock, lockPathFor, readLock } from '../../src/journal/lock.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { rejectionOf } from '../helpers/rejection.js';
@@ -19,10 +20,18 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Now, to the second: a live holder is judged by its pid and by its process having started
+ * before the lock was taken (holder-liveness.ts), so a lock of this process must not be dated
+ * before it started.
+ */
+const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
+const SINCE = NOW.toISOString();
+
 const options = (user: string, pid = process.pid, host = 'laptop'): LockOptions => ({
   identity: { user, host, pid },
   command: 'run',
-  clock: fakeClock(new Date('2026-05-01T09:00:00Z')),
+  clock: fakeClock(NOW),
 });
 
 /** A pid that certainly belonged to a process that has exited. */
@@ -39,7 +48,7 @@ describe('the journal lock', () => {
     const lock = await acquireLock(journal, { ...options('alice'), identity: { user: 'alice', host: 'laptop', pid: process.pid, ci: 'ci job 9' } }).finally(() => process.umask(previous));
     expect(lock.path).toBe(`${journal}.lock`);
     expect(statSync(lock.path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({ user: 'alice', host: 'laptop', pid: process.pid, since: '2026-05-01T09:00:00.000Z', command: 'run', ci: 'ci job 9' });
+    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', ci: 'ci job 9', pidns: currentPidNamespace() });
     await lock.release();
     expect(existsSync(lock.path)).toBe(false);
   });
@@ -50,7 +59,7 @@ describe('the journal lock', () => {
     expect(error.stale).toBe(false);
     expect(error.holder).toMatchObject({ user: 'alice', host: 'laptop', pid: process.pid });
     expect(error.message).toBe(
-      `the journal is locked by alice@laptop (pid ${process.pid}, cutover run since 2026-05-01T09:00:00.000Z); wait for it to finish, or if you are sure it is gone (another host, or a rebooted machine), run \`cutover unlock runbooks/web.yaml\``,
+      `the journal is locked by alice@laptop (pid ${process.pid}, cutover run since ${SINCE}); wait for it to finish, or if you are sure it is gone (another host, or a rebooted machine), run \`cutover unlock runbooks/web.yaml\``,
     );
     await lock.release();
     await (await acquireLock(journal, options('bob'))).release();
@@ -65,7 +74,7 @@ describe('the journal lock', () => {
     const first = await acquireLock(journal, options('alice'));
     // Someone ran `cutover unlock` and bob took the lock.
     await breakLock(journal, 'laptop');
-    const second = await acquireLock(journal, { ...options('bob'), clock: fakeClock(new Date('2026-05-01T10:00:00Z')) });
+    const second = await acquireLock(journal, { ...options('bob'), clock: fakeClock(new Date(NOW.getTime() + 1000)) });
     await first.release();
     first.releaseSync();
     expect((await readLock(journal, 'laptop'))?.holder?.user).toBe('bob');
@@ -80,7 +89,7 @@ describe('the journal lock', () => {
     expect(error.stale).toBe(true);
     expect(error.holder?.pid).toBe(pid);
     expect(error.message).toBe(
-      `the journal is locked by alice@laptop (pid ${pid}, cutover run since 2026-05-01T09:00:00.000Z), but that process is no longer running; the holder is gone: run \`cutover unlock <runbook>\` to clear it`,
+      `the journal is locked by alice@laptop (pid ${pid}, cutover run since ${SINCE}), but that process is no longer running; the holder is gone: run \`cutover unlock <runbook>\` to clear it`,
     );
   });
 

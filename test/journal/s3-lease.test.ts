@@ -10,8 +10,16 @@ import type { S3LeaseOptions, Schedule } from '../../src/journal/s3-lease.js';
 import { DEFAULT_LEASE_MS, acquireS3Lease, breakS3Lease, readS3Lease } from '../../src/journal/s3-lease.js';
 import { fakeClock } from '../../src/support/clock.js';
 import type { Identity } from '../../src/support/identity.js';
+import { spawnSync } from 'node:child_process';
 import { barrier, deletes, installS3, networkError, puts, s3Mock, sdkError } from './s3-mock.js';
 import { rejectionOf } from '../helpers/rejection.js';
+import { buildJournal } from '../helpers/journal-fixtures.js';
+import type { NewEvent } from '../../src/journal/events.js';
+
+/** A pid that certainly belonged to a process that has exited. */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '']).pid;
+}
 
 afterAll(() => s3Mock.restore());
 
@@ -130,13 +138,14 @@ describe('the S3 lease', () => {
       lock: `s3://journals/${lockKey}`,
       previous: { user: 'alice', host: 'laptop', pid: 4242, command: 'run', since: '2026-05-01T09:00:00.000Z' },
       expiredAt: '2026-05-01T09:02:00.000Z',
+      why: 'expired',
     });
     expect(lockBody()).toMatchObject({ holder: { user: 'bob' } });
 
     // Alice wakes up: her next heartbeat finds bob's lease and gives up, without touching it.
     await aliceBeat.tick();
     expect(lost).toEqual([
-      `alice: the lease s3://journals/${lockKey} was taken over by bob@ci-runner (pid 77, cutover run since 2026-05-01T09:02:00.001Z, https://gitlab.example.com/ops/migrate/-/jobs/991) after it expired at 2026-05-01T09:02:00.000Z; this command writes nothing more to the journal`,
+      `alice: the lease s3://journals/${lockKey} was taken over by bob@ci-runner (pid 77, cutover run since 2026-05-01T09:02:00.001Z, https://gitlab.example.com/ops/migrate/-/jobs/991) after it expired at 2026-05-01T09:02:00.000Z (it was not renewed in time: S3 unreachable, or this process was paused); this command writes nothing more to the journal`,
     ]);
     expect(() => alices.assertHeld()).toThrow(/was taken over by bob@ci-runner/);
     expect(lockBody()).toMatchObject({ holder: { user: 'bob' } });
@@ -265,5 +274,54 @@ describe('the S3 lease', () => {
     // Its holder finds out at the next heartbeat.
     await beat.tick();
     expect(() => lease.assertHeld()).toThrow(/was removed/);
+  });
+  it('a holder on this machine whose process is gone is taken over at once, not after its whole lease (journaled as holder-gone)', async () => {
+    const { options, clock, lockBody, client } = setup();
+    const crashed: Identity = { user: 'alice', host: 'laptop', pid: deadPid() };
+    await acquireS3Lease(client, journal, options(crashed)); // then that process died: never renewed, never released
+    clock.advance(5_000); // the lease has 115 s to run
+    const again = await acquireS3Lease(client, journal, options({ user: 'alice', host: 'laptop', pid: 5151 }));
+    expect(again.takeover).toEqual({
+      lock: `s3://journals/${lockKey}`,
+      previous: { user: 'alice', host: 'laptop', pid: crashed.pid, command: 'run', since: '2026-05-01T09:00:00.000Z' },
+      expiredAt: '2026-05-01T09:02:00.000Z',
+      why: 'holder-gone',
+    });
+    expect(lockBody()).toMatchObject({ holder: { pid: 5151 } });
+    await again.release();
+  });
+
+  it('a live holder on this machine, and a holder on another machine, are waited for until the lease expires', async () => {
+    // This very process holds it (a lease taken now, so its start time cannot say "pid reused").
+    const { options, client, clock } = setup();
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const live = await acquireS3Lease(client, journal, options({ user: 'alice', host: 'laptop', pid: process.pid }, { clock: fakeClock(now) }));
+    const refused = await refusal(acquireS3Lease(client, journal, options({ user: 'bob', host: 'laptop', pid: 5151 }, { clock: fakeClock(new Date(now.getTime() + 5_000)) })));
+    expect(refused.holder?.pid).toBe(process.pid);
+    await live.release();
+
+    // A dead pid, but on another machine: nothing can be told from here.
+    await acquireS3Lease(client, journal, options({ user: 'carol', host: 'desk', pid: deadPid() }));
+    clock.advance(5_000);
+    expect((await refusal(acquireS3Lease(client, journal, options(bob)))).holder?.user).toBe('carol');
+  });
+
+  it('a holder whose lease was taken over and then released is told who took it over, when, and why (from the journal), not "removed"', async () => {
+    const { options, clock, lost, model, client } = setup();
+    const aliceBeat = manualSchedule();
+    await acquireS3Lease(client, journal, options(alice, { schedule: aliceBeat.schedule }));
+    clock.advance(DEFAULT_LEASE_MS + 1);
+    const bobs = await acquireS3Lease(client, journal, options(bob));
+    // bob journals the takeover (as the session does), finishes and releases the lease.
+    const previous = bobs.takeover?.previous;
+    const takeover = { type: 'lock.takeover', by: 'bob@ci-runner', data: { lock: `s3://journals/${lockKey}`, ...(previous ? { previousHolder: previous } : {}), expiredAt: bobs.takeover?.expiredAt ?? '' } } as NewEvent;
+    model.set('journals', journal.key, buildJournal([takeover]).text);
+    await bobs.release();
+
+    await aliceBeat.tick();
+    expect(lost).toEqual([
+      `alice: the lease s3://journals/${lockKey} was taken over by bob@ci-runner at 2026-01-01T00:00:01.000Z because it expired at 2026-05-01T09:02:00.000Z (it was not renewed in time: S3 unreachable, or this process was paused); this command writes nothing more to the journal`,
+    ]);
+    expect(lost[0]).not.toContain('removed');
   });
 });

@@ -87,6 +87,43 @@ describe('S3JournalStore', () => {
     await lease.release();
   });
 
+  it('after a 412 it never names this command as the other writer: it holds the lease, so the other wrote without it', async () => {
+    const { model, client } = installS3();
+    model.set(where.bucket, where.key, buildJournal([started('a')]).text);
+    const clock = fakeClock(new Date('2026-01-01T00:05:00Z'));
+    const alice = { user: 'alice', host: 'laptop', pid: 4242 };
+    const lease = await acquireS3Lease(client, where, { identity: alice, command: 'run', clock, schedule: () => () => undefined });
+    const mine = await openJournal(new S3JournalStore(client, where, { lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } }), journalOptions());
+    // bob writes without the lease (its own was removed with cutover unlock --force, say).
+    const other = await openJournal(new S3JournalStore(client, where), journalOptions({ identity: bob }));
+    await other.append(succeeded('a'));
+
+    const error = await rejection(mine.append(succeeded('a')));
+    expect(error.kind).toBe('conflict');
+    expect(error.message).toContain('written by bob@ci-runner');
+    expect(error.message).toContain('this command (pid 4242) still holds the lease, so the other writer wrote without it');
+    expect(error.message).not.toContain('the lease is held by alice@laptop');
+    await lease.release();
+  });
+
+  it('after a 412 because its lease was taken over, it says by whom, when and why (the journal\'s lock.takeover)', async () => {
+    const { model, client } = installS3();
+    model.set(where.bucket, where.key, buildJournal([started('a')]).text);
+    const clock = fakeClock(new Date('2026-01-01T00:05:00Z'));
+    const alice = { user: 'alice', host: 'laptop', pid: 4242 };
+    const lease = await acquireS3Lease(client, where, { identity: alice, command: 'run', clock, schedule: () => () => undefined });
+    const mine = await openJournal(new S3JournalStore(client, where, { lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder }, now: () => clock.now() }), journalOptions());
+    clock.advance(3 * 60_000); // alice was paused: no heartbeat, the lease ran out
+    const bobs = await acquireS3Lease(client, where, { identity: bob, command: 'run', clock, schedule: () => () => undefined });
+    const other = await openJournal(new S3JournalStore(client, where), journalOptions({ identity: bob, clock }));
+    await other.append({ type: 'lock.takeover', data: { lock: bobs.location, previousHolder: lease.holder, expiredAt: bobs.takeover?.expiredAt ?? '' } });
+
+    const error = await rejection(mine.append(succeeded('a')));
+    expect(error.message).toContain(`this command's lease s3://journals/cutover/web.journal.jsonl.lock was taken over by bob@ci-runner (https://gitlab.example.com/ops/migrate/-/jobs/991) at 2026-01-01T00:08:00.000Z because it expired at 2026-01-01T00:07:00.000Z`);
+    expect(error.message).toContain('the lease is now held by bob@ci-runner');
+    await bobs.release();
+  });
+
   it('of two commands creating the same journal, exactly one wins', async () => {
     const gate = barrier(2);
     const { model, client } = installS3({

@@ -1,5 +1,8 @@
+import { hostname } from 'node:os';
 import { breakLock, readLock } from '../../journal/lock.js';
 import { describeHolder } from '../../journal/errors.js';
+import type { LockHolder } from '../../journal/errors.js';
+import { here, holderLiveness } from '../../journal/holder-liveness.js';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { ExitCode, ExitError } from '../exit.js';
 import type { Output } from '../output.js';
@@ -25,11 +28,28 @@ export async function unlockCommand(file: string, flags: UnlockFlags, output: Ou
     return;
   }
   const who = status.holder ? describeHolder(status.holder) : 'an unreadable lock file (a crash while taking the lock)';
+  if (status.holder && status.liveness === 'alive') throw liveHolder(status.holder, status.path);
   if (!status.stale && !flags.force) {
-    throw new ExitError(ExitCode.locked, `the lock is held by ${who}, which looks alive. If you are sure it is gone (another machine, a dead container), run again with --force.`);
+    throw new ExitError(ExitCode.locked, `the lock is held by ${who}, on another machine, so cutover cannot tell whether it is still running. If you are sure it is gone (another machine, a dead container), run again with --force.`);
   }
-  await breakLock(journalPath);
+  const removed = await breakLock(journalPath, undefined, status);
+  if (removed === 'changed') {
+    throw new ExitError(ExitCode.locked, `not removed: the lock changed since it was read (released, and taken by another command); run "cutover unlock ${file}" again to see who holds it now`);
+  }
   output.err(`warning: removed the lock of ${who}. If that run was still going, two runs may now write to one journal: check "cutover status ${file}".`);
+}
+
+/**
+ * A holder on this host whose process is alive is never unlocked, --force or not: both would
+ * then append to the journal from their own view of it. Stopping it releases the lock.
+ */
+function liveHolder(holder: LockHolder, lock: string): ExitError {
+  return new ExitError(
+    ExitCode.locked,
+    `not removed: the lock is held by ${describeHolder(holder)}, which is running on this machine (pid ${holder.pid} is alive). ` +
+      `Wait for it to finish, or stop it (kill ${holder.pid}: it journals the interruption and releases the lock). ` +
+      `cutover unlock never removes the lock of a live process on this machine, even with --force; if pid ${holder.pid} is not a cutover process, remove ${lock} by hand.`,
+  );
 }
 
 /**
@@ -50,6 +70,7 @@ async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalT
     return;
   }
   const who = status.holder ? describeHolder(status.holder) : `an object cutover did not write (${status.raw.slice(0, 200).trim()})`;
+  if (status.holder && holderLiveness(status.holder, here(hostname())) === 'alive') throw liveHolder(status.holder, status.url);
   const until = status.expiresAt ? (status.expired ? `; it expired at ${status.expiresAt} (the next command would take it over anyway)` : `; it runs until ${status.expiresAt} and is renewed while its command runs`) : '';
   output.err(`the lease ${status.url} is held by ${who}${until}`);
   if (!flags.force) {
