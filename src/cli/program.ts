@@ -140,6 +140,7 @@ Examples:
       .option('--journal <path>', 'rehearsal journal (default .cutover/<name>.rehearsal.jsonl)', journalFlag)
       .option('-y, --yes', 'never prompt: stop at manual steps without an approval (also without a TTY or with CI=true)')
       .option('--return', 'at the end, roll every step back, newest first, verifying each: staging as it was')
+      .option('--on-interrupted <what>', 'without a TTY, a step an earlier rehearsal left interrupted that has no verify: retry | rollback | kill (as for resume)')
       .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)'),
   )
     .addHelpText('after', `

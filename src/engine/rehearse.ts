@@ -16,13 +16,23 @@
  * they are; the rest are rehearsed, the failed step from its action again (whatever its
  * rollback left half done is for the operator to repair first). `--return` runs only after a
  * rehearsal without failures.
+ *
+ * A rehearsal that was stopped in the middle of a step (killed, a crash, a signal) is
+ * recovered first, the way `resume` and `rollback` recover (interrupted.ts,
+ * rollback-recovery.ts): the command it left running is waited for (or killed), then the
+ * step's `verify` (or its rollback's `rollback.verify`) says whether it took effect. An
+ * action that is still applied is never run again: a step found applied continues its
+ * rehearsal at its rollback; one found not applied (or rolled back) is rehearsed from its
+ * action. Only a complete rehearsal after the recovery gives a verdict.
  */
 import type { Actions, EngineContext } from './context.js';
 import type { Check, SingleCheck, Step, TrafficAction } from '../runbook/types.js';
 import type { JournalEvent, RehearsalPhase, RehearsalPhases, RehearsalVerdict, TrafficSnapshotData } from '../journal/events.js';
 import { TrafficError } from '../actions/traffic/types.js';
 import { replay } from '../journal/replay.js';
+import type { StepRecord } from '../journal/replay.js';
 import { weightDifferences } from './drift.js';
+import { resolveInterrupted } from './interrupted.js';
 import { rollbackStep } from './execute-rollback.js';
 import { restoreCaptureOf } from '../journal/replay.js';
 import { executeStep, nextAttempt, runChecks } from './execute-step.js';
@@ -52,6 +62,12 @@ export interface RehearsalStepRecord {
   durationMs?: number;
   /** Rehearsed by an earlier `rehearse` on this journal and still applied: not rehearsed again. */
   earlier?: boolean;
+  /**
+   * An earlier rehearsal of this step was cut short after the step was applied (killed, a
+   * crash, a signal): this one continued at its rollback (no forward phases), so the action
+   * never ran twice in a row.
+   */
+  continued?: boolean;
 }
 
 export type RehearsalOutcome = { steps: RehearsalStepRecord[]; returned?: RollbackOutcome } & (
@@ -72,32 +88,105 @@ const isTraffic = (step: Step): step is Step & { action: TrafficAction } => step
 
 export async function rehearseRunbook(ctx: EngineContext, options: RehearseOptions = {}): Promise<RehearsalOutcome> {
   const { runbook } = ctx;
-  const start = whereToStart(ctx);
-  if (!start.ok) return { state: 'refused', reason: start.reason, ...(start.undo ? { undo: start.undo } : {}), steps: [] };
+  const unfinished = unfinishedSteps(ctx);
+  // Without anything to recover, a refusal journals nothing.
+  if (unfinished.length === 0) {
+    const start = whereToStart(ctx);
+    if (!start.ok) return refusedOutcome(start);
+  }
 
   await record(ctx, { type: 'run.started', data: { command: 'rehearse', runbook: runbook.name, file: runbook.file, options: { return: options.return === true } } });
-  const outcome = await rehearseSteps(ctx, start.earlier);
+  const outcome = await recoverThenRehearse(ctx, unfinished);
   if (outcome.state === 'completed' && options.return) outcome.returned = await returnAll(ctx);
   const finished = outcome.returned ? `${outcome.state}; returned: ${outcome.returned.state}` : outcome.state;
   await record(ctx, { type: 'run.finished', data: { command: 'rehearse', outcome: finished } });
   return outcome;
 }
 
+async function recoverThenRehearse(ctx: EngineContext, unfinished: StepRecord[]): Promise<RehearsalOutcome> {
+  for (const found of unfinished) {
+    const stopped = await recoverStep(ctx, found);
+    if (stopped) return stopped;
+  }
+  const start = whereToStart(ctx);
+  if (!start.ok) return refusedOutcome(start);
+  return rehearseSteps(ctx, start.earlier, start.continueAt);
+}
+
+function refusedOutcome(start: Extract<Start, { ok: false }>): RehearsalOutcome {
+  return { state: 'refused', reason: start.reason, ...(start.undo ? { undo: start.undo } : {}), steps: [] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery: a step an earlier rehearsal left running, interrupted, or half rolled back.
+
+/** Steps of the rehearsal journal without an outcome (newest last): at most one, unless a --return was cut short. */
+function unfinishedSteps(ctx: EngineContext): StepRecord[] {
+  const state = replay(ctx.journal.events);
+  return [...state.steps.values()]
+    .filter((r) => r.definition !== undefined && (r.state === 'running' || r.state === 'interrupted' || r.state === 'rolling-back'))
+    .sort((a, b) => b.lastSeq - a.lastSeq);
+}
+
+/**
+ * Settles one unfinished step as resume and rollback would: its orphaned command is waited
+ * for (or killed), then its verify (or rollback.verify) decides. Returns an outcome when the
+ * rehearsal cannot go on; undefined when the step is settled (applied, or not).
+ */
+async function recoverStep(ctx: EngineContext, found: StepRecord): Promise<RehearsalOutcome | undefined> {
+  const definition = found.definition as Step;
+  const current = ctx.runbook.steps.find((s) => s.id === found.id) ?? definition;
+  const interrupted = (): RehearsalOutcome => ({ state: 'interrupted', step: found.id, signal: String(ctx.signal.reason ?? 'SIGINT'), steps: [] });
+  const failed = (reason: string): RehearsalOutcome => ({ state: 'failed', step: found.id, reason, steps: [] });
+  ctx.reporter.notify({ kind: 'info', step: found.id, message: `an earlier rehearsal stopped in the middle of this step (${found.state === 'rolling-back' ? 'its rollback' : 'its action or verify'}): settling it first` });
+
+  if (found.state === 'rolling-back') {
+    // rollbackStep resumes an interrupted rollback verify-first: the undo never runs twice.
+    const result = await rollbackStep(ctx, definition, 'finishing the rollback of an interrupted rehearsal');
+    switch (result.kind) {
+      case 'rolled-back':
+        return undefined;
+      case 'aborted':
+        return interrupted();
+      case 'not-started':
+        return result.aborted ? interrupted() : failed(`the rollback of "${found.id}", interrupted in an earlier rehearsal, could not be finished: ${result.reason}`);
+      case 'irreversible':
+        return failed(`step "${found.id}" was being rolled back, but its journaled definition is irreversible: ${result.reason}`);
+      case 'failed': {
+        const reason = `the rollback, interrupted in an earlier rehearsal and finished now, failed: ${result.reason}`;
+        // A broken rollback is what a rehearsal is there to find: the gate must not pass this definition.
+        await record(ctx, { type: 'rehearsal.step', step: found.id, data: { digest: definition.digest, verdict: 'failed', phases: { rollback: { status: 'failed', durationMs: 0, reason: result.reason } }, reason } });
+        return failed(reason);
+      }
+    }
+  }
+
+  const resolution = await resolveInterrupted(ctx, current, found);
+  if (resolution.kind !== 'stop') return undefined; // done: applied (its rehearsal continues at the rollback); retry: rehearsed from its action
+  const ended = resolution.outcome([]);
+  switch (ended.state) {
+    case 'rolled_back':
+      return undefined; // the operator (or --on-interrupted rollback) rolled it back: rehearsed from its action
+    case 'interrupted':
+      return interrupted();
+    case 'failed':
+    case 'rollback_failed':
+      return failed(ended.reason);
+    default:
+      return failed(`step "${found.id}" was left unfinished by an earlier rehearsal`);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Where a rehearsal starts: from scratch, or continuing what an earlier one left applied.
 
-type Start = { ok: true; earlier: Map<string, RehearsalStepRecord> } | { ok: false; reason: string; undo?: { to?: string } };
+/** `continueAt`: a step applied by a rehearsal that was cut short before its verdict; its rehearsal continues at the rollback. */
+type Start = { ok: true; earlier: Map<string, RehearsalStepRecord>; continueAt?: string } | { ok: false; reason: string; undo?: { to?: string } };
 
 function whereToStart(ctx: EngineContext): Start {
   const { steps } = ctx.runbook;
   const events = ctx.journal.events;
   const state = replay(events);
-
-  for (const r of state.steps.values()) {
-    if (r.state === 'running' && r.child && r.child.host === ctx.host && ctx.processes.groupAlive(r.child.pgid)) {
-      return { ok: false, reason: `step "${r.id}" of an earlier rehearsal is still running (process group ${r.child.pgid}); wait for it or stop it, then rehearse again` };
-    }
-  }
 
   // A step whose rehearsal failed (even half rolled back: the rehearsal is there to find broken
   // rollbacks, and the operator repairs staging by hand) is rehearsed again from its action.
@@ -119,10 +208,14 @@ function whereToStart(ctx: EngineContext): Start {
   }
   const first = steps.findIndex((s) => !earlier.has(s.id));
   if (first === -1) return { ok: true, earlier };
-  const blocking = steps.slice(first).filter((s) => state.steps.get(s.id)?.state === 'succeeded');
-  if (blocking.length === 0) return { ok: true, earlier };
-
   const todo = steps[first] as Step;
+  // Applied with its current definition, and no verdict since: a rehearsal of it was cut short
+  // (after its action or its re-apply). It continues at its rollback; the action is not run again.
+  const found = state.steps.get(todo.id);
+  const cutShort = found?.state === 'succeeded' && found.digest === todo.digest && latest.get(todo.id)?.afterLastStart !== true;
+  const blocking = steps.slice(first).filter((s) => state.steps.get(s.id)?.state === 'succeeded' && !(cutShort && s.id === todo.id));
+  if (blocking.length === 0) return { ok: true, earlier, ...(cutShort ? { continueAt: todo.id } : {}) };
+
   const last = latest.get(todo.id);
   const why = !last ? 'was never rehearsed' : last.data.digest !== todo.digest ? 'changed since its rehearsal' : 'did not pass its last rehearsal';
   const to = steps.slice(0, first).filter((s) => state.steps.get(s.id)?.state === 'succeeded').at(-1)?.id;
@@ -155,13 +248,16 @@ function latestRehearsals(events: readonly JournalEvent[]): Map<string, LatestRe
 // ---------------------------------------------------------------------------------------------
 // The steps
 
-async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalStepRecord>): Promise<RehearsalOutcome> {
+async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalStepRecord>, continueAt?: string): Promise<RehearsalOutcome> {
   const { steps } = ctx.runbook;
   const rows: RehearsalStepRecord[] = steps.map((s) => earlier.get(s.id) ?? { id: s.id, title: s.title, digest: s.digest, verdict: 'not-reached', phases: {} });
   for (const [index, step] of steps.entries()) {
     if (earlier.has(step.id)) continue;
     const row = rows[index] as RehearsalStepRecord;
-    if (step.confirm) {
+    const continuing = step.id === continueAt;
+    if (continuing) row.continued = true;
+    // A step already applied was confirmed when its rehearsal started.
+    if (step.confirm && !continuing) {
       const choice = await ctx.operator.beforeStep(step, { index: index + 1, total: steps.length });
       if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'rehearse this step?', choice } });
       if (choice === 'quit') return { state: 'advanced', next: step.id, steps: rows };
@@ -171,7 +267,7 @@ async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalS
         continue;
       }
     }
-    const result = await rehearseStep(ctx, step);
+    const result = await rehearseStep(ctx, step, continuing ? 'rollback' : 'forward');
     row.phases = result.phases;
     if (result.kind !== 'not-done') row.durationMs = result.durationMs;
     if (result.kind === 'aborted') {
@@ -184,7 +280,8 @@ async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalS
     }
     row.verdict = result.verdict;
     if (result.reason !== undefined) row.reason = result.reason;
-    await record(ctx, { type: 'rehearsal.step', step: step.id, data: { digest: step.digest, verdict: result.verdict, phases: result.phases, ...(result.reason !== undefined ? { reason: result.reason } : {}) } });
+    const reason = result.reason ?? (continuing ? CONTINUED : undefined);
+    await record(ctx, { type: 'rehearsal.step', step: step.id, data: { digest: step.digest, verdict: result.verdict, phases: result.phases, ...(reason !== undefined ? { reason } : {}) } });
     if (result.verdict === 'failed') return { state: 'failed', step: step.id, reason: result.reason ?? 'failed', steps: rows };
   }
   return { state: 'completed', steps: rows };
@@ -195,7 +292,9 @@ type StepRehearsal =
   | { kind: 'aborted'; phases: RehearsalPhases; durationMs: number }
   | { kind: 'not-done'; phases: RehearsalPhases; durationMs: number };
 
-async function rehearseStep(outer: EngineContext, step: Step): Promise<StepRehearsal> {
+const CONTINUED = 'an earlier rehearsal of this step was cut short after the step was applied; this one continued at its rollback';
+
+async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 'rollback'): Promise<StepRehearsal> {
   const timer = new CheckTimer(outer);
   const ctx: EngineContext = { ...outer, actions: timer.actions };
   const phases: RehearsalPhases = {};
@@ -205,13 +304,15 @@ async function rehearseStep(outer: EngineContext, step: Step): Promise<StepRehea
   const stopped = (kind: 'aborted' | 'not-done'): StepRehearsal => ({ kind, phases, durationMs: elapsed() });
   const failed = (phase: keyof RehearsalPhases, label: string): StepRehearsal => rehearsed('failed', `${label}: ${phases[phase]?.reason ?? 'failed'}`);
 
-  // 1. Forward: precheck, action, verify.
-  const forward = await timed(ctx, () => executeStep(ctx, step));
-  Object.assign(phases, forwardPhases(step, forward.value, forward.ms, timer, 'first'));
-  if (forward.value.kind === 'aborted' || forward.value.kind === 'not-done') return stopped(forward.value.kind);
-  if (forward.value.kind === 'failed') {
-    const phase = forward.value.failure.phase === 'precheck' ? 'precheck' : forward.value.failure.phase === 'verify' ? 'verify' : 'forward';
-    return failed(phase, phase === 'forward' ? 'action' : phase);
+  // 1. Forward: precheck, action, verify (not when continuing a rehearsal cut short after the step was applied).
+  if (from === 'forward') {
+    const forward = await timed(ctx, () => executeStep(ctx, step));
+    Object.assign(phases, forwardPhases(step, forward.value, forward.ms, timer, 'first'));
+    if (forward.value.kind === 'aborted' || forward.value.kind === 'not-done') return stopped(forward.value.kind);
+    if (forward.value.kind === 'failed') {
+      const phase = forward.value.failure.phase === 'precheck' ? 'precheck' : forward.value.failure.phase === 'verify' ? 'verify' : 'forward';
+      return failed(phase, phase === 'forward' ? 'action' : phase);
+    }
   }
 
   const rollback = step.rollback;

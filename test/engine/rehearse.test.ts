@@ -13,7 +13,7 @@ import type { Traffic } from '../../src/actions/traffic/index.js';
 import { TrafficError } from '../../src/actions/traffic/types.js';
 import type { TrafficSnapshot } from '../../src/actions/traffic/types.js';
 import { exitCodeFor, renderReport } from '../../src/cli/commands/rehearse.js';
-import type { EngineContext } from '../../src/engine/context.js';
+import type { EngineContext, ProcessTable } from '../../src/engine/context.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';
 import { rehearseRunbook, stateDifference } from '../../src/engine/rehearse.js';
@@ -162,7 +162,7 @@ interface Harness {
   events(): readonly JournalEvent[];
 }
 
-async function harness(runbook: Runbook, options: { operator?: Operator; store?: MemoryJournalStore; world?: World; traffic?: FakeTraffic } = {}): Promise<Harness> {
+async function harness(runbook: Runbook, options: { operator?: Operator; store?: MemoryJournalStore; world?: World; traffic?: FakeTraffic; processes?: ProcessTable } = {}): Promise<Harness> {
   const store = options.store ?? new MemoryJournalStore();
   const world = options.world ?? new World();
   const clock = world.clock;
@@ -175,7 +175,7 @@ async function harness(runbook: Runbook, options: { operator?: Operator; store?:
     },
     runCheck: async (check: Check) => world.runCheck(check),
   };
-  const { ctx, journal } = await testEngineContext({ runbook, store, clock, actions, logDir, overrides: { traffic, ...(options.operator ? { operator: options.operator } : {}) } });
+  const { ctx, journal } = await testEngineContext({ runbook, store, clock, actions, logDir, overrides: { traffic, ...(options.operator ? { operator: options.operator } : {}), ...(options.processes ? { processes: options.processes } : {}) } });
   return {
     ctx,
     store,
@@ -452,6 +452,169 @@ ${goodStep('b')}`));
     expect(outcome).toMatchObject({ state: 'interrupted', step: 'a', signal: 'SIGTERM' });
     expect(exitCodeFor(outcome)).toBe(143);
     expect(rehearsalEvents(h.events())).toEqual([]);
+  });
+});
+
+// ---------------------------------------------------------------------------------------
+// A rehearse killed outright (SIGKILL, a crash): the action throws and nothing more is journaled.
+
+class Killed extends Error {}
+
+/**
+ * Makes the `nth` run of `script` kill cutover: with `effect`, after the script changed the
+ * world (killed while it finished), else before. The rehearse promise rejects with Killed.
+ */
+function killOn(h: Harness, script: string, options: { effect: boolean; nth?: number; spawned?: { pid: number; phase: 'action' | 'rollback' } }): void {
+  const original = h.world.runAction.bind(h.world);
+  let seen = 0;
+  h.world.runAction = async (run) => {
+    if (run === script && ++seen === (options.nth ?? 1)) {
+      if (options.spawned) {
+        const attempt = h.events().filter((e) => e.step === 'a' && e.type === (options.spawned?.phase === 'rollback' ? 'rollback.started' : 'step.started')).length;
+        await h.ctx.journal.append({ type: 'step.spawned', step: 'a', attempt, data: { pid: options.spawned.pid, pgid: options.spawned.pid, host: alice.host, phase: options.spawned.phase } });
+      }
+      if (options.effect) await original(run);
+      throw new Killed(`killed during ${run}`);
+    }
+    return original(run);
+  };
+}
+
+/** The effects on the world, in order: `add a` / `del a` that changed something. */
+const effects = (h: Harness) => h.world.log.filter((line) => /^(add|del) /.test(line));
+
+describe('rehearse: recovery after it was killed in the middle of a step', () => {
+  it('killed during the rollback before the undo took effect: the next rehearse finishes the undo first (rollback.verify says not done), never re-runs the action on top, then rehearses the step', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    killOn(h, 'del a', { effect: false });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+    expect([...h.world.things]).toEqual(['a']); // still applied
+
+    const h2 = await again(h);
+    const outcome = await h2.rehearse();
+    expect(outcome.state).toBe('completed');
+    expect(verdicts(outcome)).toEqual({ a: 'passed' });
+    // Before: the next rehearse ran `add a` while a was applied, then reported "passed".
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
+    expect(h2.timeline().slice(2)).toEqual([
+      'rollback.started:a', // the killed rollback
+      'rollback.started:a', 'rollback.succeeded:a', // finished first
+      'step.started:a', 'step.succeeded:a', 'rollback.started:a', 'rollback.succeeded:a', 'step.started:a', 'step.succeeded:a', 'rehearsal.step:a',
+    ]);
+  });
+
+  it('killed during the rollback after the undo took effect: rollback.verify says done, the undo is not run again', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    killOn(h, 'del a', { effect: true });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+
+    const h2 = await again(h);
+    expect(verdicts(await h2.rehearse())).toEqual({ a: 'passed' });
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
+    expect(h2.events().find((e) => e.type === 'rollback.succeeded')).toMatchObject({ step: 'a', data: { recovered: true } });
+  });
+
+  it('an orphaned undo still running is waited for (journaled decision), then judged by rollback.verify, not run again', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    killOn(h, 'del a', { effect: false, spawned: { pid: 4711, phase: 'rollback' } });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+
+    // The orphan runs for three more polls, then finishes its undo and exits.
+    let polls = 3;
+    const processes: ProcessTable = {
+      groupAlive: (pgid) => {
+        if (pgid !== 4711 || polls === 0) return false;
+        polls -= 1;
+        if (polls === 0) h.world.things.delete('a');
+        return true;
+      },
+      killGroup: () => {
+        throw new Error('nobody chose to kill it');
+      },
+    };
+    const h2 = await harness(h.ctx.runbook, { store: h.store, world: h.world, traffic: h.traffic, processes });
+    expect(verdicts(await h2.rehearse())).toEqual({ a: 'passed' });
+    expect(h2.events().filter((e) => e.type === 'decision').map((e) => e.data)).toEqual([{ prompt: 'rollback process group 4711 still running', choice: 'wait' }]);
+    // The orphan did the undo (it is not in the log: it ran outside cutover); cutover's only
+    // `del a` is the rehearsal's own rollback, after the step was applied again.
+    expect(effects(h)).toEqual(['add a', 'add a', 'del a', 'add a']);
+    expect(h2.events().find((e) => e.type === 'rollback.succeeded')).toMatchObject({ data: { recovered: true } });
+  });
+
+  it('killed during the re-apply after it took effect: verify says applied, so the rehearsal continues at the rollback (the action never runs twice in a row)', async () => {
+    const h = await harness(runbookOf(goodStep('a') + goodStep('b')));
+    killOn(h, 'add a', { effect: true, nth: 2 });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+
+    const h2 = await again(h);
+    const outcome = await h2.rehearse();
+    expect(verdicts(outcome)).toEqual({ a: 'passed', b: 'passed' });
+    expect(outcome.steps[0]).toMatchObject({ continued: true });
+    expect(outcome.steps[0]!.phases.forward).toBeUndefined();
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a', 'add b', 'del b', 'add b']);
+    expect(rehearsalEvents(h2.events())[0]!.data.reason).toContain('continued at its rollback');
+    expect(renderReport(outcome.steps, { color: false })).toContain('a: an earlier rehearsal was cut short after this step was applied');
+  });
+
+  it('killed after the re-apply succeeded but before its verdict: continues at the rollback instead of refusing', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    const append = h.ctx.journal.append.bind(h.ctx.journal);
+    h.ctx.journal.append = async (event, options) => {
+      if (event.type === 'rehearsal.step') throw new Killed('killed before the verdict');
+      return append(event, options);
+    };
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+
+    const h2 = await again(h);
+    const outcome = await h2.rehearse();
+    expect(outcome).toMatchObject({ state: 'completed', steps: [{ id: 'a', verdict: 'passed', continued: true }] });
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
+  });
+
+  it('killed during the first action before it took effect: verify says not done, the step is rehearsed from its action', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    killOn(h, 'add a', { effect: false });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+    const h2 = await again(h);
+    expect(verdicts(await h2.rehearse())).toEqual({ a: 'passed' });
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a']);
+  });
+
+  it('a step without verify left interrupted stops the rehearsal (exit 1) and names --on-interrupted, instead of guessing', async () => {
+    const h = await harness(runbookOf(`  - id: a
+    run: add a
+    rollback: { run: del a, verify: lacks a }
+`));
+    killOn(h, 'add a', { effect: true });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+    const h2 = await again(h);
+    const outcome = await h2.rehearse();
+    expect(outcome).toMatchObject({ state: 'failed', step: 'a', reason: expect.stringContaining('--on-interrupted') });
+    expect(exitCodeFor(outcome)).toBe(1);
+    expect(rehearsalEvents(h2.events())).toEqual([]);
+
+    // --on-interrupted rollback: rolled back first, then rehearsed from its action.
+    const h3 = await again(h, h.ctx.runbook, nonInteractiveOperator({ onInterrupted: 'rollback' }));
+    expect(verdicts(await h3.rehearse())).toEqual({ a: 'passed' });
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
+  });
+
+  it('a signal during the rollback (journaled like a crash) is recovered the same way by the next rehearse', async () => {
+    const controller = new AbortController();
+    const h = await harness(runbookOf(goodStep('a')));
+    h.ctx.signal = controller.signal;
+    const original = h.world.runAction.bind(h.world);
+    h.world.runAction = async (script) => {
+      if (script === 'del a' && !controller.signal.aborted) {
+        controller.abort('SIGTERM');
+        return { ok: false, reason: 'interrupted', aborted: true, tail: [], durationMs: 0 };
+      }
+      return original(script);
+    };
+    expect(await h.rehearse()).toMatchObject({ state: 'interrupted', signal: 'SIGTERM' });
+    const h2 = await again(h);
+    expect(verdicts(await h2.rehearse())).toEqual({ a: 'passed' });
+    expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
   });
 });
 

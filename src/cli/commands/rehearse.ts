@@ -22,6 +22,8 @@ import { renderTable } from '../table.js';
 export interface RehearseFlags extends SessionFlags {
   /** --return: roll everything back at the end, leaving staging as it was. */
   return?: boolean;
+  /** --on-interrupted: a step an earlier rehearsal left interrupted, without a verify (as for resume). */
+  onInterrupted?: 'retry' | 'rollback' | 'kill';
 }
 
 export async function rehearseCommand(file: string, flags: RehearseFlags, output: Output): Promise<void> {
@@ -35,7 +37,11 @@ export async function rehearseCommand(file: string, flags: RehearseFlags, output
       defaultJournalPath: defaultRehearsalPath,
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
       // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
-      operator: { approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())) },
+      // A rehearsal cut short (killed, a signal) is recovered first, with resume's rules and flag.
+      operator: {
+        approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())),
+        ...(flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {}),
+      },
     },
     async (ctx, opened) => {
       approvals = replay(opened.events).approvals;
@@ -120,7 +126,10 @@ export function renderReport(rows: readonly RehearsalStepRecord[], output: Pick<
       ];
     }),
   );
-  const notes = rows.filter((row) => row.reason && row.verdict !== 'passed' && row.verdict !== 'skipped').map((row) => `  ${row.id}: ${row.reason}`);
+  const notes = rows.flatMap((row) => [
+    ...(row.continued ? [`  ${row.id}: an earlier rehearsal was cut short after this step was applied; this one continued at its rollback (the action did not run twice)`] : []),
+    ...(row.reason && row.verdict !== 'passed' && row.verdict !== 'skipped' ? [`  ${row.id}: ${row.reason}`] : []),
+  ]);
   const earlier = rows.some((row) => row.earlier) ? ['"earlier": rehearsed by an earlier "cutover rehearse" and still applied in staging; not rehearsed again.'] : [];
   return [table, ...(notes.length > 0 ? ['', ...notes] : []), ...(earlier.length > 0 ? ['', ...earlier] : [])].join('\n');
 }
