@@ -9,7 +9,7 @@ import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { runChecks } from './execute-step.js';
 import { record } from './execution.js';
-import { killAndWait, waitForExit } from './interrupted.js';
+import { settleOrphan } from './interrupted.js';
 
 export type RollbackRecovery =
   /** The undo is done (its verify passes): journal it as recovered, do not run it again. */
@@ -25,12 +25,9 @@ export async function recoverInterruptedRollback(ctx: EngineContext, step: Step)
   const attempt = ctx.journal.events.filter((e) => e.type === 'rollback.started' && e.step === step.id).length;
   const child = found.child;
   if (child && child.phase === 'rollback' && child.host === ctx.host && ctx.processes.groupAlive(child.pgid)) {
-    ctx.reporter.notify({ kind: 'warning', step: step.id, message: `the interrupted rollback's process group ${child.pgid} is still running` });
-    const choice = await ctx.operator.runningChild(step, child);
-    await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: `rollback process group ${child.pgid} still running`, choice } });
-    const gone = choice === 'kill' ? await killAndWait(ctx, child.pgid) : await waitForExit(ctx, child.pgid, step.timeoutMs ?? Infinity);
-    if (!gone) {
-      return { kind: 'stuck', aborted: ctx.signal.aborted, reason: `the rollback command of step "${step.id}" (process group ${child.pgid}) is still running; stop it, then run the rollback again` };
+    const orphan = await settleOrphan(ctx, step, attempt, child, 'rollback');
+    if (orphan !== 'gone') {
+      return { kind: 'stuck', aborted: orphan === 'interrupted', reason: `the rollback command of step "${step.id}" (process group ${child.pgid}) is still running; stop it, then run the rollback again` };
     }
   }
   if (step.rollback.kind === 'action' && step.rollback.verify) {
