@@ -86,6 +86,8 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
     const path = plain.journal !== undefined ? localJournal(plain.journal, cwd) : outline.journal !== undefined ? localJournal(outline.journal, dirname(runbookFile)) : defaultJournalPath(outline.name, stateDir);
     // No journal there (yet, or one left in the old place): the full command says which.
     if (path === undefined || !existsSync(path)) return undefined;
+    // Locked: the full command reads the lock's holder (lock.ts lockPathFor, inlined to keep this bundle small).
+    if (existsSync(`${path}.lock`)) return undefined;
     const journal = await openJournal(readOnlyStore(path), {
       runbook: { name: outline.name, file: outline.file },
       identity: { user: 'status', host: 'status', pid: process.pid },

@@ -4,6 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { quickStatus, quickStatusArgs } from '../../src/cli/quick-status.js';
@@ -88,6 +89,24 @@ describe('quick status', () => {
     writeFileSync(journal, '');
     expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBeUndefined();
     expect((await cli(['status', 'runbook.yaml'], { cwd: dir })).code).toBe(2);
+  });
+
+  it('declines while the journal is locked: the full command reads who holds it (a running step is running, not interrupted)', async (context) => {
+    const dir = scratch(context);
+    await ranOnce(dir);
+    const env = cliEnv();
+    const unlocked = await quickStatus(['status', 'runbook.yaml'], dir, env);
+    expect(unlocked).toBeDefined();
+    // This test process stands for the holder: alive, on this machine, since now.
+    const holder = { user: 'alice', host: hostname(), pid: process.pid, since: new Date().toISOString(), command: 'run' };
+    writeFileSync(`${journalPath(dir)}.lock`, `${JSON.stringify(holder)}\n`);
+    expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBeUndefined();
+    const full = await cli(['status', 'runbook.yaml'], { cwd: dir });
+    expect(full.code).toBe(0);
+    expect(full.stdout).toContain(`locked: alice@${hostname()} (pid ${process.pid}, cutover run since ${holder.since}) is running`);
+    expect(full.stdout).toContain(`next: wait: the journal is locked by alice@${hostname()} (pid ${process.pid}`);
+    rmSync(`${journalPath(dir)}.lock`);
+    expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBe(unlocked);
   });
 
   it('answers only the plain form of the command line', () => {

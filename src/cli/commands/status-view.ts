@@ -4,6 +4,9 @@
  * the same thing.
  */
 import type { JournalState } from '../../journal/replay.js';
+import type { LockHolder } from '../../journal/errors.js';
+import { describeHolder } from '../../journal/errors.js';
+import type { Liveness } from '../../journal/holder-liveness.js';
 import { describeRefusal, plainHint, whatNext } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
 import { formatSpan } from '../../report/format.js';
@@ -24,16 +27,36 @@ export interface StatusRow {
   bake?: { until: string; leftMs: number; watch?: { ok: boolean; summary: string; ts: string } };
 }
 
+/** Who holds the journal's lock (status reads it, never takes it): see lock-holder.ts. */
+export interface StatusLock {
+  kind: 'file' | 's3';
+  /** The lock file or the lease's URL. */
+  location: string;
+  /** Undefined when the lock does not say who holds it. */
+  holder?: LockHolder;
+  /** alive: a process on this machine holds it now; gone: that process is not running; unknown: another machine. */
+  liveness: Liveness;
+  /** S3 leases: when it runs out unless renewed, and whether it has. */
+  expiresAt?: string;
+  expired?: boolean;
+}
+
 export interface Status {
   runbook: string;
   journal: string;
   steps: StatusRow[];
   next?: string;
   nextAction: string;
+  /** Present while the journal is locked. */
+  lock?: StatusLock & { running: boolean };
 }
 
-/** Library function: the status of every step, from the journal only. */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file)): Status {
+/**
+ * Library function: the status of every step, from the journal and, when given, who holds
+ * its lock: a step started and without an outcome is running while its holder runs, and
+ * interrupted only once that holder is gone.
+ */
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -58,10 +81,18 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   const plan = whatNext(runbook.steps, state, {}, now);
   const next = plan.next;
   const run = `"${hint('run')}"`;
-  const nextAction = plan.refusal
+  // The holder still runs (this machine: its pid is alive; elsewhere: its lock says so, or its S3 lease is renewed).
+  const running = lock !== undefined && lock.holder !== undefined && (lock.liveness === 'alive' || (lock.liveness === 'unknown' && lock.expired !== true));
+  const busy = running && lock?.holder ? `${describeHolder(lock.holder)}${lock.liveness === 'unknown' ? ' on another machine' : ''}` : undefined;
+  const goneHolder = lock?.holder && !running ? lock : undefined;
+  const nextAction = busy
+    ? plan.interrupted
+      ? `wait: step ${plan.interrupted.step} is running, by ${busy}; "${hint('status')}" shows when it ends${lock?.liveness === 'unknown' ? ` (if that process is gone, "${hint('unlock')}", then "${hint('resume')}")` : ''}`
+      : `wait: the journal is locked by ${busy}, which is running; "${hint('status')}" shows what it did`
+    : plan.refusal
     ? describeRefusal(plan.refusal, hint)
     : plan.interrupted
-      ? `resume: step ${plan.interrupted.step} was interrupted ("${hint('resume')}")`
+      ? `resume: step ${plan.interrupted.step} was interrupted${goneHolder ? interruptedBy(goneHolder, hint) : ''} ("${hint('resume')}")`
       : plan.retry && next
         ? `step ${next} failed: fix the cause and "${hint('resume')}" (it runs again), or "${hint('rollback')}"`
         : plan.bake && next
@@ -71,7 +102,14 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
             : plan.bake
               ? `every step is done; ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()}: ${run} evaluates its watch until then`
               : 'nothing: every step is done';
-  return { runbook: runbook.name, journal, steps, next, nextAction };
+  return { runbook: runbook.name, journal, steps, next, nextAction, ...(lock ? { lock: { ...lock, running } } : {}) };
+}
+
+/** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
+function interruptedBy(lock: StatusLock, hint: Hint): string {
+  const who = lock.holder ? describeHolder(lock.holder) : 'its holder';
+  if (lock.kind === 's3') return lock.expired ? `: ${who} stopped renewing its lease, which expired at ${lock.expiresAt ?? '?'}; the next command takes it over` : `: ${who} is no longer running; the next command takes its lease over`;
+  return `: ${who} is no longer running; its lock is left behind: "${hint('unlock')}" first`;
 }
 
 /** The step table of `cutover status` (and of `status --watch`). */
@@ -95,6 +133,7 @@ export function statusReport(status: Status, journalExists: boolean, output: Pic
   if (json) return [JSON.stringify(status)];
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
+  if (status.lock?.running && status.lock.holder) lines.push(`locked: ${describeHolder(status.lock.holder)} is running (${status.lock.location})`);
   lines.push(`next: ${status.nextAction}`);
   return lines;
 }

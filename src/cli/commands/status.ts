@@ -3,6 +3,7 @@ import { parseDuration } from '../../runbook/duration.js';
 import { outlineOf } from '../outline.js';
 import { hintFor } from '../hint.js';
 import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
+import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
 import type { Output } from '../output.js';
 import type { SessionFlags } from '../session.js';
 import { buildStatus, statusReport } from './status-view.js';
@@ -29,6 +30,10 @@ async function printStatus(file: string, flags: SessionFlags, output: Output): P
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
   // The outline cannot tell a secret variable from another: --var values are not repeated in hints.
-  const status = buildStatus(runbook, replay(journal.events), journal.location, Date.now(), hintFor(file, flags, (assignment) => assignment.replace(/=[\s\S]*$/, '=***')));
+  const hint = hintFor(file, flags, (assignment) => assignment.replace(/=[\s\S]*$/, '=***'));
+  // Who holds the lock (read only): a started step is running while its holder runs.
+  const { readLockHolder } = await import('../lock-holder.js');
+  const lock = await readLockHolder(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
+  const status = buildStatus(runbook, replay(journal.events), journal.location, Date.now(), hint, lock);
   for (const line of statusReport(status, journal.exists, output, flags.json === true)) output.out(line);
 }
