@@ -102,42 +102,50 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 
-  it('resume waits for a still-running command to finish before it judges the step (Ctrl-C while waiting exits 130)', async (context) => {
-    const dir = scratch(context);
-    // The orphan keeps running until the test lets it finish, so the timing cannot decide the outcome.
-    const release = path.join(dir, 'release');
-    const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; while [ ! -e ${dir}/release ]; do sleep 0.05; done; echo step-2-finished >> ${dir}/ledger' }, {}]);
-    const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
-    proc.child.kill('SIGKILL');
-    await proc.done;
-    expect((await cli(['unlock', runbook], { cwd: dir })).code).toBe(0);
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    it(`resume waits for a still-running command to finish before it judges the step (${signal} while waiting exits ${code}, journaled, the command left running and named)`, async (context) => {
+      const dir = scratch(context);
+      // The orphan keeps running until the test lets it finish, so the timing cannot decide the outcome.
+      const release = path.join(dir, 'release');
+      const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; while [ ! -e ${dir}/release ]; do sleep 0.05; done; echo step-2-finished >> ${dir}/ledger' }, {}]);
+      const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
+      proc.child.kill('SIGKILL');
+      await proc.done;
+      expect((await cli(['unlock', runbook], { cwd: dir })).code).toBe(0);
 
-    // Ctrl-C while resume waits for the orphan: an interruption (130), and the orphan is left alone.
-    const impatient = background(context, dir, ['resume', '--yes', runbook]);
-    await waitUntil(() => `resume notices the running command (stderr so far: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'));
-    impatient.child.kill('SIGINT');
-    const stopped = await impatient.done;
-    expect(stopped.code, describeResult(stopped)).toBe(130);
-    expect(groupRunning(pgid)).toBe(true);
-    expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+      // A signal while resume waits for the orphan: an interruption (130/143). The operator chose
+      // to wait for it, so it is left alone, and that is journaled and said plainly.
+      const impatient = background(context, dir, ['resume', '--yes', runbook]);
+      await waitUntil(() => `resume notices the running command (stderr so far: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'));
+      impatient.child.kill(signal);
+      const stopped = await impatient.done;
+      expect(stopped.code, describeResult(stopped)).toBe(code);
+      expect(groupRunning(pgid)).toBe(true);
+      expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+      expect(stopped.stderr).toContain(`${signal}: stopped waiting. The orphaned command of step "step-2" is STILL RUNNING (process group ${pgid}`);
+      expect(stopped.stderr).toContain(`To stop it now: kill -TERM -- -${pgid}`);
+      const left = readJournal(journalPath(dir)).filter((e) => e.type === 'step.interrupted' && e.step === 'step-2').at(-1);
+      expect(left?.data).toMatchObject({ signal, leftRunning: { pid: pgid, pgid } });
+      expect(String(left?.data.reason)).toContain(`${signal} while cutover waited for the orphaned command of step "step-2" (process group ${pgid}), which was left running`);
 
-    const resume = background(context, dir, ['resume', '--yes', runbook]);
-    await waitUntil(() => `resume notices the running command (stderr so far: ${resume.stderr()})`, () => resume.stderr().includes('still running'));
-    await sleep(300);
-    expect(readLedger(dir)).toEqual(['step-1', 'step-2']); // resume neither killed it nor moved on
-    expect(groupRunning(pgid)).toBe(true);
-    writeFileSync(release, '');
-    const resumed = await resume.done;
-    expect(resumed.code, describeResult(resumed)).toBe(0);
-    expect(groupRunning(pgid)).toBe(false);
+      const resume = background(context, dir, ['resume', '--yes', runbook]);
+      await waitUntil(() => `resume notices the running command (stderr so far: ${resume.stderr()})`, () => resume.stderr().includes('still running'));
+      await sleep(300);
+      expect(readLedger(dir)).toEqual(['step-1', 'step-2']); // resume neither killed it nor moved on
+      expect(groupRunning(pgid)).toBe(true);
+      writeFileSync(release, '');
+      const resumed = await resume.done;
+      expect(resumed.code, describeResult(resumed)).toBe(0);
+      expect(groupRunning(pgid)).toBe(false);
 
-    // The orphan finished its work before step-3 started: resume waited, it did not kill.
-    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-2-finished', 'step-3']);
-    const events = readJournal(journalPath(dir));
-    expect(events.filter((e) => e.type === 'decision').map((e) => e.data.choice)).toEqual(['wait', 'wait']);
-    expect(events.find((e) => e.type === 'step.succeeded' && e.step === 'step-2')?.data.recovered).toBe(true);
-    expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2')).toHaveLength(1);
-  });
+      // The orphan finished its work before step-3 started: resume waited, it did not kill.
+      expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'step-2-finished', 'step-3']);
+      const events = readJournal(journalPath(dir));
+      expect(events.filter((e) => e.type === 'decision').map((e) => e.data.choice)).toEqual(['wait', 'wait']);
+      expect(events.find((e) => e.type === 'step.succeeded' && e.step === 'step-2')?.data.recovered).toBe(true);
+      expect(events.filter((e) => e.type === 'step.started' && e.step === 'step-2')).toHaveLength(1);
+    });
+  }
 });
 
 describe.concurrent('Ctrl-C during a step', () => {

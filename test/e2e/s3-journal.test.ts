@@ -4,7 +4,9 @@
  *
  * Needs dist/ (npm test builds it; alone: npm run build).
  */
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
@@ -156,7 +158,9 @@ describe('a journal on S3', () => {
     expect(log.stdout).toContain('step.succeeded two');
     const seen = s3.requests.slice(before);
     expect(seen.length).toBeGreaterThan(0);
-    expect(seen.every((r) => r.method === 'GET' && r.key === key)).toBe(true);
+    // status also reads the lease (who holds the journal), never writes it.
+    expect(seen.every((r) => r.method === 'GET' && (r.key === key || r.key === `${key}.lock`))).toBe(true);
+    expect(seen.some((r) => r.key === key)).toBe(true);
 
     // The mutating commands on the same S3 journal.
     const resume = await cli(['resume', '--yes', runbook], { cwd: dir, env: env() });
@@ -231,6 +235,36 @@ describe('a journal on S3', () => {
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
     const approve = await cli(['approve', ...flags(key), runbook, 'gate'], { cwd: dir, env: env() });
     expect(approve.code, describeResult(approve)).toBe(0);
+  });
+
+  it('the lease of a dead process on this machine is taken over at once (journaled: holder-gone); a live one on this machine is never unlocked, --force or not', async (context) => {
+    const dir = scratch(context);
+    const key = 'leases/local.journal.jsonl';
+    const runbook = writeRunbook(dir, 'local', [slowStep('one', 0), gate]);
+    const since = new Date().toISOString();
+    const lease = (pid: number, user: string) =>
+      s3.model.set('journals', `${key}.lock`, `${JSON.stringify({ holder: { user, host: hostname(), pid, command: 'run' }, acquiredAt: since, expiresAt: '2999-01-01T00:00:00.000Z', id: user })}\n`);
+
+    // Killed a moment ago on this machine: its lease would run for centuries; its pid is gone.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    lease(dead, 'crashed');
+    const run = await cli(['run', '--yes', ...flags(key), runbook], { cwd: dir, env: env() });
+    expect(run.code, describeResult(run)).toBe(0);
+    expect(run.stderr).toContain(`took over the lease of crashed@${hostname()} (pid ${dead}, cutover run): that process is no longer running on this machine`);
+    const takeover = s3Events(key).find((e) => e.type === 'lock.takeover');
+    expect(takeover?.data).toMatchObject({ why: 'holder-gone', previousHolder: { user: 'crashed', pid: dead }, expiredAt: '2999-01-01T00:00:00.000Z' });
+
+    // This test process stands for a live holder on this machine.
+    lease(process.pid, 'alive');
+    for (const args of [['unlock', ...flags(key), runbook], ['unlock', '--force', ...flags(key), runbook]]) {
+      const refused = await cli(args, { cwd: dir, env: env() });
+      expect(refused.code, describeResult(refused)).toBe(4);
+      expect(refused.stderr).toContain(`which is running on this machine (pid ${process.pid} is alive)`);
+      expect(s3.model.object('journals', `${key}.lock`)).toBeDefined();
+    }
+    const locked = await cli(['approve', ...flags(key), runbook, 'gate'], { cwd: dir, env: env() });
+    expect(locked.code, describeResult(locked)).toBe(4);
+    s3.model.delete('journals', `${key}.lock`, {});
   });
 
   it('journal push then journal pull round-trips a journal byte for byte, and refuses a damaged one', async (context) => {

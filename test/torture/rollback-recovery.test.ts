@@ -5,6 +5,9 @@
  * A rollback interrupted by a crash is resumed like an interrupted step
  * (src/engine/rollback-recovery.ts): its still-running command is waited for, then its
  * rollback verify judges whether the undo already happened, so the undo is not run twice.
+ * The same holds for a rehearsal killed during a step's rollback (src/engine/rehearse.ts),
+ * and for a signal while the next command waits for such an orphaned undo (it is left
+ * running, journaled, and waited for again by the command after).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,7 +15,7 @@ import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
 import type { CliProcess, Event } from '../e2e/helpers.js';
-import { cli, cliEnv, describeResult, journalPath, readLedger, requireBuild, scratch, startCli, waitUntil, writeLedgerRunbook } from '../e2e/helpers.js';
+import { cli, cliEnv, describeResult, groupRunning, journalPath, readLedger, requireBuild, scratch, startCli, waitUntil, writeLedgerRunbook } from '../e2e/helpers.js';
 
 beforeAll(requireBuild);
 
@@ -86,5 +89,82 @@ describe.concurrent('a rollback interrupted by a crash', () => {
     expect(again.code, describeResult(again)).toBe(0);
     // Today the action is started a second time next to the orphan: undo-2-start and undo-2 twice.
     expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-2-start', 'undo-2', 'undo-1']);
+  });
+
+  it('a signal while the next rollback waits for the orphaned undo leaves it running (journaled, named); the rollback after waits again and runs the undo once', async (context) => {
+    const dir = scratch(context);
+    killGroupsAtEnd(context, dir);
+    const runbook = writeLedgerRunbook(dir, [{}, { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } }]);
+    expect((await cli(['run', '--yes', runbook], { cwd: dir, env })).code).toBe(0);
+    await killRollbackWhen(context, dir, runbook, 1);
+    const [pgid] = rollbackSpawns(dir);
+
+    const impatient = startCli(['rollback', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    context.onTestFinished(() => {
+      impatient.child.kill('SIGKILL');
+    });
+    await waitUntil(() => `the rollback waits for the orphaned undo (stderr: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'), 20_000);
+    impatient.child.kill('SIGTERM');
+    const stopped = await impatient.done;
+    expect(stopped.code, describeResult(stopped)).toBe(143);
+    expect(stopped.stderr).toContain(`The orphaned rollback command of step "step-2" is STILL RUNNING (process group ${pgid}`);
+    expect(groupRunning(pgid as number)).toBe(true);
+    const events = verifyChain(readFileSync(journalPath(dir), 'utf8')).events as unknown as Event[];
+    expect(events.filter((e) => e.type === 'step.interrupted' && e.step === 'step-2').at(-1)?.data).toMatchObject({ signal: 'SIGTERM', leftRunning: { pgid } });
+
+    const next = startCli(['rollback', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    context.onTestFinished(() => {
+      next.child.kill('SIGKILL');
+    });
+    await waitUntil(() => `the next rollback waits again (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    writeFileSync(path.join(dir, 'fast'), '');
+    const again = await next.done;
+    expect(again.code, describeResult(again)).toBe(0);
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-2-start', 'undo-2', 'undo-1']);
+  });
+});
+
+describe.concurrent('a rehearsal killed in the middle of a step', () => {
+  const rehearsal = (dir: string) => path.join(dir, '.cutover', 'e2e.rehearsal.jsonl');
+  const rehearsalEvents = (dir: string): Event[] => (existsSync(rehearsal(dir)) ? (verifyChain(readFileSync(rehearsal(dir), 'utf8')).events as unknown as Event[]) : []);
+
+  it('during its rollback, with the undo still running: the next rehearse waits for it, judges it by rollback.verify, never re-runs the step on top, and only then says passed', async (context) => {
+    const dir = scratch(context);
+    const runbook = writeLedgerRunbook(dir, [{ rollback: { run: `echo undo-1-start >> \${dir}/ledger; ${hold}; echo undo-1 >> \${dir}/ledger`, verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = undo-1 ]' }, verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = step-1 ]' }]);
+    const first = startCli(['rehearse', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    context.onTestFinished(() => {
+      first.child.kill('SIGKILL');
+    });
+    let pgid: number | undefined;
+    await waitUntil(() => `the rehearsal's rollback runs (stderr: ${first.stderr()})`, () => {
+      pgid = rehearsalEvents(dir).find((e) => e.type === 'step.spawned' && e.data.phase === 'rollback')?.data.pgid as number | undefined;
+      return pgid !== undefined;
+    }, 20_000);
+    context.onTestFinished(() => {
+      try {
+        process.kill(-(pgid as number), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    });
+    first.child.kill('SIGKILL');
+    await first.done;
+    expect((await cli(['unlock', '--journal', rehearsal(dir), runbook], { cwd: dir, env })).code).toBe(0);
+    expect(readLedger(dir)).toEqual(['step-1', 'undo-1-start']); // step-1 is still applied
+
+    const next = startCli(['rehearse', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
+    context.onTestFinished(() => {
+      next.child.kill('SIGKILL');
+    });
+    await waitUntil(() => `the next rehearse waits for the orphaned undo (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    writeFileSync(path.join(dir, 'fast'), '');
+    const done = await next.done;
+    expect(done.code, describeResult(done)).toBe(0);
+    expect(done.stdout).toMatch(/^step-1\s.*passed$/m);
+    // Before: `step-1` ran again on top of the applied step (step-1 step-1 …) and "passed".
+    expect(readLedger(dir)).toEqual(['step-1', 'undo-1-start', 'undo-1', 'step-1', 'undo-1-start', 'undo-1', 'step-1']);
+    const events = rehearsalEvents(dir);
+    expect(events.find((e) => e.type === 'rollback.succeeded')?.data.recovered).toBe(true);
+    expect(events.filter((e) => e.type === 'rehearsal.step').map((e) => e.data.verdict)).toEqual(['passed']);
   });
 });
