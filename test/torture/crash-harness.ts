@@ -1,15 +1,21 @@
 /**
- * The crash harness: cutover is killed with SIGKILL (nothing runs on the way out) at
- * seeded random moments while it runs, and while it rolls back, a 30-step runbook whose
- * steps append to a ledger file. After every kill the lock (which a SIGKILLed holder
- * leaves behind by design) is cleared with `cutover unlock`, and the work is continued
- * with `cutover resume --yes --on-interrupted retry` (or `rollback --yes`) until it
- * completes. After each completed run and each completed rollback it checks:
+ * The crash harness: cutover is stopped at seeded random moments while it runs, while it
+ * rolls back, and while it rehearses (`rehearse --return`, on its own journal) a 30-step
+ * runbook whose steps append to a ledger file. Most stops are SIGKILL (nothing runs on the
+ * way out); the others are SIGTERM, SIGINT or SIGHUP, which cutover handles (the running
+ * command is stopped, the step or rollback journaled as interrupted, the lock released, exit
+ * 143/130/129). After a SIGKILL the lock (which a killed holder leaves behind by design) is
+ * cleared with `cutover unlock`; then the work is continued with `cutover resume --yes
+ * --on-interrupted retry` (or `rollback --yes`, or `rehearse --yes --return` again) until it
+ * completes. After each completed phase it checks:
  *
- * - the journal parses and its hash chain holds (src/journal verifyChain), with no torn line;
+ * - the journals parse and their hash chains hold (src/journal verifyChain), with no torn line;
  * - every step was applied exactly once in the ledger, in runbook order;
  * - the rollbacks were applied in exact reverse order (and, with strictRollbackOnce, once each);
- * - no lock file is left;
+ * - rehearse: per step the ledger alternates apply, undo, apply… (an action never runs on top
+ *   of itself, an undo's effect happens at most once per apply), starting from undone and
+ *   ending undone (--return), and the completed rehearsal reports every step passed;
+ * - no lock file is left, and a signalled (not killed) command left none either;
  * - `cutover status --json` agrees with the ledger, step by step.
  *
  * Each step's verify asks "is the step applied now?" (its last ledger entry is `step-n`,
@@ -20,8 +26,9 @@
  * but the seed fixes every choice the harness makes: the kill modes and delays.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
 import { verifyChain } from '../../src/journal/chain.js';
-import type { CliProcess, CliResult } from '../e2e/helpers.js';
+import type { CliResult } from '../e2e/helpers.js';
 import { cli, cliEnv, describeResult, journalPath, readLedger, sleep, startCli, writeLedgerRunbook } from '../e2e/helpers.js';
 import { Rng, STACK_FRAME } from './support.js';
 
@@ -43,16 +50,27 @@ export interface CrashCampaignOptions {
    */
   strictRollbackOnce?: boolean;
   /**
-   * At most this many kills in one run or rollback phase (default 12); the phase then runs
-   * to its end. Keeps a short campaign on a slow machine from spending every kill on the
-   * run phase and none on the rollback.
+   * At most this many kills in one run, rollback or rehearse phase (default 12); the phase
+   * then runs to its end. Keeps a short campaign on a slow machine from spending every kill
+   * on the run phase and none on the rollback or the rehearsal.
    */
   maxKillsPerPhase?: number;
+  /** A `rehearse --return` phase after each rollback (default true). */
+  rehearse?: boolean;
 }
 
+export type Phase = 'run' | 'rollback' | 'rehearse';
+
+/** How a command is stopped: SIGKILL (a crash), or a signal cutover handles. */
+export type StopSignal = 'SIGKILL' | 'SIGTERM' | 'SIGINT' | 'SIGHUP';
+
+/** What a handled signal makes cutover exit with. */
+const SIGNAL_EXIT: Record<Exclude<StopSignal, 'SIGKILL'>, number> = { SIGTERM: 143, SIGINT: 130, SIGHUP: 129 };
+
 export interface KillRecord {
-  phase: 'run' | 'rollback';
+  phase: Phase;
   command: string;
+  signal: StopSignal;
   /** 'startup': killed at a random time after spawn; 'working': after it had journaled something. */
   mode: 'startup' | 'working';
   delayMs: number;
@@ -69,6 +87,11 @@ export interface CrashCampaignResult {
   killsMidRun: number;
   killsInRun: number;
   killsInRollback: number;
+  killsInRehearse: number;
+  /** Stops by SIGTERM, SIGINT or SIGHUP that cutover handled (exit 143/130/129), by signal. */
+  signalled: Record<string, number>;
+  /** The same, by phase. */
+  signalledIn: Record<Phase, number>;
   /** Completed run + rollback cycles, all checked. */
   cycles: number;
   /** Processes that ran to their end on their own (the kill timer had not fired). */
@@ -81,6 +104,8 @@ export interface CrashCampaignResult {
   repeatedRollbacks: number;
   /** Where the kills landed: the last journal event type at the time of the kill. */
   landedAfter: Record<string, number>;
+  /** Completed rehearse --return phases, checked. */
+  rehearsals: number;
   durationMs: number;
 }
 
@@ -93,6 +118,8 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
   const started = Date.now();
   const journal = journalPath(dir, 'crash');
   const lockFile = `${journal}.lock`;
+  const rehearsalJournal = path.join(dir, '.cutover', 'crash.rehearsal.jsonl');
+  const journalOf = (name: Phase) => (name === 'rehearse' ? rehearsalJournal : journal);
   const env = cliEnv({ CI: 'true' });
   const runbook = writeCrashRunbook(dir, stepCount);
   const ids = Array.from({ length: stepCount }, (_, index) => `step-${index + 1}`);
@@ -103,12 +130,16 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     killsMidRun: 0,
     killsInRun: 0,
     killsInRollback: 0,
+    killsInRehearse: 0,
+    signalled: {},
+    signalledIn: { run: 0, rollback: 0, rehearse: 0 },
     cycles: 0,
     completions: 0,
     unlocks: 0,
     tornLines: 0,
     repeatedRollbacks: 0,
     landedAfter: {},
+    rehearsals: 0,
     durationMs: 0,
   };
   // The last few things the harness did, for failure messages.
@@ -133,20 +164,23 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
   };
 
-  /** Runs one phase (run or rollback) to completion, killing it as long as kills remain. */
-  const phase = async (name: 'run' | 'rollback') => {
+  /** Runs one phase to completion, stopping it (SIGKILL or a handled signal) as long as kills remain; returns the completing command's result. */
+  const phase = async (name: Phase): Promise<CliResult> => {
     let first = true;
     let killsHere = 0;
+    const file = journalOf(name);
     for (;;) {
       const args =
         name === 'rollback'
           ? ['rollback', '--yes', runbook]
-          : first || !existsSync(journal)
-            ? ['run', '--yes', runbook]
-            : ['resume', '--yes', '--on-interrupted', 'retry', runbook];
+          : name === 'rehearse'
+            ? ['rehearse', '--yes', '--return', '--json', runbook]
+            : first || !existsSync(journal)
+              ? ['run', '--yes', runbook]
+              : ['resume', '--yes', '--on-interrupted', 'retry', runbook];
       first = false;
-      const eventsBefore = countLines(journal);
-      const sizeBefore = fileSize(journal);
+      const eventsBefore = countLines(file);
+      const sizeBefore = fileSize(file);
       const proc = startCli(args, { cwd: dir, env, timeoutMs: PROCESS_TIMEOUT_MS });
       let exited: CliResult | undefined;
       void proc.done.then((done) => (exited = done));
@@ -154,52 +188,64 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       if (result.kills >= options.kills || killsHere >= (options.maxKillsPerPhase ?? 12)) {
         const done = await proc.done;
         checkFinished(done, args);
-        return;
+        return done;
       }
       const mode = rng.chance(0.2) ? 'startup' : 'working';
       const delayMs = mode === 'startup' ? rng.int(0, 450) : rng.int(0, 1200);
+      // Mostly crashes; the rest signals cutover handles (a cancelled CI job, Ctrl-C, a dropped ssh session).
+      const signal: StopSignal = rng.chance(0.55) ? 'SIGKILL' : rng.pick(['SIGTERM', 'SIGINT', 'SIGHUP'] as const);
       if (mode === 'working') {
         // Until the process has journaled something of its own (or ended).
         const deadline = Date.now() + PROCESS_TIMEOUT_MS;
-        while (!exited && fileSize(journal) <= sizeBefore && Date.now() < deadline) await sleep(5);
+        while (!exited && fileSize(file) <= sizeBefore && Date.now() < deadline) await sleep(5);
       }
       await sleep(delayMs);
       if (exited) {
-        note(`${args[0]}: ended by itself before the kill (${mode} +${delayMs} ms): exit ${exited.code}`);
+        note(`${args[0]}: ended by itself before the ${signal} (${mode} +${delayMs} ms): exit ${exited.code}`);
         checkFinished(exited, args);
-        return;
+        return exited;
       }
-      const landedAfter = lastEventType(journal);
-      killNow(proc);
-      const killed = await proc.done;
-      if (killed.signal !== 'SIGKILL') {
-        // It finished in the instant between the check and the kill.
-        note(`${args[0]}: ended by itself as it was killed: exit ${killed.code}`);
-        checkFinished(killed, args);
-        return;
+      const landedAfter = lastEventType(file);
+      proc.child.kill(signal);
+      const stopped = await proc.done;
+      const handled = signal !== 'SIGKILL' && stopped.code === SIGNAL_EXIT[signal];
+      if (stopped.signal !== signal && !handled) {
+        // It finished in the instant between the check and the signal.
+        note(`${args[0]}: ended by itself as it got ${signal}: exit ${stopped.code}`);
+        checkFinished(stopped, args);
+        return stopped;
       }
-      const eventsWritten = countLines(journal) - eventsBefore;
-      const record: KillRecord = { phase: name, command: args[0] as string, mode, delayMs, eventsWritten, landedAfter };
+      const eventsWritten = countLines(file) - eventsBefore;
+      const record: KillRecord = { phase: name, command: args[0] as string, signal, mode, delayMs, eventsWritten, landedAfter };
       result.kills += 1;
       killsHere += 1;
       if (name === 'run') result.killsInRun += 1;
-      else result.killsInRollback += 1;
+      else if (name === 'rollback') result.killsInRollback += 1;
+      else result.killsInRehearse += 1;
+      if (handled) {
+        result.signalled[signal] = (result.signalled[signal] ?? 0) + 1;
+        result.signalledIn[name] += 1;
+      }
       if (eventsWritten > 0) result.killsMidRun += 1;
       result.landedAfter[landedAfter] = (result.landedAfter[landedAfter] ?? 0) + 1;
-      note(`kill #${result.kills}: ${record.command} (${mode} +${delayMs} ms), after ${eventsWritten} new events, last ${landedAfter}`);
+      note(`stop #${result.kills}: ${record.command} ${signal}${handled ? ` (handled, exit ${stopped.code})` : ''} (${mode} +${delayMs} ms), after ${eventsWritten} new events, last ${landedAfter}`);
+      if (handled && STACK_FRAME.test(stopped.stdout + stopped.stderr)) fail(`cutover ${args.join(' ')} printed a stack trace on ${signal}\n${describeResult(stopped)}`);
 
       // Whatever the moment of the kill, the journal is a valid chain (a torn last line is the one tolerated damage).
-      if (existsSync(journal)) {
+      if (existsSync(file)) {
         try {
-          if (verifyChain(readFileSync(journal, 'utf8')).torn) result.tornLines += 1;
+          if (verifyChain(readFileSync(file, 'utf8')).torn) result.tornLines += 1;
         } catch (error) {
-          fail(`after kill #${result.kills} the journal does not verify: ${(error as Error).message}`);
+          fail(`after stop #${result.kills} the journal does not verify: ${(error as Error).message}`);
         }
       }
-      if (existsSync(lockFile)) {
-        const unlock = await command(['unlock', runbook]);
-        if (unlock.code !== 0) fail(`cutover unlock after kill #${result.kills} did not clear the lock of the dead holder: ${describeResult(unlock)}`);
-        if (existsSync(lockFile)) fail(`cutover unlock exited 0 but ${lockFile} is still there`);
+      const lock = `${file}.lock`;
+      if (existsSync(lock)) {
+        // A command that handled the signal released its lock on the way out.
+        if (handled) fail(`cutover ${args[0]} exited ${stopped.code} on ${signal} but left its lock behind: ${readFileSync(lock, 'utf8')}`);
+        const unlock = await command(name === 'rehearse' ? ['unlock', '--journal', file, runbook] : ['unlock', runbook]);
+        if (unlock.code !== 0) fail(`cutover unlock after stop #${result.kills} did not clear the lock of the dead holder: ${describeResult(unlock)}`);
+        if (existsSync(lock)) fail(`cutover unlock exited 0 but ${lock} is still there`);
         result.unlocks += 1;
         note(`unlock: ${firstLine(unlock.stderr)}`);
       }
@@ -237,6 +283,44 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     }
   };
 
+  /** After a completed `rehearse --return`: alternation per step on the ledger, every step passed, both journals intact. */
+  const checkRehearsal = (done: CliResult, ledgerBefore: number) => {
+    const lines = readLedger(dir).slice(ledgerBefore);
+    for (const [index, id] of ids.entries()) {
+      const n = index + 1;
+      const mine = lines.filter((line) => line === `step-${n}` || line === `undo-${n}`);
+      const expected = mine.map((_, at) => (at % 2 === 0 ? `step-${n}` : `undo-${n}`));
+      if (!sameList(mine, expected)) fail(`rehearse: ${id} was not applied and undone alternately (an action ran on top of itself, or an undo twice): ${mine.join(' ')}`);
+      if (mine.length < 4) fail(`rehearse: ${id} was not run, rolled back, run again and returned: ${mine.join(' ')}`);
+      if (mine.at(-1) !== `undo-${n}`) fail(`rehearse --return left ${id} applied: ${mine.join(' ')}`);
+    }
+    const firsts = ids.map((_, index) => lines.indexOf(`step-${index + 1}`));
+    if (!firsts.every((at, index) => index === 0 || at > (firsts[index - 1] as number))) fail('rehearse did not take the steps in runbook order');
+    let summary: { state?: string; returned?: { state?: string }; steps?: { id: string; verdict: string }[] } = {};
+    try {
+      summary = JSON.parse(done.stdout.trim().split('\n').at(-1) ?? '{}') as typeof summary;
+    } catch {
+      fail(`rehearse --json printed no summary:\n${describeResult(done)}`);
+    }
+    if (summary.state !== 'completed' || summary.returned?.state !== 'rolled_back') fail(`rehearse did not complete and return: ${JSON.stringify(summary).slice(0, 400)}`);
+    const notPassed = (summary.steps ?? []).filter((row) => row.verdict !== 'passed');
+    if ((summary.steps ?? []).length !== ids.length || notPassed.length > 0) fail(`rehearse reported steps not passed: ${JSON.stringify(notPassed).slice(0, 400)}`);
+    if (existsSync(`${rehearsalJournal}.lock`)) fail('a lock file is left behind after a completed rehearse');
+    try {
+      const chain = verifyChain(readFileSync(rehearsalJournal, 'utf8'));
+      if (chain.torn) fail(`a completed rehearse left a torn last line (line ${chain.torn.line})`);
+      // Each passed verdict follows an outcome of that step (its re-apply), never an unresolved interruption.
+      const last = new Map<string, string>();
+      for (const event of chain.events) {
+        if (event.step === undefined || event.type === 'step.spawned') continue;
+        if (event.type === 'rehearsal.step' && event.data.verdict === 'passed' && last.get(event.step) !== 'step.succeeded') fail(`rehearse journaled "passed" for ${event.step} after ${last.get(event.step)}, not after its re-apply succeeded`);
+        last.set(event.step, event.type);
+      }
+    } catch (error) {
+      fail(`the rehearsal journal does not verify: ${(error as Error).message}`);
+    }
+  };
+
   const forward = ids.map((_, index) => `step-${index + 1}`);
   const backward = ids.map((_, index) => `undo-${index + 1}`).reverse();
   do {
@@ -255,9 +339,18 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     result.repeatedRollbacks += repeated;
     await checkJournalAndStatus('rolled-back');
 
+    if (options.rehearse !== false) {
+      const before = readLedger(dir).length;
+      const done = await phase('rehearse');
+      checkRehearsal(done, before);
+      // The rehearsal used staging's world and gave it back: the production journal still agrees with the ledger.
+      await checkJournalAndStatus('rolled-back');
+      result.rehearsals += 1;
+    }
+
     result.cycles += 1;
     options.log?.(
-      `seed ${seed}: cycle ${result.cycles} checked; ${result.kills}/${options.kills} kills survived (${result.killsMidRun} mid-run), ` +
+      `seed ${seed}: cycle ${result.cycles} checked; ${result.kills}/${options.kills} stops survived (${result.killsMidRun} mid-run; run ${result.killsInRun}, rollback ${result.killsInRollback}, rehearse ${result.killsInRehearse}; handled signals ${JSON.stringify(result.signalled)}), ` +
         `${result.unlocks} unlocks, ${result.repeatedRollbacks} repeated rollback actions, ${((Date.now() - started) / 1000).toFixed(1)} s`,
     );
   } while (result.kills < options.kills);
@@ -278,10 +371,6 @@ export function writeCrashRunbook(dir: string, steps: number): string {
     };
   });
   return writeLedgerRunbook(dir, specs, { name: 'crash', defaults: { timeout: '1m', onFailure: 'stop' } });
-}
-
-function killNow(proc: CliProcess): void {
-  proc.child.kill('SIGKILL');
 }
 
 function fileSize(file: string): number {

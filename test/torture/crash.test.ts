@@ -1,8 +1,10 @@
 /**
- * The crash harness in CI: at least 50 SIGKILLs of `run`, `resume` and `rollback`, each
- * followed by unlock + resume until completion, with the checks of crash-harness.ts after
- * every completed run and rollback. Longer campaigns: `npm run torture -- --kills 1000`
- * (test/torture/run.mjs), which runs this file with TORTURE_KILLS / TORTURE_SEED.
+ * The crash harness in CI: at least 50 stops of `run`, `resume`, `rollback` and
+ * `rehearse --return` (SIGKILL mostly; SIGTERM, SIGINT and SIGHUP, which cutover handles,
+ * the rest), each followed by unlock (after a kill) and the same command until completion,
+ * with the checks of crash-harness.ts after every completed phase, strict about undo-once.
+ * Longer campaigns: `npm run torture -- --kills 1000` (test/torture/run.mjs), which runs this
+ * file with TORTURE_KILLS / TORTURE_SEED.
  *
  * The kills are shared by TORTURE_CAMPAIGNS (default 2) campaigns running side by side in
  * their own directories, with seeds seed, seed+1, …: each waits on its processes most of
@@ -22,7 +24,7 @@ const seed = tortureSeed();
 
 describe('crash harness', () => {
   it(
-    `survives ${kills} SIGKILLs during run and rollback (seed ${seed}, ${campaigns} campaigns)`,
+    `survives ${kills} stops (SIGKILL, SIGTERM, SIGINT, SIGHUP) during run, rollback and rehearse (seed ${seed}, ${campaigns} campaigns)`,
     async (context) => {
       const log = (line: string) => console.log(line);
       log(`crash campaigns: ${kills} kills over ${campaigns} campaigns, seed ${seed} (replay with TORTURE_SEED=${seed})`);
@@ -35,6 +37,8 @@ describe('crash harness', () => {
             log,
             // Rollbacks resume verify-first (src/engine/rollback-recovery.ts): each undo runs once.
             strictRollbackOnce: true,
+            // Spread the stops over run, rollback and rehearse even in a short campaign.
+            maxKillsPerPhase: 8,
           }),
         ),
       );
@@ -43,7 +47,9 @@ describe('crash harness', () => {
       for (const result of results) for (const [type, count] of Object.entries(result.landedAfter)) landed[type] = (landed[type] ?? 0) + count;
       console.log(
         `crash harness (seed ${seed}): survived ${total((r) => r.kills)} kills (${total((r) => r.killsMidRun)} mid-run; ` +
-          `${total((r) => r.killsInRun)} in run/resume, ${total((r) => r.killsInRollback)} in rollback) over ${total((r) => r.cycles)} checked run+rollback cycles ` +
+          `${total((r) => r.killsInRun)} in run/resume, ${total((r) => r.killsInRollback)} in rollback, ${total((r) => r.killsInRehearse)} in rehearse; ` +
+          `handled signals: ${total((r) => r.signalledIn.run)} in run, ${total((r) => r.signalledIn.rollback)} in rollback, ${total((r) => r.signalledIn.rehearse)} in rehearse) ` +
+          `over ${total((r) => r.cycles)} checked run+rollback+rehearse cycles ` +
           `in ${(Math.max(...results.map((r) => r.durationMs)) / 1000).toFixed(1)} s; ${total((r) => r.unlocks)} stale locks cleared, ` +
           `${total((r) => r.tornLines)} torn lines, ${total((r) => r.repeatedRollbacks)} rollback actions re-run after a crash\n` +
           `kills landed after: ${JSON.stringify(landed)}`,
@@ -51,6 +57,11 @@ describe('crash harness', () => {
       expect(total((r) => r.kills), `seed ${seed}`).toBeGreaterThanOrEqual(kills);
       // Most kills must hit a process that was doing work, or the campaign proves little.
       expect(total((r) => r.killsMidRun), `seed ${seed}: too few kills landed mid-run`).toBeGreaterThanOrEqual(Math.floor(kills * 0.6));
+      // Every campaign reached the rehearsal, and signals landed in rollbacks (a rehearsal rolls back too).
+      if (kills >= 40) {
+        expect(total((r) => r.killsInRehearse), `seed ${seed}: no stop landed in a rehearsal`).toBeGreaterThan(0);
+        expect(total((r) => r.signalledIn.rollback + r.signalledIn.rehearse), `seed ${seed}: no handled signal landed in a rollback`).toBeGreaterThan(0);
+      }
     },
     kills * 4_000 + 60_000,
   );
