@@ -123,4 +123,26 @@ describe('the journal lock', () => {
     expect(existsSync(lockPathFor(journal))).toBe(false);
     await (await acquireLock(journal, options('bob'))).release();
   });
+
+  it('judges a holder alive only on this host, in this pid namespace, by a live pid that started before the lock was taken', async () => {
+    await acquireLock(journal, options('alice'));
+    expect((await readLock(journal, 'laptop'))?.liveness).toBe('alive');
+    // The same pid, but a lock taken long before this process started: the pid was reused after the holder died.
+    writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: '2020-01-01T00:00:00.000Z', command: 'run' }));
+    expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
+    // Another pid namespace on a host of the same name (a container with host networking): nothing can be told.
+    writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: deadPid(), since: SINCE, command: 'run', pidns: 'pid:[1]' }));
+    expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: currentPidNamespace() ? 'unknown' : 'gone' });
+    expect(await readLock(journal, 'other-host')).toMatchObject({ liveness: 'unknown', stale: false });
+  });
+
+  it('breaks only the lock it was shown: one released and taken by someone else meanwhile is left alone', async () => {
+    await acquireLock(journal, options('alice', deadPid()));
+    const shown = await readLock(journal, 'laptop');
+    rmSync(lockPathFor(journal));
+    const bob = await acquireLock(journal, options('bob'));
+    expect(await breakLock(journal, 'laptop', shown)).toBe('changed');
+    expect((await readLock(journal, 'laptop'))?.holder?.user).toBe('bob');
+    await bob.release();
+  });
 });
