@@ -33,6 +33,7 @@ import { replay } from '../journal/replay.js';
 import type { StepRecord } from '../journal/replay.js';
 import { weightDifferences } from './drift.js';
 import { resolveInterrupted } from './interrupted.js';
+import { runnableDefinition } from './runnable.js';
 import { rollbackStep } from './execute-rollback.js';
 import { restoreCaptureOf } from '../journal/replay.js';
 import { executeStep, nextAttempt, runChecks } from './execute-step.js';
@@ -141,8 +142,19 @@ async function recoverStep(ctx: EngineContext, found: StepRecord): Promise<Rehea
   ctx.reporter.notify({ kind: 'info', step: found.id, message: `an earlier rehearsal stopped in the middle of this step (${found.state === 'rolling-back' ? 'its rollback' : 'its action or verify'}): settling it first` });
 
   if (found.state === 'rolling-back') {
+    // What may be run, as for `cutover rollback` (runnable.ts): the runbook's definition when it is the one that ran.
+    const runnable = runnableDefinition(ctx.runbook, definition);
+    if (!runnable.ok) return failed(runnable.reason);
+    if (runnable.journaledDiffers) {
+      return {
+        state: 'refused',
+        reason: `step "${found.id}" was being rolled back when an earlier rehearsal stopped, and the runbook's definition of it has changed since; finish that rollback with "cutover rollback" on the rehearsal journal (it asks before running the journaled definition; --trust-journal in CI), then rehearse again`,
+        undo: {},
+        steps: [],
+      };
+    }
     // rollbackStep resumes an interrupted rollback verify-first: the undo never runs twice.
-    const result = await rollbackStep(ctx, definition, 'finishing the rollback of an interrupted rehearsal');
+    const result = await rollbackStep(ctx, runnable.step, 'finishing the rollback of an interrupted rehearsal');
     switch (result.kind) {
       case 'rolled-back':
         return undefined;

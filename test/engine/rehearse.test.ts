@@ -514,6 +514,22 @@ describe('rehearse: recovery after it was killed in the middle of a step', () =>
     expect(h2.events().find((e) => e.type === 'rollback.succeeded')).toMatchObject({ step: 'a', data: { recovered: true } });
   });
 
+  it('killed during the rollback of a step edited since: nothing is run unasked; the rehearsal refuses and says to finish that rollback with cutover rollback', async () => {
+    const h = await harness(runbookOf(goodStep('a')));
+    killOn(h, 'del a', { effect: false });
+    await expect(h.rehearse()).rejects.toThrow(Killed);
+    const edited = runbookOf(`  - id: a
+    run: add a
+    verify: has a
+    rollback: { run: del a; del other, verify: lacks a }
+`);
+    const h2 = await again(h, edited);
+    const outcome = await h2.rehearse();
+    expect(outcome).toMatchObject({ state: 'refused', undo: {}, reason: expect.stringContaining('finish that rollback with "cutover rollback" on the rehearsal journal') });
+    expect(exitCodeFor(outcome)).toBe(2);
+    expect(effects(h)).toEqual(['add a']);
+  });
+
   it('an orphaned undo still running is waited for (journaled decision), then judged by rollback.verify, not run again', async () => {
     const h = await harness(runbookOf(goodStep('a')));
     killOn(h, 'del a', { effect: false, spawned: { pid: 4711, phase: 'rollback' } });
