@@ -127,7 +127,7 @@ export async function lockJournal(target: JournalTarget, options: LockJournalOpt
 /** Journals a takeover of an S3 lease (`lock.takeover`) and tells the operator. */
 export async function recordTakeover(journal: Journal, takeover: Takeover, say: (line: string) => void): Promise<void> {
   const previous = takeover.previous;
-  const previousHolder = previous ? (({ pidns: _pidns, ...rest }) => rest)(previous) : undefined;
+  const previousHolder = previous ? (({ pidns: _pidns, started: _started, ...rest }) => rest)(previous) : undefined;
   const why = takeover.why === 'holder-gone' ? { why: takeover.why } : {};
   await journal.append({ type: 'lock.takeover', data: { lock: takeover.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: takeover.expiredAt, ...why } });
   const who = previous ? `${previous.user}@${previous.host} (pid ${previous.pid}, cutover ${previous.command})` : 'an unnamed holder';

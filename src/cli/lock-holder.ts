@@ -34,7 +34,8 @@ export async function readLockHolder(target: JournalTarget, aws: AwsSettings, no
   }
 }
 
-function withoutNamespace<T extends { pidns?: string }>(holder: T): Omit<T, 'pidns'> {
-  const { pidns: _pidns, ...rest } = holder;
+/** What status shows of a holder: not the process details liveness used. */
+function withoutNamespace<T extends { pidns?: string; started?: string }>(holder: T): Omit<T, 'pidns' | 'started'> {
+  const { pidns: _pidns, started: _started, ...rest } = holder;
   return rest;
 }

@@ -61,6 +61,8 @@ export interface LockHolder {
   ci?: string;
   /** The holder's pid namespace (Linux): a pid is judged only within the same one (holder-liveness.ts). */
   pidns?: string;
+  /** The holder's process stamp, boot id and start time (Linux): tells a reused pid or a reboot (holder-liveness.ts). */
+  started?: string;
 }
 
 export class LockedError extends Error {

@@ -4,8 +4,11 @@
  * pid namespace on a host of the same name: a container with host networking, a CI job in a
  * container named like the last one).
  *
- * A pid can be reused after its process died. On Linux the process's start time settles it:
- * a process that started after the lock was taken cannot be the one that took it.
+ * A pid can be reused after its process died, and a machine can reboot. On Linux a holder
+ * also records its process's stamp: the kernel's boot id and the process's start time in
+ * clock ticks since boot. Neither depends on the wall clock, so a clock that is stepped (NTP,
+ * a restored VM) cannot make a live holder look gone: another boot id means the machine
+ * rebooted since, another start time that the pid now belongs to another process.
  */
 import { readFileSync, readlinkSync } from 'node:fs';
 
@@ -15,10 +18,10 @@ export type Liveness = 'alive' | 'gone' | 'unknown';
 export interface HolderProcess {
   host: string;
   pid: number;
-  /** ISO time the holder took the lock (after it started). */
-  since: string;
   /** The holder's pid namespace (Linux), when it recorded one. */
   pidns?: string;
+  /** `<boot id>:<start time in ticks>` of the holder's process (Linux), when it recorded one. */
+  started?: string;
 }
 
 /** Where the judging process runs. */
@@ -42,17 +45,28 @@ export function here(host: string): Here {
   return { host, ...(pidns ? { pidns } : {}) };
 }
 
-/** Slack for clocks: the holder's own clock wrote `since`; boot time is known to the second. */
-const START_SLACK_MS = 60_000;
+/** What a holder records about its own process: pid namespace and stamp, where the system tells them. */
+export function ownProcess(pid: number): { pidns?: string; started?: string } {
+  if (pid !== process.pid) return {};
+  const pidns = currentPidNamespace();
+  const started = processStamp(pid);
+  return { ...(pidns ? { pidns } : {}), ...(started ? { started } : {}) };
+}
 
 export function holderLiveness(holder: HolderProcess, at: Here): Liveness {
   if (holder.host !== at.host) return 'unknown';
   if (holder.pidns !== undefined && at.pidns !== undefined && holder.pidns !== at.pidns) return 'unknown';
+  if (holder.started !== undefined) {
+    const boot = bootId();
+    // Rebooted since the lock was taken: nothing of that boot runs any more.
+    if (boot !== undefined && !holder.started.startsWith(`${boot}:`)) return 'gone';
+  }
   if (!pidAlive(holder.pid)) return 'gone';
-  const started = processStartMs(holder.pid);
-  const since = Date.parse(holder.since);
-  // The pid was given to a process that started after the lock was taken: the holder is gone.
-  if (started !== undefined && !Number.isNaN(since) && started > since + START_SLACK_MS) return 'gone';
+  if (holder.started !== undefined) {
+    const now = processStamp(holder.pid);
+    // The pid belongs to another process now (reused after the holder died).
+    if (now !== undefined && now !== holder.started) return 'gone';
+  }
   return 'alive';
 }
 
@@ -67,17 +81,24 @@ export function pidAlive(pid: number): boolean {
   }
 }
 
-/** Linux: when the process started (epoch ms, to about 10 ms); undefined when it cannot be told. */
-export function processStartMs(pid: number): number | undefined {
+/** Linux: `<boot id>:<start time in clock ticks since boot>` of a process; undefined when it cannot be told. */
+export function processStamp(pid: number): string | undefined {
+  const boot = bootId();
+  if (boot === undefined) return undefined;
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command name (which may hold spaces and parentheses): state is field 3, starttime field 22.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    const btime = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))?.[1];
-    if (!Number.isFinite(ticks) || btime === undefined) return undefined;
-    // USER_HZ is 100 on every Linux architecture Node runs on.
-    return Number(btime) * 1000 + ticks * 10;
+    const ticks = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+    return ticks !== undefined && /^\d+$/.test(ticks) ? `${boot}:${ticks}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function bootId(): string | undefined {
+  try {
+    const id = readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    return id === '' ? undefined : id;
   } catch {
     return undefined;
   }

@@ -3,7 +3,7 @@
  * O_EXCL, naming its holder. A lock is never taken over automatically, even a stale one:
  * the operator clears it with `cutover unlock`, after reading who held it. Whether the holder
  * is still running is judged by holder-liveness.ts (same host and pid namespace, pid alive,
- * not a reused pid).
+ * not a reused pid, no reboot since).
  *
  * No signal handlers are installed here (that is the engine's job); release() and
  * releaseSync() are safe to call from any exit path, any number of times.
@@ -18,7 +18,7 @@ import type { Identity } from '../support/identity.js';
 import type { LockHolder } from './errors.js';
 import { LockedError } from './errors.js';
 import type { Liveness } from './holder-liveness.js';
-import { currentPidNamespace, here, holderLiveness } from './holder-liveness.js';
+import { here, holderLiveness, ownProcess } from './holder-liveness.js';
 import { ioError } from './io-error.js';
 import { parseJsonObject } from '../support/json-object.js';
 
@@ -61,7 +61,6 @@ export function lockPathFor(journalPath: string): string {
 export async function acquireLock(journalPath: string, options: LockOptions): Promise<Lock> {
   const path = lockPathFor(journalPath);
   const { identity } = options;
-  const pidns = identity.pid === process.pid ? currentPidNamespace() : undefined;
   const holder: LockHolder = {
     user: identity.user,
     host: identity.host,
@@ -69,7 +68,7 @@ export async function acquireLock(journalPath: string, options: LockOptions): Pr
     since: options.clock.now().toISOString(),
     command: options.command,
     ...(identity.ci ? { ci: identity.ci } : {}),
-    ...(pidns ? { pidns } : {}),
+    ...ownProcess(identity.pid),
   };
   try {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -216,9 +215,9 @@ function ownedLock(path: string, holder: LockHolder): Lock {
 function parseHolder(raw: string): LockHolder | undefined {
   const value = parseJsonObject(raw);
   if (!value) return undefined;
-  const { user, host, pid, since, command, ci, pidns } = value;
+  const { user, host, pid, since, command, ci, pidns, started } = value;
   // pid 0 or negative would make process.kill address a process group.
   if (typeof user !== 'string' || typeof host !== 'string' || typeof since !== 'string' || typeof command !== 'string') return undefined;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}), ...(typeof pidns === 'string' ? { pidns } : {}) };
+  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}), ...(typeof pidns === 'string' ? { pidns } : {}), ...(typeof started === 'string' ? { started } : {}) };
 }

@@ -26,7 +26,7 @@ import type { Clock } from '../support/clock.js';
 import type { Identity } from '../support/identity.js';
 import type { LockHolder } from './errors.js';
 import { JournalError, LockedError, describeHolder } from './errors.js';
-import { currentPidNamespace, here, holderLiveness } from './holder-liveness.js';
+import { here, holderLiveness, ownProcess } from './holder-liveness.js';
 import type { Lease, Takeover } from './lease.js';
 import { deleteObject, getObject, isConditionalConflict, isMissingObject, isPreconditionFailed, putObject, s3Failure, tryGetObject } from './s3-io.js';
 import type { S3Location } from './s3-url.js';
@@ -64,7 +64,7 @@ export interface S3LeaseOptions {
 
 /** What the lease object holds. */
 export interface LeaseBody {
-  holder: { user: string; host: string; pid: number; command: string; ciJobUrl?: string; pidns?: string };
+  holder: { user: string; host: string; pid: number; command: string; ciJobUrl?: string; pidns?: string; started?: string };
   acquiredAt: string;
   expiresAt: string;
   /** Tells two leases apart even with equal pids and hosts (containers). */
@@ -133,9 +133,9 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
   const leaseMs = options.leaseMs ?? DEFAULT_LEASE_MS;
   const { identity, clock } = options;
   const id = randomUUID();
-  const pidns = identity.pid === process.pid ? currentPidNamespace() : undefined;
+  const own = ownProcess(identity.pid);
   const bodyAt = (acquiredAt: Date, expiresAt: Date): LeaseBody => ({
-    holder: { user: identity.user, host: identity.host, pid: identity.pid, command: options.command, ...(identity.ci ? { ciJobUrl: identity.ci } : {}), ...(pidns ? { pidns } : {}) },
+    holder: { user: identity.user, host: identity.host, pid: identity.pid, command: options.command, ...(identity.ci ? { ciJobUrl: identity.ci } : {}), ...own },
     acquiredAt: acquiredAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     id,
@@ -312,10 +312,10 @@ export function parseLeaseBody(raw: string): LeaseBody | undefined {
   const { holder, acquiredAt, expiresAt, id } = value;
   if (typeof acquiredAt !== 'string' || typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
   if (typeof holder !== 'object' || holder === null) return undefined;
-  const { user, host, pid, command, ciJobUrl } = holder as Record<string, unknown>;
+  const { user, host, pid, command, ciJobUrl, pidns, started } = holder as Record<string, unknown>;
   if (typeof user !== 'string' || typeof host !== 'string' || typeof command !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid)) return undefined;
   return {
-    holder: { user, host, pid, command, ...(typeof ciJobUrl === 'string' ? { ciJobUrl } : {}) },
+    holder: { user, host, pid, command, ...(typeof ciJobUrl === 'string' ? { ciJobUrl } : {}), ...(typeof pidns === 'string' ? { pidns } : {}), ...(typeof started === 'string' ? { started } : {}) },
     acquiredAt,
     expiresAt,
     id: typeof id === 'string' ? id : '',
@@ -323,8 +323,8 @@ export function parseLeaseBody(raw: string): LeaseBody | undefined {
 }
 
 function holderOf(body: LeaseBody): LockHolder {
-  const { user, host, pid, command, ciJobUrl, pidns } = body.holder;
-  return { user, host, pid, command, since: body.acquiredAt, ...(ciJobUrl ? { ci: ciJobUrl } : {}), ...(pidns ? { pidns } : {}) };
+  const { user, host, pid, command, ciJobUrl, pidns, started } = body.holder;
+  return { user, host, pid, command, since: body.acquiredAt, ...(ciJobUrl ? { ci: ciJobUrl } : {}), ...(pidns ? { pidns } : {}), ...(started ? { started } : {}) };
 }
 
 /**

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../src/journal/errors.js';
 import type { LockOptions } from '../../src/journal/lock.js';
-import { currentPidNamespace } from '../../src/journal/holder-liveness.js';
+import { currentPidNamespace, processStamp } from '../../src/journal/holder-liveness.js';
 import { acquireLock, breakLock, lockPathFor, readLock } from '../../src/journal/lock.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { rejectionOf } from '../helpers/rejection.js';
@@ -20,11 +20,7 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/**
- * Now, to the second: a live holder is judged by its pid and by its process having started
- * before the lock was taken (holder-liveness.ts), so a lock of this process must not be dated
- * before it started.
- */
+/** Now, to the second (the lock's `since`). */
 const NOW = new Date(Math.floor(Date.now() / 1000) * 1000);
 const SINCE = NOW.toISOString();
 
@@ -48,7 +44,7 @@ describe('the journal lock', () => {
     const lock = await acquireLock(journal, { ...options('alice'), identity: { user: 'alice', host: 'laptop', pid: process.pid, ci: 'ci job 9' } }).finally(() => process.umask(previous));
     expect(lock.path).toBe(`${journal}.lock`);
     expect(statSync(lock.path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', ci: 'ci job 9', pidns: currentPidNamespace() });
+    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', ci: 'ci job 9', pidns: currentPidNamespace(), started: processStamp(process.pid) });
     await lock.release();
     expect(existsSync(lock.path)).toBe(false);
   });
@@ -124,12 +120,22 @@ describe('the journal lock', () => {
     await (await acquireLock(journal, options('bob'))).release();
   });
 
-  it('judges a holder alive only on this host, in this pid namespace, by a live pid that started before the lock was taken', async () => {
+  it('judges a holder alive only on this host, in this pid namespace, by a live pid of the same process and boot', async () => {
     await acquireLock(journal, options('alice'));
     expect((await readLock(journal, 'laptop'))?.liveness).toBe('alive');
-    // The same pid, but a lock taken long before this process started: the pid was reused after the holder died.
-    writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: '2020-01-01T00:00:00.000Z', command: 'run' }));
-    expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
+    const stamp = processStamp(process.pid);
+    if (stamp) {
+      const [boot, ticks] = stamp.split(':') as [string, string];
+      // The same pid, but another process's start time: the pid was reused after the holder died.
+      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `${boot}:${Number(ticks) + 1}` }));
+      expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
+      // The same pid and start time, but another boot: the machine rebooted since.
+      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `another-boot:${ticks}` }));
+      expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
+      // A wall clock stepped since does not matter: the stamp counts from boot. (A lock "taken" in 2020 by this very process.)
+      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: '2020-01-01T00:00:00.000Z', command: 'run', started: stamp }));
+      expect((await readLock(journal, 'laptop'))?.liveness).toBe('alive');
+    }
     // Another pid namespace on a host of the same name (a container with host networking): nothing can be told.
     writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: deadPid(), since: SINCE, command: 'run', pidns: 'pid:[1]' }));
     expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: currentPidNamespace() ? 'unknown' : 'gone' });

@@ -292,7 +292,7 @@ describe('the S3 lease', () => {
   });
 
   it('a live holder on this machine, and a holder on another machine, are waited for until the lease expires', async () => {
-    // This very process holds it (a lease taken now, so its start time cannot say "pid reused").
+    // This very process holds it.
     const { options, client, clock } = setup();
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const live = await acquireS3Lease(client, journal, options({ user: 'alice', host: 'laptop', pid: process.pid }, { clock: fakeClock(now) }));
