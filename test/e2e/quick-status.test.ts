@@ -105,6 +105,12 @@ describe('quick status', () => {
     expect(full.code).toBe(0);
     expect(full.stdout).toContain(`locked: alice@${hostname()} (pid ${process.pid}, cutover run since ${holder.since}) is running`);
     expect(full.stdout).toContain(`next: wait: the journal is locked by alice@${hostname()} (pid ${process.pid}`);
+    // A holder that is gone (killed between steps): its lock blocks the next command, and status says so.
+    const dead = spawnSync(process.execPath, ['-e', '']).pid;
+    writeFileSync(`${journalPath(dir)}.lock`, `${JSON.stringify({ ...holder, pid: dead })}\n`);
+    const stale = await cli(['status', 'runbook.yaml'], { cwd: dir });
+    expect(stale.stdout).toContain(`next: run step-2: "cutover run runbook.yaml" (first "cutover unlock runbook.yaml": the lock of alice@${hostname()} (pid ${dead}`);
+    expect(stale.stdout).not.toContain('locked:');
     rmSync(`${journalPath(dir)}.lock`);
     expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBe(unlocked);
   });

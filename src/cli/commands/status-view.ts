@@ -102,7 +102,9 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
             : plan.bake
               ? `every step is done; ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()}: ${run} evaluates its watch until then`
               : 'nothing: every step is done';
-  return { runbook: runbook.name, journal, steps, next, nextAction, ...(lock ? { lock: { ...lock, running } } : {}) };
+  // A lock file left by a holder that is gone blocks the next command whatever it is: say so.
+  const stale = goneHolder && goneHolder.kind === 'file' && !plan.interrupted ? ` (first "${hint('unlock')}": the lock of ${goneHolder.holder ? describeHolder(goneHolder.holder) : 'a holder'} that is no longer running is left behind)` : '';
+  return { runbook: runbook.name, journal, steps, next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}) };
 }
 
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */

@@ -30,7 +30,7 @@ export async function unlockCommand(file: string, flags: UnlockFlags, output: Ou
   const who = status.holder ? describeHolder(status.holder) : 'an unreadable lock file (a crash while taking the lock)';
   if (status.holder && status.liveness === 'alive') throw liveHolder(status.holder, status.path);
   if (!status.stale && !flags.force) {
-    throw new ExitError(ExitCode.locked, `the lock is held by ${who}, on another machine, so cutover cannot tell whether it is still running. If you are sure it is gone (another machine, a dead container), run again with --force.`);
+    throw new ExitError(ExitCode.locked, `the lock is held by ${who}, on another machine (or in another container), so cutover cannot tell whether it is still running. If you are sure it is gone, run again with --force.`);
   }
   const removed = await breakLock(journalPath, undefined, status);
   if (removed === 'changed') {
