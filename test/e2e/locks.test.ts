@@ -69,6 +69,12 @@ describe.concurrent('a second process while a step runs', () => {
     const json = JSON.parse((await cli(['status', '--json', runbook], { cwd: dir })).stdout) as { nextAction: string; lock: { running: boolean; liveness: string; holder: { pid: number } } };
     expect(json.lock).toMatchObject({ running: true, liveness: 'alive', holder: { pid: proc.pid } });
     expect(json.nextAction).toMatch(/^wait: step step-2 is running/);
+    // status --watch reads the holder too (one block without a terminal, then stopped).
+    const watch = startCli(['status', '--watch', '--interval', '100ms', runbook], { cwd: dir });
+    await waitUntil('a status --watch block', () => watch.stdout().includes('next:'));
+    watch.child.kill('SIGINT');
+    await watch.done;
+    expect(watch.stdout()).toContain('next: wait: step step-2 is running, by');
 
     // cutover is killed outright: its step's command lives on, its lock is left behind.
     proc.child.kill('SIGKILL');

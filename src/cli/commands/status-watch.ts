@@ -20,6 +20,8 @@ import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
 import { describeEvent } from './log.js';
 import { buildStatus, statusTable } from './status-view.js';
+import type { StatusLock } from './status-view.js';
+import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
 import type { Status } from './status-view.js';
 
 export interface WatchOptions {
@@ -59,21 +61,26 @@ export async function watchStatus(file: string, flags: SessionFlags, output: Out
   let shownSeq = 0;
   let first = true;
   const store = await journalStoreForReading(runbook, flags);
+  const { readLockHolder } = await import('../lock-holder.js');
+  const target = journalTargetFor(runbook, flags);
+  const aws = journalAwsSettings(flags, runbook);
   try {
     while (!signal.aborted) {
       const journal = await readJournalFrom(store, runbook);
+      // Who holds the lock (read only), as plain status: a started step is running while its holder runs.
+      const lock = await readLockHolder(target, aws);
       const events = journal.events;
       const last = events.at(-1);
-      const signature = `${events.length}:${last?.prev ?? ''}:${last?.ts ?? ''}`;
+      const signature = `${events.length}:${last?.prev ?? ''}:${last?.ts ?? ''}:${lock ? `${lock.location}:${lock.liveness}:${lock.holder?.pid ?? ''}` : ''}`;
       const at = now();
       if (tty) {
         const columns = options.columns ?? process.stdout.columns ?? 100;
         const rows = options.rows ?? process.stdout.rows ?? 40;
-        const frame = renderFrame(runbook, journal.location, journal.exists, events, { at, columns, rows, intervalMs: options.intervalMs, output });
+        const frame = renderFrame(runbook, journal.location, journal.exists, events, { at, columns, rows, intervalMs: options.intervalMs, output, ...(lock ? { lock } : {}) });
         output.out(`${first ? ENTER : HOME}${frame.map((line) => `${line}${CLEAR_LINE}`).join('\n')}${CLEAR_BELOW}`, { screen: true });
         first = false;
       } else if (signature !== shownSignature) {
-        const status = buildStatus(runbook, replay(events), journal.location, at);
+        const status = buildStatus(runbook, replay(events), journal.location, at, undefined, lock);
         if (flags.json) {
           output.out(JSON.stringify({ type: 'status', at: new Date(at).toISOString(), lastSeq: last?.seq ?? 0, ...status, events: events.filter((e) => e.seq > shownSeq) }));
         } else {
@@ -99,10 +106,10 @@ export function renderFrame(
   location: string,
   exists: boolean,
   events: readonly JournalEvent[],
-  view: { at: number; columns: number; rows: number; intervalMs: number; output: Pick<Output, 'color'> },
+  view: { at: number; columns: number; rows: number; intervalMs: number; output: Pick<Output, 'color'>; lock?: StatusLock },
 ): string[] {
   const { at, columns, rows, output } = view;
-  const status = buildStatus(runbook, replay(events), location, at);
+  const status = buildStatus(runbook, replay(events), location, at, undefined, view.lock);
   const lines: string[] = [];
   lines.push(`${paint(output, 'bold', `${runbook.name}`)}  ${location}${exists ? '' : ' (no journal yet: waiting for it)'}`);
   lines.push(paint(output, 'dim', `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`));
