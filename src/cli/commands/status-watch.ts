@@ -22,6 +22,7 @@ import { describeEvent } from './log.js';
 import { buildStatus, statusTable } from './status-view.js';
 import type { StatusLock } from './status-view.js';
 import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
+import { setLongTimeout } from '../../support/clock.js';
 import type { Status } from './status-view.js';
 
 export interface WatchOptions {
@@ -175,9 +176,10 @@ export function fit(line: string, columns: number): string {
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
     if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
+    // Chained: an --interval over 24.8 days must not fire at once.
+    const timer = setLongTimeout(done, ms);
     function done() {
-      clearTimeout(timer);
+      timer.clear();
       signal.removeEventListener('abort', done);
       resolve();
     }
