@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cli, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, writeLedgerRunbook } from './helpers.js';
+import { cli, cliEnv, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, writeLedgerRunbook } from './helpers.js';
 
 describe.concurrent('the migration state across commands', () => {
   beforeAll(requireBuild);
@@ -198,5 +198,20 @@ steps:
     expect(refused.stderr).toContain('the journaled definition of a differs from the runbook');
     expect(refused.stderr).toContain('holds masked secret values');
     expect(existsSync(path.join(dir, 'PWNED'))).toBe(false);
+  });
+
+  it('at a manual step, CI output (plain and --json) shows what it asks and the exact approve command', async (context) => {
+    const dir = scratch(context);
+    const gate = { id: 'gate', run: { manual: 'Check the replication dashboard: lag under 1s' }, verify: null, rollback: 'none', irreversible: 'nothing to undo' };
+    const runbook = writeLedgerRunbook(dir, [gate, {}]);
+    const plain = await cli(['run', '--yes', runbook], { cwd: dir, env: cliEnv({ CI: 'true' }) });
+    expect(plain.code, describeResult(plain)).toBe(0);
+    expect(plain.stderr).toContain('It asks: Check the replication dashboard: lag under 1s');
+    expect(plain.stderr).toContain(`"cutover approve ${runbook} gate"`);
+    const json = await cli(['run', '--yes', '--json', runbook], { cwd: dir, env: cliEnv({ CI: 'true' }) });
+    expect(json.code, describeResult(json)).toBe(0);
+    const summary = JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+    expect(summary).toMatchObject({ type: 'summary', state: 'waiting_approval', step: 'gate', approve: `cutover approve ${runbook} gate`, instructions: 'Check the replication dashboard: lag under 1s' });
+    expect(json.stderr).toContain('It asks: Check the replication dashboard: lag under 1s');
   });
 });

@@ -33,6 +33,7 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
   if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
   let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
   let hint = hintFor(file, flags);
+  let instructionsOf = (_id: string): string | undefined => undefined;
   const outcome = await withSession(
     file,
     flags,
@@ -50,10 +51,14 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
       approvals = replay(journal.events);
       hint = hintFor(file, flags, ctx.masker.text);
+      instructionsOf = (id) => {
+        const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
+        return action?.kind === 'manual' ? ctx.masker.text(action.instructions) : undefined;
+      };
       return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake, hint });
     },
   );
-  report(outcome, file, hint, flags, output);
+  report(outcome, file, hint, flags, output, outcome.state === 'waiting_approval' ? instructionsOf(outcome.step) : undefined);
 }
 
 function parseMaxSteps(value: string | undefined): number | undefined {
@@ -63,12 +68,19 @@ function parseMaxSteps(value: string | undefined): number | undefined {
   return n;
 }
 
-function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output): void {
+/**
+ * The summary: a line on stderr, or with --json the summary object on stdout. A run waiting
+ * for an approval also says on stderr, in both modes, what the manual step asks and the
+ * exact approve command: a CI log is where the approver reads it.
+ */
+function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output, instructions?: string): void {
   const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
+  const approval = outcome.state === 'waiting_approval' ? { approve: hint('approve', outcome.step), ...(instructions ? { instructions } : {}) } : {};
   if (flags.json) {
-    output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
+    output.out(JSON.stringify({ type: 'summary', ...outcome, ...approval, exitCode: exit }));
+    if (outcome.state === 'waiting_approval') output.err(summaryLine(outcome, file, hint, output, instructions));
   } else {
-    output.err(summaryLine(outcome, file, hint, output));
+    output.err(summaryLine(outcome, file, hint, output, instructions));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
@@ -96,7 +108,7 @@ export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
   }
 }
 
-function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output): string {
+function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output, instructions?: string): string {
   const ran = `${outcome.stepsRun.length} step${outcome.stepsRun.length === 1 ? '' : 's'} run`;
   switch (outcome.state) {
     case 'completed':
@@ -104,7 +116,7 @@ function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Outp
     case 'advanced':
       return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "${hint('run')}".`;
     case 'waiting_approval':
-      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}). Do it, then record it with "${hint('approve', outcome.step)}" (or run interactively) and run again.`;
+      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}).${instructions ? ` It asks: ${instructions}` : ''} Do it, then record it with "${hint('approve', outcome.step)}" (or run interactively) and run again.`;
     case 'waiting_bake':
       return outcome.next === undefined
         ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
