@@ -139,9 +139,14 @@ describe.concurrent('the migration state across commands', () => {
     expect(first.code, describeResult(first)).toBe(0);
     const approve = `cutover approve --journal '${journal}' --var dir=${dir} ${runbook} gate`;
     expect(first.stderr).toContain(`"${approve}"`);
+    const typo = await cli(['approve', '--journal', journal, runbook, 'gat'], { cwd: dir });
+    expect(typo.code, describeResult(typo)).toBe(2);
+    expect(typo.stderr).toContain('no step "gat"');
+    expect(typo.stderr).toContain('(did you mean gate?)');
     // Copied as printed (minus the program name): it approves in that journal, and the next run goes on.
     const copied = await cli(['approve', '--journal', journal, '--var', `dir=${dir}`, runbook, 'gate'], { cwd: dir });
     expect(copied.code, describeResult(copied)).toBe(0);
+    expect(copied.stderr).toContain(`the next "cutover run --journal '${journal}' --var dir=${dir} ${runbook}" carries it out`);
     const status = await cli(['status', '--journal', journal, runbook], { cwd: dir });
     expect(status.stdout).toContain(`"cutover run --journal '${journal}' ${runbook}"`);
     const second = await cli(['run', '--yes', '--journal', journal, runbook], { cwd: dir });

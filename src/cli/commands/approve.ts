@@ -1,5 +1,7 @@
 import { replay } from '../../journal/replay.js';
 import { parseDuration } from '../../runbook/duration.js';
+import { closest } from '../../runbook/suggest.js';
+import { hintFor } from '../hint.js';
 import { ExitCode, ExitError } from '../exit.js';
 import type { Output } from '../output.js';
 import { withSession } from '../session.js';
@@ -15,7 +17,11 @@ export async function approveCommand(file: string, stepId: string, flags: Approv
   if (flags.expires !== undefined && expiresMs === undefined) throw new ExitError(ExitCode.invalid, `--expires ${flags.expires}: not a duration; write it like 30m or 2h`);
   await withSession(file, flags, output, { command: 'approve' }, async (ctx) => {
     const step = ctx.runbook.steps.find((s) => s.id === stepId);
-    if (!step) throw new ExitError(ExitCode.invalid, `no step "${stepId}" in ${file} (steps: ${ctx.runbook.steps.map((s) => s.id).join(', ')})`);
+    if (!step) {
+      const ids = ctx.runbook.steps.map((s) => s.id);
+      const suggestion = closest(stepId, ids);
+      throw new ExitError(ExitCode.invalid, `no step "${stepId}" in ${file}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; its steps: ${ids.join(', ')}`);
+    }
     const watch = replay(ctx.journal.events).steps.get(step.id)?.lastWatch;
     // Approving a step whose watch failed records that someone looked: runs may go past it again.
     if (step.action.kind !== 'manual' && !(watch && !watch.ok)) {
@@ -23,6 +29,6 @@ export async function approveCommand(file: string, stepId: string, flags: Approv
     }
     const expiresAt = expiresMs === undefined ? undefined : new Date(ctx.clock.now().getTime() + expiresMs).toISOString();
     await ctx.journal.append({ type: 'approval', step: step.id, data: { digest: step.digest, note: flags.note, expiresAt } });
-    output.err(`approved ${step.id}${expiresAt ? ` until ${expiresAt}` : ''}; the next "cutover run ${file}" carries it out.`);
+    output.err(`approved ${step.id}${expiresAt ? ` until ${expiresAt}` : ''}; the next "${hintFor(file, flags, ctx.masker.text)('run')}" carries it out (one attempt: a retry or a run after a rollback needs a new approval).`);
   });
 }
