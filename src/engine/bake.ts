@@ -43,9 +43,12 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
   const { step } = bake;
   let asked = false;
   for (;;) {
+    let lastWatch = '';
     if (step.watch) {
       const ended = await watchOnce(ctx, bake, run.stepsRun);
       if (ended) return ended;
+      const watched = ctx.journal.events.findLast((e) => e.type === 'bake.watch' && e.step === step.id);
+      if (watched?.type === 'bake.watch') lastWatch = `; watch ${watched.data.ok ? 'ok' : 'accepted'} at ${watched.ts.slice(11, 19)}Z (${watched.data.summary})`;
     }
     const left = bake.endsAt - ctx.clock.now().getTime();
     if (left <= 0) return undefined;
@@ -61,7 +64,8 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
         return rollbackToRunOutcome(rolled, run.stepsRun, step.id, 'rolled back during the bake');
       }
     }
-    ctx.reporter.notify({ kind: 'info', step: step.id, message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next ?? 'the run completes'}` });
+    const nextCheck = step.watch ? `, next check in ${formatDuration(roundUpToSecond(Math.min(BAKE_TICK_MS, left)))}` : '';
+    ctx.reporter.notify({ kind: 'info', step: step.id, message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next ?? 'the run completes'}${lastWatch}${nextCheck}` });
     try {
       await ctx.clock.sleep(Math.min(BAKE_TICK_MS, left), ctx.signal);
     } catch {

@@ -11,6 +11,7 @@ import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
 import { describeRefusal, plainHint, whatNext } from '../../src/engine/next.js';
 import { previewRestores } from '../../src/engine/traffic-preview.js';
 import { rollbackCandidates } from '../../src/engine/rollback.js';
+import { runRunbook } from '../../src/engine/run.js';
 import { buildReportModel } from '../../src/report/model.js';
 import { formatSpan } from '../../src/report/format.js';
 import { DNS } from '../helpers/fake-traffic.js';
@@ -356,4 +357,16 @@ describe('resume after cutover was killed during a traffic step', () => {
       expect(world.live()).toEqual({ onprem: 90, aws: 10 });
     });
   }
+});
+
+describe('waiting out a bake at a terminal', () => {
+  it('shows the latest watch result and when the next check is, not only the time left', async () => {
+    const world = new MigrationWorld(runbookFrom([dns('dns-10', 90, 10, '    bake: 3m\n    watch: verify\n'), dns('dns-100', 0, 100)].join('')));
+    const ctx = await world.context();
+    const lines: string[] = [];
+    ctx.reporter = { notify: (notice) => (notice.kind === 'info' ? lines.push(notice.message) : undefined) };
+    expect(await runRunbook(ctx, { command: 'run', bake: 'wait' })).toMatchObject({ state: 'completed', stepsRun: ['dns-10', 'dns-100'] });
+    expect(lines[0]).toMatch(/^baking: 3m left before dns-100; watch ok at 00:00:00Z \(passed\), next check in 1m$/);
+    expect(world.events().filter((e) => e.type === 'bake.watch')).toHaveLength(4);
+  });
 });
