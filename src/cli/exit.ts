@@ -31,3 +31,6 @@ export class ExitError extends Error {
     this.name = 'ExitError';
   }
 }
+
+/** The version of the JSON summary line of run, resume and rollback (--json); docs/canary.md describes it. */
+export const SUMMARY_VERSION = 1;

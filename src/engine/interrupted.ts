@@ -80,7 +80,7 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
       return { kind: 'done' };
     case 'rollback': {
       const result = await rollbackStep(ctx, step, 'interrupted step rolled back on resume');
-      if (result.kind === 'rolled-back') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'rolled_back', stepsRun, steps: [step.id] }) };
+      if (result.kind === 'rolled-back') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'rolled_back', stepsRun, steps: [step.id], step: step.id, reason: 'the interrupted step was rolled back on resume' }) };
       if (result.kind === 'aborted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
       const reason = result.kind === 'irreversible' ? `step "${step.id}" is irreversible: ${result.reason}` : result.reason;
       return { kind: 'stop', outcome: (stepsRun) => ({ state: 'rollback_failed', stepsRun, step: step.id, reason }) };

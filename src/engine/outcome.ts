@@ -7,7 +7,8 @@ export type RunOutcome =
   /** `step` is baking; `next` (absent after the last step) may start at waitUntil (ISO time). */
   | { state: 'waiting_bake'; stepsRun: string[]; step: string; next?: string; waitUntil: string }
   | { state: 'failed'; stepsRun: string[]; step: string; reason: string }
-  | { state: 'rolled_back'; stepsRun: string[]; steps: string[] }
+  /** `step` failed (or was interrupted) and `steps` were rolled back because of it; `reason` is why. */
+  | { state: 'rolled_back'; stepsRun: string[]; steps: string[]; step?: string; reason?: string }
   | { state: 'rollback_failed'; stepsRun: string[]; step: string; reason: string }
   | { state: 'interrupted'; stepsRun: string[]; step?: string; signal: string }
   /** Nothing to do within the bounds given (`--until` a step that is already done). */

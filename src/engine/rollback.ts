@@ -136,7 +136,7 @@ export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, sco
 export function rollbackToRunOutcome(rolled: RollbackOutcome, stepsRun: string[], step: string, reason: string): RunOutcome {
   switch (rolled.state) {
     case 'rolled_back':
-      return { state: 'rolled_back', stepsRun, steps: rolled.steps };
+      return { state: 'rolled_back', stepsRun, steps: rolled.steps, step, reason };
     case 'interrupted':
       return { state: 'interrupted', stepsRun, step: rolled.step, signal: rolled.signal };
     case 'rollback_failed':

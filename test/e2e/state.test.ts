@@ -216,7 +216,7 @@ steps:
     const json = await cli(['run', '--yes', '--json', runbook], { cwd: dir, env: cliEnv({ CI: 'true' }) });
     expect(json.code, describeResult(json)).toBe(0);
     const summary = JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    expect(summary).toMatchObject({ type: 'summary', state: 'waiting_approval', step: 'gate', approve: `cutover approve ${runbook} gate`, instructions: 'Check the replication dashboard: lag under 1s' });
+    expect(summary).toMatchObject({ type: 'summary', version: 1, state: 'waiting_approval', step: 'gate', approve: `cutover approve ${runbook} gate`, instructions: 'Check the replication dashboard: lag under 1s' });
     expect(json.stderr).toContain('It asks: Check the replication dashboard: lag under 1s');
   });
 });

@@ -370,3 +370,15 @@ describe('waiting out a bake at a terminal', () => {
     expect(world.events().filter((e) => e.type === 'bake.watch')).toHaveLength(4);
   });
 });
+
+describe('the JSON summary', () => {
+  it('has a version, and a reason whenever the run did not end well', async () => {
+    const { summaryObject } = await import('../../src/cli/commands/run.js');
+    expect(summaryObject({ state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM' }, 143)).toEqual({ type: 'summary', version: 1, state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM', reason: 'interrupted by SIGTERM', exitCode: 143 });
+    const world = new MigrationWorld(runbookFrom(dns('dns-10', 90, 10, '    onFailure: rollback-step\n')));
+    world.failNextVerify = true;
+    const rolled = await world.run();
+    expect(summaryObject(rolled as never, 1)).toMatchObject({ version: 1, state: 'rolled_back', steps: ['dns-10'], step: 'dns-10', reason: 'verify failed: verify failed' });
+    expect(summaryObject({ state: 'completed', stepsRun: [] }, 0)).not.toHaveProperty('reason');
+  });
+});

@@ -9,7 +9,8 @@ import { runnableDefinition } from '../../engine/runnable.js';
 import { replay } from '../../journal/replay.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
+
+import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
@@ -53,7 +54,7 @@ export async function rollbackCommand(file: string, flags: RollbackFlags, output
     return rollbackRunbook(ctx, steps);
   });
   const exit = rollbackExitCode(outcome);
-  if (flags.json) output.out(JSON.stringify({ type: 'summary', ...outcome, exitCode: exit }));
+  if (flags.json) output.out(JSON.stringify({ type: 'summary', version: SUMMARY_VERSION, ...outcome, ...(outcome.state === 'interrupted' ? { reason: `interrupted by ${outcome.signal}` } : {}), exitCode: exit }));
   else output.err(summaryLine(outcome, file, hint, output));
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }

@@ -7,7 +7,7 @@ import { isApproved } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
+import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
@@ -61,6 +61,17 @@ export async function runCommand(file: string, flags: RunFlags, output: Output, 
   report(outcome, file, hint, flags, output, outcome.state === 'waiting_approval' ? instructionsOf(outcome.step) : undefined);
 }
 
+/**
+ * The JSON summary (the last line of --json), version 1: `state`, `stepsRun`, the state's
+ * own keys (`next`, `step`, `steps`, `waitUntil`, `signal`, `approve`, `instructions`), a
+ * `reason` whenever the run did not end well or did nothing, and `exitCode`. Documented in
+ * docs/canary.md ("Exit codes and machine output").
+ */
+export function summaryObject(outcome: RunOutcome, exitCode: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const reason = 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : outcome.state === 'interrupted' ? `interrupted by ${outcome.signal}` : outcome.state === 'rolled_back' ? 'rolled back after a failure' : undefined;
+  return { type: 'summary', version: SUMMARY_VERSION, ...outcome, ...extra, ...(reason !== undefined ? { reason } : {}), exitCode };
+}
+
 function parseMaxSteps(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
@@ -77,7 +88,7 @@ function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, 
   const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
   const approval = outcome.state === 'waiting_approval' ? { approve: hint('approve', outcome.step), ...(instructions ? { instructions } : {}) } : {};
   if (flags.json) {
-    output.out(JSON.stringify({ type: 'summary', ...outcome, ...approval, exitCode: exit }));
+    output.out(JSON.stringify(summaryObject(outcome, exit, approval)));
     if (outcome.state === 'waiting_approval') output.err(summaryLine(outcome, file, hint, output, instructions));
   } else {
     output.err(summaryLine(outcome, file, hint, output, instructions));
