@@ -478,7 +478,7 @@ describe('derived rollback', () => {
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    onFailure: rollback-step\n')));
     h.traffic.faults.push({ op: 'read', error: new TrafficError('reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP') });
     const outcome = await run(h);
-    expect(outcome).toEqual({ state: 'rolled_back', stepsRun: [], steps: ['dns-10'] });
+    expect(outcome).toEqual({ state: 'rolled_back', stepsRun: [], steps: ['dns-10'], step: 'dns-10', reason: 'reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP' });
     expect(h.traffic.calls.map((c) => c.op)).toEqual(['read']);
     const [done] = only(h.events(), 'rollback.succeeded', 'dns-10');
     expect(done!.data.traffic).toBeUndefined();
