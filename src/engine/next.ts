@@ -85,7 +85,9 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
   const scope = notDone.filter((id) => ids.indexOf(id) <= untilIndex);
   const remaining = notDone.filter((id) => ids.indexOf(id) > untilIndex);
   if (options.until !== undefined && scope.length === 0) {
-    return { ...base, acceptChanges: changed, remaining, refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' } };
+    // A retried `run --until X` during X's bake still watches it (run does, then reports baking).
+    const bake = openBake(state, now);
+    return { ...base, acceptChanges: changed, remaining, ...(bake ? { bake } : {}), refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' } };
   }
   const next = scope[0];
   const plan: NextPlan = { ...base, scope, remaining, acceptChanges: changed, ...(next ? { next } : {}) };

@@ -31,7 +31,9 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   const stepsRun: string[] = [];
   const plan = whatNext(runbook.steps, replay(ctx.journal.events), options, ctx.clock.now().getTime());
   // Refuse before touching anything (nothing is journaled): the same refusal plan, dry-run and status show.
-  if (plan.refusal) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
+  // `--until` a done step does nothing, except watch a bake window that is still open.
+  const watchOnly = plan.refusal?.kind === 'until-done' && plan.bake !== undefined;
+  if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
   for (const change of plan.acceptChanges) {

@@ -382,3 +382,15 @@ describe('the JSON summary', () => {
     expect(summaryObject({ state: 'completed', stepsRun: [] }, 0)).not.toHaveProperty('reason');
   });
 });
+
+describe('a CI retry of run --until during that step\'s bake', () => {
+  it('still evaluates the watch (and reports baking), then does nothing once the window has closed', async () => {
+    const world = new MigrationWorld(runbookFrom([dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'), dns('dns-100', 0, 100)].join('')));
+    expect(await world.run({ until: 'dns-10' })).toMatchObject({ state: 'waiting_bake', step: 'dns-10', next: 'dns-100' });
+    world.clock.advance(10 * 60_000);
+    world.failNextVerify = true;
+    expect(await world.run({ until: 'dns-10' })).toMatchObject({ state: 'rolled_back', steps: ['dns-10'] });
+    expect(world.live()).toEqual({ onprem: 100, aws: 0 });
+    expect(world.events().filter((e) => e.type === 'bake.watch').map((e) => e.data.ok)).toEqual([true, false]);
+  });
+});
