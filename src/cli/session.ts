@@ -14,7 +14,7 @@ import { systemClock } from '../support/clock.js';
 import { currentIdentity, describeIdentity } from '../support/identity.js';
 import { createMasker } from '../support/mask.js';
 import { ExitCode, ExitError } from './exit.js';
-import { journalPathFor, tornLineWarnings } from './journal-reading.js';
+import { tornLineWarnings } from './journal-reading.js';
 import { journalTargetFor, lockJournal, recordTakeover } from './journal-backend.js';
 import { interactiveOperator } from './interactive-operator.js';
 import type { Output } from './output.js';
@@ -33,7 +33,6 @@ export interface SessionFlags extends RunbookFlags, AwsFlags {
   force?: boolean;
 }
 
-export { journalPathFor };
 
 /** Prompts only with a person at a terminal: not with --yes, --json, CI=true or without a TTY. */
 export function isInteractive(flags: SessionFlags): boolean {
