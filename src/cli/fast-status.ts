@@ -12,7 +12,7 @@ export { quickStatusArgs as plainStatusArgs } from './quick-status.js';
 export async function runPlainStatus(plain: QuickStatusArgs): Promise<number> {
   const output = createOutput({ color: plain.color });
   return runGuarded(output, async () => {
-    const { statusCommand } = await import('./commands/status.js');
-    await statusCommand(plain.file, { ...(plain.json ? { json: true } : {}), ...(plain.journal === undefined ? {} : { journal: plain.journal }) }, output);
+    const { showStatus } = await import('./handlers/status.js');
+    await showStatus(plain.file, { ...(plain.json ? { json: true } : {}), ...(plain.journal === undefined ? {} : { journal: plain.journal }) }, output);
   });
 }

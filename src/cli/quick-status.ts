@@ -17,7 +17,7 @@ import type { JournalStore } from '../journal/store.js';
 import { outlineCacheDir, readOutline, statusOutlineKey } from '../runbook/outline-cache.js';
 import { systemClock } from '../support/clock.js';
 import { createMasker } from '../support/mask.js';
-import { buildStatus, statusReport } from './commands/status-view.js';
+import { buildStatus, statusReport } from './views/status.js';
 import { createOutput } from './output.js';
 import { hintFor } from './hint.js';
 import { neutralise } from './terminal-text.js';

@@ -1,6 +1,6 @@
 /** Parses the command line and runs a command; returns the exit code for main.ts. */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
+import { CommanderError } from '@commander-js/extra-typings';
 import { ExitCode } from './exit.js';
 import { runGuarded } from './guarded.js';
 import { createOutput } from './output.js';

@@ -12,7 +12,7 @@ import type { ActionResult, CheckResult } from '../../src/actions/types.js';
 import type { Traffic } from '../../src/actions/traffic/index.js';
 import { TrafficError } from '../../src/actions/traffic/types.js';
 import type { TrafficSnapshot } from '../../src/actions/traffic/types.js';
-import { exitCodeFor, renderReport } from '../../src/cli/commands/rehearse.js';
+import { exitCodeFor, renderReport } from '../../src/cli/handlers/rehearse.js';
 import type { EngineContext, ProcessTable } from '../../src/engine/context.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';

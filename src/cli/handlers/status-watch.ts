@@ -19,11 +19,11 @@ import { paint } from '../output.js';
 import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
 import { describeEvent } from './log.js';
-import { buildStatus, statusTable } from './status-view.js';
-import type { StatusLock } from './status-view.js';
+import { buildStatus, statusTable } from '../views/status.js';
+import type { StatusLock } from '../views/status.js';
 import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
 import { setLongTimeout } from '../../support/clock.js';
-import type { Status } from './status-view.js';
+import type { Status } from '../views/status.js';
 
 export interface WatchOptions {
   /** How often the journal is read. */

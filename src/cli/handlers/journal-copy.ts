@@ -39,7 +39,7 @@ export interface JournalCopyFlags extends RunbookFlags, AwsFlags {
 type S3Target = Extract<JournalTarget, { kind: 's3' }>;
 type FileTarget = Extract<JournalTarget, { kind: 'file' }>;
 
-export async function journalPushCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+export async function pushJournal(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
   const { runbook, local, remote } = await endsOf(file, url, flags, output, 'push');
   const { acquireS3Lease } = await import('../../journal/s3-lease.js');
   const { getObject, putObject, s3Failure } = await import('../../journal/s3-io.js');
@@ -78,7 +78,7 @@ export async function journalPushCommand(file: string, url: string, flags: Journ
   });
 }
 
-export async function journalPullCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+export async function pullJournal(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
   const { runbook, local, remote } = await endsOf(file, url, flags, output, 'pull');
   const { getObject, s3Failure } = await import('../../journal/s3-io.js');
   const identity = currentIdentity();
