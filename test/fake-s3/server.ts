@@ -32,6 +32,10 @@ export interface FakeS3Request {
   list?: boolean;
   /** Body bytes received (PUT) and sent (GET, list). */
   bytesIn: number;
+  /** What a PUT carried. */
+  body?: Buffer;
+  /** Held by `stall`: never applied, never answered. */
+  stalled?: boolean;
   bytesOut: number;
 }
 
@@ -81,11 +85,14 @@ async function handle(fake: FakeS3, req: IncomingMessage, res: ServerResponse): 
     ...(typeof req.headers['if-none-match'] === 'string' ? { ifNoneMatch: req.headers['if-none-match'] } : {}),
   };
   const method = req.method ?? 'GET';
-  const record: FakeS3Request = { method, bucket, key, ...conditions, status: 0, bytesIn: body.length, bytesOut: 0 };
+  const record: FakeS3Request = { method, bucket, key, ...conditions, status: 0, bytesIn: body.length, bytesOut: 0, ...(method === 'PUT' ? { body } : {}) };
   fake.requests.push(record);
   if (key === '' && method === 'GET' && url.searchParams.get('list-type') === '2') {
     record.list = true;
-    if (fake.stall?.(record)) return;
+    if (fake.stall?.(record)) {
+      record.stalled = true;
+      return;
+    }
     return sendList(fake, record, url.searchParams, res);
   }
   if (key === '' || url.search.replace(/^\?/, '').split('&').some((param) => param !== '' && !param.startsWith('x-id='))) {
@@ -93,7 +100,10 @@ async function handle(fake: FakeS3, req: IncomingMessage, res: ServerResponse): 
     return sendError(res, { ok: false, status: 501, code: 'NotImplemented', message: `the fake S3 does not implement ${method} ${url.pathname}${url.search}` }, method === 'HEAD');
   }
 
-  if (fake.stall?.(record)) return;
+  if (fake.stall?.(record)) {
+    record.stalled = true;
+    return;
+  }
   let outcome: Outcome;
   switch (method) {
     case 'GET':
