@@ -328,7 +328,7 @@ describe('a journal on S3', () => {
     const text = objectText(key) ?? '';
     expect(text.startsWith(legacy.toString('utf8'))).toBe(true);
     expect(s3Events(key).filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['one', 'two']);
-  });
+  }, 120_000);
 
   it('journal push then journal pull round-trips a journal byte for byte, and refuses a damaged one', async (context) => {
     const dir = scratch(context);
@@ -387,5 +387,5 @@ describe('a journal on S3', () => {
     const diverged = await cli(['journal', 'push', '--journal', copy, '--endpoint-url', s3.url, runbook, url(damagedKey)], { cwd: dir, env: env() });
     expect(diverged.code, describeResult(diverged)).toBe(2);
     expect(diverged.stderr).toContain('is not an earlier state of');
-  });
+  }, 120_000);
 });
