@@ -113,6 +113,8 @@ export interface FakeAwsState {
   leakClientSecret?: boolean;
   /** Errors answered once each, first match first, before the request is handled. */
   faults?: FakeFault[];
+  /** Milliseconds every answer waits, like a network round trip (benchmarks); default 0. */
+  latencyMs?: number;
   /** Every change made so far (filled in by the server). */
   changes?: FakeChange[];
 }
@@ -206,6 +208,7 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readBody(req);
+    if (state.latencyMs) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
     const send = (status: number, xml: string) => {
       res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) });
       res.end(xml);
