@@ -6,7 +6,6 @@ import type { EngineContext } from '../engine/context.js';
 import { realProcessTable } from '../engine/context.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
 import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
-import { JournalError, LockedError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { defaultLogDir, stateDirOf } from '../journal/paths.js';
@@ -39,14 +38,6 @@ export function isInteractive(flags: SessionFlags): boolean {
   return !flags.yes && !flags.json && process.env.CI !== 'true' && process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
 
-export function journalErrorToExit(error: unknown): never {
-  if (error instanceof LockedError) throw new ExitError(ExitCode.locked, error.message);
-  // Someone else wrote the (S3) journal, or this command lost its lease: like a locked journal.
-  if (error instanceof JournalError && error.kind === 'conflict') throw new ExitError(ExitCode.locked, error.message);
-  if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
-  throw error;
-}
-
 export interface SessionOptions {
   command: string;
   operator?: NonInteractiveOptions;
@@ -73,7 +64,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     aws: awsSettingsFor(flags, runbook, process.env),
     onLost: (message) => output.err(`cutover: ${message}`),
     onWarning: (message) => output.err(`warning: ${message}`),
-  }).catch(journalErrorToExit);
+  });
   const releaseOnExit = () => lock.releaseSync();
   await cacheOutline(runbook, file, flags);
   process.once('exit', releaseOnExit);
@@ -94,12 +85,12 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   // The terminal went away (an ssh session dropped): stop like SIGTERM, journaled, lock released.
   process.on('SIGHUP', onSignal);
   try {
-    const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
+    const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock });
     for (const line of tornLineWarnings(journal, true)) output.err(line);
     if (options.requireJournal && !journal.exists) {
       throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
     }
-    if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line)).catch(journalErrorToExit);
+    if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
     const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
     const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, replay(journal.events)) : undefined;
     const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
@@ -123,7 +114,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       force: flags.force === true,
     };
     try {
-      return await body(ctx, journal).catch(journalErrorToExit);
+      return await body(ctx, journal);
     } finally {
       await live?.finish('not run');
     }

@@ -14,7 +14,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { verifyChain } from '../../journal/chain.js';
-import { JournalError, LockedError } from '../../journal/errors.js';
+import { JournalError } from '../../journal/errors.js';
 import { ioError } from '../../journal/io-error.js';
 import type { Lease } from '../../journal/lease.js';
 import { acquireFileLease } from '../../journal/lease.js';
@@ -64,7 +64,7 @@ export async function pushJournal(file: string, url: string, flags: JournalCopyF
         await putObject(client, remote.s3, body, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }, 'application/x-ndjson');
       } catch (error) {
         const { isPreconditionFailed } = await import('../../journal/s3-io.js');
-        if (isPreconditionFailed(error)) throw new ExitError(ExitCode.locked, `${url} changed while it was being copied (someone wrote it without the lease); nothing was overwritten: run the push again`);
+        if (isPreconditionFailed(error)) throw new JournalError('conflict', `${url} changed while it was being copied (someone wrote it without the lease)`, 'nothing was overwritten: run the push again');
         throw s3Failure(error, 'write', url);
       }
       const check = await getObject(client, remote.s3).catch((error: unknown) => {
@@ -84,7 +84,7 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
   const object = await getObject(client, remote.s3).catch((error: unknown) => {
-    throw toExit(s3Failure(error, 'read', url));
+    throw s3Failure(error, 'read', url);
   });
   if (!object) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
   const text = object.body.toString('utf8');
@@ -142,25 +142,15 @@ function refuseUnlessEarlierState(destination: string, copy: string, destination
 }
 
 async function withLease<T>(acquire: () => Promise<Lease>, body: () => Promise<T>): Promise<T> {
-  const lease = await acquire().catch((error: unknown) => {
-    throw toExit(error);
-  });
+  const lease = await acquire();
   const releaseOnExit = () => lease.releaseSync();
   process.once('exit', releaseOnExit);
   try {
-    return await body().catch((error: unknown) => {
-      throw toExit(error);
-    });
+    return await body();
   } finally {
     await lease.release();
     process.off('exit', releaseOnExit);
   }
-}
-
-function toExit(error: unknown): unknown {
-  if (error instanceof LockedError) return new ExitError(ExitCode.locked, error.message);
-  if (error instanceof JournalError) return new ExitError(error.kind === 'conflict' ? ExitCode.locked : ExitCode.invalid, error.message);
-  return error;
 }
 
 async function readLocal(path: string): Promise<string | undefined> {

@@ -11,8 +11,8 @@ import { defaultRehearsalPath } from '../../journal/paths.js';
 import { replay } from '../../journal/replay.js';
 import type { ApprovalRecord } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
-import { rollbackExitCode } from './rollback.js';
+import { ExitCode, ExitError } from '../exit.js';
+import { rehearsalExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
@@ -48,7 +48,7 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );
-  const exit = exitCodeFor(outcome);
+  const exit = rehearsalExitCode(outcome);
   if (flags.json) {
     output.out(JSON.stringify({ type: 'summary', journal, ...outcome, exitCode: exit }));
   } else {
@@ -56,26 +56,6 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
     output.err(summaryLine(outcome, file, journal, output));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RehearsalOutcome): number {
-  switch (outcome.state) {
-    case 'completed':
-      return returnExitCode(outcome.returned);
-    case 'advanced':
-    case 'waiting_approval':
-      return ExitCode.ok;
-    case 'failed':
-      return ExitCode.stepFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
-}
-
-function returnExitCode(returned: RehearsalOutcome['returned']): number {
-  return returned ? rollbackExitCode(returned) : ExitCode.ok;
 }
 
 const VERDICTS: Record<RehearsalStepRecord['verdict'], string> = {

@@ -7,7 +7,8 @@ import { isApproved } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
+import { ExitCode, ExitError, SUMMARY_VERSION } from '../exit.js';
+import { runExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
@@ -84,7 +85,7 @@ function parseMaxSteps(value: string | undefined): number | undefined {
  * exact approve command: a CI log is where the approver reads it.
  */
 function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output, instructions?: string): void {
-  const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
+  const exit = runExitCode(outcome, flags.detailedExitcode === true);
   const approval = outcome.state === 'waiting_approval' ? { approve: hint('approve', outcome.step), ...(instructions ? { instructions } : {}) } : {};
   if (flags.json) {
     output.out(JSON.stringify(summaryObject(outcome, exit, approval)));
@@ -93,29 +94,6 @@ function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, 
     output.err(summaryLine(outcome, file, hint, output, instructions));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
-  switch (outcome.state) {
-    case 'completed':
-    case 'up_to_date':
-      return ExitCode.ok;
-    case 'advanced':
-      return detailed ? ExitCode.advanced : ExitCode.ok;
-    case 'waiting_approval':
-      return detailed ? ExitCode.waitingApproval : ExitCode.ok;
-    case 'waiting_bake':
-      return detailed ? ExitCode.waitingBake : ExitCode.ok;
-    case 'failed':
-    case 'rolled_back':
-      return ExitCode.stepFailed;
-    case 'rollback_failed':
-      return ExitCode.rollbackFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
 }
 
 function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output, instructions?: string): string {
