@@ -5,7 +5,7 @@
  * convert. Anything the map does not know is a bug (exit 70, with its stack).
  *
  * Light on purpose (no commander, no journal code beyond its error types): the plain
- * `status` path (fast-status.ts) goes through it too.
+ * `status` path of main.ts goes through it too.
  */
 import { JournalError, LockedError } from '../journal/errors.js';
 import { ExitCode, ExitError } from './exit.js';

@@ -13,8 +13,8 @@ import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
-import { enforceRehearsalGate } from '../rehearsal-gate.js';
-import type { RehearsalGateFlags } from '../rehearsal-gate.js';
+import { enforceRehearsalGate } from '../enforce-rehearsal-gate.js';
+import type { RehearsalGateFlags } from '../enforce-rehearsal-gate.js';
 import { dryRun } from './dry-run.js';
 
 export interface RunFlags extends SessionFlags, RehearsalGateFlags {
