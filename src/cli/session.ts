@@ -4,6 +4,8 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { realProcessTable } from '../engine/context.js';
+import { approvalCheck } from '../engine/approvals.js';
+import type { ApprovalScope } from '../engine/approvals.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
 import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
 import { openJournal } from '../journal/journal.js';
@@ -40,7 +42,9 @@ export function isInteractive(flags: SessionFlags): boolean {
 
 export interface SessionOptions {
   command: string;
-  operator?: NonInteractiveOptions;
+  operator?: Omit<NonInteractiveOptions, 'approved'>;
+  /** Unattended, a manual step approved in the journal (cutover approve) counts as done: per attempt (run) or per rehearsal. */
+  approvals?: ApprovalScope;
   /** resume: refuse when there is no journal yet. */
   requireJournal?: boolean;
   /** run/resume: a listr2 task list when unattended at a terminal. */
@@ -91,8 +95,10 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
     }
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
-    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
-    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, replay(journal.events)) : undefined;
+    const state = replay(journal.events);
+    const approved = options.approvals ? { approved: approvalCheck(state, options.approvals) } : {};
+    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator({ ...options.operator, ...approved });
+    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
     const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
     const { actions } = await import('../actions/index.js');
     const ctx: EngineContext = {

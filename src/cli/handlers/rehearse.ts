@@ -8,8 +8,6 @@ import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehears
 import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
 import { defaultRehearsalPath } from '../../journal/paths.js';
-import { replay } from '../../journal/replay.js';
-import type { ApprovalRecord } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
 import { ExitCode, ExitError } from '../exit.js';
 import { rehearsalExitCode } from '../outcome-exit.js';
@@ -27,7 +25,6 @@ export interface RehearseFlags extends SessionFlags {
 }
 
 export async function rehearse(file: string, flags: RehearseFlags, output: Output): Promise<void> {
-  let approvals: readonly ApprovalRecord[] = [];
   const { outcome, journal } = await withSession(
     file,
     flags,
@@ -38,13 +35,10 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
       // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
       // A rehearsal cut short (killed, a signal) is recovered first, with resume's rules and flag.
-      operator: {
-        approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())),
-        ...(flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {}),
-      },
+      approvals: 'rehearsal',
+      operator: flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {},
     },
     async (ctx, opened) => {
-      approvals = replay(opened.events).approvals;
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );

@@ -1,9 +1,6 @@
 import { logDirHint } from '../journal-reading.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
-import { replay } from '../../journal/replay.js';
-import type { JournalState } from '../../journal/replay.js';
-import { isApproved } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
 import { formatDuration } from '../../runbook/duration.js';
@@ -31,7 +28,6 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
   const maxSteps = parseMaxSteps(flags.maxSteps);
   const bake = flags.bake;
   if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
-  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
   let hint = hintFor(file, flags);
   let instructionsOf = (_id: string): string | undefined => undefined;
   const outcome = await withSession(
@@ -42,14 +38,11 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
       command,
       requireJournal: command === 'resume',
       liveList: true,
-      operator: {
-        onInterrupted: flags.onInterrupted,
-        approved: (step) => isApproved(approvals, step, Date.now()),
-      },
+      approvals: 'attempt',
+      operator: { onInterrupted: flags.onInterrupted },
     },
     async (ctx, journal) => {
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
-      approvals = replay(journal.events);
       hint = hintFor(file, flags, ctx.masker.text);
       instructionsOf = (id) => {
         const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
