@@ -4,6 +4,8 @@
  */
 import { replay } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
+import { askBeforeStep } from './before-step.js';
+import type { StepChoice } from './before-step.js';
 import type { EngineContext } from './context.js';
 import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
@@ -115,27 +117,15 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
   return stopAt(next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun }, next ? 'exit' : bakeMode);
 }
 
-/**
- * The prompt before a step, journaled. A step with `skippable: false` is never skipped;
- * skipping a manual step (a go/no-go: one arrow key and Enter would otherwise let an
- * unattended run go on to 100%) needs its id typed and a reason, both journaled.
- */
-async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<{ choice: 'run' | 'quit' } | { choice: 'skip'; note?: string }> {
-  for (;;) {
-    const choice = await ctx.operator.beforeStep(step, position);
-    if (choice === 'skip' && step.skippable === false) {
-      ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${step.id} cannot be skipped (skippable: false in the runbook): run it, or quit` });
-      continue;
-    }
-    if (choice === 'skip' && step.action.kind === 'manual') {
-      const confirmed = await ctx.operator.confirmSkip(step);
-      if (!confirmed) continue;
-      await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: confirmed.note } });
-      return { choice: 'skip', note: confirmed.note };
-    }
-    if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
-    return { choice };
+/** The prompt before a step (before-step.ts), journaled. */
+async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<StepChoice> {
+  const answer = await askBeforeStep(ctx.operator, step, position, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
+  if (answer.choice === 'skip' && step.action.kind === 'manual') {
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note } });
+    return answer;
   }
+  if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice: answer.choice } });
+  return answer;
 }
 
 /** Runs a step until it succeeds, is skipped, or the run must end (returned). */

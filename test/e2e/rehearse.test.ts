@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
-import { enforceRehearsalGate } from '../../src/cli/rehearsal-gate.js';
+import { enforceRehearsalGate } from '../../src/cli/enforce-rehearsal-gate.js';
 import { loadRunbookFile } from '../../src/runbook/load.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import { CLI, cli, cliEnv, describeResult, readJournal, requireBuild, ROOT, scratch } from './helpers.js';

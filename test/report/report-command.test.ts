@@ -3,6 +3,7 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeReport } from '../../src/cli/handlers/report.js';
+import { exitForError } from '../../src/cli/error-exit.js';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
 import type { ReportModel } from '../../src/report/model.js';
@@ -55,6 +56,8 @@ async function writeJournal(file = path.join(testDir(), '.cutover', 'web.journal
 }
 
 const exitOf = (promise: Promise<unknown>) => rejectionOf(promise, ExitError);
+/** How the CLI ends on what the command threw (the map runGuarded applies). */
+const endingOf = async (promise: Promise<unknown>) => exitForError(await rejectionOf(promise, Error));
 
 describe('cutover report', () => {
   it('writes the HTML and the Markdown (mode 0600) and says so; secrets stay masked everywhere', async () => {
@@ -137,8 +140,8 @@ describe('cutover report', () => {
     const foreign = new JournalScript('payments');
     await foreign.append(stepStarted(shellStep('a')), stepSucceeded('a', 1));
     writeFileSync(path.join(testDir(), 'payments.jsonl'), foreign.text);
-    error = await exitOf(writeReport('web.yaml', { journal: 'payments.jsonl' }, capture()));
-    expect(error.code).toBe(2);
-    expect(error.message).toContain('belongs to runbook payments');
+    const ending = await endingOf(writeReport('web.yaml', { journal: 'payments.jsonl' }, capture()));
+    expect(ending?.code).toBe(2);
+    expect(ending?.message).toContain('belongs to runbook payments');
   });
 });

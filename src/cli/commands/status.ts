@@ -1,6 +1,6 @@
 /**
  * `cutover status <runbook>`: reads only. Plain `status` usually never gets here: launch.ts
- * and fast-status.ts answer it without commander; this is the full command line.
+ * and main.ts answer it without commander; this is the full command line.
  */
 import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';

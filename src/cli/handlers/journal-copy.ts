@@ -15,7 +15,7 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { verifyChain } from '../../journal/chain.js';
-import { JournalError, LockedError } from '../../journal/errors.js';
+import { JournalError } from '../../journal/errors.js';
 import { ioError } from '../../journal/io-error.js';
 import type { Lease } from '../../journal/lease.js';
 import { acquireFileLease } from '../../journal/lease.js';
@@ -79,9 +79,7 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
   const { S3JournalStore } = await import('../../journal/s3-store.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  const text = await readRemote(new S3JournalStore(client, remote.s3)).catch((error: unknown) => {
-    throw toExit(error);
-  });
+  const text = await readRemote(new S3JournalStore(client, remote.s3));
   if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
   const body = Buffer.from(text, 'utf8');
   const events = verifiedOrExit(text, url, runbook);
@@ -148,25 +146,15 @@ function refuseUnlessEarlierState(destination: string, copy: string, destination
 }
 
 async function withLease<T>(acquire: () => Promise<Lease>, body: (lease: Lease) => Promise<T>): Promise<T> {
-  const lease = await acquire().catch((error: unknown) => {
-    throw toExit(error);
-  });
+  const lease = await acquire();
   const releaseOnExit = () => lease.releaseSync();
   process.once('exit', releaseOnExit);
   try {
-    return await body(lease).catch((error: unknown) => {
-      throw toExit(error);
-    });
+    return await body(lease);
   } finally {
     await lease.release();
     process.off('exit', releaseOnExit);
   }
-}
-
-function toExit(error: unknown): unknown {
-  if (error instanceof LockedError) return new ExitError(ExitCode.locked, error.message);
-  if (error instanceof JournalError) return new ExitError(error.kind === 'conflict' ? ExitCode.locked : ExitCode.invalid, error.message);
-  return error;
 }
 
 async function readLocal(path: string): Promise<string | undefined> {

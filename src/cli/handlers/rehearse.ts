@@ -8,11 +8,9 @@ import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehears
 import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
 import { defaultRehearsalPath } from '../../journal/paths.js';
-import { replay } from '../../journal/replay.js';
-import type { ApprovalRecord } from '../../journal/replay.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
-import { rollbackExitCode } from './rollback.js';
+import { ExitCode, ExitError } from '../exit.js';
+import { rehearsalExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
@@ -27,7 +25,6 @@ export interface RehearseFlags extends SessionFlags {
 }
 
 export async function rehearse(file: string, flags: RehearseFlags, output: Output): Promise<void> {
-  let approvals: readonly ApprovalRecord[] = [];
   const { outcome, journal } = await withSession(
     file,
     flags,
@@ -38,17 +35,14 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
       // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
       // A rehearsal cut short (killed, a signal) is recovered first, with resume's rules and flag.
-      operator: {
-        approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())),
-        ...(flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {}),
-      },
+      approvals: 'rehearsal',
+      operator: flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {},
     },
     async (ctx, opened) => {
-      approvals = replay(opened.events).approvals;
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );
-  const exit = exitCodeFor(outcome);
+  const exit = rehearsalExitCode(outcome);
   if (flags.json) {
     output.out(JSON.stringify({ type: 'summary', journal, ...outcome, exitCode: exit }));
   } else {
@@ -56,26 +50,6 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
     output.err(summaryLine(outcome, file, journal, output));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RehearsalOutcome): number {
-  switch (outcome.state) {
-    case 'completed':
-      return returnExitCode(outcome.returned);
-    case 'advanced':
-    case 'waiting_approval':
-      return ExitCode.ok;
-    case 'failed':
-      return ExitCode.stepFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
-}
-
-function returnExitCode(returned: RehearsalOutcome['returned']): number {
-  return returned ? rollbackExitCode(returned) : ExitCode.ok;
 }
 
 const VERDICTS: Record<RehearsalStepRecord['verdict'], string> = {

@@ -10,7 +10,8 @@ import { replay } from '../../journal/replay.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
 
-import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
+import { ExitCode, ExitError, SUMMARY_VERSION } from '../exit.js';
+import { rollbackExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
@@ -120,22 +121,6 @@ function currentRollback(ctx: EngineContext, id: string): string {
 
 function oneLine(text: string): string {
   return text.replace(/\s*\n\s*/g, ' ⏎ ');
-}
-
-/** Also how `rehearse --return` ends. */
-export function rollbackExitCode(outcome: RollbackOutcome): number {
-  switch (outcome.state) {
-    case 'rolled_back':
-    case 'nothing_to_roll_back':
-    case 'cancelled':
-      return ExitCode.ok;
-    case 'stopped_at_irreversible':
-    case 'rollback_failed':
-    case 'stopped':
-      return ExitCode.rollbackFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-  }
 }
 
 function summaryLine(outcome: RollbackOutcome, file: string, hint: Hint, output: Output): string {

@@ -1,19 +1,17 @@
 import { logDirHint } from '../journal-reading.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
-import { replay } from '../../journal/replay.js';
-import type { JournalState } from '../../journal/replay.js';
-import { isApproved } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
 import { hintFor } from '../hint.js';
 import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
+import { ExitCode, ExitError, SUMMARY_VERSION } from '../exit.js';
+import { runExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
-import { enforceRehearsalGate } from '../rehearsal-gate.js';
-import type { RehearsalGateFlags } from '../rehearsal-gate.js';
+import { enforceRehearsalGate } from '../enforce-rehearsal-gate.js';
+import type { RehearsalGateFlags } from '../enforce-rehearsal-gate.js';
 import { dryRun } from './dry-run.js';
 
 export interface RunFlags extends SessionFlags, RehearsalGateFlags {
@@ -30,7 +28,6 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
   const maxSteps = parseMaxSteps(flags.maxSteps);
   const bake = flags.bake;
   if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
-  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
   let hint = hintFor(file, flags);
   let instructionsOf = (_id: string): string | undefined => undefined;
   const outcome = await withSession(
@@ -41,14 +38,11 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
       command,
       requireJournal: command === 'resume',
       liveList: true,
-      operator: {
-        onInterrupted: flags.onInterrupted,
-        approved: (step) => isApproved(approvals, step, Date.now()),
-      },
+      approvals: 'attempt',
+      operator: { onInterrupted: flags.onInterrupted },
     },
     async (ctx, journal) => {
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
-      approvals = replay(journal.events);
       hint = hintFor(file, flags, ctx.masker.text);
       instructionsOf = (id) => {
         const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
@@ -84,7 +78,7 @@ function parseMaxSteps(value: string | undefined): number | undefined {
  * exact approve command: a CI log is where the approver reads it.
  */
 function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output, instructions?: string): void {
-  const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
+  const exit = runExitCode(outcome, flags.detailedExitcode === true);
   const approval = outcome.state === 'waiting_approval' ? { approve: hint('approve', outcome.step), ...(instructions ? { instructions } : {}) } : {};
   if (flags.json) {
     output.out(JSON.stringify(summaryObject(outcome, exit, approval)));
@@ -93,29 +87,6 @@ function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, 
     output.err(summaryLine(outcome, file, hint, output, instructions));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
-  switch (outcome.state) {
-    case 'completed':
-    case 'up_to_date':
-      return ExitCode.ok;
-    case 'advanced':
-      return detailed ? ExitCode.advanced : ExitCode.ok;
-    case 'waiting_approval':
-      return detailed ? ExitCode.waitingApproval : ExitCode.ok;
-    case 'waiting_bake':
-      return detailed ? ExitCode.waitingBake : ExitCode.ok;
-    case 'failed':
-    case 'rolled_back':
-      return ExitCode.stepFailed;
-    case 'rollback_failed':
-      return ExitCode.rollbackFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
 }
 
 function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output, instructions?: string): string {

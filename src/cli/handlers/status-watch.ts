@@ -18,7 +18,7 @@ import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
-import { describeEvent } from './log.js';
+import { describeEvent } from '../views/event.js';
 import { buildStatus, statusTable } from '../views/status.js';
 import type { StatusLock } from '../views/status.js';
 import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';

@@ -58,13 +58,8 @@ function liveHolder(holder: LockHolder, lock: string): ExitError {
  */
 async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalTarget, { kind: 's3' }>, flags: UnlockFlags, output: Output): Promise<void> {
   const { readS3Lease, breakS3Lease } = await import('../../journal/s3-lease.js');
-  const { JournalError } = await import('../../journal/errors.js');
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  const fail = (error: unknown): never => {
-    if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
-    throw error;
-  };
-  const status = await readS3Lease(client, target.s3, new Date()).catch(fail);
+  const status = await readS3Lease(client, target.s3, new Date());
   if (!status) {
     output.err(`not locked: ${target.location} has no lease`);
     return;
@@ -85,7 +80,7 @@ async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalT
       return;
     }
   }
-  const result = await breakS3Lease(client, target.s3, status.etag).catch(fail);
+  const result = await breakS3Lease(client, target.s3, status.etag);
   if (result === 'changed') {
     throw new ExitError(ExitCode.locked, `not removed: the lease changed since it was read (renewed by its holder, or taken over); run "cutover unlock ${file}" again to see who holds it now`);
   }

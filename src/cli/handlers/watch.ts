@@ -7,7 +7,8 @@
  */
 import { openBakeOf, watchOnce } from '../../engine/bake.js';
 import { replay } from '../../journal/replay.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
+import { ExitError } from '../exit.js';
+import { watchExitCode } from '../outcome-exit.js';
 import type { Output } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
@@ -30,7 +31,5 @@ export async function watchBake(file: string, flags: SessionFlags, output: Outpu
   if (!outcome) return;
   const reason = 'reason' in outcome ? `: ${outcome.reason}` : '';
   output.err(`watch: ${outcome.state.replace(/_/g, ' ')}${reason}`);
-  if (outcome.state === 'rollback_failed') throw new ExitError(ExitCode.rollbackFailed);
-  if (outcome.state === 'interrupted') throw new ExitError(signalExitCode(outcome.signal));
-  throw new ExitError(ExitCode.stepFailed);
+  throw new ExitError(watchExitCode(outcome));
 }

@@ -1,6 +1,6 @@
 /**
  * What `cutover status` shows, from the journal's replayed state and the runbook's outline:
- * pure, so the full command, `status --watch` and the quick path (quick-status.ts) print
+ * pure, so the full command, `status --watch` and the quick path (launch-status.ts) print
  * the same thing.
  */
 import type { JournalState } from '../../journal/replay.js';

@@ -1,8 +1,9 @@
 /**
- * The quick path of `cutover status`, the command people run most (often in a loop): when
- * the runbook's outline is cached and the journal is a local file, it answers from one
- * small CommonJS bundle (dist/bin/launch.cjs, see scripts/bundle.mjs) without starting the
- * ES module loader, commander, the YAML parser or the schema library.
+ * `cutover status` as launch.ts answers it, before the full CLI loads: the command people
+ * run most (often in a loop). When the runbook's outline is cached and the journal is a
+ * local file, it answers from one small CommonJS bundle (dist/bin/launch.cjs, see
+ * scripts/bundle.mjs) without starting the ES module loader, commander, the YAML parser or
+ * the schema library. (When it declines, main.ts still skips commander for a plain status.)
  *
  * It only ever reads. Whenever it cannot answer exactly as the full command would (another
  * option, a cache miss, an S3 journal, a torn or damaged journal, any error at all) it
