@@ -28,7 +28,8 @@ export function notify(ctx: EngineContext, facts: NotifyFacts): void {
   if (!ctx.webhooks || hooks.length === 0) return;
   const context = { runbook: ctx.runbook.name, host: ctx.host, at: ctx.clock.now() };
   hooks.forEach((hook, index) => {
-    if (!hook.events.includes(facts.event)) return;
+    // An empty URL (a variable left at its default "") turns the webhook off: a runbook can ship it and CI pass the URL.
+    if (!hook.events.includes(facts.event) || hook.url === '') return;
     // Masked before it leaves the process: a reason may quote a command's output.
     const body = JSON.stringify(ctx.masker.value(hook.format === 'slack' ? slackPayload(facts, context) : jsonPayload(facts, context)));
     let tasks = running.get(ctx.journal);

@@ -199,6 +199,16 @@ describe('notifications from the engine', () => {
     expect(replay(ctx.journal.events).notifications).toEqual([expect.objectContaining({ ok: false, attempts: 1, reason: 'stopped by SIGINT' })]);
   });
 
+  it('a URL that resolves to empty text turns its webhook off, silently', async () => {
+    const { world: w, hooks } = world(shell('a'), `  - { url: "https://x", events: [completed] }\n  - { url: "${ALL}", events: [completed] }\n`);
+    const [first, second] = w.runbook.notify ?? [];
+    if (!first || !second) throw new Error('two webhooks expected');
+    w.runbook = { ...w.runbook, notify: [{ ...first, url: '' }, second] };
+    expect(await w.run()).toMatchObject({ state: 'completed' });
+    expect(hooks.posted.map((p) => p.url)).toEqual([ALL]);
+    expect(w.state().notifications).toEqual([expect.objectContaining({ ok: true, webhook: 2 })]);
+  });
+
   it('without a webhook port (rehearse) or without notify:, nothing is sent', async () => {
     const { world: w, hooks } = world(shell('a'));
     w.webhooks = undefined;
