@@ -1,6 +1,7 @@
 /** Deliveries in `status` (one line) and in the report (model, Markdown, HTML). */
 import { describe, expect, it } from 'vitest';
 import { buildStatus, statusReport } from '../../src/cli/views/status.js';
+import { renderFrame } from '../../src/cli/handlers/status-watch.js';
 import { replay } from '../../src/journal/replay.js';
 import { renderHtml } from '../../src/report/html.js';
 import { renderMarkdown } from '../../src/report/markdown.js';
@@ -23,6 +24,12 @@ describe('notifications in status', () => {
     const status = buildStatus(runbook, replay(events), 'j', Date.parse('2026-01-01T01:00:00Z'));
     expect(status.notifications).toEqual({ sent: 2, failed: 1, lastFailure: { webhook: '#2', event: 'step-failed', ts: events[7]?.ts, reason: 'HTTP 503' } });
     expect(statusReport(status, true, { color: false }, false)).toContain('notifications: 2 sent, 1 failed (last: webhook #2, step-failed at 00:00:07Z: HTTP 503)');
+  });
+
+  it('status --watch shows the same line', () => {
+    const outline = { ...runbook, steps: runbook.steps.map((s) => ({ ...s, title: s.id })) };
+    const frame = renderFrame(outline, 'j', true, events, { at: Date.parse('2026-01-01T01:00:00Z'), columns: 120, rows: 60, intervalMs: 2000, output: { color: false } });
+    expect(frame).toContain('notifications: 2 sent, 1 failed (last: webhook #2, step-failed at 00:00:07Z: HTTP 503)');
   });
 
   it('says nothing when no webhook was tried', () => {
