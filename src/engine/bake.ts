@@ -97,7 +97,7 @@ export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: st
         return { state: 'failed', stepsRun, step: step.id, reason };
       case 'rollback-step':
       case 'rollback-all': {
-        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', `watch failed during the bake; ${choice}`);
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', `watch failed during the bake; ${choice}`, reason);
         return rollbackToRunOutcome(rolled, stepsRun, step.id, reason);
       }
     }

@@ -148,9 +148,10 @@ export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], wh
 }
 
 /** The operator chose to roll back after a failure: this step, or everything done so far. */
-export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`): Promise<RollbackOutcome> {
+/** `failure`: what went wrong, for the webhooks (the journal's `why` says who chose the rollback). */
+export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`, failure?: string): Promise<RollbackOutcome> {
   const outcome = await rollbackInScope(ctx, failed, scope, why);
-  notifyRollback(ctx, outcome, why, failed.id);
+  notifyRollback(ctx, outcome, failure ?? why, failed.id);
   return outcome;
 }
 

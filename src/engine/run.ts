@@ -184,7 +184,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
         return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
       case 'rollback-step':
       case 'rollback-all': {
-        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step');
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', undefined, result.failure.reason);
         return rollbackToRunOutcome(rolled, stepsRun, step.id, result.failure.reason);
       }
     }

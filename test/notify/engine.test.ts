@@ -141,7 +141,7 @@ describe('notifications from the engine', () => {
     await w.run();
     const [failed, rolled] = hooks.posted.filter((p) => p.url === ALL).slice(1).map((p) => p.body);
     expect(failed).toMatchObject({ version: 1, source: 'cutover', event: 'step-failed', runbook: 'migration', step: 'b', reason: 'exit code 1', host: 'laptop', at: '2026-01-01T00:00:00.000Z' });
-    expect(rolled).toMatchObject({ event: 'rolled-back', step: 'b', steps: ['b'] });
+    expect(rolled).toMatchObject({ event: 'rolled-back', step: 'b', steps: ['b'], reason: 'exit code 1', message: 'migration: rolled back b after b: exit code 1' });
 
     const { world: w2, hooks: hooks2 } = world(manual);
     await w2.run();
