@@ -104,3 +104,27 @@ export function resolveNotify(raw: readonly RawWebhook[], text: (value: string) 
 export function webhookLabel(hook: Pick<Webhook, 'name'>, index: number): string {
   return hook.name ?? `#${index + 1}`;
 }
+
+/** What plan shows of a webhook: where it goes (scheme and host only: the path of a Slack URL is its secret) and what it is told. */
+export interface WebhookOutline {
+  webhook: number;
+  name?: string;
+  format: Webhook['format'];
+  events: NotifyEvent[];
+  /** `https://hooks.slack.com`; `off` when the URL is empty; `invalid` when it is no http(s) URL. */
+  target: string;
+}
+
+export function outlineWebhooks(hooks: readonly Webhook[] | undefined): WebhookOutline[] {
+  return (hooks ?? []).map((hook, index) => ({ webhook: index + 1, ...(hook.name !== undefined ? { name: hook.name } : {}), format: hook.format, events: [...hook.events], target: targetOf(hook.url) }));
+}
+
+function targetOf(url: string): string {
+  if (url === '') return 'off';
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'http:' || parsed.protocol === 'https:' ? `${parsed.protocol}//${parsed.host}` : 'invalid';
+  } catch {
+    return 'invalid';
+  }
+}

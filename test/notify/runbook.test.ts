@@ -46,3 +46,32 @@ ${steps}`;
     expect(runbook.steps[0]?.digest).toBe(without.steps[0]?.digest);
   });
 });
+
+describe('plan shows the webhooks, never their URLs', () => {
+  it('by name or position: scheme and host, format, events; an empty URL is off', async () => {
+    const { buildPlan } = await import('../../src/engine/plan.js');
+    const { renderPlan } = await import('../../src/cli/handlers/plan.js');
+    const runbook = valid(
+      `cutover: 1
+name: t
+secrets: [HOOK]
+vars:
+  spare: { default: "", secret: true }
+notify:
+  - { name: ops, url: "\${env.HOOK}", format: slack, events: [step-failed] }
+  - { url: "\${spare}" }
+${steps}`,
+      { HOOK: 'https://hooks.slack.com/services/T/B/secret123' },
+    );
+    const plan = buildPlan(runbook);
+    expect(plan.notify).toEqual([
+      { webhook: 1, name: 'ops', format: 'slack', events: ['step-failed'], target: 'https://hooks.slack.com' },
+      { webhook: 2, format: 'json', events: [...DEFAULT_NOTIFY_EVENTS], target: 'off' },
+    ]);
+    const text = renderPlan(plan, { color: false });
+    expect(text).toContain('notify ops: https://hooks.slack.com (slack): step-failed');
+    expect(text).toContain('notify #2: off (its url is empty): waiting-approval, step-failed');
+    expect(JSON.stringify(plan) + text).not.toContain('secret123');
+    expect(buildPlan(valid(`cutover: 1\nname: t\n${steps}`)).notify).toBeUndefined();
+  });
+});
