@@ -5,7 +5,7 @@
  */
 import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { watchStatus } from '../../src/cli/commands/status-watch.js';
+import { watchStatus } from '../../src/cli/handlers/status-watch.js';
 import type { Output } from '../../src/cli/output.js';
 import { clientConfig } from '../../src/aws/clients.js';
 import { openJournal } from '../../src/journal/journal.js';
