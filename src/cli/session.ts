@@ -7,6 +7,7 @@ import { realProcessTable } from '../engine/context.js';
 import { approvalCheck } from '../engine/approvals.js';
 import type { ApprovalScope } from '../engine/approvals.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
+import { settleNotifications } from '../engine/notify.js';
 import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
@@ -51,6 +52,8 @@ export interface SessionOptions {
   liveList?: boolean;
   /** The journal when there is no --journal (default: .cutover/<name>.journal.jsonl); rehearse has its own. */
   defaultJournalPath?: (runbookName: string, stateDir: string) => string;
+  /** false: the runbook's notify: webhooks are not told (rehearse: nothing real happens). */
+  notify?: boolean;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
@@ -118,10 +121,13 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       processes: realProcessTable,
       ...awsFor(flags, runbook, systemClock, (line) => baseReporter.notify({ kind: 'info', message: line })),
       force: flags.force === true,
+      ...(options.notify === false || !runbook.notify ? {} : { webhooks: (await import('../actions/webhook.js')).fetchWebhooks }),
     };
     try {
       return await body(ctx, journal);
     } finally {
+      // Deliveries still running journal their outcome while the lock is held (bounded by their timeouts).
+      await settleNotifications(ctx);
       await live?.finish('not run');
     }
   } finally {

@@ -16,6 +16,7 @@ import type { Hint, NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
+import { notify, settleNotifications } from './notify.js';
 
 export interface RunOptions {
   command: 'run' | 'resume';
@@ -38,12 +39,28 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
+  notify(ctx, { event: 'run-started', command: options.command });
   for (const change of plan.acceptChanges) {
     await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
   }
   const outcome = await runScope(ctx, plan, options, stepsRun);
+  notifyOutcome(ctx, outcome, options.hint ?? plainHint(runbook.file));
   await record(ctx, { type: 'run.finished', data: { command: options.command, outcome: outcome.state } });
+  await settleNotifications(ctx);
   return outcome;
+}
+
+/**
+ * The run's end, for the webhooks: completed, or stopped at a manual step until someone
+ * approves it. Failures and rollbacks were sent where they happened (runWithRecovery,
+ * watchOnce, rollback.ts), before any rollback they led to.
+ */
+function notifyOutcome(ctx: EngineContext, outcome: RunOutcome, hint: Hint): void {
+  if (outcome.state === 'completed') notify(ctx, { event: 'completed' });
+  if (outcome.state === 'waiting_approval') {
+    const action = ctx.runbook.steps.find((step) => step.id === outcome.step)?.action;
+    notify(ctx, { event: 'waiting-approval', step: outcome.step, ...(action?.kind === 'manual' ? { instructions: action.instructions } : {}), approve: hint('approve', outcome.step) });
+  }
 }
 
 /** How `run` ends on a refusal of whatNext. */
@@ -141,6 +158,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       if (ctx.operator.interactive) return { state: 'advanced', stepsRun, next: step.id };
       return { state: 'waiting_approval', stepsRun, step: step.id };
     }
+    notify(ctx, { event: 'step-failed', step: step.id, reason: result.failure.reason });
     // Drift changed nothing, and the operator (or --force's absence) already said stop:
     // onFailure's rollback would restore state someone else has just set.
     if (result.failure.phase === 'drift') return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
@@ -156,7 +174,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
         return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
       case 'rollback-step':
       case 'rollback-all': {
-        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step');
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', undefined, result.failure.reason);
         return rollbackToRunOutcome(rolled, stepsRun, step.id, result.failure.reason);
       }
     }

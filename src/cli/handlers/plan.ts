@@ -88,6 +88,10 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     lines.push(...field('on failure', step.onFailure));
     lines.push(...field('digest', step.digest));
   }
+  if (plan.notify) {
+    lines.push('');
+    for (const hook of plan.notify) lines.push(`notify ${hook.name ?? `#${hook.webhook}`}: ${hook.target === 'off' ? 'off (its url is empty)' : `${hook.target} (${hook.format})`}: ${hook.events.join(', ')}`);
+  }
   if (plan.refusal) lines.push('', `${paint(output, 'red', 'run would refuse')}: ${plan.refusal.reason}`);
   else if (plan.interrupted) lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
   else if (plan.bake && plan.next) lines.push('', `next: ${plan.next}, after ${plan.bake.step} has baked (until ${plan.bake.until})`);

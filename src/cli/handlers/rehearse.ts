@@ -32,6 +32,7 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
     {
       command: 'rehearse',
       defaultJournalPath: defaultRehearsalPath,
+      notify: false,
       // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
       // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
       // A rehearsal cut short (killed, a signal) is recovered first, with resume's rules and flag.
