@@ -3,7 +3,7 @@
  * plan of what `run` would do (the next step and any refusal come from whatNext, as in
  * run). Printing lives in the CLI.
  */
-import { describeAction, describeCheck, describeRollback } from './describe.js';
+import { describeAction, describeCheck, describeRollback } from '../runbook/describe.js';
 import { replay } from '../journal/replay.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
 import type { Hint, NextOptions, Refusal } from './next.js';

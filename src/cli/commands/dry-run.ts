@@ -4,7 +4,7 @@
  * --max-steps) come from the same whatNext as `run`, so the rehearsal cannot promise what
  * the real run refuses.
  */
-import { describeAction, describeCheck, describeRollback } from '../../engine/describe.js';
+import { describeAction, describeCheck, describeRollback } from '../../runbook/describe.js';
 import { describeRefusal, whatNext } from '../../engine/next.js';
 import type { NextOptions } from '../../engine/next.js';
 import { nonInteractiveOperator } from '../../engine/operator.js';
