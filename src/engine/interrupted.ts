@@ -1,5 +1,5 @@
 /**
- * Resume rules for a step that started and never finished (DESIGN.md section 3): make
+ * Resume rules for a step that started and never finished (docs/running.md, "Resume"): make
  * sure its child is gone, then let `verify` judge it; without verify, ask (or follow
  * --on-interrupted). Verify-then-retry is what keeps a step from running twice.
  */

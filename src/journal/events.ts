@@ -1,5 +1,5 @@
 /**
- * Journal events (DESIGN.md section 3). One JSON object per line:
+ * Journal events (docs/running.md, "Locks, signals, journal damage"). One JSON object per line:
  * `{v, seq, ts, type, step?, attempt?, by, data, prev}`; `prev` is the sha256 of the
  * previous line's exact text, so an edited, deleted or reordered line is detected.
  */
