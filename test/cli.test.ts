@@ -1,6 +1,6 @@
 /**
  * End to end on the built CLI. `npm test` builds dist/ before vitest runs; when running
- * vitest alone, build first: npx tsc -p tsconfig.build.json
+ * vitest alone, build first: npm run build
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';

@@ -3,7 +3,7 @@
  * and by the command's signal (Ctrl-C). It never throws, and what it says about a failure
  * never quotes the URL, which may be a secret (a Slack webhook URL is one).
  */
-import type { WebhookPort, WebhookResult } from '../engine/context.js';
+import type { WebhookPort, WebhookResult } from './webhook-port.js';
 
 export const fetchWebhooks: WebhookPort = {
   async post({ url, body, timeoutMs, signal }): Promise<WebhookResult> {

@@ -2,8 +2,21 @@
  * AWS SDK errors as one-line messages that say what to check. Throttling and
  * PriorRequestNotComplete never reach here: the SDK's standard retry strategy retries them
  * (see clients.ts); only what is still failing after those retries does.
+ * The layers above wrap an AwsError in their own (traffic actions: TrafficError; the S3
+ * journal: JournalError), so aws/ depends on nothing above it.
  */
-import { TrafficError } from '../actions/traffic/types.js';
+
+/** One AWS call that still failed after the SDK's retries, as one line a user can act on. */
+export class AwsError extends Error {
+  constructor(
+    message: string,
+    /** The AWS error name (NoSuchHostedZone, ValidationError, ...). */
+    readonly code: string,
+  ) {
+    super(message);
+    this.name = 'AwsError';
+  }
+}
 
 interface AwsErrorLike {
   name?: string;
@@ -37,8 +50,8 @@ const HINTS: Record<string, string> = {
 };
 
 /** `doing` is what cutover was doing, e.g. "reading app.example.com. A in Z123". */
-export function describeAwsError(error: unknown, doing: string): TrafficError {
-  if (error instanceof TrafficError) return error;
+export function describeAwsError(error: unknown, doing: string): AwsError {
+  if (error instanceof AwsError) return error;
   const e = (error ?? {}) as AwsErrorLike;
   const name = e.name ?? e.code ?? e.Code ?? 'Error';
   // Route 53's InvalidChangeBatch may carry its reasons in `messages` rather than `message`.
@@ -46,16 +59,16 @@ export function describeAwsError(error: unknown, doing: string): TrafficError {
   // Before the generic credentials case: an expired SSO session also arrives as a
   // CredentialsProviderError ("The SSO session associated with this profile has expired...").
   if (name === 'TokenProviderError' || /sso.*(expired|refresh)|token.*expired/i.test(message)) {
-    return new TrafficError(`${doing}: the SSO token has expired (${message}); run "aws sso login" for the profile and resume`, name);
+    return new AwsError(`${doing}: the SSO token has expired (${message}); run "aws sso login" for the profile and resume`, name);
   }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
-    return new TrafficError(`${doing}: no AWS credentials found (${message}); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`, name);
+    return new AwsError(`${doing}: no AWS credentials found (${message}); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`, name);
   }
   if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|socket hang up/i.test(`${name} ${message}`)) {
-    return new TrafficError(`${doing}: cannot reach the AWS endpoint (${message}); check the network, --endpoint-url and --region`, name);
+    return new AwsError(`${doing}: cannot reach the AWS endpoint (${message}); check the network, --endpoint-url and --region`, name);
   }
   const hint = HINTS[name] ?? HINTS[name.replace(/Exception$/, '')]; // SDK v3 names ELBv2's ListenerNotFound error ListenerNotFoundException
   const status = e.$metadata?.httpStatusCode;
   const detail = `${name}${status ? ` (HTTP ${status})` : ''}: ${message}`;
-  return new TrafficError(`${doing}: ${detail}${hint ? `; ${hint}` : ''}`, name);
+  return new AwsError(`${doing}: ${detail}${hint ? `; ${hint}` : ''}`, name);
 }

@@ -1,4 +1,4 @@
-/** Exit codes (DESIGN.md section 2) and the one error type that carries them to main. */
+/** Exit codes (README.md, "Exit codes") and the one error type that carries them to main. */
 export const ExitCode = {
   ok: 0,
   stepFailed: 1,

@@ -2,7 +2,7 @@
  * The operator at a terminal: enquirer prompts (imported lazily, only when a question
  * is asked). Cancelling a prompt (Ctrl-C, Esc) is the safe answer: quit / abort.
  */
-import { describeAction, describeCheck, describeRollback } from '../engine/describe.js';
+import { describeAction, describeCheck, describeRollback } from '../runbook/describe.js';
 import { formatDuration } from '../runbook/duration.js';
 import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice, DriftChoice, BakeChoice } from '../engine/operator.js';
 import type { Step } from '../runbook/types.js';

@@ -9,6 +9,8 @@ import type { Traffic } from '../actions/traffic/index.js';
 import type { AwsClients } from '../aws/clients.js';
 import type { Operator } from './operator.js';
 import type { Reporter } from './reporter.js';
+import type { WebhookPort } from '../actions/webhook-port.js';
+export type { WebhookPort, WebhookResult } from '../actions/webhook-port.js';
 
 export interface EngineJournal {
   /** Every event so far, including the ones this process appended. */
@@ -26,19 +28,6 @@ export interface ProcessTable {
   /** Is any process of this group still alive (on this host)? */
   groupAlive(pgid: number): boolean;
   killGroup(pgid: number, signal: NodeJS.Signals): void;
-}
-
-/** How one POST to a webhook ended: an answer (any status), or why there was none. */
-export type WebhookResult =
-  | { kind: 'answered'; status: number }
-  | { kind: 'timeout' }
-  | { kind: 'aborted' }
-  /** Connection refused, DNS, TLS...: `message` never holds the URL (it may be a secret). */
-  | { kind: 'network'; message: string };
-
-/** POSTs a JSON body; resolves within timeoutMs, or at once when `signal` aborts. Never rejects. */
-export interface WebhookPort {
-  post(request: { url: string; body: string; timeoutMs: number; signal: AbortSignal }): Promise<WebhookResult>;
 }
 
 export interface EngineContext {

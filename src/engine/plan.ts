@@ -5,7 +5,7 @@
  */
 import { outlineWebhooks } from '../runbook/notify.js';
 import type { WebhookOutline } from '../runbook/notify.js';
-import { describeAction, describeCheck, describeRollback } from './describe.js';
+import { describeAction, describeCheck, describeRollback } from '../runbook/describe.js';
 import { replay } from '../journal/replay.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
 import type { Hint, NextOptions, Refusal } from './next.js';

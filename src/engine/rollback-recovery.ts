@@ -9,7 +9,7 @@ import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { runChecks } from './execute-step.js';
 import { record } from './execution.js';
-import { settleOrphan } from './interrupted.js';
+import { settleOrphan } from './orphans.js';
 
 export type RollbackRecovery =
   /** The undo is done (its verify passes): journal it as recovered, do not run it again. */

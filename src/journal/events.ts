@@ -1,5 +1,5 @@
 /**
- * Journal events (DESIGN.md section 3). One JSON object per line:
+ * Journal events (docs/running.md, "Locks, signals, journal damage"). One JSON object per line:
  * `{v, seq, ts, type, step?, attempt?, by, data, prev}`; `prev` is the sha256 of the
  * previous line's exact text, so an edited, deleted or reordered line is detected.
  */
@@ -167,27 +167,33 @@ export type JournalEvent = { [T in EventType]: JournalEventOf<T> }[EventType];
 /** What a caller supplies; the journal adds v, seq, ts, by and prev. */
 export type NewEvent = { [T in EventType]: { type: T; step?: string; attempt?: number; data: EventData[T] } }[EventType];
 
-export const EVENT_TYPES: readonly EventType[] = [
-  'journal.created',
-  'run.started',
-  'run.finished',
-  'step.started',
-  'step.spawned',
-  'step.captured',
-  'step.succeeded',
-  'step.failed',
-  'step.interrupted',
-  'step.skipped',
-  'rollback.started',
-  'rollback.succeeded',
-  'rollback.failed',
-  'decision',
-  'changes.accepted',
-  'journal.repaired',
-  'lock.takeover',
-  'approval',
-  'bake.watch',
-  'rehearsal.step',
-  'notify.sent',
-  'notify.failed',
-];
+/**
+ * Every event type, one key each: `satisfies` makes tsc fail when a type of EventData is
+ * missing here (or one here is not in EventData), so the list cannot drift from the union.
+ */
+const EVENT_TYPE_KEYS = {
+  'journal.created': true,
+  'run.started': true,
+  'run.finished': true,
+  'step.started': true,
+  'step.spawned': true,
+  'step.captured': true,
+  'step.succeeded': true,
+  'step.failed': true,
+  'step.interrupted': true,
+  'step.skipped': true,
+  'rollback.started': true,
+  'rollback.succeeded': true,
+  'rollback.failed': true,
+  decision: true,
+  'changes.accepted': true,
+  'journal.repaired': true,
+  'lock.takeover': true,
+  approval: true,
+  'bake.watch': true,
+  'rehearsal.step': true,
+  'notify.sent': true,
+  'notify.failed': true,
+} as const satisfies Record<EventType, true>;
+
+export const EVENT_TYPES = Object.keys(EVENT_TYPE_KEYS) as readonly EventType[];

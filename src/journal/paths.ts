@@ -1,6 +1,6 @@
 /**
- * Where a runbook's journal, step logs and cache live by default (DESIGN.md section 5): in
- * `.cutover/` next to the runbook file, so the working directory does not matter. A second
+ * Where a runbook's journal, step logs and cache live by default (docs/running.md, "Where the
+ * journal lives"): in `.cutover/` next to the runbook file, so the working directory does not matter. A second
  * directory, a CI job that cd's elsewhere, a shell in another folder: all find the same
  * journal, and the drift guard always has the migration's history to compare with.
  */

@@ -1,6 +1,6 @@
 /**
  * Where journal lines live. Deliberately tiny (in the spirit of umzug's storage) so the
- * S3 store of a later issue fits behind it; everything about the format, the hash chain
+ * S3 store (s3-store.ts) fits behind it; everything about the format, the hash chain
  * and repair lives in journal.ts, not here.
  */
 export interface JournalStore {

@@ -13,7 +13,7 @@ import { hashLine, serializeEvent } from '../journal/line.js';
 import { replay } from '../journal/replay.js';
 import type { StepState } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
-import { describeAction } from '../engine/describe.js';
+import { describeAction } from '../runbook/describe.js';
 
 export const REPORT_MODEL_VERSION = 1;
 

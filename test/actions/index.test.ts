@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actions, runAction, runCheck } from '../../src/actions/index.js';
+import { runAction } from '../../src/actions/index.js';
 import type { Action } from '../../src/runbook/types.js';
 import { recorder, sh, testContext } from './helpers.js';
 
@@ -19,9 +19,5 @@ describe('runAction', () => {
       { kind: 'elbv2', target: { kind: 'listener', arn: 'arn:aws:elasticloadbalancing:x' }, weights: { tg: 1 } },
     ];
     for (const action of others) expect(() => runAction(action, testContext())).toThrow(/internal error/);
-  });
-
-  it('exposes the engine port', () => {
-    expect(actions).toEqual({ runAction, runCheck });
   });
 });

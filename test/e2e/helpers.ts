@@ -2,13 +2,14 @@
  * End-to-end helpers: run the built CLI (`node bin/cutover`) the way a user does, in a
  * temp dir of its own, and read back what it left: exit code, output, journal, ledger.
  *
- * `npm test` builds dist/ before vitest runs; when running vitest alone, build first:
- *   npx tsc -p tsconfig.build.json
+ * `npm test` builds before vitest runs; when running vitest alone, build first:
+ *   npm run build
+ * (bin/cutover runs the bundle in dist/bin/, which only `npm run build` writes.)
  */
 import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +29,32 @@ export function quickstartIn(dir: string): string {
   return copy;
 }
 
-/** Fails fast, with the fix, when dist/ was never built. */
+/**
+ * Fails fast, with the fix, when the bundle bin/cutover runs (dist/bin/) is missing or older
+ * than a file in src/: an edit without `npm run build` would test the old code.
+ */
 export function requireBuild(): void {
-  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) {
-    throw new Error('dist/ is missing: build first with "npx tsc -p tsconfig.build.json" (npm test does it)');
+  const problem = staleBuild(ROOT);
+  if (problem) throw new Error(problem);
+}
+
+/** What is wrong with the build under `root` (missing, or older than a source file), if anything. */
+export function staleBuild(root: string): string | undefined {
+  const bundle = ['main.js', 'launch.cjs'].map((name) => path.join(root, 'dist', 'bin', name));
+  if (!bundle.every((file) => existsSync(file))) return 'dist/bin/ is missing: build first with "npm run build" (npm test does it)';
+  const built = Math.min(...bundle.map((file) => statSync(file).mtimeMs));
+  const newer = newestSource(path.join(root, 'src'), built);
+  return newer ? `dist/bin/ is older than ${path.relative(root, newer)}: rebuild with "npm run build" (npm test does it)` : undefined;
+}
+
+/** The first file under dir changed after `since`, if any. */
+function newestSource(dir: string, since: number): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    const found = entry.isDirectory() ? newestSource(full, since) : statSync(full).mtimeMs > since ? full : undefined;
+    if (found) return found;
   }
+  return undefined;
 }
 
 /** A fresh temp dir (symlinks resolved, so paths in output compare equal). */

@@ -4,69 +4,25 @@
  * outright, is reported with the step and exit 1; a runbook edited after its rehearsal is
  * refused by the gate for exactly the changed steps; a runbook whose only change is a
  * staging/production variable (`env: true`) is accepted.
- *
- * The commander registration of `rehearse` and of run's `--require-rehearsal` / `--rehearsal`
- * lives in src/cli/commands/ (detected here by asking the built CLI for its help). Until
- * `rehearse` is registered, its built command function runs in a process of its own; until
- * run's flags are, the gate is tested through `enforceRehearsalGate`, the function run calls.
+ * The gate's cases are also tested through `enforceRehearsalGate` (the function run calls),
+ * without a process per case.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
 import { enforceRehearsalGate } from '../../src/cli/enforce-rehearsal-gate.js';
 import { loadRunbookFile } from '../../src/runbook/load.js';
 import type { Runbook } from '../../src/runbook/types.js';
-import { CLI, cli, cliEnv, describeResult, readJournal, requireBuild, ROOT, scratch } from './helpers.js';
+import { cli, describeResult, readJournal, requireBuild, scratch } from './helpers.js';
 import type { CliResult } from './helpers.js';
 
 beforeAll(requireBuild);
 
-const helpOf = (command: string) => spawnSync(process.execPath, [CLI, command, '--help'], { env: cliEnv(), encoding: 'utf8' });
-/** `cutover rehearse` is registered in the build under test. */
-const REHEARSE_WIRED = (helpOf('rehearse').stdout ?? '').includes('Usage: cutover rehearse');
-/** `run --require-rehearsal` is registered, and run calls the gate. */
-const GATE_WIRED = (helpOf('run').stdout ?? '').includes('--require-rehearsal');
-
-/**
- * Until `rehearse` is registered in program.ts, the built command function is run without
- * commander, in a process of its own, with the flags commander would give it.
- */
-const UNREGISTERED = `
-const [file, flags, root] = JSON.parse(process.argv[1]);
-const { rehearse: rehearseCommand } = await import(root + '/dist/cli/handlers/rehearse.js');
-const { createOutput } = await import(root + '/dist/cli/output.js');
-try {
-  await rehearseCommand(file, flags, createOutput({ color: false }));
-} catch (error) {
-  if (typeof error?.code !== 'number') throw error;
-  if (error.message) process.stderr.write(error.message + '\\n');
-  process.exitCode = error.code;
-}`;
-
-/** `cutover rehearse ARGS` (the flags used here: --yes, --return, --json, --journal P, --var V). */
-async function rehearse(args: string[], options: { cwd: string }): Promise<CliResult> {
-  if (REHEARSE_WIRED) return cli(['rehearse', ...args], options);
-  const flags: Record<string, unknown> = {};
-  const rest = [...args];
-  const file = rest.pop() as string;
-  while (rest.length > 0) {
-    const flag = rest.shift() as string;
-    if (flag === '--journal') flags.journal = rest.shift();
-    else if (flag === '--var') flags.var = [...((flags.var as string[] | undefined) ?? []), rest.shift()];
-    else flags[flag.replace(/^--/, '')] = true;
-  }
-  const child = spawn(process.execPath, ['--input-type=module', '-e', UNREGISTERED, JSON.stringify([file, flags, pathToFileURL(ROOT).href.replace(/\/$/, '')])], { cwd: options.cwd, env: cliEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const [code, signal] = (await once(child, 'close')) as [number | null, NodeJS.Signals | null];
-  return { code, signal, stdout, stderr, timedOut: false };
+/** `cutover rehearse ARGS`. */
+function rehearse(args: string[], options: { cwd: string }): Promise<CliResult> {
+  return cli(['rehearse', ...args], options);
 }
 
 interface Rollbacks {
@@ -265,11 +221,7 @@ describe.concurrent('the rehearsal gate', () => {
   });
 });
 
-// Through `cutover run` once src/cli/program.ts registers --require-rehearsal / --rehearsal and
-// src/cli/handlers/run.ts calls enforceRehearsalGate (the lead wires both).
-if (!GATE_WIRED) it.todo('cutover run --require-rehearsal refuses changed steps and accepts env-only changes (needs the CLI wiring)');
-
-describe.runIf(GATE_WIRED).concurrent('the rehearsal gate through cutover run', () => {
+describe.concurrent('the rehearsal gate through cutover run', () => {
   it('refuses exactly the changed steps (exit 2, nothing runs), and accepts env-only changes', async (context) => {
     const dir = scratch(context);
     const runbook = writeRunbook(dir);

@@ -17,7 +17,7 @@ import { rehearsalExitCode as exitCodeFor } from '../../src/cli/outcome-exit.js'
 import type { EngineContext, ProcessTable } from '../../src/engine/context.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';
-import { rehearseRunbook, stateDifference } from '../../src/engine/rehearse.js';
+import { rehearseRunbook } from '../../src/engine/rehearse.js';
 import type { RehearsalOutcome } from '../../src/engine/rehearse.js';
 import { checkRehearsalGate } from '../../src/engine/rehearsal-gate.js';
 import type { JournalEvent } from '../../src/journal/events.js';
@@ -688,14 +688,6 @@ ${more}`;
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    rollback: { verify: "true" }\n')));
     const outcome = await h.rehearse();
     expect(outcome.steps[0]!.phases).toMatchObject({ rollbackVerify: { status: 'passed' }, stateRestored: { status: 'passed' } });
-  });
-});
-
-describe('stateDifference', () => {
-  it('ignores key order and the order of array entries, and names the first difference', () => {
-    expect(stateDifference({ a: [{ x: 1, y: 2 }, { x: 3 }] }, { a: [{ x: 3 }, { y: 2, x: 1 }] })).toBeUndefined();
-    expect(stateDifference({ a: [1, 2] }, { a: [1, 2, 3] })).toBe('state.a: 2 entries -> 3');
-    expect(stateDifference({ a: { b: 'x' } }, { a: {} })).toBe('state.a.b: "x" -> absent');
   });
 });
 

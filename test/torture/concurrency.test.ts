@@ -1,6 +1,6 @@
 /**
  * Ten cutover processes (run, rollback and approve, mixed) started at the same instant on
- * one journal, twenty times over. The lock admits one mutating command at a time: the
+ * one journal, four times over (twenty under `npm run torture`). The lock admits one mutating command at a time: the
  * others exit 4 naming the holder (user@host, pid, command), write nothing, and the
  * journal stays one valid chain in which every process's events form one contiguous block.
  *
@@ -12,12 +12,15 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
 import type { CliResult } from '../e2e/helpers.js';
 import { cli, cliEnv, describeResult, journalPath, readLedger, requireBuild, scratch, startCli, writeLedgerRunbook } from '../e2e/helpers.js';
-import { Rng, STACK_FRAME, tortureSeed } from './support.js';
+import { Rng, STACK_FRAME, sized, tortureSeed } from './support.js';
 
 beforeAll(requireBuild);
 
-/** TORTURE_ROUNDS overrides the 20 rounds (each round: 10 CLI processes, about 1.5 s on an idle 2-core machine). */
-const ROUNDS = Number(process.env.TORTURE_ROUNDS ?? 20);
+/**
+ * 4 rounds in `npm test`, 20 under `npm run torture`; TORTURE_ROUNDS overrides both (each
+ * round: 10 CLI processes, about 1.5 s on an idle 2-core machine).
+ */
+const ROUNDS = Number(process.env.TORTURE_ROUNDS ?? sized(4, 20));
 const PROCESSES = 10;
 const seed = tortureSeed();
 

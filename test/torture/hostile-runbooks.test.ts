@@ -1,6 +1,7 @@
 /**
- * Hostile runbooks, in-process: more than 10,000 cases per run through loadRunbookText
- * (the loader every command uses), from two sources:
+ * Hostile runbooks, in-process: about 3,100 cases in `npm test` (fixed seed) and more than
+ * 15,000 under `npm run torture` through loadRunbookText (the loader every command uses),
+ * from two sources:
  *
  * - a mutation fuzzer over the real runbooks (examples/*.yaml, runbooks/*.yaml): byte
  *   flips, deleted / duplicated / swapped lines, indentation changes, anchors and aliases,
@@ -20,7 +21,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadRunbookText } from '../../src/runbook/load.js';
 import type { LoadResult } from '../../src/runbook/load.js';
 import { ROOT } from '../e2e/helpers.js';
-import { Rng, tortureSeed } from './support.js';
+import { Rng, sized, tortureSeed } from './support.js';
 
 const seed = tortureSeed();
 const CASE_BUDGET_MS = 2_000;
@@ -218,7 +219,8 @@ describe('the mutation fuzzer over examples/ and runbooks/', () => {
   });
 
   // Split in chunks so a chunk's time shows up in the report, each with its own derived seed.
-  const CHUNKS = 5;
+  // 2,000 in `npm test`, 10,000 under `npm run torture`.
+  const CHUNKS = sized(2, 10);
   const PER_CHUNK = 1_000;
   for (let chunk = 0; chunk < CHUNKS; chunk += 1) {
     it(`${PER_CHUNK} mutated runbooks (chunk ${chunk + 1}/${CHUNKS}, seed ${seed})`, () => {
@@ -293,7 +295,8 @@ const structural = fc.oneof(
 );
 
 describe('fast-check: generated hostile texts', () => {
-  const options = (offset: number, numRuns: number) => ({ seed: (seed + offset) | 0, numRuns });
+  // A fifth of the runs in `npm test`, all under `npm run torture`.
+  const options = (offset: number, numRuns: number) => ({ seed: (seed + offset) | 0, numRuns: sized(Math.ceil(numRuns / 5), numRuns) });
   it(`block YAML made of runbook keys and hostile pieces (seed ${seed})`, () => {
     fc.assert(
       fc.property(blockText, (text) => {

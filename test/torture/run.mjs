@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 /**
- * Long crash campaigns: `npm run torture -- --kills 1000 [--seed N]`.
+ * The long torture campaigns: `npm run torture -- --kills 1000 [--seed N]`.
  *
- * The harness itself is TypeScript (test/torture/crash-harness.ts, shared with the CI
- * test), and tsx is not a dependency, so this script runs test/torture/crash.test.ts
- * through vitest (which compiles it) with TORTURE_KILLS and TORTURE_SEED set. The CLI
- * under test is the built bin/cutover: build first (the npm script does).
+ * `npm test` runs every file of test/torture/ with short, fixed-seed campaigns. This script
+ * runs them all long (TORTURE_LONG=1, see test/torture/support.ts): the crash campaign with
+ * --kills stops over a 30-step runbook, 20 rounds of concurrent commands, 10,000 mutated
+ * runbooks, 1,000 generated shell scripts, all with a fresh seed unless --seed is given.
+ * The harnesses are TypeScript and tsx is not a dependency, so vitest runs them (it compiles
+ * them) with TORTURE_LONG, TORTURE_KILLS and TORTURE_SEED set. The CLI under test is the
+ * built bin/cutover: build first (the npm script does).
  *
  * --campaigns N (default 2) shares the kills among N campaigns run side by side, with
  * seeds seed, seed+1, … Exit code: vitest's (0 when every kill was survived and every check
@@ -58,21 +61,21 @@ function parse(argv) {
 
 const options = parse(process.argv.slice(2));
 if (!existsSync(path.join(root, 'dist', 'bin', 'main.js'))) {
-  console.error('dist/ is missing: run "npm run build" first');
+  console.error('dist/bin/ is missing: run "npm run build" first');
   process.exit(2);
 }
 // vitest's exports do not include its bin; find the package, then the bin next to it.
 const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve('vitest/package.json')), 'vitest.mjs');
 const seed = options.seed ?? Math.floor(Math.random() * 0xffffffff);
-console.log(`crash campaigns: ${options.kills} kills over ${options.campaigns} side-by-side campaigns, seed ${seed}`);
-const result = spawnSync(process.execPath, [vitest, 'run', 'test/torture/crash.test.ts'], {
+console.log(`torture campaigns, seed ${seed}; crash: ${options.kills} kills over ${options.campaigns} side-by-side campaigns`);
+const result = spawnSync(process.execPath, [vitest, 'run', 'test/torture/'], {
   cwd: root,
   stdio: 'inherit',
-  env: { ...process.env, TORTURE_KILLS: String(options.kills), TORTURE_SEED: String(seed), TORTURE_CAMPAIGNS: String(options.campaigns) },
+  env: { ...process.env, TORTURE_LONG: '1', TORTURE_KILLS: String(options.kills), TORTURE_SEED: String(seed), TORTURE_CAMPAIGNS: String(options.campaigns) },
 });
 if (result.error) {
   console.error(`could not start vitest: ${result.error.message}`);
   process.exit(2);
 }
-if (result.status !== 0) console.error(`crash campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed} --campaigns ${options.campaigns}`);
+if (result.status !== 0) console.error(`torture campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed} --campaigns ${options.campaigns}`);
 process.exit(result.status ?? 1);

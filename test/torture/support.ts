@@ -42,8 +42,22 @@ export class Rng {
 }
 
 /**
- * The seed of this run: TORTURE_SEED when set (to replay a failure), otherwise a fresh
- * one. Every failure message prints it.
+ * `npm run torture` (test/torture/run.mjs) sets TORTURE_LONG=1: the long campaigns, with fresh
+ * seeds. `npm test` runs short ones with a fixed seed, so CI is repeatable and bounded.
+ */
+export const LONG = process.env.TORTURE_LONG === '1';
+
+/** The size of a campaign: `short` in `npm test`, `long` under `npm run torture`. */
+export function sized<T>(short: T, long: T): T {
+  return LONG ? long : short;
+}
+
+/** The seed of `npm test`'s short campaigns. */
+export const FIXED_SEED = 20_260_417;
+
+/**
+ * The seed of this run: TORTURE_SEED when set (to replay a failure), otherwise FIXED_SEED in
+ * `npm test` and a fresh one under `npm run torture`. Every failure message prints it.
  */
 export function tortureSeed(): number {
   const fromEnv = process.env.TORTURE_SEED;
@@ -52,7 +66,7 @@ export function tortureSeed(): number {
     if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`TORTURE_SEED=${fromEnv}: expected an integer in 0..4294967295`);
     return seed;
   }
-  return Math.floor(Math.random() * 0xffffffff) >>> 0;
+  return LONG ? Math.floor(Math.random() * 0xffffffff) >>> 0 : FIXED_SEED;
 }
 
 /** A stack frame line as Node prints it ("    at foo (file.js:1:2)"). */

@@ -12,11 +12,10 @@
  */
 import type { Action as ElbAction, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Elbv2Action } from '../../runbook/types.js';
-import { describeAwsError } from '../../aws/errors.js';
 import { arnsOf, findForward, forModify, nameFromArn, stateOf, weightsOf, withoutSecrets, withWeights, type Elbv2State } from './elbv2-actions.js';
 import { elbv2StructuralChanges } from './elbv2-structure.js';
 import { refuseStructuralChanges } from './structure.js';
-import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
+import { TrafficError, trafficFailure, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
 export type { Elbv2State } from './elbv2-actions.js';
 export { elbv2StructuralChanges as structuralChanges } from './elbv2-structure.js';
@@ -129,7 +128,7 @@ async function readActions(client: ElasticLoadBalancingV2Client, target: Target,
       actions = out.Rules?.find((r) => r.RuleArn === target.arn)?.Actions ?? out.Rules?.[0]?.Actions;
     }
   } catch (error) {
-    throw describeAwsError(error, `reading ${label}`);
+    throw trafficFailure(error, `reading ${label}`);
   }
   if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`, target.kind === 'listener' ? 'ListenerNotFound' : 'RuleNotFound');
   // Nothing secret may reach a snapshot: the journal stores it and `cutover log` prints it.
@@ -151,7 +150,7 @@ async function namesOf(client: ElasticLoadBalancingV2Client, arns: string[], kno
   } catch (error) {
     // Names are only for messages; a policy without DescribeTargetGroups must not block a
     // cutover that names its groups by ARN. The ARN carries the name anyway.
-    if (!PERMISSION_ERRORS.has((error as { name?: string }).name ?? '')) throw describeAwsError(error, `looking up target groups ${arns.join(', ')}`);
+    if (!PERMISSION_ERRORS.has((error as { name?: string }).name ?? '')) throw trafficFailure(error, `looking up target groups ${arns.join(', ')}`);
     return { ...known, ...Object.fromEntries(arns.map((arn) => [arn, nameFromArn(arn)])) };
   }
 }
@@ -176,7 +175,7 @@ async function resolveNames(client: ElasticLoadBalancingV2Client, keys: string[]
     if (unresolved.length > 0) throw new TrafficError(`target group ${unresolved.join(', ')} not found; check the target group names in the runbook (and the region)`, 'TargetGroupNotFound');
     return resolved;
   } catch (error) {
-    throw describeAwsError(error, `looking up target group ${missing.join(', ')}`);
+    throw trafficFailure(error, `looking up target group ${missing.join(', ')}`);
   }
 }
 
@@ -209,7 +208,7 @@ async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, a
     if (state.kind === 'listener') await client.send(new ModifyListenerCommand({ ListenerArn: state.arn, DefaultActions: sent }));
     else await client.send(new ModifyRuleCommand({ RuleArn: state.arn, Actions: sent }));
   } catch (error) {
-    throw describeAwsError(error, doing);
+    throw trafficFailure(error, doing);
   }
 }
 

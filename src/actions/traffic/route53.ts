@@ -7,13 +7,12 @@
  * imports every driver) does not load the AWS SDK.
  */
 import type { Change, ResourceRecordSet, Route53Client } from '@aws-sdk/client-route-53';
-import { describeAwsError } from '../../aws/errors.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RecordType, Route53Action } from '../../runbook/types.js';
 import { stateOf, type Route53State } from './route53-state.js';
 import { route53StructuralChanges } from './route53-structure.js';
 import { refuseStructuralChanges } from './structure.js';
-import { TrafficError, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
+import { TrafficError, trafficFailure, type TrafficContext, type TrafficDriver, type TrafficSnapshot } from './types.js';
 
 export type { Route53State } from './route53-state.js';
 
@@ -76,7 +75,7 @@ async function call<T>(doing: string, request: () => Promise<T>): Promise<T> {
   try {
     return await request();
   } catch (err) {
-    throw describeAwsError(err, doing);
+    throw trafficFailure(err, doing);
   }
 }
 

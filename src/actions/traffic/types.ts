@@ -4,6 +4,7 @@
  * asks a driver to apply new weights or to put back the weights of a captured snapshot.
  */
 import type { AwsClients } from '../../aws/clients.js';
+import { describeAwsError } from '../../aws/errors.js';
 import type { TrafficSnapshotData } from '../../journal/events.js';
 import type { Clock } from '../../support/clock.js';
 
@@ -34,6 +35,16 @@ export class TrafficError extends Error {
     super(message);
     this.name = 'TrafficError';
   }
+}
+
+/**
+ * A failed AWS call (or a TrafficError thrown inside it) as a TrafficError: the one-line
+ * message of aws/errors.ts saying what cutover was doing, with the AWS error name as code.
+ */
+export function trafficFailure(error: unknown, doing: string): TrafficError {
+  if (error instanceof TrafficError) return error;
+  const described = describeAwsError(error, doing);
+  return new TrafficError(described.message, described.code);
 }
 
 export interface TrafficDriver<A> {

@@ -5,7 +5,7 @@
  * the real run refuses.
  */
 import { askBeforeStep } from '../../engine/before-step.js';
-import { describeAction, describeCheck, describeRollback } from '../../engine/describe.js';
+import { describeAction, describeCheck, describeRollback } from '../../runbook/describe.js';
 import { describeRefusal, whatNext } from '../../engine/next.js';
 import type { NextOptions } from '../../engine/next.js';
 import { nonInteractiveOperator } from '../../engine/operator.js';

@@ -4,7 +4,7 @@ import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
 import type { RollbackCandidate } from '../../engine/rollback.js';
 import type { EngineContext } from '../../engine/context.js';
 import { record } from '../../engine/execution.js';
-import { describeRollback } from '../../engine/describe.js';
+import { describeRollback } from '../../runbook/describe.js';
 import { runnableDefinition } from '../../engine/runnable.js';
 import { replay } from '../../journal/replay.js';
 import type { Hint } from '../../engine/next.js';

@@ -2,7 +2,7 @@
  * `plan --rollback` and `rollback --dry-run`: what a rollback would undo, newest first, and
  * for traffic steps the live weights and the captured ones it would restore. Read-only.
  */
-import { describeRollback } from '../../engine/describe.js';
+import { describeRollback } from '../../runbook/describe.js';
 import { replay } from '../../journal/replay.js';
 import { planRollback } from '../../engine/rollback.js';
 import type { RollbackOptions } from '../../engine/rollback.js';

@@ -1,7 +1,7 @@
 /** One-line, human summaries of actions, checks and rollbacks (plan, prompts, status). */
-import { formatDuration } from '../runbook/duration.js';
-import { displayScript } from '../runbook/shell-values.js';
-import type { Action, Check, Rollback, SingleCheck } from '../runbook/types.js';
+import { formatDuration } from './duration.js';
+import { displayScript } from './shell-values.js';
+import type { Action, Check, Rollback, SingleCheck } from './types.js';
 
 export function describeAction(action: Action): string {
   switch (action.kind) {
