@@ -19,6 +19,8 @@ export interface RunOptions {
   command: 'run' | 'resume';
   maxSteps?: number;
   until?: string;
+  /** Skip the pending steps before this one (journaled as skipped, "--start-at ID"); see whatNext. */
+  startAt?: string;
   acceptChanges?: boolean;
   /** What to do at an open bake window; default: wait when interactive, exit otherwise. */
   bake?: BakeMode;
@@ -35,9 +37,13 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   const watchOnly = plan.refusal?.kind === 'until-done' && plan.bake !== undefined;
   if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
 
-  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
+  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, ...(options.startAt !== undefined ? { startAt: options.startAt } : {}), acceptChanges: options.acceptChanges === true } } });
   for (const change of plan.acceptChanges) {
     await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
+  }
+  // Journaled (with who, as every event) before the first step runs: the skip is the operator's choice, not a result.
+  for (const id of plan.skipped) {
+    await record(ctx, { type: 'step.skipped', step: id, data: { reason: `--start-at ${options.startAt ?? ''}` } });
   }
   const outcome = await runScope(ctx, plan, options, stepsRun);
   await record(ctx, { type: 'run.finished', data: { command: options.command, outcome: outcome.state } });
