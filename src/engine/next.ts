@@ -38,7 +38,8 @@ export interface NextOptions {
 export type Refusal =
   | { kind: 'unknown-step'; option: string; step: string; suggestion?: string; exit: 'refused' }
   | { kind: 'partly-rolled-back'; step: string; exit: 'refused' }
-  | { kind: 'changed'; steps: string[]; exit: 'refused' }
+  /** `diffs`: per step, what changed field by field (definition-diff.ts), where the caller had both definitions. */
+  | { kind: 'changed'; steps: string[]; diffs?: Record<string, string[]>; exit: 'refused' }
   | { kind: 'watch-failed'; step: string; ts: string; summary: string; exit: 'failed' }
   | { kind: 'until-done'; step: string; next?: string; exit: 'nothing' }
   | { kind: 'start-at-done'; step: string; state: string; next?: string; exit: 'refused' }
@@ -218,7 +219,7 @@ export function describeRefusal(refusal: Refusal, hint: Hint): string {
     case 'partly-rolled-back':
       return `step "${refusal.step}" is partly rolled back; finish with "${hint('rollback')}" before running forward again`;
     case 'changed':
-      return `completed step(s) changed since they ran: ${refusal.steps.join(', ')}. Review the change with "${hint('plan')}", then run again with --accept-changes (journaled), or undo the edit`;
+      return `completed step(s) changed since they ran: ${refusal.steps.map((id) => changedStep(id, refusal.diffs?.[id])).join(', ')}. Review the change with "${hint('plan')}", then run again with --accept-changes (journaled), or undo the edit`;
     case 'watch-failed':
       return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "${hint('approve', refusal.step)}", or undo with "${hint('rollback')}"`;
     case 'start-at-done':
@@ -241,4 +242,11 @@ function startBlockedWhy(refusal: Extract<Refusal, { kind: 'start-at-blocked' }>
     case 'unskippable':
       return 'which is marked skippable: false in the runbook; run it first';
   }
+}
+
+/** `dns-10 (action.weights.aws: 10 → 15; verify: 1 entries → 2)`: at most three fields, then how many more. */
+function changedStep(id: string, diff: string[] | undefined): string {
+  if (!diff || diff.length === 0) return id;
+  const shown = diff.slice(0, 3).join('; ');
+  return `${id} (${shown}${diff.length > 3 ? `; ${diff.length - 3} more` : ''})`;
 }

@@ -12,6 +12,7 @@ import type { BakeMode, OpenBake } from './bake.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
 import type { Hint, NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
+import { withDiffs } from './definition-diff.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
 
@@ -35,7 +36,11 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   // Refuse before touching anything (nothing is journaled): the same refusal plan, dry-run and status show.
   // `--until` a done step does nothing, except watch a bake window that is still open.
   const watchOnly = plan.refusal?.kind === 'until-done' && plan.bake !== undefined;
-  if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
+  if (plan.refusal && !watchOnly) {
+    const outcome = refusalOutcome(withDiffs(plan.refusal, runbook, replay(ctx.journal.events)), options.hint ?? plainHint(runbook.file), stepsRun);
+    // The diff quotes definitions: secret values are masked before the reason leaves the engine.
+    return 'reason' in outcome && outcome.reason !== undefined ? { ...outcome, reason: ctx.masker.text(outcome.reason) } : outcome;
+  }
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, ...(options.startAt !== undefined ? { startAt: options.startAt } : {}), acceptChanges: options.acceptChanges === true } } });
   for (const change of plan.acceptChanges) {

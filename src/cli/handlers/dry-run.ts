@@ -6,6 +6,7 @@
  */
 import { describeAction, describeCheck, describeRollback } from '../../engine/describe.js';
 import { describeRefusal, whatNext } from '../../engine/next.js';
+import { withDiffs } from '../../engine/definition-diff.js';
 import type { NextOptions } from '../../engine/next.js';
 import { nonInteractiveOperator } from '../../engine/operator.js';
 import { replay } from '../../journal/replay.js';
@@ -37,7 +38,7 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
     if (!plan.scope.includes(step.id) && record && (record.state === 'succeeded' || record.state === 'skipped')) show(`  ${step.id}: already ${record.state}`);
   }
   if (plan.refusal) {
-    const reason = describeRefusal(plan.refusal, hintFor(file, flags, masker.text));
+    const reason = describeRefusal(withDiffs(plan.refusal, runbook, state), hintFor(file, flags, masker.text));
     show(`  ${paint(output, plan.refusal.exit === 'nothing' ? 'cyan' : 'red', plan.refusal.exit === 'nothing' ? 'would do nothing' : 'run would refuse')}: ${reason}`);
     if (plan.refusal.exit !== 'nothing') throw new ExitError(plan.refusal.exit === 'failed' ? ExitCode.stepFailed : ExitCode.invalid);
     return;

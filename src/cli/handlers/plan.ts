@@ -87,6 +87,7 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     for (const check of step.watch) lines.push(...field('watch', check));
     lines.push(...field('on failure', step.onFailure));
     lines.push(...field('digest', step.digest));
+    for (const change of step.diff ?? []) lines.push(...field('changed', change));
   }
   if (plan.refusal) lines.push('', `${paint(output, 'red', 'run would refuse')}: ${plan.refusal.reason}`);
   else if (plan.interrupted) lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
