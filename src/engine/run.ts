@@ -85,6 +85,8 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
     const stop = await superviseBake(ctx, bake, mode, { stepsRun, ...('next' in outcome && outcome.next !== undefined ? { next: outcome.next } : {}) });
     return stop ?? outcome;
   };
+  // "Run all remaining without asking", chosen at a step prompt: for this invocation only (journaled as that decision).
+  let continuing = false;
   for (const id of plan.scope) {
     const { step, index } = byId.get(id) as { step: Step; index: number };
     const current = before.steps.get(step.id);
@@ -107,9 +109,10 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
       // 'retry': fall through to a normal execution of the step.
     }
 
-    if (step.confirm) {
+    if (step.confirm && !continuing) {
       const choice = await chooseBeforeStep(ctx, step, { index: index + 1, total });
       if (choice.choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
+      if (choice.choice === 'continue') continuing = true;
       if (choice.choice === 'skip') {
         await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: choice.note ? `skipped by the operator: ${choice.note}` : 'skipped by the operator' } });
         continue;
@@ -131,7 +134,7 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
  * skipping a manual step (a go/no-go: one arrow key and Enter would otherwise let an
  * unattended run go on to 100%) needs its id typed and a reason, both journaled.
  */
-async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<{ choice: 'run' | 'quit' } | { choice: 'skip'; note?: string }> {
+async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<{ choice: 'run' | 'continue' | 'quit' } | { choice: 'skip'; note?: string }> {
   for (;;) {
     const choice = await ctx.operator.beforeStep(step, position);
     if (choice === 'skip' && step.skippable === false) {
@@ -144,7 +147,9 @@ async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { inde
       await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: confirmed.note } });
       return { choice: 'skip', note: confirmed.note };
     }
-    if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
+    if (ctx.operator.interactive) {
+      await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice, ...(choice === 'continue' ? { note: 'run all remaining steps of this run without asking (manual steps and failures still ask)' } : {}) } });
+    }
     return { choice };
   }
 }

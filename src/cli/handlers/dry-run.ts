@@ -46,6 +46,7 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
   for (const change of plan.acceptChanges) show(`  ${change.step}: changed since it ran; --accept-changes would journal the new definition as accepted`);
   const byId = new Map(runbook.steps.map((step, index) => [step.id, { step, index }]));
   let considered = 0;
+  let continuing = false;
   for (const id of plan.scope) {
     const found = byId.get(id);
     if (!found) continue;
@@ -62,8 +63,9 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
       show(`  ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil(left / 1000) * 1000)} left): would evaluate its watch, then ${options.bake === 'wait' || (options.bake === undefined && operator.interactive) ? 'wait' : 'stop as "waiting" (exit 0; 11 with --detailed-exitcode)'} before ${step.id}`);
       if (!(options.bake === 'wait' || (options.bake === undefined && operator.interactive))) return;
     }
-    if (step.confirm && plan.interrupted?.step !== step.id) {
+    if (step.confirm && !continuing && plan.interrupted?.step !== step.id) {
       const choice = await operator.beforeStep(step, { index: index + 1, total: runbook.steps.length });
+      if (choice === 'continue') continuing = true;
       if (choice === 'quit') {
         show(`  (would stop before ${step.id})`);
         return;
