@@ -2,6 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
+import { planRollback, rollbackRunbook } from '../../src/engine/rollback.js';
+import { replay } from '../../src/journal/replay.js';
 import { MigrationWorld, runbookFrom, shell } from '../helpers/migration-world.js';
 
 const CONFIRM = '    confirm: true\n';
@@ -54,5 +56,24 @@ describe('run all remaining without asking', () => {
     world.actions.runAction = async (action, context) => (action.kind === 'shell' && action.script.includes('apply c') ? { ok: false, reason: 'exit code 1', exitCode: 1, tail: [], durationMs: 1 } : original(action, context));
     expect(await world.run({}, operator(['continue'], asked))).toMatchObject({ state: 'failed', step: 'c', stepsRun: ['a', 'go'] });
     expect(asked).toEqual(['before a', 'manual go', 'failure c']);
+  });
+});
+
+describe('rollback --confirm-each', () => {
+  it('asks before each step, newest first, journals each answer, and a no stops there (older steps stay applied)', async () => {
+    const world = new MigrationWorld(runbookFrom(['a', 'b', 'c'].map((id) => shell(id)).join('')));
+    await world.run();
+    const questions: string[] = [];
+    const answers = [true, false];
+    const ctx = await world.context({ operator: { ...nonInteractiveOperator(), interactive: true, name: 'alice@laptop', confirm: async (question) => (questions.push(question), answers.shift() ?? false) } });
+    const plan = planRollback(replay(ctx.journal.events), ['a', 'b', 'c'], {});
+    if (!plan.ok) throw new Error(plan.reason);
+    expect(await rollbackRunbook(ctx, plan.steps, { confirmEach: true })).toEqual({ state: 'cancelled', steps: ['c'], step: 'b' });
+    expect(questions).toEqual(['Roll back c (undo c)?', 'Roll back b (undo b)?']);
+    expect(world.ledger).toEqual(['apply a', 'apply b', 'apply c', 'undo c']);
+    expect(world.events().filter((e) => e.type === 'decision').map((e) => [e.step, e.data.choice])).toEqual([
+      ['c', 'rollback'],
+      ['b', 'stop'],
+    ]);
   });
 });
