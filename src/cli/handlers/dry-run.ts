@@ -44,6 +44,7 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
     return;
   }
   for (const change of plan.acceptChanges) show(`  ${change.step}: changed since it ran; --accept-changes would journal the new definition as accepted`);
+  for (const id of plan.skipped) show(`  ${id}: would be journaled as skipped (--start-at ${options.startAt ?? ''})`);
   const byId = new Map(runbook.steps.map((step, index) => [step.id, { step, index }]));
   let considered = 0;
   let continuing = false;
