@@ -18,6 +18,11 @@ run().then(
 
 /** Plain `cutover status <runbook>` skips commander (fast-status.ts); everything else parses fully. */
 async function run(): Promise<number> {
+  // Hidden, for the completion scripts (completion/scripts.ts): fast, and silent on any error.
+  if (args[0] === '__complete-steps') {
+    const { completeSteps } = await import('./complete-steps.js');
+    return completeSteps(args[1], (text) => process.stdout.write(text));
+  }
   if (args[0] === 'status') {
     const { plainStatusArgs, runPlainStatus } = await import('./fast-status.js');
     const plain = plainStatusArgs(args);

@@ -24,7 +24,13 @@ export async function runCli(argv: string[]): Promise<number> {
       await program.parseAsync(argv);
     },
     // commander has printed its message (and a suggestion); help and version exit 0.
-    (error) => (error instanceof CommanderError ? (error.exitCode === 0 ? ExitCode.ok : ExitCode.invalid) : undefined),
+    (error) => (error instanceof CommanderError ? (error.exitCode === 0 ? ExitCode.ok : usageExit(argv)) : undefined),
   );
 }
 
+
+/** A usage error exits 2, except under `plan --detailed-exitcode`, where 2 means "steps pending" (exit 1 instead). */
+function usageExit(argv: readonly string[]): number {
+  const args = argv.slice(2);
+  return args.find((arg) => !arg.startsWith('-')) === 'plan' && args.includes('--detailed-exitcode') ? ExitCode.stepFailed : ExitCode.invalid;
+}
