@@ -24,23 +24,29 @@ export interface PlanFlags extends SessionFlags {
 }
 
 export async function showPlan(file: string, flags: PlanFlags, output: Output): Promise<void> {
-  if (!flags.detailedExitcode) return planOnce(file, flags, output);
-  try {
+  if (!flags.detailedExitcode) {
     await planOnce(file, flags, output);
+    return;
+  }
+  let code: number;
+  try {
+    code = await planOnce(file, flags, output);
   } catch (error) {
     // Terraform's convention: 2 is "changes pending" only; any error is 1.
     if (error instanceof ExitError && error.code === ExitCode.invalid) throw new ExitError(ExitCode.stepFailed, error.message);
     throw error;
   }
+  if (code !== ExitCode.ok) throw new ExitError(code);
 }
 
-async function planOnce(file: string, flags: PlanFlags, output: Output): Promise<void> {
+/** Shows the plan; returns the --detailed-exitcode code (errors are thrown, before or after showing it). */
+async function planOnce(file: string, flags: PlanFlags, output: Output): Promise<number> {
   if (flags.detailedExitcode && flags.rollback) throw new ExitError(ExitCode.invalid, '--detailed-exitcode is for the forward plan; leave out --rollback (or --detailed-exitcode)');
   const runbook = await loadOrExit(file, flags, output);
   if (flags.rollback) {
     const { rollbackPreview, printRollbackPreview } = await import('../views/rollback-preview.js');
     printRollbackPreview(await rollbackPreview(runbook, flags, {}), flags, output);
-    return;
+    return ExitCode.ok;
   }
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
@@ -49,10 +55,10 @@ async function planOnce(file: string, flags: PlanFlags, output: Output): Promise
   const plan = createMasker(runbook.secrets.values).value(built);
   if (flags.json) output.out(JSON.stringify(plan));
   else output.out(renderPlan(plan, output));
-  if (flags.detailedExitcode) {
-    const code = planExitCode(plan);
-    if (code !== ExitCode.ok) throw new ExitError(code, code === ExitCode.stepFailed ? planFailure(plan) : '');
-  }
+  if (!flags.detailedExitcode) return ExitCode.ok;
+  const code = planExitCode(plan);
+  if (code === ExitCode.stepFailed) throw new ExitError(code, planFailure(plan));
+  return code;
 }
 
 /**
