@@ -70,7 +70,8 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
       }
       // A check retried with retryFor says how it is going (attempt, last result, time left).
       if (notice.kind === 'info' && notice.step) {
-        slots.get(notice.step)?.output?.(notice.message);
+        const slot = slots.get(notice.step);
+        if (slot && !slot.settled) slot.output?.(notice.message);
         return;
       }
       if (notice.kind !== 'event' || !notice.event.step) return;

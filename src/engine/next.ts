@@ -223,7 +223,7 @@ export function describeRefusal(refusal: Refusal, hint: Hint): string {
     case 'watch-failed':
       return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "${hint('approve', refusal.step)}", or undo with "${hint('rollback')}"`;
     case 'start-at-done':
-      return `--start-at ${refusal.step}: that step is already ${refusal.state}, so nothing before it is pending; ${refusal.next ? `the next step is ${refusal.next} ("${hint('run')}")` : 'every step is done'}`;
+      return `--start-at ${refusal.step}: that step is done already (${refusal.state}); ${refusal.next ? `the next step is ${refusal.next} ("${hint('run')}")` : 'every step is done'}`;
     case 'start-after-until':
       return `--start-at ${refusal.step} comes after --until ${refusal.until}: nothing would run; "${hint('plan')}" lists the steps in order`;
     case 'start-at-blocked':

@@ -105,7 +105,7 @@ describe.concurrent('run --start-at', () => {
 
     const done = await cli(['run', '--yes', '--start-at', 'step-1', runbook], { cwd: dir });
     expect(done.code, describeResult(done)).toBe(2);
-    expect(done.stderr).toContain('--start-at step-1: that step is already skipped');
+    expect(done.stderr).toContain('--start-at step-1: that step is done already (skipped); every step is done');
   });
 });
 

@@ -39,7 +39,7 @@ describe('run --start-at', () => {
       name: 'a step that is done already',
       setup: (world) => world.run({ until: 'b' }),
       startAt: 'a',
-      reason: '--start-at a: that step is already succeeded, so nothing before it is pending; the next step is c ("cutover run migration.yaml")',
+      reason: '--start-at a: that step is done already (succeeded); the next step is c ("cutover run migration.yaml")',
     },
     {
       name: 'a start after --until',
