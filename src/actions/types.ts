@@ -22,6 +22,8 @@ export interface ExecutionContext {
   logFile?: string;
   /** Each output line, masked, as it arrives (for a live tail). */
   onOutput?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Progress for people while something waits (a check retried with retryFor): one line each time. */
+  onProgress?: (message: string) => void;
   /** Called right after a child process starts, so its pid can be journaled. */
   onSpawn?: (child: { pid: number; pgid: number }) => void | Promise<void>;
   timeoutMs?: number;

@@ -8,6 +8,12 @@ export const ExitCode = {
   advanced: 10,
   waitingBake: 11,
   waitingApproval: 12,
+  /**
+   * `plan --detailed-exitcode` only (Terraform's convention): steps are pending. Under that
+   * flag every error of plan (an invalid runbook or journal, a usage error, a failed live
+   * read, a refusal) exits stepFailed (1) instead, so 2 means one thing there.
+   */
+  planPending: 2,
   sighup: 129,
   sigint: 130,
   sigterm: 143,

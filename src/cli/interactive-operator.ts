@@ -14,10 +14,23 @@ import { neutralise } from './terminal-text.js';
 interface Choice<T extends string> {
   name: T;
   message: string;
+  /** A single key that answers the prompt with this choice (shown in the message). */
+  key?: string;
 }
 
+interface SelectInstance {
+  run(): Promise<string>;
+  /** enquirer internals a subclass uses to answer on one key. */
+  choices: { name: string; index: number }[];
+  index: number;
+  submit(): Promise<unknown>;
+  render(): Promise<unknown>;
+}
+
+type SelectClass = new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => SelectInstance;
+
 type PromptModule = {
-  Select: new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => { run(): Promise<string> };
+  Select: SelectClass;
   Confirm: new (options: { name: string; message: string; initial?: boolean }) => { run(): Promise<boolean> };
   Input: new (options: { name: string; message: string; initial?: string }) => { run(): Promise<string> };
 };
@@ -38,12 +51,32 @@ async function prompts(): Promise<PromptModule> {
 
 async function select<T extends string>(message: string, choices: Choice<T>[], cancelled: T): Promise<T> {
   const { Select } = await prompts();
+  const keyed = choices.some((choice) => choice.key !== undefined);
+  const Prompt = keyed ? keyedSelect(Select, choices) : Select;
+  const shown = choices.map((choice) => (choice.key ? { ...choice, message: `${choice.message} [${choice.key}]` } : choice));
   try {
     // enquirer writes to the terminal itself, past Output: the question is made inert here.
-    return (await new Select({ name: 'choice', message: neutralise(message), choices }).run()) as T;
+    return (await new Prompt({ name: 'choice', message: neutralise(message), choices: shown }).run()) as T;
   } catch {
     return cancelled;
   }
+}
+
+/**
+ * enquirer's Select, answering at once when a choice's key is typed (arrows and Enter
+ * still work). enquirer calls `dispatch` for a key it has no action for.
+ */
+function keyedSelect(Select: SelectClass, choices: Choice<string>[]): SelectClass {
+  const byKey = new Map(choices.flatMap((choice) => (choice.key ? [[choice.key.toLowerCase(), choice.name] as const] : [])));
+  return class extends (Select as unknown as new (...args: never[]) => SelectInstance) {
+    async dispatch(typed: string | undefined): Promise<unknown> {
+      const name = typed === undefined ? undefined : byKey.get(typed.toLowerCase());
+      const index = name === undefined ? -1 : this.choices.findIndex((choice) => choice.name === name);
+      if (index === -1) return this.render();
+      this.index = index;
+      return this.submit();
+    }
+  } as unknown as SelectClass;
 }
 
 export function interactiveOperator(output: Output, masker: Masker, who: string): Operator {
@@ -65,10 +98,11 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
         const choice = await select<BeforeStepChoice | 'details'>(
           `Step ${position.index}/${position.total} ${step.id}: ${step.title}`,
           [
-            { name: 'run', message: 'Run' },
-            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: step.action.kind === 'manual' ? 'Skip (asks you to type the step id and why)' : 'Skip' }]),
-            { name: 'details', message: 'Show details' },
-            { name: 'quit', message: 'Quit' },
+            { name: 'run', message: 'Run', key: 'r' },
+            ...(position.index < position.total ? [{ name: 'continue' as const, message: 'Run all remaining without asking (manual steps and failures still ask)', key: 'c' }] : []),
+            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: step.action.kind === 'manual' ? 'Skip (asks you to type the step id and why)' : 'Skip', key: 's' }]),
+            { name: 'details', message: 'Show details', key: 'd' },
+            { name: 'quit', message: 'Quit', key: 'q' },
           ],
           'quit',
         );

@@ -68,6 +68,12 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
         slots.get(notice.step)?.output?.(notice.line);
         return;
       }
+      // A check retried with retryFor says how it is going (attempt, last result, time left).
+      if (notice.kind === 'info' && notice.step) {
+        const slot = slots.get(notice.step);
+        if (slot && !slot.settled) slot.output?.(notice.message);
+        return;
+      }
       if (notice.kind !== 'event' || !notice.event.step) return;
       const slot = slots.get(notice.event.step);
       if (!slot) return;

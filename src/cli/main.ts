@@ -22,6 +22,11 @@ run().then(
  * outline). Everything else parses the full command line.
  */
 async function run(): Promise<number> {
+  // Hidden, for the completion scripts (completion/scripts.ts): fast, and silent on any error.
+  if (args[0] === '__complete-steps') {
+    const { completeSteps } = await import('./complete-steps.js');
+    return completeSteps(args[1], (text) => process.stdout.write(text));
+  }
   if (args[0] === 'status') {
     const { quickStatusArgs } = await import('./launch-status.js');
     const plain = quickStatusArgs(args);

@@ -20,6 +20,7 @@ import { statusCommand } from './commands/status.js';
 import { unlockCommand } from './commands/unlock.js';
 import { validateCommand } from './commands/validate.js';
 import { watchCommand } from './commands/watch.js';
+import { completionCommand } from './commands/completion.js';
 
 const EXAMPLES = `
 Examples:
@@ -36,7 +37,7 @@ Exit codes: 0 ok, 1 a step failed, 2 invalid runbook/journal/usage, 3 a rollback
 Docs: README.md and docs/runbook-format.md`;
 
 /** In the order `cutover --help` lists them. */
-const COMMANDS = [validateCommand, planCommand, runCommand, resumeCommand, rehearseCommand, rollbackCommand, statusCommand, watchCommand, reportCommand, logCommand, approveCommand, unlockCommand, journalCommand, schemaCommand];
+const COMMANDS = [validateCommand, planCommand, runCommand, resumeCommand, rehearseCommand, rollbackCommand, statusCommand, watchCommand, reportCommand, logCommand, approveCommand, unlockCommand, journalCommand, schemaCommand, completionCommand];
 
 export function buildProgram(output: Output, version: string): CommandUnknownOpts {
   const program = new Command('cutover')

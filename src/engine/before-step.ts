@@ -8,7 +8,7 @@
 import type { Step } from '../runbook/types.js';
 import type { Operator } from './operator.js';
 
-export type StepChoice = { choice: 'run' | 'quit' } | { choice: 'skip'; note?: string };
+export type StepChoice = { choice: 'run' | 'continue' | 'quit' } | { choice: 'skip'; note?: string };
 
 /** Asks until the answer is allowed; `refused` tells the operator why an answer was not. */
 export async function askBeforeStep(operator: Operator, step: Step, position: { index: number; total: number }, refused: (message: string) => void): Promise<StepChoice> {

@@ -12,6 +12,7 @@ export function executionFor(ctx: EngineContext, step: Step, attempt: number, ph
     cwd: ctx.cwd,
     logFile: join(ctx.logDir, `${step.id}.${attempt}.log`),
     onOutput: (line, stream) => ctx.reporter.notify({ kind: 'output', step: step.id, line, stream }),
+    onProgress: (message) => ctx.reporter.notify({ kind: 'info', step: step.id, message: ctx.masker.text(`${phase}: ${message}`) }),
     onSpawn: async (child) => {
       const event = await ctx.journal.append({
         type: 'step.spawned',

@@ -14,11 +14,20 @@ import { closest } from '../runbook/suggest.js';
 export interface NextStep {
   id: string;
   digest: string;
+  /** Only `run --start-at` looks at these (a manual go/no-go or `skippable: false` is never skipped by it). */
+  action?: { kind: string };
+  skippable?: false;
 }
 
 export interface NextOptions {
   /** Stop after this step (it is the last one in scope). */
   until?: string;
+  /**
+   * Start at this step: the pending steps before it are skipped (run journals each as
+   * skipped, "--start-at ID"). Refused when it is done, or when a step before it may have
+   * left something applied (failed, interrupted), is a manual go/no-go or `skippable: false`.
+   */
+  startAt?: string;
   /** At most this many steps are run (resolved interruptions count). */
   maxSteps?: number;
   /** Completed steps changed since they ran are accepted (journaled) instead of refused. */
@@ -29,9 +38,13 @@ export interface NextOptions {
 export type Refusal =
   | { kind: 'unknown-step'; option: string; step: string; suggestion?: string; exit: 'refused' }
   | { kind: 'partly-rolled-back'; step: string; exit: 'refused' }
-  | { kind: 'changed'; steps: string[]; exit: 'refused' }
+  /** `diffs`: per step, what changed field by field (definition-diff.ts), where the caller had both definitions. */
+  | { kind: 'changed'; steps: string[]; diffs?: Record<string, string[]>; exit: 'refused' }
   | { kind: 'watch-failed'; step: string; ts: string; summary: string; exit: 'failed' }
-  | { kind: 'until-done'; step: string; next?: string; exit: 'nothing' };
+  | { kind: 'until-done'; step: string; next?: string; exit: 'nothing' }
+  | { kind: 'start-at-done'; step: string; state: string; next?: string; exit: 'refused' }
+  | { kind: 'start-after-until'; step: string; until: string; exit: 'refused' }
+  | { kind: 'start-at-blocked'; step: string; blocker: string; why: 'effect' | 'manual' | 'unskippable'; state: string; exit: 'refused' };
 
 export interface AcceptedChange {
   step: string;
@@ -58,17 +71,26 @@ export interface NextPlan {
   acceptChanges: AcceptedChange[];
   /** Steps after the scope that stay pending (there is more to do after this run). */
   remaining: string[];
+  /** `--start-at`: the pending steps before it, which run journals as skipped first (not in scope). */
+  skipped: string[];
   maxSteps?: number;
 }
 
 export function whatNext(steps: readonly NextStep[], state: JournalState, options: NextOptions, now: number): NextPlan {
-  const base: NextPlan = { scope: [], acceptChanges: [], remaining: [], ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) };
+  const base: NextPlan = { scope: [], acceptChanges: [], remaining: [], skipped: [], ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) };
   const ids = steps.map((s) => s.id);
   const record = (id: string): StepRecord | undefined => state.steps.get(id);
 
   if (options.until !== undefined && !ids.includes(options.until)) {
     const suggestion = closest(options.until, ids);
     return { ...base, refusal: { kind: 'unknown-step', option: '--until', step: options.until, ...(suggestion ? { suggestion } : {}), exit: 'refused' } };
+  }
+  if (options.startAt !== undefined && !ids.includes(options.startAt)) {
+    const suggestion = closest(options.startAt, ids);
+    return { ...base, refusal: { kind: 'unknown-step', option: '--start-at', step: options.startAt, ...(suggestion ? { suggestion } : {}), exit: 'refused' } };
+  }
+  if (options.startAt !== undefined && options.until !== undefined && ids.indexOf(options.until) < ids.indexOf(options.startAt)) {
+    return { ...base, refusal: { kind: 'start-after-until', step: options.startAt, until: options.until, exit: 'refused' } };
   }
   // A half-finished rollback is finished first: running forward over it would stack a new change on an unknown state.
   const partly = [...state.steps.values()].find((r) => r.state === 'rolling-back' || r.state === 'rollback-failed');
@@ -82,7 +104,10 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
 
   const untilIndex = options.until === undefined ? ids.length - 1 : ids.indexOf(options.until);
   const notDone = steps.filter((s) => !isDone(record(s.id)?.state ?? 'pending')).map((s) => s.id);
-  const scope = notDone.filter((id) => ids.indexOf(id) <= untilIndex);
+  const start = options.startAt === undefined ? undefined : startAt(steps, state, options.startAt);
+  if (start && 'refusal' in start) return { ...base, acceptChanges: changed, refusal: start.refusal };
+  const skipped = start?.skipped ?? [];
+  const scope = notDone.filter((id) => ids.indexOf(id) <= untilIndex && !skipped.includes(id));
   const remaining = notDone.filter((id) => ids.indexOf(id) > untilIndex);
   if (options.until !== undefined && scope.length === 0) {
     // A retried `run --until X` during X's bake still watches it (run does, then reports baking).
@@ -90,7 +115,7 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
     return { ...base, acceptChanges: changed, remaining, ...(bake ? { bake } : {}), refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' } };
   }
   const next = scope[0];
-  const plan: NextPlan = { ...base, scope, remaining, acceptChanges: changed, ...(next ? { next } : {}) };
+  const plan: NextPlan = { ...base, scope, remaining, skipped, acceptChanges: changed, ...(next ? { next } : {}) };
   // Every step done: the last step's bake is still watched until its window closes.
   if (next === undefined) {
     const bake = openBake(state, now);
@@ -104,6 +129,32 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
   if (current?.state === 'failed') plan.retry = true;
   const bake = openBake(state, now);
   return bake ? { ...plan, bake } : plan;
+}
+
+/**
+ * `--start-at ID`: the pending steps before ID, to be skipped. Only steps that left nothing
+ * behind are skipped (effect none): a failed or interrupted step may be half applied, and
+ * skipping it would build the rest of the migration on an unknown state; a manual step is
+ * a go/no-go that a flag typed in advance must not answer.
+ */
+function startAt(steps: readonly NextStep[], state: JournalState, id: string): { skipped: string[] } | { refusal: Refusal } {
+  const index = steps.findIndex((s) => s.id === id);
+  const target = state.steps.get(id);
+  if (target && isDone(target.state)) {
+    const next = steps.find((s) => !isDone(state.steps.get(s.id)?.state ?? 'pending'))?.id;
+    return { refusal: { kind: 'start-at-done', step: id, state: target.state, ...(next ? { next } : {}), exit: 'refused' } };
+  }
+  const skipped: string[] = [];
+  for (const step of steps.slice(0, index)) {
+    const found = state.steps.get(step.id);
+    if (found && isDone(found.state)) continue;
+    const blocked = (why: 'effect' | 'manual' | 'unskippable'): { refusal: Refusal } => ({ refusal: { kind: 'start-at-blocked', step: id, blocker: step.id, why, state: found?.state ?? 'pending', exit: 'refused' } });
+    if (found && found.effect !== 'none') return blocked('effect');
+    if (step.skippable === false) return blocked('unskippable');
+    if (step.action?.kind === 'manual') return blocked('manual');
+    skipped.push(step.id);
+  }
+  return { skipped };
 }
 
 /** Completed steps whose definition changed since they ran and was not accepted before. */
@@ -168,10 +219,34 @@ export function describeRefusal(refusal: Refusal, hint: Hint): string {
     case 'partly-rolled-back':
       return `step "${refusal.step}" is partly rolled back; finish with "${hint('rollback')}" before running forward again`;
     case 'changed':
-      return `completed step(s) changed since they ran: ${refusal.steps.join(', ')}. Review the change with "${hint('plan')}", then run again with --accept-changes (journaled), or undo the edit`;
+      return `completed step(s) changed since they ran: ${refusal.steps.map((id) => changedStep(id, refusal.diffs?.[id])).join(', ')}. Review the change with "${hint('plan')}", then run again with --accept-changes (journaled), or undo the edit`;
     case 'watch-failed':
       return `the watch of ${refusal.step} failed during its bake at ${refusal.ts} (${refusal.summary}); find the cause, then record that it is fine with "${hint('approve', refusal.step)}", or undo with "${hint('rollback')}"`;
+    case 'start-at-done':
+      return `--start-at ${refusal.step}: that step is done already (${refusal.state}); ${refusal.next ? `the next step is ${refusal.next} ("${hint('run')}")` : 'every step is done'}`;
+    case 'start-after-until':
+      return `--start-at ${refusal.step} comes after --until ${refusal.until}: nothing would run; "${hint('plan')}" lists the steps in order`;
+    case 'start-at-blocked':
+      return `--start-at ${refusal.step} would skip ${refusal.blocker}, ${startBlockedWhy(refusal, hint)}`;
     case 'until-done':
       return `nothing to do: --until ${refusal.step} is already done${refusal.next ? `; the next step is ${refusal.next} ("${hint(`run --until ${refusal.next}`)}")` : ' and so is every step'}`;
   }
+}
+
+function startBlockedWhy(refusal: Extract<Refusal, { kind: 'start-at-blocked' }>, hint: Hint): string {
+  switch (refusal.why) {
+    case 'effect':
+      return `which is ${refusal.state} and may have left changes applied; resolve it first ("${hint('resume')}" judges it by its verify or runs it again; "${hint('rollback')}" undoes it)`;
+    case 'manual':
+      return 'a manual go/no-go step, which a flag does not answer; run it (approve it for an unattended run) or skip it at the prompt (asks why)';
+    case 'unskippable':
+      return 'which is marked skippable: false in the runbook; run it first';
+  }
+}
+
+/** `dns-10 (action.weights.aws: 10 → 15; verify: 1 entries → 2)`: at most three fields, then how many more. */
+function changedStep(id: string, diff: string[] | undefined): string {
+  if (!diff || diff.length === 0) return id;
+  const shown = diff.slice(0, 3).join('; ');
+  return `${id} (${shown}${diff.length > 3 ? `; ${diff.length - 3} more` : ''})`;
 }

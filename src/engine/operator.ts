@@ -4,7 +4,8 @@
  */
 import type { Step } from '../runbook/types.js';
 
-export type BeforeStepChoice = 'run' | 'skip' | 'quit';
+/** `continue`: run this step and every later one of this invocation without asking (Ansible's --step "continue"). */
+export type BeforeStepChoice = 'run' | 'continue' | 'skip' | 'quit';
 export type FailureChoice = 'retry' | 'rollback-step' | 'rollback-all' | 'skip' | 'abort';
 export type ManualChoice = 'done' | 'not-yet';
 export type InterruptedChoice = 'retry' | 'mark-done' | 'rollback' | 'abort';

@@ -23,6 +23,6 @@ export type RollbackOutcome =
   | { state: 'rollback_failed'; steps: string[]; step: string; reason: string }
   /** Stopped before rolling back `step` (the drift guard, a failed read): nothing was changed or journaled for it. */
   | { state: 'stopped'; steps: string[]; step: string; reason: string }
-  /** The operator answered no: nothing was rolled back. */
-  | { state: 'cancelled' }
+  /** The operator answered no: nothing was rolled back; with --confirm-each, a "no" before `step` after rolling back `steps`. */
+  | { state: 'cancelled'; steps?: string[]; step?: string }
   | { state: 'interrupted'; steps: string[]; step?: string; signal: string };

@@ -12,6 +12,8 @@ import type { Hint, NextOptions, Refusal } from './next.js';
 import type { JournalState, StepState } from '../journal/replay.js';
 import type { Runbook, Step } from '../runbook/types.js';
 import type { TrafficPreview } from './traffic-preview.js';
+import { definitionDiff, withDiffs } from './definition-diff.js';
+import { createMasker } from '../support/mask.js';
 
 export type PlannedState = StepState | 'pending';
 
@@ -33,6 +35,8 @@ export interface PlannedStep {
   digest: string;
   /** Completed, but the runbook's definition differs from the one that ran. */
   changed: boolean;
+  /** When changed: what changed since it ran, field by field (`action.script: "a" → "b"`). */
+  diff?: string[];
   /** The full resolved definition, for machines. */
   definition: Step;
   /** Traffic steps, unless --offline: live weights -> weights after the step (filled in by the CLI). */
@@ -55,15 +59,18 @@ export interface Plan {
 }
 
 export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now(), hint: Hint = plainHint(runbook.file)): Plan {
+  const masker = createMasker(runbook.secrets.values);
   const steps = runbook.steps.map((step, index): PlannedStep => {
     const record = journal.steps.get(step.id);
+    const changed = record?.digest !== undefined && record.digest !== step.digest;
     return {
     index: index + 1,
     id: step.id,
     title: step.title,
     description: step.description,
     state: record?.state ?? 'pending',
-    changed: record?.digest !== undefined && record.digest !== step.digest,
+    changed,
+    ...(changed && record?.definition ? { diff: definitionDiff(record.definition, step, masker) } : {}),
     action: { kind: step.action.kind, summary: describeAction(step.action) },
     precheck: describeCheck(step.precheck),
     verify: describeCheck(step.verify),
@@ -86,7 +93,7 @@ export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), 
     runbook: { name: runbook.name, file: runbook.file, description: runbook.description },
     steps,
     ...(next.next !== undefined ? { next: next.next } : {}),
-    ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(next.refusal, hint) } } : {}),
+    ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(withDiffs(next.refusal, runbook, journal), hint) } } : {}),
     ...(next.interrupted ? { interrupted: next.interrupted.step } : {}),
     ...(next.bake ? { bake: { step: next.bake.step, until: new Date(next.bake.endsAt).toISOString() } } : {}),
     ...(runbook.notify ? { notify: outlineWebhooks(runbook.notify) } : {}),

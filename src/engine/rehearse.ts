@@ -265,17 +265,20 @@ function latestRehearsals(events: readonly JournalEvent[]): Map<string, LatestRe
 async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalStepRecord>, continueAt?: string): Promise<RehearsalOutcome> {
   const { steps } = ctx.runbook;
   const rows: RehearsalStepRecord[] = steps.map((s) => earlier.get(s.id) ?? { id: s.id, title: s.title, digest: s.digest, verdict: 'not-reached', phases: {} });
+  // "Run all remaining without asking" at a prompt: no more step prompts in this rehearsal.
+  let unattended = false;
   for (const [index, step] of steps.entries()) {
     if (earlier.has(step.id)) continue;
     const row = rows[index] as RehearsalStepRecord;
     const continuing = step.id === continueAt;
     if (continuing) row.continued = true;
     // A step already applied was confirmed when its rehearsal started.
-    if (step.confirm && !continuing) {
+    if (step.confirm && !continuing && !unattended) {
       const answer = await askBeforeStep(ctx.operator, step, { index: index + 1, total: steps.length }, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
       const { choice } = answer;
       const note = answer.choice === 'skip' && answer.note !== undefined ? { note: answer.note } : {};
       if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'rehearse this step?', choice, ...note } });
+      if (choice === 'continue') unattended = true;
       if (choice === 'quit') return { state: 'advanced', next: step.id, steps: rows };
       if (choice === 'skip') {
         await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: 'skipped by the operator during a rehearsal' } });

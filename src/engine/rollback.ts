@@ -11,6 +11,7 @@ import type { EngineContext } from './context.js';
 import { rollbackStep } from './execute-rollback.js';
 import { runnableDefinition } from './runnable.js';
 import { record } from './execution.js';
+import { describeRollback } from '../runbook/describe.js';
 import type { RollbackOutcome, RunOutcome } from './outcome.js';
 import { notify, settleNotifications } from './notify.js';
 
@@ -86,10 +87,10 @@ export function planRollback(state: JournalState, runbookIds: readonly string[],
   return { ok: true, steps };
 }
 
-export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandidate[]): Promise<RollbackOutcome> {
-  await record(ctx, { type: 'run.started', data: { command: 'rollback', runbook: ctx.runbook.name, file: ctx.runbook.file, options: { steps: steps.map((s) => s.id) } } });
+export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandidate[], options: { confirmEach?: boolean } = {}): Promise<RollbackOutcome> {
+  await record(ctx, { type: 'run.started', data: { command: 'rollback', runbook: ctx.runbook.name, file: ctx.runbook.file, options: { steps: steps.map((s) => s.id), ...(options.confirmEach ? { confirmEach: true } : {}) } } });
   notify(ctx, { event: 'run-started', command: 'rollback' });
-  const outcome = await reverse(ctx, steps, 'rollback requested');
+  const outcome = await reverse(ctx, steps, 'rollback requested', options.confirmEach === true);
   notifyRollback(ctx, outcome, 'rollback requested');
   await record(ctx, { type: 'run.finished', data: { command: 'rollback', outcome: outcome.state } });
   await settleNotifications(ctx);
@@ -117,11 +118,21 @@ function notifyRollback(ctx: EngineContext, outcome: RollbackOutcome, why: strin
   }
 }
 
-/** Rolls back `steps` in the order given (newest first), stopping at the first that cannot be. */
-export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], why: string): Promise<RollbackOutcome> {
+/**
+ * Rolls back `steps` in the order given (newest first), stopping at the first that cannot be.
+ * `confirmEach` (rollback --confirm-each): the operator confirms each step first (journaled);
+ * a "no" stops there, since skipping one and undoing older ones would leave a gap.
+ */
+export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], why: string, confirmEach = false): Promise<RollbackOutcome> {
   if (steps.length === 0) return { state: 'nothing_to_roll_back' };
   const done: string[] = [];
   for (const candidate of steps) {
+    if (confirmEach) {
+      const prompt = `Roll back ${candidate.id} (${oneLine(describeRollback(candidate.definition.rollback))})?`;
+      const yes = await ctx.operator.confirm(prompt);
+      await record(ctx, { type: 'decision', step: candidate.id, data: { prompt: 'roll back this step? (--confirm-each)', choice: yes ? 'rollback' : 'stop' } });
+      if (!yes) return { state: 'cancelled', steps: done, step: candidate.id };
+    }
     const runnable = runnableDefinition(ctx.runbook, candidate.definition);
     if (!runnable.ok) return { state: 'stopped', steps: done, step: candidate.id, reason: runnable.reason };
     if (runnable.journaledDiffers && !candidate.trusted) {
@@ -181,4 +192,8 @@ export function rollbackToRunOutcome(rolled: RollbackOutcome, stepsRun: string[]
     case 'cancelled':
       return { state: 'failed', stepsRun, step, reason };
   }
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ⏎ ');
 }

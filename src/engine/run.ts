@@ -14,6 +14,7 @@ import type { BakeMode, OpenBake } from './bake.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
 import type { Hint, NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
+import { withDiffs } from './definition-diff.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
 import { notify, settleNotifications } from './notify.js';
@@ -22,6 +23,8 @@ export interface RunOptions {
   command: 'run' | 'resume';
   maxSteps?: number;
   until?: string;
+  /** Skip the pending steps before this one (journaled as skipped, "--start-at ID"); see whatNext. */
+  startAt?: string;
   acceptChanges?: boolean;
   /** What to do at an open bake window; default: wait when interactive, exit otherwise. */
   bake?: BakeMode;
@@ -36,12 +39,20 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   // Refuse before touching anything (nothing is journaled): the same refusal plan, dry-run and status show.
   // `--until` a done step does nothing, except watch a bake window that is still open.
   const watchOnly = plan.refusal?.kind === 'until-done' && plan.bake !== undefined;
-  if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
+  if (plan.refusal && !watchOnly) {
+    const outcome = refusalOutcome(withDiffs(plan.refusal, runbook, replay(ctx.journal.events)), options.hint ?? plainHint(runbook.file), stepsRun);
+    // The diff quotes definitions: secret values are masked before the reason leaves the engine.
+    return 'reason' in outcome && outcome.reason !== undefined ? { ...outcome, reason: ctx.masker.text(outcome.reason) } : outcome;
+  }
 
-  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
+  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, ...(options.startAt !== undefined ? { startAt: options.startAt } : {}), acceptChanges: options.acceptChanges === true } } });
   notify(ctx, { event: 'run-started', command: options.command });
   for (const change of plan.acceptChanges) {
     await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
+  }
+  // Journaled (with who, as every event) before the first step runs: the skip is the operator's choice, not a result.
+  for (const id of plan.skipped) {
+    await record(ctx, { type: 'step.skipped', step: id, data: { reason: `--start-at ${options.startAt ?? ''}` } });
   }
   const outcome = await runScope(ctx, plan, options, stepsRun);
   notifyOutcome(ctx, outcome, options.hint ?? plainHint(runbook.file));
@@ -93,6 +104,8 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
     const stop = await superviseBake(ctx, bake, mode, { stepsRun, ...('next' in outcome && outcome.next !== undefined ? { next: outcome.next } : {}) });
     return stop ?? outcome;
   };
+  // "Run all remaining without asking", chosen at a step prompt: for this invocation only (journaled as that decision).
+  let continuing = false;
   for (const id of plan.scope) {
     const { step, index } = byId.get(id) as { step: Step; index: number };
     const current = before.steps.get(step.id);
@@ -115,9 +128,10 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
       // 'retry': fall through to a normal execution of the step.
     }
 
-    if (step.confirm) {
+    if (step.confirm && !continuing) {
       const choice = await chooseBeforeStep(ctx, step, { index: index + 1, total });
       if (choice.choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
+      if (choice.choice === 'continue') continuing = true;
       if (choice.choice === 'skip') {
         await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: choice.note ? `skipped by the operator: ${choice.note}` : 'skipped by the operator' } });
         continue;
@@ -141,7 +155,10 @@ async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { inde
     await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note } });
     return answer;
   }
-  if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice: answer.choice } });
+  if (ctx.operator.interactive) {
+    const note = answer.choice === 'continue' ? { note: 'run all remaining steps of this run without asking (manual steps and failures still ask)' } : {};
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice: answer.choice, ...note } });
+  }
   return answer;
 }
 

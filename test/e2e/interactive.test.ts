@@ -1,6 +1,6 @@
 /**
  * The interactive operator, driven through a real pseudo-terminal with keystrokes:
- * enquirer's select prompts answered with arrow keys and Enter.
+ * enquirer's select prompts answered with arrow keys and Enter, or a choice's single key.
  */
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'vitest';
@@ -26,12 +26,12 @@ describe.concurrent('interactive run through a pseudo-terminal', () => {
     const runbook = writeLedgerRunbook(dir, [{}, {}, {}]);
     const tty = terminal(context, dir, ['run', runbook]);
 
-    // Choices: Run, Skip, Show details, Quit.
+    // Choices: Run [r], Run all remaining without asking [c], Skip [s], Show details [d], Quit [q]; Enter takes the first.
     await tty.answer('Step 1/3 step-1', KEY.enter);
     await tty.waitFor('step-1 succeeded');
-    await tty.answer('Step 2/3 step-2', KEY.down, KEY.enter);
+    await tty.answer('Step 2/3 step-2', KEY.down, KEY.down, KEY.enter);
     await tty.waitFor('step-2 skipped');
-    await tty.answer('Step 3/3 step-3', KEY.down, KEY.down, KEY.down, KEY.enter);
+    await tty.answer('Step 3/3 step-3', 'q');
     const result = await tty.done;
 
     expect(result.code, result.output).toBe(0);

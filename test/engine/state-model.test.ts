@@ -9,6 +9,7 @@ import { buildPlan } from '../../src/engine/plan.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
 import { describeRefusal, plainHint, whatNext } from '../../src/engine/next.js';
+import { withDiffs } from '../../src/engine/definition-diff.js';
 import { previewRestores } from '../../src/engine/traffic-preview.js';
 import { rollbackCandidates } from '../../src/engine/rollback.js';
 import { runRunbook } from '../../src/engine/run.js';
@@ -92,7 +93,8 @@ describe('plan, dry-run and status say what run does', () => {
       expect(next.refusal?.kind).toBe(testCase.refusal);
       expect(plan.refusal?.kind).toBe(testCase.refusal);
       if (next.refusal) {
-        expect(plan.refusal?.reason).toBe(describeRefusal(next.refusal, plainHint(world.runbook.file)));
+        // plan (and run) add the field-level diff of a changed step; status, from its outline, names the step and points to plan.
+        expect(plan.refusal?.reason).toBe(describeRefusal(withDiffs(next.refusal, world.runbook, state), plainHint(world.runbook.file)));
         expect(status.nextAction).toBe(describeRefusal(next.refusal, plainHint(world.runbook.file)));
       }
       expect(plan.next).toBe(testCase.next);

@@ -15,6 +15,7 @@ function runOptions(command: Command<[string]>) {
     .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)')
     .option('--max-steps <n>', 'run at most N steps, then stop')
     .option('--until <id>', 'stop after this step')
+    .option('--start-at <id>', 'skip the pending steps before this one (each journaled as skipped, with who and "--start-at ID"); refused if one of them may have left changes, is a manual step or skippable: false')
     .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
     .addOption(new Option('--on-interrupted <what>', 'without a TTY, what to do with an interrupted step that has no verify').choices(ON_INTERRUPTED))
     .addOption(new Option('--bake <mode>', 'at an open bake window: wait (watching until it passes) or exit (watch once, report waiting); default wait at a terminal, exit otherwise').choices(BAKE_MODES))
@@ -33,7 +34,10 @@ Examples:
   $ cutover run examples/quickstart.yaml
   $ cutover run --yes --max-steps 1 runbooks/3-traffic-shift.yaml
   $ cutover run --dry-run examples/quickstart.yaml
+  $ cutover run --start-at dns-25 --until dns-50 runbooks/3-traffic-shift.yaml
 
+At the step prompt: r run, c run all remaining without asking (this run only; manual steps
+and failures still ask), s skip, d show details, q quit; arrows and Enter work too.
 Ctrl-C stops the running step (journaled as interrupted); "cutover resume" picks it up.`,
     )
     .action(async (file, flags) => {

@@ -7,6 +7,7 @@
 import { askBeforeStep } from '../../engine/before-step.js';
 import { describeAction, describeCheck, describeRollback } from '../../runbook/describe.js';
 import { describeRefusal, whatNext } from '../../engine/next.js';
+import { withDiffs } from '../../engine/definition-diff.js';
 import type { NextOptions } from '../../engine/next.js';
 import { nonInteractiveOperator } from '../../engine/operator.js';
 import { replay } from '../../journal/replay.js';
@@ -38,14 +39,16 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
     if (!plan.scope.includes(step.id) && record && (record.state === 'succeeded' || record.state === 'skipped')) show(`  ${step.id}: already ${record.state}`);
   }
   if (plan.refusal) {
-    const reason = describeRefusal(plan.refusal, hintFor(file, flags, masker.text));
+    const reason = describeRefusal(withDiffs(plan.refusal, runbook, state), hintFor(file, flags, masker.text));
     show(`  ${paint(output, plan.refusal.exit === 'nothing' ? 'cyan' : 'red', plan.refusal.exit === 'nothing' ? 'would do nothing' : 'run would refuse')}: ${reason}`);
     if (plan.refusal.exit !== 'nothing') throw new ExitError(plan.refusal.exit === 'failed' ? ExitCode.stepFailed : ExitCode.invalid);
     return;
   }
   for (const change of plan.acceptChanges) show(`  ${change.step}: changed since it ran; --accept-changes would journal the new definition as accepted`);
+  for (const id of plan.skipped) show(`  ${id}: would be journaled as skipped (--start-at ${options.startAt ?? ''})`);
   const byId = new Map(runbook.steps.map((step, index) => [step.id, { step, index }]));
   let considered = 0;
+  let continuing = false;
   for (const id of plan.scope) {
     const found = byId.get(id);
     if (!found) continue;
@@ -62,8 +65,9 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
       show(`  ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil(left / 1000) * 1000)} left): would evaluate its watch, then ${options.bake === 'wait' || (options.bake === undefined && operator.interactive) ? 'wait' : 'stop as "waiting" (exit 0; 11 with --detailed-exitcode)'} before ${step.id}`);
       if (!(options.bake === 'wait' || (options.bake === undefined && operator.interactive))) return;
     }
-    if (step.confirm && plan.interrupted?.step !== step.id) {
+    if (step.confirm && !continuing && plan.interrupted?.step !== step.id) {
       const { choice } = await askBeforeStep(operator, step, { index: index + 1, total: runbook.steps.length }, (message) => show(`  ${message}`));
+      if (choice === 'continue') continuing = true;
       if (choice === 'quit') {
         show(`  (would stop before ${step.id})`);
         return;

@@ -15,29 +15,65 @@ import { previewForward } from '../../engine/traffic-preview.js';
 import type { Runbook } from '../../runbook/types.js';
 import { systemClock } from '../../support/clock.js';
 import { awsFor } from '../aws-setup.js';
+import { ExitCode, ExitError } from '../exit.js';
 
 export interface PlanFlags extends SessionFlags {
   offline?: boolean;
   rollback?: boolean;
+  detailedExitcode?: boolean;
 }
 
 export async function showPlan(file: string, flags: PlanFlags, output: Output): Promise<void> {
+  if (!flags.detailedExitcode) {
+    await planOnce(file, flags, output);
+    return;
+  }
+  let code: number;
+  try {
+    code = await planOnce(file, flags, output);
+  } catch (error) {
+    // Terraform's convention: 2 is "changes pending" only; any error is 1.
+    if (error instanceof ExitError && error.code === ExitCode.invalid) throw new ExitError(ExitCode.stepFailed, error.message);
+    throw error;
+  }
+  if (code !== ExitCode.ok) throw new ExitError(code);
+}
+
+/** Shows the plan; returns the --detailed-exitcode code (errors are thrown, before or after showing it). */
+async function planOnce(file: string, flags: PlanFlags, output: Output): Promise<number> {
+  if (flags.detailedExitcode && flags.rollback) throw new ExitError(ExitCode.invalid, '--detailed-exitcode is for the forward plan; leave out --rollback (or --detailed-exitcode)');
   const runbook = await loadOrExit(file, flags, output);
   if (flags.rollback) {
     const { rollbackPreview, printRollbackPreview } = await import('../views/rollback-preview.js');
     printRollbackPreview(await rollbackPreview(runbook, flags, {}), flags, output);
-    return;
+    return ExitCode.ok;
   }
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
   const built = buildPlan(runbook, replay(journal.events), {}, Date.now());
   if (!flags.offline) await addLiveDiffs(built, runbook, flags);
   const plan = createMasker(runbook.secrets.values).value(built);
-  if (flags.json) {
-    output.out(JSON.stringify(plan));
-    return;
-  }
-  output.out(renderPlan(plan, output));
+  if (flags.json) output.out(JSON.stringify(plan));
+  else output.out(renderPlan(plan, output));
+  if (!flags.detailedExitcode) return ExitCode.ok;
+  const code = planExitCode(plan);
+  if (code === ExitCode.stepFailed) throw new ExitError(code, planFailure(plan));
+  return code;
+}
+
+/**
+ * `plan --detailed-exitcode`: 0 nothing to do, 2 steps pending (or an interrupted one to
+ * resolve), 1 a live read failed or run would refuse (someone must look first).
+ */
+export function planExitCode(plan: Plan): number {
+  if (plan.refusal || plan.steps.some((s) => s.traffic !== undefined && 'error' in s.traffic)) return ExitCode.stepFailed;
+  return plan.next !== undefined || plan.interrupted !== undefined ? ExitCode.planPending : ExitCode.ok;
+}
+
+function planFailure(plan: Plan): string {
+  const failed = plan.steps.filter((s) => s.traffic !== undefined && 'error' in s.traffic).map((s) => s.id);
+  if (failed.length > 0) return `exit 1 (--detailed-exitcode): the live state of ${failed.join(', ')} could not be read; see "live: unavailable" above`;
+  return 'exit 1 (--detailed-exitcode): run would refuse; see "run would refuse" above';
 }
 
 /** The live diff of every pending traffic step (read-only AWS calls). */
@@ -87,6 +123,7 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     for (const check of step.watch) lines.push(...field('watch', check));
     lines.push(...field('on failure', step.onFailure));
     lines.push(...field('digest', step.digest));
+    for (const change of step.diff ?? []) lines.push(...field('changed', change));
   }
   if (plan.notify) {
     lines.push('');

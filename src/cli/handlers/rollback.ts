@@ -26,6 +26,8 @@ export interface RollbackFlags extends SessionFlags {
   failedSteps?: 'rollback' | 'skip';
   /** Run journaled definitions that differ from the runbook's (edited since, or a rewritten journal) without asking. */
   trustJournal?: boolean;
+  /** Ask before each step's rollback (a terminal only). */
+  confirmEach?: boolean;
 }
 
 export async function rollBack(file: string, flags: RollbackFlags, output: Output): Promise<void> {
@@ -45,11 +47,13 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
     const decided = await decideUncertain(ctx, plan.steps, flags.failedSteps, hint);
     const steps = await confirmJournaled(ctx, decided, flags.trustJournal === true, hint);
-    if (steps.length > 0 && ctx.operator.interactive) {
+    if (flags.confirmEach && !ctx.operator.interactive) throw new ExitError(ExitCode.invalid, '--confirm-each asks before each step, and nobody can answer here (no terminal, --yes or CI=true); run it at a terminal, or without --confirm-each; nothing was rolled back');
+    // --confirm-each asks per step instead of once for the list.
+    if (steps.length > 0 && ctx.operator.interactive && !flags.confirmEach) {
       const list = steps.map((s) => s.id).join(', ');
       if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
     }
-    return rollbackRunbook(ctx, steps);
+    return rollbackRunbook(ctx, steps, { confirmEach: flags.confirmEach === true });
   });
   const exit = rollbackExitCode(outcome);
   if (flags.json) output.out(JSON.stringify({ type: 'summary', version: SUMMARY_VERSION, ...outcome, ...(outcome.state === 'interrupted' ? { reason: `interrupted by ${outcome.signal}` } : {}), exitCode: exit }));
@@ -130,6 +134,11 @@ function summaryLine(outcome: RollbackOutcome, file: string, hint: Hint, output:
     case 'nothing_to_roll_back':
       return 'nothing to roll back: no step in the journal has an effect to undo.';
     case 'cancelled':
+      if (outcome.step !== undefined) {
+        return outcome.steps && outcome.steps.length > 0
+          ? `stopped before ${outcome.step} as asked; rolled back: ${outcome.steps.join(', ')}. "${hint('rollback')}" continues from ${outcome.step}.`
+          : `cancelled at ${outcome.step}; nothing was rolled back.`;
+      }
       return 'cancelled; nothing was rolled back.';
     case 'stopped_at_irreversible':
       return `${paint(output, 'red', 'stopped')} at irreversible step ${outcome.step} (${outcome.reason})${outcome.steps.length ? ` after rolling back ${outcome.steps.join(', ')}` : ''}. Steps before it stay applied; undo them by hand if needed, or roll back less with --to/--last.`;

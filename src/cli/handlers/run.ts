@@ -17,6 +17,7 @@ import { dryRun } from './dry-run.js';
 export interface RunFlags extends SessionFlags, RehearsalGateFlags {
   maxSteps?: string;
   until?: string;
+  startAt?: string;
   acceptChanges?: boolean;
   onInterrupted?: 'retry' | 'rollback' | 'kill';
   detailedExitcode?: boolean;
@@ -27,7 +28,7 @@ export interface RunFlags extends SessionFlags, RehearsalGateFlags {
 export async function runOrResume(file: string, flags: RunFlags, output: Output, command: 'run' | 'resume' = 'run'): Promise<void> {
   const maxSteps = parseMaxSteps(flags.maxSteps);
   const bake = flags.bake;
-  if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
+  if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, startAt: flags.startAt, acceptChanges: flags.acceptChanges, bake });
   let hint = hintFor(file, flags);
   let instructionsOf = (_id: string): string | undefined => undefined;
   const outcome = await withSession(
@@ -48,7 +49,7 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
         const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
         return action?.kind === 'manual' ? ctx.masker.text(action.instructions) : undefined;
       };
-      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake, hint });
+      return runRunbook(ctx, { command, maxSteps, until: flags.until, startAt: flags.startAt, acceptChanges: flags.acceptChanges, bake, hint });
     },
   );
   report(outcome, file, hint, flags, output, outcome.state === 'waiting_approval' ? instructionsOf(outcome.step) : undefined);
