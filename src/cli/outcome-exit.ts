@@ -1,6 +1,6 @@
 /**
  * How each command's outcome (a value, engine/outcome.ts and engine/rehearse.ts) ends the
- * process: the one outcome -> exit code module. Codes: exit.ts, and DESIGN.md section 2.
+ * process: the one outcome -> exit code module. Codes: exit.ts, and the README (Exit codes).
  */
 import type { RollbackOutcome, RunOutcome } from '../engine/outcome.js';
 import type { RehearsalOutcome } from '../engine/rehearse.js';
