@@ -6,7 +6,7 @@
 import type { Severity } from './diagnostics.js';
 import { parseDuration } from './duration.js';
 import { findReferences } from './interpolate.js';
-import { EXPRESSION_ID } from './schema-metrics.js';
+import { EXPRESSION_ID, isCloudwatchPeriod } from './schema-metrics.js';
 import type { PathSegment } from './source.js';
 
 type Reporter = (path: readonly PathSegment[], rule: string, message: string, part?: 'key' | 'value', severity?: Severity) => void;
@@ -49,7 +49,7 @@ function checkCloudwatchMetric(metric: Raw, at: (...rest: PathSegment[]) => Path
   }
   const last = typeof metric.last === 'string' ? parseDuration(metric.last) : undefined;
   const period = typeof metric.period === 'string' ? parseDuration(metric.period) : undefined;
-  if (last !== undefined && period !== undefined && period > 0) {
+  if (last !== undefined && period !== undefined && isCloudwatchPeriod(period)) {
     if (period > last) report(at('period'), 'cloudwatch-metric', `the period (${String(metric.period)}) is longer than the window (last: ${String(metric.last)}); a window holds whole periods`);
     else if (last % period !== 0) report(at('last'), 'cloudwatch-metric', `the window (${String(metric.last)}) is not a whole number of periods (${String(metric.period)}); the first period would be cut`, 'value', 'warning');
   }
