@@ -9,6 +9,20 @@ export const JOURNAL_FORMAT = 1;
 
 export type StepPhase = 'precheck' | 'action' | 'verify';
 
+/** Where a check ran: a step's precheck or verify, a bake's watch, a rollback's verify. */
+export type CheckPhase = 'precheck' | 'verify' | 'watch' | 'rollback-verify';
+
+/** One value a metric check compared (the same shape as actions/types CheckObservation). */
+export interface CheckObservationData {
+  check: string;
+  /** null: there was no value (no datapoints, an empty query result). */
+  value: number | null;
+  max?: number;
+  min?: number;
+  window?: string;
+  ok: boolean;
+}
+
 /**
  * Route 53 / ELBv2 state as journaled (the same shape as actions/traffic TrafficSnapshot,
  * declared here so the journal depends on nothing).
@@ -85,6 +99,12 @@ export interface EventData {
   'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string; why?: 'expired' | 'holder-gone' };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
+  /**
+   * What the metric checks of one evaluation saw (cloudwatchAlarm, cloudwatchMetric,
+   * prometheus), written right after it, for every phase: the value against its threshold.
+   * Checks without a value (shell, http) write none.
+   */
+  'check.observed': { phase: CheckPhase; ok: boolean; observations: CheckObservationData[] };
   /**
    * `cutover rehearse` (rehearsal journals only): the outcome of rehearsing one step, for the
    * digest it had. The rehearsal gate of `run` reads these.
@@ -172,4 +192,5 @@ export const EVENT_TYPES: readonly EventType[] = [
   'approval',
   'bake.watch',
   'rehearsal.step',
+  'check.observed',
 ];
