@@ -61,7 +61,7 @@ export async function runPrometheus(check: PrometheusCheck, ctx: Pick<ExecutionC
   } else {
     return fail(`the query answered a ${data.resultType ?? 'result of no known type'}; it must answer a scalar or an instant vector (no range selector [5m] at the outside)`);
   }
-  const value = Array.isArray(sample) ? Number(sample[1]) : Number.NaN;
+  const value = Array.isArray(sample) ? parseSampleValue(sample[1]) : Number.NaN;
   const why = breach(value, check);
   if (why) return masked({ ok: false, summary: `${label} answered ${formatValue(value)}, ${why}`, details, observations: observe(Number.isNaN(value) ? null : value, false) });
   return masked({ ok: true, summary: `${label} answered ${formatValue(value)}, within ${describeThreshold(check)}`, details, observations: observe(value, true) });
@@ -101,6 +101,13 @@ async function ask(check: PrometheusCheck, outer: AbortSignal): Promise<Answer> 
   } finally {
     timer.clear();
   }
+}
+
+/** Prometheus writes values as strings: "0.25", "1e-05", "+Inf", "-Inf", "NaN". */
+function parseSampleValue(text: unknown): number {
+  if (text === '+Inf' || text === 'Inf') return Number.POSITIVE_INFINITY;
+  if (text === '-Inf') return Number.NEGATIVE_INFINITY;
+  return typeof text === 'string' && text.trim() !== '' ? Number(text) : Number.NaN;
 }
 
 function describeLabels(metric: Record<string, string>): string {
