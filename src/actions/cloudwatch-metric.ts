@@ -4,7 +4,7 @@
  * max/min. GetMetricData only, every page. Every datapoint in the window must be within the
  * threshold; the message names the worst one. No datapoint at all fails unless `noData: pass`.
  */
-import type { MetricDataQuery, MetricDataResult } from '@aws-sdk/client-cloudwatch';
+import type { MetricDataQuery, MetricDataResult, StandardUnit } from '@aws-sdk/client-cloudwatch';
 import type { AwsClients } from '../aws/clients.js';
 import { describeAwsError } from '../aws/errors.js';
 import { formatDuration } from '../runbook/duration.js';
@@ -74,7 +74,8 @@ function queriesOf(check: CloudwatchMetricCheck): MetricDataQuery[] {
       Metric: { Namespace: metric.namespace, MetricName: metric.name, Dimensions: Object.entries(metric.dimensions).map(([Name, Value]) => ({ Name, Value })) },
       Period: period,
       Stat: metric.statistic,
-      ...(metric.unit ? { Unit: metric.unit as never } : {}),
+      // CloudWatch checks the unit's name (a StandardUnit); an unknown one is its ValidationError.
+      ...(metric.unit ? { Unit: metric.unit as StandardUnit } : {}),
     },
     ReturnData: returnData,
   });
