@@ -38,7 +38,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const ctx = () => ({ signal: new AbortController().signal, masker: createMasker([TOKEN]) });
-const check = (over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({ kind: 'prometheus', url, query: 'sum(rate(errors[5m]))', headers: {}, timeoutMs: 2_000, max: 0.05, ...over });
+const check = (over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({ kind: 'prometheus', url, query: 'sum(rate(errors[5m]))', headers: {}, timeoutMs: 15_000, max: 0.05, ...over });
 const vector = (...series: { metric: Record<string, string>; value: string }[]) => ({ status: 'success', data: { resultType: 'vector', result: series.map((s) => ({ metric: s.metric, value: [1_780_000_000, s.value] })) } });
 
 describe('prometheus check', () => {
