@@ -57,9 +57,10 @@ const minifiedDependencies = {
   },
 };
 
-await build({
+const main = await build({
   absWorkingDir: root,
   entryPoints: ['dist/cli/main.js'],
+  metafile: true,
   plugins: [englishOnlyZodLocales, minifiedDependencies],
   outdir: 'dist/bin',
   bundle: true,
@@ -75,6 +76,25 @@ await build({
   banner: { js: "import { createRequire as __cutoverRequire } from 'node:module'; const require = __cutoverRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+// Parsing the command line loads the command tree (program.ts and every module in
+// cli/commands/) and nothing a command does: a handler imports its work when it runs. So the
+// chunk of run-cli.js and what it imports statically must not hold engine, journal, runbook,
+// actions, AWS or report code (journal/errors.js, the error types the one top-level catch
+// maps to exit codes, is the exception: error-exit.ts).
+const outputs = main.metafile.outputs;
+const cliChunk = Object.keys(outputs).find((file) => outputs[file].entryPoint === 'dist/cli/run-cli.js');
+if (!cliChunk) throw new Error('bundle: no chunk for dist/cli/run-cli.js');
+const loaded = new Set();
+const pending = [cliChunk];
+while (pending.length > 0) {
+  const file = pending.pop();
+  if (loaded.has(file)) continue;
+  loaded.add(file);
+  for (const imported of outputs[file].imports) if (imported.kind === 'import-statement' && !imported.external) pending.push(imported.path);
+}
+const eager = [...loaded].flatMap((file) => Object.keys(outputs[file].inputs)).filter((input) => /\/(engine|journal|actions|aws|report|runbook|cli\/handlers)\//.test(input) && !input.endsWith('journal/errors.js'));
+if (eager.length > 0) throw new Error(`bundle: building the command tree loads what commands do (import it in the handler instead): ${eager.join(', ')}`);
 
 // What bin/cutover loads first: --help and the quick `status` path as one CommonJS file, so
 // they skip the ES module loader (src/cli/launch.ts). It must stay small and self-contained:

@@ -15,6 +15,7 @@ import type { S3Location } from '../journal/s3-url.js';
 import type { JournalStore } from '../journal/store.js';
 import type { Clock } from '../support/clock.js';
 import type { Identity } from '../support/identity.js';
+import { describeIdentity } from '../support/identity.js';
 import { ExitCode, ExitError } from './exit.js';
 
 export type JournalTarget = { kind: 'file'; path: string; location: string } | { kind: 's3'; s3: S3Location; location: string };
@@ -121,7 +122,16 @@ export async function lockJournal(target: JournalTarget, options: LockJournalOpt
   const [{ acquireS3Lease }, { S3JournalStore }] = await Promise.all([import('../journal/s3-lease.js'), import('../journal/s3-store.js')]);
   const client = await lazyAwsClients(options.aws).s3();
   const lease = await acquireS3Lease(client, target.s3, { identity, command, clock, unlockCommand, onLost: options.onLost, onWarning: options.onWarning });
-  return { lease, store: new S3JournalStore(client, target.s3, { beforeWrite: () => lease.assertHeld(), now: () => clock.now(), lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } }) };
+  return {
+    lease,
+    store: new S3JournalStore(client, target.s3, {
+      beforeWrite: () => lease.assertHeld(),
+      now: () => clock.now(),
+      lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder },
+      writer: describeIdentity(identity),
+      onWarning: options.onWarning,
+    }),
+  };
 }
 
 /** Journals a takeover of an S3 lease (`lock.takeover`) and tells the operator. */

@@ -1,6 +1,5 @@
 /** Opening a journal read-only, without the runbook loader: status and log stay light. */
 import { relative, resolve } from 'node:path';
-import { JournalError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalStore } from '../journal/store.js';
@@ -28,21 +27,11 @@ export async function openJournalReadOnly(runbook: JournalRunbook & { file: stri
 
 /** The store behind openJournalReadOnly, for a command that reads the journal again and again (status --watch: one S3 client, not one per poll). */
 export async function journalStoreForReading(runbook: JournalRunbook, flags: JournalTargetFlags): Promise<JournalStore> {
-  try {
-    return await storeForReading(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
-  } catch (error) {
-    if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
-    throw error;
-  }
+  return storeForReading(journalTargetFor(runbook, flags), journalAwsSettings(flags, runbook));
 }
 
 export async function readJournalFrom(store: JournalStore, runbook: { name: string; file: string }): Promise<Journal> {
-  try {
-    return await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: currentIdentity(), masker: createMasker([]), clock: systemClock });
-  } catch (error) {
-    if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
-    throw error;
-  }
+  return openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: currentIdentity(), masker: createMasker([]), clock: systemClock });
 }
 
 /** What to tell the user about a torn last line (a crash mid-write); every command says it. */

@@ -2,7 +2,7 @@
  * What bin/cutover runs first, bundled as CommonJS (dist/bin/launch.cjs): the two commands
  * people run most answer without starting the ES module loader. Plain `cutover --help`
  * prints the help rendered at build time (help.txt, see render-help.ts); plain `cutover
- * status` takes the quick path (quick-status.ts) when it can. Everything else, and every
+ * status` takes the quick path (launch-status.ts) when it can. Everything else, and every
  * case the quick path declines, imports the full CLI (main.js), the only place that sets
  * the exit code for those commands.
  */
@@ -29,7 +29,7 @@ export function launch(binDir: string): void {
   }
   const full = () => import(pathToFileURL(join(binDir, 'main.js')).href);
   // Imported here, not at the top: other commands should not pay for what it loads (node:crypto).
-  const answer = args[0] === 'status' ? import('./quick-status.js').then(({ quickStatus }) => quickStatus(args, process.cwd(), process.env)) : Promise.resolve(undefined);
+  const answer = args[0] === 'status' ? import('./launch-status.js').then(({ quickStatus }) => quickStatus(args, process.cwd(), process.env)) : Promise.resolve(undefined);
   answer
     .then((text) => (text === undefined ? full() : process.stdout.write(text)))
     .catch((error: unknown) => {

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import type { AwsSettings } from '../aws/clients.js';
 import { lazyAwsClients } from '../aws/clients.js';
-import type { StatusLock } from './commands/status-view.js';
+import type { StatusLock } from './views/status.js';
 import type { JournalTarget } from './journal-backend.js';
 
 /** Undefined when nothing holds the lock, or when it cannot be read (status then shows the journal alone). */

@@ -16,12 +16,20 @@ run().then(
   },
 );
 
-/** Plain `cutover status <runbook>` skips commander (fast-status.ts); everything else parses fully. */
+/**
+ * Plain `cutover status <runbook>` (only --json, --no-color, --journal) skips commander: it
+ * is what runs when launch.ts's quick path declined (usually a first run, with no cached
+ * outline). Everything else parses the full command line.
+ */
 async function run(): Promise<number> {
   if (args[0] === 'status') {
-    const { plainStatusArgs, runPlainStatus } = await import('./fast-status.js');
-    const plain = plainStatusArgs(args);
-    if (plain) return runPlainStatus(plain);
+    const { quickStatusArgs } = await import('./launch-status.js');
+    const plain = quickStatusArgs(args);
+    if (plain) {
+      const [{ runGuarded }, { createOutput }, { showStatus }] = await Promise.all([import('./guarded.js'), import('./output.js'), import('./handlers/status.js')]);
+      const output = createOutput({ color: plain.color });
+      return runGuarded(output, () => showStatus(plain.file, { ...(plain.json ? { json: true } : {}), ...(plain.journal === undefined ? {} : { journal: plain.journal }) }, output));
+    }
   }
   const { runCli } = await import('./run-cli.js');
   return runCli(process.argv);

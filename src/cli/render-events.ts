@@ -76,6 +76,12 @@ function renderEvent(event: Extract<EngineNotice, { kind: 'event' }>['event'], l
     case 'changes.accepted':
       line(`${paint(output, 'yellow', '!')} ${step}: changed definition accepted (--accept-changes)`);
       return;
+    case 'notify.sent':
+      line(paint(output, 'dim', `notified webhook ${event.data.name ?? `#${event.data.webhook}`} (${event.data.event})`));
+      return;
+    case 'notify.failed':
+      line(paint(output, 'yellow', `! webhook ${event.data.name ?? `#${event.data.webhook}`} was not told ${event.data.event} (${event.data.attempts} ${event.data.attempts === 1 ? 'try' : 'tries'}): ${event.data.reason}; the migration goes on`));
+      return;
     default:
       return;
   }

@@ -1,7 +1,5 @@
 /** Parses the command line and runs a command; returns the exit code for main.ts. */
 import { readFileSync } from 'node:fs';
-import { CommanderError } from 'commander';
-import { ExitCode } from './exit.js';
 import { runGuarded } from './guarded.js';
 import { createOutput } from './output.js';
 import { buildProgram } from './program.js';
@@ -18,13 +16,8 @@ export function packageVersion(): string {
 export async function runCli(argv: string[]): Promise<number> {
   const output = createOutput({ color: !argv.includes('--no-color') });
   const program = buildProgram(output, packageVersion());
-  return runGuarded(
-    output,
-    async () => {
-      await program.parseAsync(argv);
-    },
-    // commander has printed its message (and a suggestion); help and version exit 0.
-    (error) => (error instanceof CommanderError ? (error.exitCode === 0 ? ExitCode.ok : ExitCode.invalid) : undefined),
-  );
+  return runGuarded(output, async () => {
+    await program.parseAsync(argv);
+  });
 }
 

@@ -4,9 +4,11 @@
  */
 import type { EngineContext } from '../engine/context.js';
 import { realProcessTable } from '../engine/context.js';
+import { approvalCheck } from '../engine/approvals.js';
+import type { ApprovalScope } from '../engine/approvals.js';
 import { nonInteractiveOperator } from '../engine/operator.js';
+import { settleNotifications } from '../engine/notify.js';
 import type { NonInteractiveOptions, Operator } from '../engine/operator.js';
-import { JournalError, LockedError } from '../journal/errors.js';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import { defaultLogDir, stateDirOf } from '../journal/paths.js';
@@ -39,23 +41,19 @@ export function isInteractive(flags: SessionFlags): boolean {
   return !flags.yes && !flags.json && process.env.CI !== 'true' && process.stdin.isTTY === true && process.stderr.isTTY === true;
 }
 
-export function journalErrorToExit(error: unknown): never {
-  if (error instanceof LockedError) throw new ExitError(ExitCode.locked, error.message);
-  // Someone else wrote the (S3) journal, or this command lost its lease: like a locked journal.
-  if (error instanceof JournalError && error.kind === 'conflict') throw new ExitError(ExitCode.locked, error.message);
-  if (error instanceof JournalError) throw new ExitError(ExitCode.invalid, error.message);
-  throw error;
-}
-
 export interface SessionOptions {
   command: string;
-  operator?: NonInteractiveOptions;
+  operator?: Omit<NonInteractiveOptions, 'approved'>;
+  /** Unattended, a manual step approved in the journal (cutover approve) counts as done: per attempt (run) or per rehearsal. */
+  approvals?: ApprovalScope;
   /** resume: refuse when there is no journal yet. */
   requireJournal?: boolean;
   /** run/resume: a listr2 task list when unattended at a terminal. */
   liveList?: boolean;
   /** The journal when there is no --journal (default: .cutover/<name>.journal.jsonl); rehearse has its own. */
   defaultJournalPath?: (runbookName: string, stateDir: string) => string;
+  /** false: the runbook's notify: webhooks are not told (rehearse: nothing real happens). */
+  notify?: boolean;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
@@ -73,7 +71,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     aws: awsSettingsFor(flags, runbook, process.env),
     onLost: (message) => output.err(`cutover: ${message}`),
     onWarning: (message) => output.err(`warning: ${message}`),
-  }).catch(journalErrorToExit);
+  });
   const releaseOnExit = () => lock.releaseSync();
   await cacheOutline(runbook, file, flags);
   process.once('exit', releaseOnExit);
@@ -94,14 +92,16 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   // The terminal went away (an ssh session dropped): stop like SIGTERM, journaled, lock released.
   process.on('SIGHUP', onSignal);
   try {
-    const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
+    const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock });
     for (const line of tornLineWarnings(journal, true)) output.err(line);
     if (options.requireJournal && !journal.exists) {
       throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
     }
-    if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line)).catch(journalErrorToExit);
-    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);
-    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, replay(journal.events)) : undefined;
+    if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
+    const state = replay(journal.events);
+    const approved = options.approvals ? { approved: approvalCheck(state, options.approvals) } : {};
+    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator({ ...options.operator, ...approved });
+    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
     const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
     const { actions } = await import('../actions/index.js');
     const ctx: EngineContext = {
@@ -121,10 +121,13 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
       processes: realProcessTable,
       ...awsFor(flags, runbook, systemClock, (line) => baseReporter.notify({ kind: 'info', message: line })),
       force: flags.force === true,
+      ...(options.notify === false || !runbook.notify ? {} : { webhooks: (await import('../actions/webhook.js')).fetchWebhooks }),
     };
     try {
-      return await body(ctx, journal).catch(journalErrorToExit);
+      return await body(ctx, journal);
     } finally {
+      // Deliveries still running journal their outcome while the lock is held (bounded by their timeouts).
+      await settleNotifications(ctx);
       await live?.finish('not run');
     }
   } finally {

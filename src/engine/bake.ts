@@ -14,6 +14,7 @@ import { runChecks } from './execute-step.js';
 import { record } from './execution.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
+import { notify } from './notify.js';
 
 /** wait: stay and watch until the bake has passed; exit: watch once and report "waiting". */
 export type BakeMode = 'wait' | 'exit';
@@ -83,6 +84,7 @@ export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: st
     await record(ctx, { type: 'bake.watch', step: step.id, attempt: bake.attempt, data: { ok: result.ok, summary: result.summary } });
     if (result.ok) return undefined;
     const reason = `watch failed during the bake: ${result.summary}`;
+    notify(ctx, { event: 'watch-failed', step: step.id, reason: result.summary });
     const choice = await ctx.operator.onFailure(step, { phase: 'verify', reason, tail: result.details });
     await record(ctx, { type: 'decision', step: step.id, attempt: bake.attempt, data: { prompt: `watch of ${step.id} failed during its bake: what now?`, choice } });
     switch (choice) {
@@ -95,7 +97,7 @@ export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: st
         return { state: 'failed', stepsRun, step: step.id, reason };
       case 'rollback-step':
       case 'rollback-all': {
-        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', `watch failed during the bake; ${choice}`);
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', `watch failed during the bake; ${choice}`, reason);
         return rollbackToRunOutcome(rolled, stepsRun, step.id, reason);
       }
     }

@@ -28,6 +28,19 @@ export interface ProcessTable {
   killGroup(pgid: number, signal: NodeJS.Signals): void;
 }
 
+/** How one POST to a webhook ended: an answer (any status), or why there was none. */
+export type WebhookResult =
+  | { kind: 'answered'; status: number }
+  | { kind: 'timeout' }
+  | { kind: 'aborted' }
+  /** Connection refused, DNS, TLS...: `message` never holds the URL (it may be a secret). */
+  | { kind: 'network'; message: string };
+
+/** POSTs a JSON body; resolves within timeoutMs, or at once when `signal` aborts. Never rejects. */
+export interface WebhookPort {
+  post(request: { url: string; body: string; timeoutMs: number; signal: AbortSignal }): Promise<WebhookResult>;
+}
+
 export interface EngineContext {
   runbook: Runbook;
   journal: EngineJournal;
@@ -50,6 +63,8 @@ export interface EngineContext {
   traffic?: Traffic;
   /** AWS clients for checks (elbv2TargetHealth). */
   aws?: AwsClients;
+  /** Delivers the runbook's `notify:` webhooks (engine/notify.ts); absent: none are sent (rehearse). */
+  webhooks?: WebhookPort;
   /** --force: apply (or roll back) despite drift; every use is journaled. */
   force?: boolean;
 }

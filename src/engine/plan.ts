@@ -3,6 +3,8 @@
  * plan of what `run` would do (the next step and any refusal come from whatNext, as in
  * run). Printing lives in the CLI.
  */
+import { outlineWebhooks } from '../runbook/notify.js';
+import type { WebhookOutline } from '../runbook/notify.js';
 import { describeAction, describeCheck, describeRollback } from './describe.js';
 import { replay } from '../journal/replay.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
@@ -48,6 +50,8 @@ export interface Plan {
   interrupted?: string;
   /** An open bake window the next step waits for. */
   bake?: { step: string; until: string };
+  /** The runbook's notify: webhooks, without their URLs; absent when there are none. */
+  notify?: WebhookOutline[];
 }
 
 export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now(), hint: Hint = plainHint(runbook.file)): Plan {
@@ -85,5 +89,6 @@ export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), 
     ...(next.refusal ? { refusal: { kind: next.refusal.kind, reason: describeRefusal(next.refusal, hint) } } : {}),
     ...(next.interrupted ? { interrupted: next.interrupted.step } : {}),
     ...(next.bake ? { bake: { step: next.bake.step, until: new Date(next.bake.endsAt).toISOString() } } : {}),
+    ...(runbook.notify ? { notify: outlineWebhooks(runbook.notify) } : {}),
   };
 }

@@ -25,6 +25,7 @@
  * rehearsal at its rollback; one found not applied (or rolled back) is rehearsed from its
  * action. Only a complete rehearsal after the recovery gives a verdict.
  */
+import { askBeforeStep } from './before-step.js';
 import type { Actions, EngineContext } from './context.js';
 import type { Check, SingleCheck, Step, TrafficAction } from '../runbook/types.js';
 import type { JournalEvent, RehearsalPhase, RehearsalPhases, RehearsalVerdict, TrafficSnapshotData } from '../journal/events.js';
@@ -270,8 +271,10 @@ async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalS
     if (continuing) row.continued = true;
     // A step already applied was confirmed when its rehearsal started.
     if (step.confirm && !continuing) {
-      const choice = await ctx.operator.beforeStep(step, { index: index + 1, total: steps.length });
-      if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'rehearse this step?', choice } });
+      const answer = await askBeforeStep(ctx.operator, step, { index: index + 1, total: steps.length }, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
+      const { choice } = answer;
+      const note = answer.choice === 'skip' && answer.note !== undefined ? { note: answer.note } : {};
+      if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'rehearse this step?', choice, ...note } });
       if (choice === 'quit') return { state: 'advanced', next: step.id, steps: rows };
       if (choice === 'skip') {
         await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: 'skipped by the operator during a rehearsal' } });

@@ -12,6 +12,7 @@ import { rollbackStep } from './execute-rollback.js';
 import { runnableDefinition } from './runnable.js';
 import { record } from './execution.js';
 import type { RollbackOutcome, RunOutcome } from './outcome.js';
+import { notify, settleNotifications } from './notify.js';
 
 export interface RollbackOptions {
   /** Roll back every step after this one (in runbook order); it stays applied. */
@@ -87,9 +88,33 @@ export function planRollback(state: JournalState, runbookIds: readonly string[],
 
 export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandidate[]): Promise<RollbackOutcome> {
   await record(ctx, { type: 'run.started', data: { command: 'rollback', runbook: ctx.runbook.name, file: ctx.runbook.file, options: { steps: steps.map((s) => s.id) } } });
+  notify(ctx, { event: 'run-started', command: 'rollback' });
   const outcome = await reverse(ctx, steps, 'rollback requested');
+  notifyRollback(ctx, outcome, 'rollback requested');
   await record(ctx, { type: 'run.finished', data: { command: 'rollback', outcome: outcome.state } });
+  await settleNotifications(ctx);
   return outcome;
+}
+
+/**
+ * The one place a rollback's end reaches the webhooks: `cutover rollback`, and a rollback
+ * after a failed step or watch. Stopped before it was done (a failure, an irreversible
+ * step, the drift guard) is rollback-failed: the migration is half undone.
+ */
+function notifyRollback(ctx: EngineContext, outcome: RollbackOutcome, why: string, cause?: string): void {
+  const after = cause !== undefined ? { step: cause } : {};
+  switch (outcome.state) {
+    case 'rolled_back':
+      notify(ctx, { event: 'rolled-back', ...after, steps: outcome.steps, reason: why });
+      return;
+    case 'rollback_failed':
+    case 'stopped':
+    case 'stopped_at_irreversible':
+      notify(ctx, { event: 'rollback-failed', step: outcome.step, steps: outcome.steps, reason: outcome.state === 'stopped_at_irreversible' ? `cannot roll back past irreversible step ${outcome.step}: ${outcome.reason}` : outcome.reason });
+      return;
+    default:
+      return;
+  }
 }
 
 /** Rolls back `steps` in the order given (newest first), stopping at the first that cannot be. */
@@ -123,7 +148,14 @@ export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], wh
 }
 
 /** The operator chose to roll back after a failure: this step, or everything done so far. */
-export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`): Promise<RollbackOutcome> {
+/** `failure`: what went wrong, for the webhooks (the journal's `why` says who chose the rollback). */
+export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`, failure?: string): Promise<RollbackOutcome> {
+  const outcome = await rollbackInScope(ctx, failed, scope, why);
+  notifyRollback(ctx, outcome, failure ?? why, failed.id);
+  return outcome;
+}
+
+async function rollbackInScope(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why: string): Promise<RollbackOutcome> {
   const first = await reverse(ctx, [{ id: failed.id, definition: failed }], why);
   if (first.state !== 'rolled_back' || scope === 'step') return first;
   // The operator asked for everything: steps whose effect is unknown are rolled back too.

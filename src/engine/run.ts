@@ -4,6 +4,8 @@
  */
 import { replay } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
+import { askBeforeStep } from './before-step.js';
+import type { StepChoice } from './before-step.js';
 import type { EngineContext } from './context.js';
 import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
@@ -14,6 +16,7 @@ import type { Hint, NextPlan, Refusal } from './next.js';
 import { resolveInterrupted } from './interrupted.js';
 import type { RunOutcome } from './outcome.js';
 import { rollbackAfterFailure, rollbackToRunOutcome } from './rollback.js';
+import { notify, settleNotifications } from './notify.js';
 
 export interface RunOptions {
   command: 'run' | 'resume';
@@ -36,12 +39,28 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
   if (plan.refusal && !watchOnly) return refusalOutcome(plan.refusal, options.hint ?? plainHint(runbook.file), stepsRun);
 
   await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, acceptChanges: options.acceptChanges === true } } });
+  notify(ctx, { event: 'run-started', command: options.command });
   for (const change of plan.acceptChanges) {
     await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
   }
   const outcome = await runScope(ctx, plan, options, stepsRun);
+  notifyOutcome(ctx, outcome, options.hint ?? plainHint(runbook.file));
   await record(ctx, { type: 'run.finished', data: { command: options.command, outcome: outcome.state } });
+  await settleNotifications(ctx);
   return outcome;
+}
+
+/**
+ * The run's end, for the webhooks: completed, or stopped at a manual step until someone
+ * approves it. Failures and rollbacks were sent where they happened (runWithRecovery,
+ * watchOnce, rollback.ts), before any rollback they led to.
+ */
+function notifyOutcome(ctx: EngineContext, outcome: RunOutcome, hint: Hint): void {
+  if (outcome.state === 'completed') notify(ctx, { event: 'completed' });
+  if (outcome.state === 'waiting_approval') {
+    const action = ctx.runbook.steps.find((step) => step.id === outcome.step)?.action;
+    notify(ctx, { event: 'waiting-approval', step: outcome.step, ...(action?.kind === 'manual' ? { instructions: action.instructions } : {}), approve: hint('approve', outcome.step) });
+  }
 }
 
 /** How `run` ends on a refusal of whatNext. */
@@ -115,27 +134,15 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
   return stopAt(next ? { state: 'advanced', stepsRun, next } : { state: 'completed', stepsRun }, next ? 'exit' : bakeMode);
 }
 
-/**
- * The prompt before a step, journaled. A step with `skippable: false` is never skipped;
- * skipping a manual step (a go/no-go: one arrow key and Enter would otherwise let an
- * unattended run go on to 100%) needs its id typed and a reason, both journaled.
- */
-async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<{ choice: 'run' | 'quit' } | { choice: 'skip'; note?: string }> {
-  for (;;) {
-    const choice = await ctx.operator.beforeStep(step, position);
-    if (choice === 'skip' && step.skippable === false) {
-      ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${step.id} cannot be skipped (skippable: false in the runbook): run it, or quit` });
-      continue;
-    }
-    if (choice === 'skip' && step.action.kind === 'manual') {
-      const confirmed = await ctx.operator.confirmSkip(step);
-      if (!confirmed) continue;
-      await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: confirmed.note } });
-      return { choice: 'skip', note: confirmed.note };
-    }
-    if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice } });
-    return { choice };
+/** The prompt before a step (before-step.ts), journaled. */
+async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<StepChoice> {
+  const answer = await askBeforeStep(ctx.operator, step, position, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
+  if (answer.choice === 'skip' && step.action.kind === 'manual') {
+    await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note } });
+    return answer;
   }
+  if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'run this step?', choice: answer.choice } });
+  return answer;
 }
 
 /** Runs a step until it succeeds, is skipped, or the run must end (returned). */
@@ -151,6 +158,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       if (ctx.operator.interactive) return { state: 'advanced', stepsRun, next: step.id };
       return { state: 'waiting_approval', stepsRun, step: step.id };
     }
+    notify(ctx, { event: 'step-failed', step: step.id, reason: result.failure.reason });
     // Drift changed nothing, and the operator (or --force's absence) already said stop:
     // onFailure's rollback would restore state someone else has just set.
     if (result.failure.phase === 'drift') return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
@@ -166,7 +174,7 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
         return { state: 'failed', stepsRun, step: step.id, reason: result.failure.reason };
       case 'rollback-step':
       case 'rollback-all': {
-        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step');
+        const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', undefined, result.failure.reason);
         return rollbackToRunOutcome(rolled, stepsRun, step.id, result.failure.reason);
       }
     }

@@ -8,6 +8,7 @@ import { TrafficError } from '../actions/traffic/types.js';
 import type { TrafficSnapshot } from '../actions/traffic/types.js';
 import type { JournalState } from '../journal/replay.js';
 import type { Step, TrafficAction } from '../runbook/types.js';
+import { mapLimit } from '../support/concurrency.js';
 import { describeChange, describeDrift, driftAgainst, weightDifferences } from './drift.js';
 
 /**
@@ -17,25 +18,57 @@ import { describeChange, describeDrift, driftAgainst, weightDifferences } from '
  */
 export type TrafficPreview = { label: string; change: string; drift?: string; structural?: string } | { error: string };
 
+/** Live reads of plan in flight at once; the SDK retries throttling on its own. */
+export const PREVIEW_READ_CONCURRENCY = 8;
+
+/**
+ * What a traffic action reads, as a key: two steps on the same record set (or listener, or
+ * rule) read the same live state, so a plan reads it once. A zone given by name and by id
+ * are two keys (one extra read, never a wrong one).
+ */
+export function trafficTargetKey(action: TrafficAction): string {
+  if (action.kind === 'elbv2') return `elbv2 ${action.target.kind} ${action.target.arn}`;
+  const name = action.name.trim().toLowerCase();
+  return `route53 ${action.zone.trim().toLowerCase()} ${name.endsWith('.') ? name : `${name}.`} ${action.type}`;
+}
+
 /**
  * For each step (in order) with a traffic action: live weights -> weights after the step.
- * A later step on the same target starts from what the earlier one would leave.
+ * Each target is read once, and the reads run in parallel (`concurrency` at a time); the
+ * previews are then chained in runbook order: a later step on the same target starts from
+ * what the earlier one would leave.
  */
-export async function previewForward(steps: readonly Step[], traffic: Traffic, signal: AbortSignal): Promise<Map<string, TrafficPreview>> {
+export async function previewForward(steps: readonly Step[], traffic: Traffic, signal: AbortSignal, options: { concurrency?: number } = {}): Promise<Map<string, TrafficPreview>> {
+  const actions = steps.flatMap((step) => (step.action.kind === 'route53' || step.action.kind === 'elbv2' ? [{ id: step.id, action: step.action as TrafficAction, key: trafficTargetKey(step.action) }] : []));
+  const firstOfTarget = new Map<string, TrafficAction>();
+  for (const { action, key } of actions) if (!firstOfTarget.has(key)) firstOfTarget.set(key, action);
+  const reads = new Map<string, { live: TrafficSnapshot } | { error: string }>();
+  await mapLimit([...firstOfTarget], options.concurrency ?? PREVIEW_READ_CONCURRENCY, async ([key, action]) => {
+    try {
+      reads.set(key, { live: await traffic.read(action, signal) });
+    } catch (error) {
+      if (!(error instanceof TrafficError)) throw error;
+      reads.set(key, { error: error.message });
+    }
+  });
+
   const previews = new Map<string, TrafficPreview>();
   const simulated = new Map<string, TrafficSnapshot>();
-  for (const step of steps) {
-    if (step.action.kind !== 'route53' && step.action.kind !== 'elbv2') continue;
-    const action: TrafficAction = step.action;
+  for (const { id, action, key } of actions) {
+    const read = reads.get(key);
+    if (!read || 'error' in read) {
+      previews.set(id, { error: read?.error ?? 'not read' });
+      continue;
+    }
+    const live = read.live;
     try {
-      const live = await traffic.read(action, signal);
       const before = simulated.get(live.target) ?? live;
       const after = await traffic.desired(action, before);
       simulated.set(live.target, { ...before, weights: after });
-      previews.set(step.id, { label: live.label, change: describeChange(before.weights, after, live.names, Object.keys(action.weights)) });
+      previews.set(id, { label: live.label, change: describeChange(before.weights, after, live.names, Object.keys(action.weights)) });
     } catch (error) {
       if (!(error instanceof TrafficError)) throw error;
-      previews.set(step.id, { error: error.message });
+      previews.set(id, { error: error.message });
     }
   }
   return previews;

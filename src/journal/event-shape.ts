@@ -46,6 +46,8 @@ const REQUIRED_DATA_FIELDS: Partial<Record<EventType, Fields>> = {
   'bake.watch': { ok: 'boolean' },
   'check.observed': { phase: 'string', ok: 'boolean' },
   'rehearsal.step': { digest: 'string', verdict: 'string', phases: 'object' },
+  'notify.sent': { webhook: 'integer', event: 'string', status: 'integer' },
+  'notify.failed': { webhook: 'integer', event: 'string', reason: 'string' },
 };
 
 /** As entry lists, built once: this runs for every line of journals with 100,000s of them. */

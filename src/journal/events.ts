@@ -106,10 +106,26 @@ export interface EventData {
    */
   'check.observed': { phase: CheckPhase; ok: boolean; observations: CheckObservationData[] };
   /**
+   * A `notify:` webhook answered 2xx about `event` (runbook/notify.ts NOTIFY_EVENTS).
+   * `webhook` is its position in `notify:` (1-based) and `name` its name: never its URL,
+   * which may be a secret. `step` is in data, not the envelope: a notification changes no step.
+   */
+  'notify.sent': NotifyData & { status: number };
+  /** A webhook could not be told, after `attempts` tries; the migration went on regardless. */
+  'notify.failed': NotifyData & { reason: string; status?: number };
+  /**
    * `cutover rehearse` (rehearsal journals only): the outcome of rehearsing one step, for the
    * digest it had. The rehearsal gate of `run` reads these.
    */
   'rehearsal.step': { digest: string; verdict: RehearsalVerdict; phases: RehearsalPhases; reason?: string };
+}
+
+export interface NotifyData {
+  webhook: number;
+  name?: string;
+  event: string;
+  step?: string;
+  attempts: number;
 }
 
 /**
@@ -193,4 +209,6 @@ export const EVENT_TYPES: readonly EventType[] = [
   'bake.watch',
   'rehearsal.step',
   'check.observed',
+  'notify.sent',
+  'notify.failed',
 ];

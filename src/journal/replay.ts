@@ -152,6 +152,20 @@ export interface ChangesAcceptedRecord {
   digestAfter: string;
 }
 
+/** One delivery to a `notify:` webhook (notify.sent / notify.failed). */
+export interface NotificationRecord {
+  seq: number;
+  ts: string;
+  ok: boolean;
+  webhook: number;
+  name?: string;
+  event: string;
+  step?: string;
+  attempts: number;
+  status?: number;
+  reason?: string;
+}
+
 export interface JournalState {
   /** From journal.created; undefined for an empty event list. */
   runbook?: string;
@@ -162,6 +176,8 @@ export interface JournalState {
   approvals: ApprovalRecord[];
   changesAccepted: ChangesAcceptedRecord[];
   repairs: { seq: number; ts: string; line: number; droppedBytes: number }[];
+  /** Webhook deliveries, oldest first; they never change a step. */
+  notifications: NotificationRecord[];
   /** Per traffic target (`route53:...`, `elbv2:...`): what the journal last says it was left at. */
   targets: Map<string, TargetExpectation>;
   /** 0 when there are no events. */
@@ -174,7 +190,7 @@ export function stepState(state: JournalState, id: string): StepState {
 }
 
 export function replay(events: readonly JournalEvent[]): JournalState {
-  const state: JournalState = { steps: new Map(), runs: [], decisions: [], approvals: [], changesAccepted: [], repairs: [], targets: new Map(), lastSeq: 0 };
+  const state: JournalState = { steps: new Map(), runs: [], decisions: [], approvals: [], changesAccepted: [], repairs: [], notifications: [], targets: new Map(), lastSeq: 0 };
   for (const event of events) apply(state, event);
   return state;
 }
@@ -251,6 +267,14 @@ function apply(state: JournalState, event: JournalEvent): void {
     case 'changes.accepted':
       state.changesAccepted.push({ seq, ts, by, step: event.step, digestBefore: event.data.digestBefore, digestAfter: event.data.digestAfter });
       return;
+    case 'notify.sent':
+    case 'notify.failed': {
+      const { webhook, name, event: what, step, attempts } = event.data;
+      const outcome = event.type === 'notify.sent' ? { ok: true, status: event.data.status } : { ok: false, reason: event.data.reason, ...(event.data.status !== undefined ? { status: event.data.status } : {}) };
+      // Returns before the step record below even if a hand-written line has `step`: a notification changes no step.
+      state.notifications.push({ seq, ts, webhook, ...(name !== undefined ? { name } : {}), event: what, ...(step !== undefined ? { step } : {}), attempts, ...outcome });
+      return;
+    }
     default:
       break;
   }

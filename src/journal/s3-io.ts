@@ -6,7 +6,7 @@
  * (replace exactly the version that was read), DeleteObject with `IfMatch`. A 412 means the
  * object is not the one the condition names; S3 never applies a write that fails its condition.
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { describeAwsError } from '../aws/errors.js';
 import { JournalError } from './errors.js';
@@ -59,6 +59,24 @@ export async function putObject(client: S3Client, where: S3Location, body: Buffe
   const check = await getObject(client, where);
   if (check && check.body.equals(body)) return check.etag;
   throw new Error(`S3 returned no ETag for s3://${where.bucket}/${where.key} and the object changed right after the write`);
+}
+
+/**
+ * The keys under `prefix` that sort after `startAfter` (ListObjectsV2, UTF-8 binary order),
+ * following continuation tokens. Needs s3:ListBucket. Its cost is the number of keys after
+ * `startAfter`, not the number under the prefix.
+ */
+export async function listKeysAfter(client: S3Client, bucket: string, prefix: string, startAfter: string | undefined): Promise<string[]> {
+  const keys: string[] = [];
+  let token: string | undefined;
+  do {
+    const response = await client.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : startAfter !== undefined ? { StartAfter: startAfter } : {}) }),
+    );
+    for (const object of response.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
+    token = response.IsTruncated ? response.NextContinuationToken : undefined;
+  } while (token !== undefined);
+  return keys;
 }
 
 export async function deleteObject(client: S3Client, where: S3Location, ifMatch: string): Promise<void> {

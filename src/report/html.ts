@@ -10,7 +10,7 @@
  * shape or text, and weight series by dash pattern, marker and a direct label.
  */
 import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
-import type { FailureItem, ReportModel, StepSummary, TimelineItem, TrafficSeries } from './model.js';
+import type { FailureItem, NotificationItem, ReportModel, StepSummary, TimelineItem, TrafficSeries } from './model.js';
 import { approvalUse } from './model.js';
 import { watchMetricsHtml } from './html-watch.js';
 import { buildTimeScale } from './scale.js';
@@ -68,6 +68,7 @@ export function renderHtml(model: ReportModel): string {
     { id: 'steps', title: 'Steps', html: stepsSection(model) },
     { id: 'failures', title: 'Failures and retries', html: failuresSection(model) },
     { id: 'decisions', title: 'Operator decisions and approvals', html: decisionsSection(model) },
+    ...(model.notifications ? [{ id: 'notifications', title: 'Notifications', html: notificationsSection(model.notifications) }] : []),
     { id: 'rehearsal', title: 'Rehearsal evidence', html: rehearsalSection(model) },
     { id: 'runs', title: 'Runs', html: runsSection(model) },
     { id: 'about', title: 'About this report', html: aboutSection(model) },
@@ -721,3 +722,19 @@ footer { margin-top: 2.5rem; border-top: 1px solid var(--rule); font-size: 0.85r
   tbody tr:nth-child(even) { background: none; }
 }
 `;
+
+function notificationsSection(items: readonly NotificationItem[]): string {
+  const sent = items.filter((n) => n.sent).length;
+  return `<p>${sent} sent, ${items.length - sent} failed. Webhooks are named as in the runbook's <code>notify:</code> (or by position); their URLs are never journaled.</p>\n${table(
+    'Webhook deliveries, in order',
+    ['When', 'Webhook', 'Event', 'Step', 'Delivery'],
+    items.map((n) => [
+      { html: timeCell(n.ts) },
+      { text: n.webhook },
+      { text: n.event },
+      { html: n.step ? stepLink(n.step) : '-' },
+      { text: n.sent ? `sent (HTTP ${n.status ?? '?'}, ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'})` : `failed after ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'}: ${n.reason ?? ''}` },
+    ]),
+    'notifications',
+  )}`;
+}

@@ -4,7 +4,7 @@
  * Text from the journal is escaped so it cannot turn into links, HTML or table breaks.
  */
 import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
-import type { FailureItem, ReportModel } from './model.js';
+import type { FailureItem, NotificationItem, ReportModel } from './model.js';
 import { approvalUse } from './model.js';
 
 /** Escapes text for a Markdown paragraph or table cell (one line): no emphasis, links, HTML or cell breaks. */
@@ -172,6 +172,17 @@ export function renderMarkdown(model: ReportModel): string {
     );
   }
 
+  if (model.notifications) {
+    out.push('## Notifications', '', 'Webhooks of the runbook\'s `notify:` (by name or position; their URLs are never journaled).', '');
+    out.push(
+      mdTable(
+        ['When', 'Webhook', 'Event', 'Step', 'Delivery'],
+        model.notifications.map((n) => [formatTime(n.ts), mdText(n.webhook), mdText(n.event), n.step ? mdCode(n.step) : '-', notificationOutcome(n)]),
+      ),
+      '',
+    );
+  }
+
   out.push('## Rehearsal evidence', '');
   if (!model.rehearsal) out.push('No rehearsal journal was given or found.', '');
   else {
@@ -210,4 +221,10 @@ function failureMd(f: FailureItem): string[] {
   out.push('');
   if (f.tail.length > 0) out.push(`Last ${f.tail.length} lines of output:`, '', fenced(f.tail), '');
   return out;
+}
+
+/** "sent (HTTP 200, 2 tries)" / "**failed** after 3 tries: HTTP 503". */
+export function notificationOutcome(n: NotificationItem): string {
+  const tries = `${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'}`;
+  return n.sent ? `sent (HTTP ${n.status ?? '?'}, ${tries})` : `**failed** after ${tries}: ${mdText(n.reason ?? '')}`;
 }

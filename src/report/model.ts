@@ -269,6 +269,20 @@ export interface ReportTotals {
   operators: string[];
 }
 
+/** A delivery to a `notify:` webhook (notify.sent / notify.failed); the URL is never journaled. */
+export interface NotificationItem {
+  seq: number;
+  ts: string;
+  /** Its name, or its position in notify: (#1, #2...). */
+  webhook: string;
+  event: string;
+  step?: string;
+  sent: boolean;
+  attempts: number;
+  status?: number;
+  reason?: string;
+}
+
 export interface ReportModel {
   version: typeof REPORT_MODEL_VERSION;
   generatedAt?: string;
@@ -316,6 +330,8 @@ export interface ReportModel {
   lockTakeovers: { seq: number; ts: string; by: string; lock: string; previousHolder?: string; expiredAt: string }[];
   /** Things the reader should know (a torn line cut off, a lease taken over, steps that left the runbook, ...). */
   notes: string[];
+  /** Webhook deliveries, oldest first; absent when the journal has none. */
+  notifications?: NotificationItem[];
 }
 
 // ---------------------------------------------------------------------------------------
@@ -850,6 +866,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
 
   const rehearsalEvents = input.rehearsalEvents;
   const head = chainHead(events);
+  const notifications = notificationItems(events);
   return {
     version: REPORT_MODEL_VERSION,
     ...(input.generatedAt !== undefined ? { generatedAt: input.generatedAt } : {}),
@@ -896,7 +913,18 @@ export function buildReportModel(input: ReportInput): ReportModel {
       : {}),
     lockTakeovers,
     notes,
+    ...(notifications.length > 0 ? { notifications } : {}),
   };
+}
+
+function notificationItems(events: readonly JournalEvent[]): NotificationItem[] {
+  return events.flatMap((event): NotificationItem[] => {
+    if (event.type !== 'notify.sent' && event.type !== 'notify.failed') return [];
+    const { webhook, name, event: what, step, attempts } = event.data;
+    const sent = event.type === 'notify.sent';
+    const status = event.data.status;
+    return [{ seq: event.seq, ts: event.ts, webhook: name ?? `#${webhook}`, event: what, ...(step !== undefined ? { step } : {}), sent, attempts, ...(status !== undefined ? { status } : {}), ...(event.type === 'notify.failed' ? { reason: event.data.reason } : {}) }];
+  });
 }
 
 /** Newest rehearsal.step per step, compared with the digest the step ran with (or has now). */

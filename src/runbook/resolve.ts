@@ -9,6 +9,7 @@ import { stepDigest } from './digest.js';
 import type { DigestInput } from './digest.js';
 import { expandItem } from './foreach.js';
 import { interpolate } from './interpolate.js';
+import { resolveNotify } from './notify.js';
 import type { Reference } from './interpolate.js';
 import { base64Forms } from '../support/mask.js';
 import { ownValue } from '../support/own.js';
@@ -64,6 +65,7 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
     },
     journal: opt(raw.journal, text.text),
     policy: { requireRehearsal: raw.policy?.requireRehearsal === true },
+    ...(raw.notify && raw.notify.length > 0 ? { notify: resolveNotify(raw.notify, text.text) } : {}),
     steps,
   };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
 import { metricCheckSchemas } from './schema-metrics.js';
 import { closest } from './suggest.js';
+import { notifyBlock } from './notify.js';
 
 export const FORMAT_VERSION = 1;
 export const ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
@@ -335,6 +336,7 @@ export const runbookSchema = strict(
     ).optional(),
     journal: journalLocation.optional(),
     policy: strict({ requireRehearsal: z.boolean().optional() }, 'policy').optional(),
+    notify: notifyBlock.optional(),
     steps: z
       .array(step, { error: 'steps is a list of steps' })
       .min(1, { error: 'a runbook needs at least one step' }),

@@ -46,6 +46,7 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   checkReferences(source, root.env, ['env'], new Set(), context, out);
   checkReferences(source, root.aws, ['aws'], new Set(), context, out);
   checkReferences(source, root.journal, ['journal'], new Set(), context, out);
+  checkReferences(source, root.notify, ['notify'], new Set(), context, out);
 
   const steps = Array.isArray(root.steps) ? root.steps : [];
   const seenIds = new Map<string, number>();

@@ -122,6 +122,21 @@ export interface Step {
   foreach?: { name: string; value: string };
 }
 
+/** What a `notify:` webhook can be told (runbook/notify.ts NOTIFY_EVENTS). */
+export type NotifyEvent = 'run-started' | 'waiting-approval' | 'step-failed' | 'watch-failed' | 'rolled-back' | 'rollback-failed' | 'completed';
+
+export interface Webhook {
+  /** How the journal and status call it; absent: its position (#1, #2...). */
+  name?: string;
+  /** Interpolated; may hold a secret, so it is never journaled or printed. */
+  url: string;
+  format: 'slack' | 'json';
+  events: NotifyEvent[];
+  timeoutMs: number;
+  /** Tries after the first, on a network error, 429 or 5xx. */
+  retries: number;
+}
+
 export interface Runbook {
   file: string;
   name: string;
@@ -136,5 +151,7 @@ export interface Runbook {
   /** The root `journal:` (a path or s3:// URL, interpolated); --journal overrides it. */
   journal?: string;
   policy: { requireRehearsal: boolean };
+  /** The root `notify:` webhooks; absent when there are none. */
+  notify?: Webhook[];
   steps: Step[];
 }

@@ -1,5 +1,5 @@
 /**
- * The quick `status` path (src/cli/quick-status.ts, run by bin/cutover before the ES module
+ * The quick `status` path (src/cli/launch-status.ts, run by bin/cutover before the ES module
  * CLI) must print exactly what the full command prints, and decline whenever it cannot.
  */
 import { spawnSync } from 'node:child_process';
@@ -7,7 +7,7 @@ import { appendFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { quickStatus, quickStatusArgs } from '../../src/cli/quick-status.js';
+import { quickStatus, quickStatusArgs } from '../../src/cli/launch-status.js';
 import { cli, cliEnv, journalPath, requireBuild, ROOT, scratch, writeLedgerRunbook, describeResult } from './helpers.js';
 
 /** The full command, without the quick path: the ES module CLI bin/cutover falls back to. */

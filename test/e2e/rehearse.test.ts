@@ -6,7 +6,7 @@
  * staging/production variable (`env: true`) is accepted.
  *
  * The commander registration of `rehearse` and of run's `--require-rehearsal` / `--rehearsal`
- * lives in src/cli/program.ts (detected here by asking the built CLI for its help). Until
+ * lives in src/cli/commands/ (detected here by asking the built CLI for its help). Until
  * `rehearse` is registered, its built command function runs in a process of its own; until
  * run's flags are, the gate is tested through `enforceRehearsalGate`, the function run calls.
  */
@@ -18,7 +18,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
-import { enforceRehearsalGate } from '../../src/cli/rehearsal-gate.js';
+import { enforceRehearsalGate } from '../../src/cli/enforce-rehearsal-gate.js';
 import { loadRunbookFile } from '../../src/runbook/load.js';
 import type { Runbook } from '../../src/runbook/types.js';
 import { CLI, cli, cliEnv, describeResult, readJournal, requireBuild, ROOT, scratch } from './helpers.js';
@@ -38,7 +38,7 @@ const GATE_WIRED = (helpOf('run').stdout ?? '').includes('--require-rehearsal');
  */
 const UNREGISTERED = `
 const [file, flags, root] = JSON.parse(process.argv[1]);
-const { rehearseCommand } = await import(root + '/dist/cli/commands/rehearse.js');
+const { rehearse: rehearseCommand } = await import(root + '/dist/cli/handlers/rehearse.js');
 const { createOutput } = await import(root + '/dist/cli/output.js');
 try {
   await rehearseCommand(file, flags, createOutput({ color: false }));
@@ -266,7 +266,7 @@ describe.concurrent('the rehearsal gate', () => {
 });
 
 // Through `cutover run` once src/cli/program.ts registers --require-rehearsal / --rehearsal and
-// src/cli/commands/run.ts calls enforceRehearsalGate (the lead wires both).
+// src/cli/handlers/run.ts calls enforceRehearsalGate (the lead wires both).
 if (!GATE_WIRED) it.todo('cutover run --require-rehearsal refuses changed steps and accepts env-only changes (needs the CLI wiring)');
 
 describe.runIf(GATE_WIRED).concurrent('the rehearsal gate through cutover run', () => {

@@ -13,8 +13,9 @@ import { verifyChain } from '../../src/journal/chain.js';
 import type { JournalEvent } from '../../src/journal/events.js';
 import type { FakeS3 } from '../fake-s3/server.js';
 import { startFakeS3 } from '../fake-s3/server.js';
+import { isJournalObject, journalText } from '../fake-s3/journal.js';
 import type { CliResult } from './helpers.js';
-import { cli, cliEnv, describeResult, journalPath, requireBuild, scratch, startCli } from './helpers.js';
+import { cli, cliEnv, describeResult, journalPath, requireBuild, scratch, startCli, waitUntil } from './helpers.js';
 
 let s3: FakeS3;
 beforeAll(async () => {
@@ -34,8 +35,9 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 const url = (key: string) => `s3://journals/${key}`;
 const flags = (key: string) => ['--journal', url(key), '--endpoint-url', s3.url];
-const objectText = (key: string) => s3.model.object('journals', key)?.body.toString('utf8');
-const requestsFor = (key: string) => s3.requests.filter((r) => r.key === key || r.key === `${key}.lock`);
+/** The journal as cutover would read it (manifest, snapshot, segments; or a single object). */
+const objectText = (key: string) => journalText(s3.model, 'journals', key);
+const requestsFor = (key: string) => s3.requests.filter((r) => isJournalObject(key, r.key) || r.key === `${key}.lock`);
 
 /** The object's events, after verifying its hash chain the way cutover does. */
 function s3Events(key: string): JournalEvent[] {
@@ -130,10 +132,12 @@ describe('a journal on S3', () => {
     expect((JSON.parse(status.stdout) as { steps: { state: string }[] }).steps.map((step) => step.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
     // Every holder released its lease on the way out.
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
-    // Every journal write was conditional.
-    const journalPuts = s3.requests.filter((r) => r.key === key && r.method === 'PUT');
+    // Every journal write was conditional: each event a new segment (If-None-Match: *), the manifest If-Match.
+    const journalPuts = s3.requests.filter((r) => isJournalObject(key, r.key) && r.method === 'PUT');
     expect(journalPuts.every((r) => r.ifMatch !== undefined || r.ifNoneMatch === '*')).toBe(true);
-    expect(journalPuts.filter((r) => r.ifNoneMatch === '*').length).toBeGreaterThanOrEqual(1);
+    const segmentPuts = journalPuts.filter((r) => r.key.startsWith(`${key}.d/segments/`) && r.status === 200);
+    expect(segmentPuts.every((r) => r.ifNoneMatch === '*')).toBe(true);
+    expect(segmentPuts).toHaveLength(events.length);
   }, 180_000);
 
   it('status and log only read (GetObject); the runbook\'s journal: and aws.endpointUrl work without flags, for resume and rollback too', async (context) => {
@@ -158,9 +162,10 @@ describe('a journal on S3', () => {
     expect(log.stdout).toContain('step.succeeded two');
     const seen = s3.requests.slice(before);
     expect(seen.length).toBeGreaterThan(0);
-    // status also reads the lease (who holds the journal), never writes it.
-    expect(seen.every((r) => r.method === 'GET' && (r.key === key || r.key === `${key}.lock`))).toBe(true);
+    // status also reads the lease (who holds the journal), never writes it; it lists the segments.
+    expect(seen.every((r) => r.method === 'GET' && (isJournalObject(key, r.key) || r.key === `${key}.lock` || r.list === true))).toBe(true);
     expect(seen.some((r) => r.key === key)).toBe(true);
+    expect(seen.some((r) => r.list === true)).toBe(true);
 
     // The mutating commands on the same S3 journal.
     const resume = await cli(['resume', '--yes', runbook], { cwd: dir, env: env() });
@@ -186,7 +191,7 @@ describe('a journal on S3', () => {
     const key = 'dropped/app.journal.jsonl';
     const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), slowStep('two', 0)]);
     let drops = 2;
-    s3.dropResponse = (request) => request.key === key && request.method === 'PUT' && drops-- > 0;
+    s3.dropResponse = (request) => isJournalObject(key, request.key) && request.method === 'PUT' && drops-- > 0;
     try {
       const run = await cli(['run', '--yes', ...flags(key), runbook], { cwd: dir, env: env() });
       expect(run.code, describeResult(run)).toBe(0);
@@ -267,6 +272,64 @@ describe('a journal on S3', () => {
     s3.model.delete('journals', `${key}.lock`, {});
   });
 
+  it('a writer killed (SIGKILL) right after a segment write: the next command takes the lease over at once, verifies the chain, judges the step by its verify and goes on', async (context) => {
+    const dir = scratch(context);
+    const key = 'killed/app.journal.jsonl';
+    const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), slowStep('two', 0)]);
+    // Once the segment with step.started of "one" has landed (and been answered), nothing that follows it does.
+    let landed = false;
+    s3.stall = (request) => {
+      if (landed) return true;
+      if (request.method === 'PUT' && request.body?.toString('utf8').includes('"type":"step.started","step":"one"')) landed = true;
+      return false;
+    };
+    const proc = startCli(['run', '--yes', ...flags(key), runbook], { cwd: dir, env: env(), timeoutMs: 60_000 });
+    try {
+      await waitUntil('the write after step.started is held', () => s3.requests.some((r) => r.stalled === true && r.key !== '' && isJournalObject(key, r.key)), 30_000);
+      proc.child.kill('SIGKILL');
+      await proc.done;
+    } finally {
+      s3.stall = undefined;
+    }
+    const before = s3Events(key);
+    expect(before.at(-1)).toMatchObject({ type: 'step.started', step: 'one' });
+    expect(s3.model.object('journals', `${key}.lock`)).toBeDefined();
+
+    const resume = await cli(['resume', '--yes', ...flags(key), runbook], { cwd: dir, env: env() });
+    expect(resume.code, describeResult(resume)).toBe(0);
+    expect(resume.stderr).toContain('that process is no longer running on this machine');
+    const events = s3Events(key);
+    expect(events.slice(0, before.length)).toEqual(before);
+    expect(events.find((e) => e.type === 'lock.takeover')?.data).toMatchObject({ why: 'holder-gone' });
+    expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['one', 'two']);
+    // The killed step had run to its end: its verify passed, so it was not run again.
+    expect(readFileSync(path.join(dir, 'ledger'), 'utf8').trim().split('\n')).toEqual(['start one', 'end one', 'start two', 'end two']);
+    expect(new Set(events.map((e) => e.seq)).size).toBe(events.length);
+  }, 120_000);
+
+  it('a journal in the single-object layout is read as it is and migrated by the first command that writes', async (context) => {
+    const dir = scratch(context);
+    const key = 'legacy/app.journal.jsonl';
+    const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), slowStep('two', 0)]);
+    const first = await cli(['run', '--yes', '--max-steps', '1', runbook], { cwd: dir, env: env() });
+    expect(first.code, describeResult(first)).toBe(0);
+    const legacy = readFileSync(journalPath(dir, 'app'));
+    s3.model.set('journals', key, legacy);
+
+    const status = await cli(['status', ...flags(key), runbook], { cwd: dir, env: env() });
+    expect(status.code, describeResult(status)).toBe(0);
+    expect(status.stdout).toMatch(/one\s+succeeded/);
+    expect(s3.model.object('journals', key)?.body.equals(legacy)).toBe(true);
+
+    const run = await cli(['run', '--yes', ...flags(key), runbook], { cwd: dir, env: env() });
+    expect(run.code, describeResult(run)).toBe(0);
+    expect(s3.model.object('journals', key)?.body.toString('utf8')).toMatch(/^\{"format":"cutover\.s3-journal","version":1,/);
+    expect(s3.model.object('journals', `${key}.d/snapshots/000000000000.jsonl`)?.body.equals(legacy)).toBe(true);
+    const text = objectText(key) ?? '';
+    expect(text.startsWith(legacy.toString('utf8'))).toBe(true);
+    expect(s3Events(key).filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['one', 'two']);
+  }, 120_000);
+
   it('journal push then journal pull round-trips a journal byte for byte, and refuses a damaged one', async (context) => {
     const dir = scratch(context);
     const key = 'moved/app.journal.jsonl';
@@ -280,7 +343,7 @@ describe('a journal on S3', () => {
     const push = await cli(['journal', 'push', '--endpoint-url', s3.url, runbook, url(key)], { cwd: dir, env: env() });
     expect(push.code, describeResult(push)).toBe(0);
     expect(push.stderr).toMatch(/pushed \d+ events/);
-    expect(s3.model.object('journals', key)?.body.equals(original)).toBe(true);
+    expect(objectText(key)).toBe(original.toString('utf8'));
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
     // Pushing again is a no-op.
     expect((await cli(['journal', 'push', '--endpoint-url', s3.url, runbook, url(key)], { cwd: dir, env: env() })).stderr).toContain('nothing to copy');
@@ -288,7 +351,8 @@ describe('a journal on S3', () => {
     // CI continues on S3.
     const ci = await cli(['run', '--yes', '--max-steps', '1', ...flags(key), runbook], { cwd: dir, env: env() });
     expect(ci.code, describeResult(ci)).toBe(0);
-    const remote = s3.model.object('journals', key)?.body;
+    const remoteText = objectText(key);
+    const remote = remoteText === undefined ? undefined : Buffer.from(remoteText, 'utf8');
 
     // S3 → a fresh file, and back over the original (an earlier state of it): byte for byte.
     const copy = path.join(dir, 'copy.journal.jsonl');
@@ -323,5 +387,5 @@ describe('a journal on S3', () => {
     const diverged = await cli(['journal', 'push', '--journal', copy, '--endpoint-url', s3.url, runbook, url(damagedKey)], { cwd: dir, env: env() });
     expect(diverged.code, describeResult(diverged)).toBe(2);
     expect(diverged.stderr).toContain('is not an earlier state of');
-  });
+  }, 120_000);
 });

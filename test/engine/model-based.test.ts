@@ -18,7 +18,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildStatus } from '../../src/cli/commands/status-view.js';
+import { buildStatus } from '../../src/cli/views/status.js';
 import { whatNext } from '../../src/engine/next.js';
 import type { NextOptions } from '../../src/engine/next.js';
 import { buildPlan } from '../../src/engine/plan.js';

@@ -4,7 +4,7 @@
  * commands on one journal: run, fail, crash, approve, roll back, edit, hand changes.
  */
 import { describe, expect, it } from 'vitest';
-import { buildStatus } from '../../src/cli/commands/status-view.js';
+import { buildStatus } from '../../src/cli/views/status.js';
 import { buildPlan } from '../../src/engine/plan.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { BeforeStepChoice, Operator } from '../../src/engine/operator.js';
@@ -373,7 +373,7 @@ describe('waiting out a bake at a terminal', () => {
 
 describe('the JSON summary', () => {
   it('has a version, and a reason whenever the run did not end well', async () => {
-    const { summaryObject } = await import('../../src/cli/commands/run.js');
+    const { summaryObject } = await import('../../src/cli/handlers/run.js');
     expect(summaryObject({ state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM' }, 143)).toEqual({ type: 'summary', version: 1, state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM', reason: 'interrupted by SIGTERM', exitCode: 143 });
     const world = new MigrationWorld(runbookFrom(dns('dns-10', 90, 10, '    onFailure: rollback-step\n')));
     world.failNextVerify = true;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TrafficError } from '../../src/actions/traffic/types.js';
-import { exitCodeFor } from '../../src/cli/commands/run.js';
+import { runExitCode as exitCodeFor } from '../../src/cli/outcome-exit.js';
 import type { EngineContext } from '../../src/engine/context.js';
 import { replay, restoreCaptureOf } from '../../src/journal/replay.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';

@@ -115,6 +115,8 @@ export interface FakeAwsState {
   leakClientSecret?: boolean;
   /** Errors answered once each, first match first, before the request is handled. */
   faults?: FakeFault[];
+  /** Milliseconds every answer waits, like a network round trip (benchmarks); default 0. */
+  latencyMs?: number;
   /** Every change made so far (filled in by the server). */
   changes?: FakeChange[];
   /** CloudWatch alarms, for DescribeAlarms. */
@@ -212,6 +214,7 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
     const requestId = randomUUID();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readBody(req);
+    if (state.latencyMs) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
     const target = String(req.headers['x-amz-target'] ?? '');
     const isCloudwatch = target.startsWith(CLOUDWATCH_TARGET_PREFIX);
     const send = (status: number, text: string, headers: Record<string, string> = {}) => {

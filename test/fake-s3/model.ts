@@ -2,8 +2,14 @@
  * An in-memory S3 with the conditional-write semantics cutover relies on, shared by the
  * HTTP endpoint (server.ts, for end-to-end tests) and the aws-sdk-client-mock unit tests:
  *
- * - PutObject `If-None-Match: *` fails with 412 when the key exists;
- *   `If-Match: <etag>` fails with 404 when it does not, 412 when its ETag differs.
+ * - PutObject `If-None-Match: *` fails with 412 when the key exists (any other value is
+ *   501 NotImplemented, as in S3); `If-Match: <etag>` fails with 404 when it does not,
+ *   412 when its ETag differs.
+ * - A conditional PutObject that races another conditional write of the same key gets 409
+ *   ConditionalRequestConflict in S3, and neither is applied by it; here a test arms one with
+ *   `conflictNext(bucket, key)` (this model applies requests one at a time, so it never races).
+ * - ListObjectsV2: keys in UTF-8 binary order, `prefix`, `start-after`, `max-keys` (1000 at
+ *   most) and continuation tokens.
  * - DeleteObject `If-Match` the same way; an unconditional delete of a missing key is 204.
  * - ETags are the quoted MD5 of the body, as S3 gives for single-part, non-KMS objects.
  *
@@ -38,8 +44,30 @@ function sameEtag(given: string, etag: string): boolean {
   return given.split(',').some((part) => part.trim() === '*' || bare(part) === bare(etag));
 }
 
+export interface ListOptions {
+  prefix?: string;
+  startAfter?: string;
+  maxKeys?: number;
+  continuationToken?: string;
+}
+
+export interface ListedObject {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export type ListOutcome = { ok: true; status: 200; contents: ListedObject[]; truncated: boolean; nextToken?: string } | Extract<Outcome, { ok: false }>;
+
+/** S3 lists keys in UTF-8 binary order. */
+function byteCompare(a: string, b: string): number {
+  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+}
+
 export class S3Model {
   private readonly objects = new Map<string, StoredObject>();
+  private readonly armedConflicts = new Map<string, number>();
   readonly buckets: Set<string>;
 
   constructor(buckets: Iterable<string> = ['journals']) {
@@ -67,6 +95,33 @@ export class S3Model {
     return object;
   }
 
+  /** The next `times` conditional PutObjects of this key answer 409 ConditionalRequestConflict and change nothing. */
+  conflictNext(bucket: string, key: string, times = 1): void {
+    this.armedConflicts.set(this.id(bucket, key), times);
+  }
+
+  /** ListObjectsV2 of one bucket. */
+  list(bucket: string, options: ListOptions = {}): ListOutcome {
+    const wrongBucket = this.noBucket(bucket);
+    if (wrongBucket && !wrongBucket.ok) return wrongBucket;
+    const prefix = options.prefix ?? '';
+    const after = options.continuationToken !== undefined ? Buffer.from(options.continuationToken, 'base64').toString('utf8') : options.startAfter;
+    const maxKeys = Math.min(1000, Math.max(0, options.maxKeys ?? 1000));
+    const keys = [...this.objects.keys()]
+      .filter((id) => id.startsWith(`${bucket}\0`))
+      .map((id) => id.slice(bucket.length + 1))
+      .filter((key) => key.startsWith(prefix) && (after === undefined || byteCompare(key, after) > 0))
+      .sort(byteCompare);
+    const page = keys.slice(0, maxKeys);
+    const contents = page.map((key) => {
+      const object = this.object(bucket, key) as StoredObject;
+      return { key, size: object.body.length, etag: object.etag, lastModified: object.lastModified };
+    });
+    const truncated = keys.length > page.length;
+    const last = page.at(-1);
+    return { ok: true, status: 200, contents, truncated, ...(truncated && last !== undefined ? { nextToken: Buffer.from(last, 'utf8').toString('base64') } : {}) };
+  }
+
   get(bucket: string, key: string, conditions: Conditions = {}): Outcome {
     const wrongBucket = this.noBucket(bucket);
     if (wrongBucket) return wrongBucket;
@@ -81,8 +136,13 @@ export class S3Model {
     const wrongBucket = this.noBucket(bucket);
     if (wrongBucket) return wrongBucket;
     const existing = this.object(bucket, key);
+    if (conditions.ifNoneMatch !== undefined && conditions.ifNoneMatch.trim() !== '*') return { ok: false, status: 501, code: 'NotImplemented', message: 'A header you provided implies functionality that is not implemented (If-None-Match takes only *)' };
+    const armed = this.armedConflicts.get(this.id(bucket, key)) ?? 0;
+    if (armed > 0 && (conditions.ifNoneMatch !== undefined || conditions.ifMatch !== undefined)) {
+      this.armedConflicts.set(this.id(bucket, key), armed - 1);
+      return { ok: false, status: 409, code: 'ConditionalRequestConflict', message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.' };
+    }
     if (conditions.ifNoneMatch !== undefined) {
-      if (conditions.ifNoneMatch.trim() !== '*') return { ok: false, status: 412, code: 'NotImplemented', message: 'If-None-Match takes only *' };
       if (existing) return preconditionFailed('If-None-Match');
     }
     if (conditions.ifMatch !== undefined) {

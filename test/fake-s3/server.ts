@@ -1,7 +1,7 @@
 /**
- * A small S3-compatible endpoint for end-to-end tests: GetObject, HeadObject, PutObject and
- * DeleteObject, path-style (`/bucket/key`), with the If-Match / If-None-Match semantics of
- * model.ts. The CLI talks to it with its real S3 client through `--endpoint-url`.
+ * A small S3-compatible endpoint for end-to-end tests and benchmarks: GetObject, HeadObject,
+ * PutObject, DeleteObject and ListObjectsV2, path-style (`/bucket/key`), with the If-Match /
+ * If-None-Match semantics of model.ts (412, 409 ConditionalRequestConflict, 501). The CLI talks to it with its real S3 client through `--endpoint-url`.
  *
  *   const s3 = await startFakeS3({ buckets: ['journals'] });
  *   // run the CLI with --journal s3://journals/app.jsonl --endpoint-url s3.url, then:
@@ -10,6 +10,8 @@
  *
  * Signatures and credentials are ignored. `dropResponse` simulates a network that drops
  * after S3 applied a write: the write is kept and the connection is cut before the answer.
+ * `stall` holds a request before S3 looks at it and never answers it (a test then kills the
+ * client in that state). Each request records the body bytes it carried and returned.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -26,6 +28,15 @@ export interface FakeS3Request {
   status: number;
   /** The connection was cut instead of answering (dropResponse). */
   dropped?: boolean;
+  /** ListObjectsV2 (GET on the bucket with list-type=2). */
+  list?: boolean;
+  /** Body bytes received (PUT) and sent (GET, list). */
+  bytesIn: number;
+  /** What a PUT carried. */
+  body?: Buffer;
+  /** Held by `stall`: never applied, never answered. */
+  stalled?: boolean;
+  bytesOut: number;
 }
 
 export interface FakeS3Options {
@@ -38,6 +49,8 @@ export interface FakeS3 {
   requests: FakeS3Request[];
   /** Called after a write was applied; true cuts the connection instead of answering. */
   dropResponse?: (request: FakeS3Request) => boolean;
+  /** Called before a request is applied; true leaves it unapplied and unanswered until close(). */
+  stall?: (request: FakeS3Request) => boolean;
   close(): Promise<void>;
 }
 
@@ -72,13 +85,25 @@ async function handle(fake: FakeS3, req: IncomingMessage, res: ServerResponse): 
     ...(typeof req.headers['if-none-match'] === 'string' ? { ifNoneMatch: req.headers['if-none-match'] } : {}),
   };
   const method = req.method ?? 'GET';
-  const record: FakeS3Request = { method, bucket, key, ...conditions, status: 0 };
+  const record: FakeS3Request = { method, bucket, key, ...conditions, status: 0, bytesIn: body.length, bytesOut: 0, ...(method === 'PUT' ? { body } : {}) };
   fake.requests.push(record);
+  if (key === '' && method === 'GET' && url.searchParams.get('list-type') === '2') {
+    record.list = true;
+    if (fake.stall?.(record)) {
+      record.stalled = true;
+      return;
+    }
+    return sendList(fake, record, url.searchParams, res);
+  }
   if (key === '' || url.search.replace(/^\?/, '').split('&').some((param) => param !== '' && !param.startsWith('x-id='))) {
     record.status = 501;
     return sendError(res, { ok: false, status: 501, code: 'NotImplemented', message: `the fake S3 does not implement ${method} ${url.pathname}${url.search}` }, method === 'HEAD');
   }
 
+  if (fake.stall?.(record)) {
+    record.stalled = true;
+    return;
+  }
   let outcome: Outcome;
   switch (method) {
     case 'GET':
@@ -122,7 +147,32 @@ async function handle(fake: FakeS3, req: IncomingMessage, res: ServerResponse): 
     'Content-Length': String(object.body.length),
     'Content-Type': object.contentType ?? 'binary/octet-stream',
   });
+  record.bytesOut = method === 'HEAD' ? 0 : object.body.length;
   res.end(method === 'HEAD' ? undefined : object.body);
+}
+
+function sendList(fake: FakeS3, record: FakeS3Request, params: URLSearchParams, res: ServerResponse): void {
+  const prefix = params.get('prefix') ?? '';
+  const startAfter = params.get('start-after') ?? undefined;
+  const token = params.get('continuation-token') ?? undefined;
+  const maxKeys = params.has('max-keys') ? Number(params.get('max-keys')) : 1000;
+  const outcome = fake.model.list(record.bucket, { prefix, ...(startAfter !== undefined ? { startAfter } : {}), ...(token !== undefined ? { continuationToken: token } : {}), maxKeys });
+  record.status = outcome.status;
+  if (!outcome.ok) return sendError(res, outcome, false);
+  const urlEncoded = params.get('encoding-type') === 'url';
+  const name = (key: string) => escapeXml(urlEncoded ? encodeURIComponent(key).replace(/%2F/g, '/') : key);
+  const xml =
+    `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+    `<Name>${escapeXml(record.bucket)}</Name><Prefix>${name(prefix)}</Prefix><KeyCount>${outcome.contents.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>` +
+    `${urlEncoded ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${outcome.truncated}</IsTruncated>` +
+    outcome.contents
+      .map((object) => `<Contents><Key>${name(object.key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${escapeXml(object.etag)}</ETag><Size>${object.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+      .join('') +
+    `${token !== undefined ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : ''}${outcome.nextToken !== undefined ? `<NextContinuationToken>${escapeXml(outcome.nextToken)}</NextContinuationToken>` : ''}` +
+    `${startAfter !== undefined ? `<StartAfter>${name(startAfter)}</StartAfter>` : ''}</ListBucketResult>`;
+  record.bytesOut = Buffer.byteLength(xml);
+  res.writeHead(200, { 'Content-Type': 'application/xml', 'Content-Length': String(Buffer.byteLength(xml)) });
+  res.end(xml);
 }
 
 function sendError(res: ServerResponse, outcome: Extract<Outcome, { ok: false }>, head: boolean): void {
@@ -132,7 +182,7 @@ function sendError(res: ServerResponse, outcome: Extract<Outcome, { ok: false }>
 }
 
 function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 function readBody(req: IncomingMessage): Promise<Buffer> {

@@ -10,7 +10,7 @@
  */
 import { TrafficError } from '../../src/actions/traffic/types.js';
 import type { ActionResult, CheckResult } from '../../src/actions/types.js';
-import type { Actions, EngineContext } from '../../src/engine/context.js';
+import type { Actions, EngineContext, WebhookPort } from '../../src/engine/context.js';
 import { nonInteractiveOperator } from '../../src/engine/operator.js';
 import type { Operator } from '../../src/engine/operator.js';
 import { isApproved } from '../../src/engine/next.js';
@@ -69,6 +69,8 @@ export class MigrationWorld {
   failNextVerify = false;
   failNextAction = false;
   crashNext?: { op: 'apply' | 'restore'; afterChange: boolean };
+  /** The runbook's notify: webhooks go here (test/helpers/fake-webhooks.ts). */
+  webhooks?: WebhookPort;
   runbook: Runbook;
 
   constructor(runbook: Runbook, baseline: Record<string, number> = { onprem: 100, aws: 0 }) {
@@ -133,7 +135,7 @@ export class MigrationWorld {
       clock: this.clock,
       actions: this.actions,
       logDir: '/nonexistent-cutover-test-logs',
-      overrides: { traffic: this.traffic, force: options.force === true, ...(options.operator ? { operator: options.operator } : {}) },
+      overrides: { traffic: this.traffic, force: options.force === true, ...(options.operator ? { operator: options.operator } : {}), ...(this.webhooks ? { webhooks: this.webhooks } : {}) },
     });
     return ctx;
   }

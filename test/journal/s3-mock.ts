@@ -7,12 +7,12 @@
  * Hooks let a test interleave two writers (`before` can wait on a gate) or lose the answer
  * to a write that S3 applied (`after` can throw).
  */
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import type { Outcome } from '../fake-s3/model.js';
 import { S3Model } from '../fake-s3/model.js';
 
-export type Operation = 'GetObject' | 'PutObject' | 'DeleteObject';
+export type Operation = 'GetObject' | 'PutObject' | 'DeleteObject' | 'ListObjectsV2';
 
 export interface S3Input {
   Bucket: string;
@@ -20,6 +20,10 @@ export interface S3Input {
   Body?: Uint8Array | string;
   IfMatch?: string;
   IfNoneMatch?: string;
+  Prefix?: string;
+  StartAfter?: string;
+  MaxKeys?: number;
+  ContinuationToken?: string;
 }
 
 export interface Hooks {
@@ -66,6 +70,22 @@ export function installS3(hooks: Hooks = {}, model = new S3Model(['journals'])):
   s3Mock.on(PutObjectCommand).callsFake((input: S3Input) =>
     run('PutObject', input, () => model.put(input.Bucket, input.Key, Buffer.from(input.Body ?? ''), conditions(input)), ({ object }) => ({ ETag: object?.etag })),
   );
+  s3Mock.on(ListObjectsV2Command).callsFake(async (input: S3Input) => {
+    await hooks.before?.('ListObjectsV2', input);
+    const outcome = model.list(input.Bucket, {
+      ...(input.Prefix !== undefined ? { prefix: input.Prefix } : {}),
+      ...(input.StartAfter !== undefined ? { startAfter: input.StartAfter } : {}),
+      ...(input.MaxKeys !== undefined ? { maxKeys: input.MaxKeys } : {}),
+      ...(input.ContinuationToken !== undefined ? { continuationToken: input.ContinuationToken } : {}),
+    });
+    if (!outcome.ok) throw sdkError(outcome.status, outcome.code, outcome.message);
+    return {
+      Contents: outcome.contents.map((object) => ({ Key: object.key, Size: object.size, ETag: object.etag, LastModified: object.lastModified })),
+      KeyCount: outcome.contents.length,
+      IsTruncated: outcome.truncated,
+      ...(outcome.nextToken !== undefined ? { NextContinuationToken: outcome.nextToken } : {}),
+    };
+  });
   s3Mock.on(DeleteObjectCommand).callsFake((input: S3Input) => run('DeleteObject', input, () => model.delete(input.Bucket, input.Key, conditions(input)), () => ({})));
   return { model, client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), hooks };
 }
@@ -73,6 +93,11 @@ export function installS3(hooks: Hooks = {}, model = new S3Model(['journals'])):
 /** The PutObject inputs sent so far, for assertions on their conditions. */
 export function puts(): S3Input[] {
   return s3Mock.commandCalls(PutObjectCommand).map((call) => call.args[0].input as S3Input);
+}
+
+/** Every S3 call sent so far, by operation name ('GetObject', 'PutObject', …), for counting requests. */
+export function operations(): string[] {
+  return s3Mock.calls().map((call) => (call.args[0] as object).constructor.name.replace(/Command$/, ''));
 }
 
 export function deletes(): S3Input[] {

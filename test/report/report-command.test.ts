@@ -2,7 +2,8 @@
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { reportCommand } from '../../src/cli/commands/report.js';
+import { writeReport } from '../../src/cli/handlers/report.js';
+import { exitForError } from '../../src/cli/error-exit.js';
 import { ExitError } from '../../src/cli/exit.js';
 import type { Output } from '../../src/cli/output.js';
 import type { ReportModel } from '../../src/report/model.js';
@@ -55,12 +56,14 @@ async function writeJournal(file = path.join(testDir(), '.cutover', 'web.journal
 }
 
 const exitOf = (promise: Promise<unknown>) => rejectionOf(promise, ExitError);
+/** How the CLI ends on what the command threw (the map runGuarded applies). */
+const endingOf = async (promise: Promise<unknown>) => exitForError(await rejectionOf(promise, Error));
 
 describe('cutover report', () => {
   it('writes the HTML and the Markdown (mode 0600) and says so; secrets stay masked everywhere', async () => {
     await writeJournal();
     const output = capture();
-    await reportCommand('web.yaml', { html: 'report.html', md: 'report.md' }, output);
+    await writeReport('web.yaml', { html: 'report.html', md: 'report.md' }, output);
     const html = readFileSync(path.join(testDir(), 'report.html'), 'utf8');
     const md = readFileSync(path.join(testDir(), 'report.md'), 'utf8');
     expect(html).toContain('<title>Migration report: web (failed)</title>');
@@ -80,7 +83,7 @@ describe('cutover report', () => {
   it('--json prints the model; without --html/--md the Markdown goes to stdout; --md - as well', async () => {
     await writeJournal();
     let output = capture();
-    await reportCommand('web.yaml', { json: true }, output);
+    await writeReport('web.yaml', { json: true }, output);
     const model = JSON.parse(output.stdout.join('')) as ReportModel;
     expect(model.outcome).toBe('failed');
     expect(model.runbook).toMatchObject({ name: 'web', file: 'web.yaml', description: 'Rotate the API token and move the app.' });
@@ -93,10 +96,10 @@ describe('cutover report', () => {
     expect(JSON.stringify(model)).not.toContain(SECRET);
 
     output = capture();
-    await reportCommand('web.yaml', {}, output);
+    await writeReport('web.yaml', {}, output);
     expect(output.stdout.join('')).toMatch(/^# Migration report: web\n/);
     output = capture();
-    await reportCommand('web.yaml', { md: '-' }, output);
+    await writeReport('web.yaml', { md: '-' }, output);
     expect(output.stdout.join('')).toMatch(/^# Migration report: web\n/);
     expect(output.stderr).toEqual([]);
   });
@@ -108,7 +111,7 @@ describe('cutover report', () => {
     mkdirSync(path.join(testDir(), '.cutover'), { recursive: true });
     writeFileSync(path.join(testDir(), '.cutover', 'web.rehearsal.jsonl'), rehearsal.text);
     let output = capture();
-    await reportCommand('web.yaml', { journal: other, json: true }, output);
+    await writeReport('web.yaml', { journal: other, json: true }, output);
     let model = JSON.parse(output.stdout.join('')) as ReportModel;
     expect(model.journal.location).toBe(other);
     expect(model.rehearsal).toMatchObject({ location: path.join(testDir(), '.cutover', 'web.rehearsal.jsonl'), events: 3 });
@@ -116,29 +119,29 @@ describe('cutover report', () => {
 
     writeFileSync(path.join(testDir(), 'staging.jsonl'), rehearsal.text);
     output = capture();
-    await reportCommand('web.yaml', { journal: other, rehearsal: 'staging.jsonl', json: true }, output);
+    await writeReport('web.yaml', { journal: other, rehearsal: 'staging.jsonl', json: true }, output);
     model = JSON.parse(output.stdout.join('')) as ReportModel;
     expect(model.rehearsal?.location).toBe(path.join(testDir(), 'staging.jsonl'));
   });
 
   it('refuses with exit 2: no journal yet, a --rehearsal that does not exist, --html and --md on one file, a journal of another runbook', async () => {
-    let error = await exitOf(reportCommand('web.yaml', { html: 'r.html' }, capture()));
+    let error = await exitOf(writeReport('web.yaml', { html: 'r.html' }, capture()));
     expect(error.code).toBe(2);
     expect(error.message).toContain('no journal at');
     expect(error.message).toContain('nothing to report yet');
 
     await writeJournal();
-    error = await exitOf(reportCommand('web.yaml', { rehearsal: 'nope.jsonl', html: 'r.html' }, capture()));
+    error = await exitOf(writeReport('web.yaml', { rehearsal: 'nope.jsonl', html: 'r.html' }, capture()));
     expect(error).toMatchObject({ code: 2, message: '--rehearsal nope.jsonl: no rehearsal journal there' });
 
-    error = await exitOf(reportCommand('web.yaml', { html: 'r.out', md: 'r.out' }, capture()));
+    error = await exitOf(writeReport('web.yaml', { html: 'r.out', md: 'r.out' }, capture()));
     expect(error.code).toBe(2);
 
     const foreign = new JournalScript('payments');
     await foreign.append(stepStarted(shellStep('a')), stepSucceeded('a', 1));
     writeFileSync(path.join(testDir(), 'payments.jsonl'), foreign.text);
-    error = await exitOf(reportCommand('web.yaml', { journal: 'payments.jsonl' }, capture()));
-    expect(error.code).toBe(2);
-    expect(error.message).toContain('belongs to runbook payments');
+    const ending = await endingOf(writeReport('web.yaml', { journal: 'payments.jsonl' }, capture()));
+    expect(ending?.code).toBe(2);
+    expect(ending?.message).toContain('belongs to runbook payments');
   });
 });

@@ -2,7 +2,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fit, watchStatus } from '../../src/cli/commands/status-watch.js';
+import { fit, watchStatus } from '../../src/cli/handlers/status-watch.js';
 import type { Output } from '../../src/cli/output.js';
 import { FileJournalStore } from '../../src/journal/file-store.js';
 import { openJournal } from '../../src/journal/journal.js';

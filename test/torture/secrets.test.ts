@@ -210,7 +210,7 @@ describe.concurrent('secrets stay masked', () => {
     expectNoLeak(dir, await everyCommand(dir, secrets, 'echoing', 'short'), secrets);
   }, 120_000);
 
-  // Bug (src/actions/process.ts and the run summary in src/cli/commands/run.ts; not fixed
+  // Bug (src/actions/process.ts and the run summary in src/cli/handlers/run.ts; not fixed
   // here): when a program cannot be started, Node's error message holds its path, and that
   // message reaches .cutover/logs/<step>.1.log ("--- command not found: <path>") and the
   // final "failed: step …: command not found: <path>" line on stderr unmasked (the

@@ -1,34 +1,23 @@
-import { replay } from '../../journal/replay.js';
-import { parseDuration } from '../../runbook/duration.js';
-import { closest } from '../../runbook/suggest.js';
-import { hintFor } from '../hint.js';
-import { ExitCode, ExitError } from '../exit.js';
+/** `cutover approve <runbook> <step>`: record an approval, for non-interactive runs. */
+import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { withSession } from '../session.js';
-import type { SessionFlags } from '../session.js';
+import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
-export interface ApproveFlags extends SessionFlags {
-  note?: string;
-  expires?: string;
-}
-
-export async function approveCommand(file: string, stepId: string, flags: ApproveFlags, output: Output): Promise<void> {
-  const expiresMs = flags.expires === undefined ? undefined : parseDuration(flags.expires);
-  if (flags.expires !== undefined && expiresMs === undefined) throw new ExitError(ExitCode.invalid, `--expires ${flags.expires}: not a duration; write it like 30m or 2h`);
-  await withSession(file, flags, output, { command: 'approve' }, async (ctx) => {
-    const step = ctx.runbook.steps.find((s) => s.id === stepId);
-    if (!step) {
-      const ids = ctx.runbook.steps.map((s) => s.id);
-      const suggestion = closest(stepId, ids);
-      throw new ExitError(ExitCode.invalid, `no step "${stepId}" in ${file}${suggestion ? ` (did you mean ${suggestion}?)` : ''}; its steps: ${ids.join(', ')}`);
-    }
-    const watch = replay(ctx.journal.events).steps.get(step.id)?.lastWatch;
-    // Approving a step whose watch failed records that someone looked: runs may go past it again.
-    if (step.action.kind !== 'manual' && !(watch && !watch.ok)) {
-      throw new ExitError(ExitCode.invalid, `step "${stepId}" is not a manual step and its watch has not failed; approvals are for manual steps and failed watches`);
-    }
-    const expiresAt = expiresMs === undefined ? undefined : new Date(ctx.clock.now().getTime() + expiresMs).toISOString();
-    await ctx.journal.append({ type: 'approval', step: step.id, data: { digest: step.digest, note: flags.note, expiresAt } });
-    output.err(`approved ${step.id}${expiresAt ? ` until ${expiresAt}` : ''}; the next "${hintFor(file, flags, ctx.masker.text)('run')}" carries it out (one attempt: a retry or a run after a rollback needs a new approval).`);
-  });
+export function approveCommand(output: Output) {
+  return addAwsOptions(
+    addSessionOptions(new Command('approve').description('record an approval for a manual step, for non-interactive runs').argument('<runbook>', 'runbook YAML file').argument('<step>', 'id of the manual step'))
+      .option('--note <text>', 'why, or what was checked')
+      .option('--expires <duration>', 'the approval lapses after this long, e.g. 2h'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover approve examples/quickstart.yaml check-copy --note "looked at it"
+  $ cutover approve runbooks/2-database-shards-half.yaml approve-window --expires 2h`,
+    )
+    .action(async (file, step, flags) => {
+      const { approve } = await import('../handlers/approve.js');
+      await approve(file, step, flags, output);
+    });
 }

@@ -1,26 +1,19 @@
-import type { JournalEvent } from '../../journal/events.js';
+/** `cutover log <runbook>`: the journal as readable history. */
+import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { loadOrExit } from '../runbook-options.js';
-import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
-import type { SessionFlags } from '../session.js';
+import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
-export async function logCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
-  const runbook = await loadOrExit(file, flags, output);
-  const journal = await openJournalReadOnly(runbook, flags);
-  for (const line of tornLineWarnings(journal, false)) output.err(line);
-  if (!journal.exists) {
-    output.err(`no journal yet at ${journal.location}`);
-    return;
-  }
-  for (const event of journal.events) output.out(flags.json ? JSON.stringify(event) : describeEvent(event));
-}
-
-export function describeEvent(event: JournalEvent): string {
-  const head = `${event.ts}  #${event.seq}  ${event.by}  ${event.type}${event.step ? ` ${event.step}` : ''}${event.attempt && event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`;
-  const data = event.data as unknown as Record<string, unknown>;
-  const shown = Object.entries(data)
-    .filter(([key, value]) => key !== 'definition' && key !== 'tail' && value !== undefined)
-    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
-    .join(' ');
-  return shown ? `${head}: ${shown}` : head;
+export function logCommand(output: Output) {
+  return addAwsOptions(addSessionOptions(new Command('log').description('the journal as readable history').argument('<runbook>', 'runbook YAML file')))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover log examples/quickstart.yaml
+  $ cutover log --json examples/quickstart.yaml | jq .type`,
+    )
+    .action(async (file, flags) => {
+      const { showLog } = await import('../handlers/log.js');
+      await showLog(file, flags, output);
+    });
 }

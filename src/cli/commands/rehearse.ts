@@ -1,174 +1,37 @@
-/**
- * `cutover rehearse <runbook>`: for staging. Runs, rolls back and runs again every step
- * (src/engine/rehearse.ts), in its own journal (default `.cutover/<name>.rehearsal.jsonl`),
- * and prints a report per step. Exit 1 when a step failed its rehearsal.
- */
-import { logDirHint } from '../journal-reading.js';
-import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehearse.js';
-import { rehearseRunbook } from '../../engine/rehearse.js';
-import type { RehearsalPhase } from '../../journal/events.js';
-import { defaultRehearsalPath } from '../../journal/paths.js';
-import { replay } from '../../journal/replay.js';
-import type { ApprovalRecord } from '../../journal/replay.js';
-import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
-import { rollbackExitCode } from './rollback.js';
+/** `cutover rehearse <runbook>`: for staging, run, roll back and run again every step. */
+import { Command, Option } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { paint } from '../output.js';
-import { withSession } from '../session.js';
-import type { SessionFlags } from '../session.js';
-import { renderTable } from '../table.js';
+import { addAwsOptions, addJournalOption, addRunbookOptions } from '../runbook-flags.js';
+import { ON_INTERRUPTED } from './run.js';
 
-export interface RehearseFlags extends SessionFlags {
-  /** --return: roll everything back at the end, leaving staging as it was. */
-  return?: boolean;
-  /** --on-interrupted: a step an earlier rehearsal left interrupted, without a verify (as for resume). */
-  onInterrupted?: 'retry' | 'rollback' | 'kill';
-}
+export function rehearseCommand(output: Output) {
+  return addAwsOptions(
+    addJournalOption(
+      addRunbookOptions(
+        new Command('rehearse')
+          .description('for staging: per step run, verify, roll back, verify the rollback, run again; records each result for the rehearsal gate')
+          .argument('<runbook>', 'runbook YAML file'),
+      ),
+      'rehearsal journal (default .cutover/<name>.rehearsal.jsonl)',
+    )
+      .option('-y, --yes', 'never prompt: stop at manual steps without an approval (also without a TTY or with CI=true)')
+      .option('--return', 'at the end, roll every step back, newest first, verifying each: staging as it was')
+      .addOption(new Option('--on-interrupted <what>', 'without a TTY, a step an earlier rehearsal left interrupted that has no verify (as for resume)').choices(ON_INTERRUPTED))
+      .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover rehearse --yes --return --vars-file staging.yaml runbooks/3-traffic-shift.yaml
+  $ cutover rehearse examples/quickstart.yaml
 
-export async function rehearseCommand(file: string, flags: RehearseFlags, output: Output): Promise<void> {
-  let approvals: readonly ApprovalRecord[] = [];
-  const { outcome, journal } = await withSession(
-    file,
-    flags,
-    output,
-    {
-      command: 'rehearse',
-      defaultJournalPath: defaultRehearsalPath,
-      // Manual steps: approvals recorded in the rehearsal journal (cutover approve --journal ...).
-      // Unlike run, one approval covers the whole rehearsal of the step (run, roll back, run again).
-      // A rehearsal cut short (killed, a signal) is recovered first, with resume's rules and flag.
-      operator: {
-        approved: (step) => approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > Date.now())),
-        ...(flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {}),
-      },
-    },
-    async (ctx, opened) => {
-      approvals = replay(opened.events).approvals;
-      return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
-    },
-  );
-  const exit = exitCodeFor(outcome);
-  if (flags.json) {
-    output.out(JSON.stringify({ type: 'summary', journal, ...outcome, exitCode: exit }));
-  } else {
-    if (outcome.steps.length > 0) output.out(renderReport(outcome.steps, output));
-    output.err(summaryLine(outcome, file, journal, output));
-  }
-  if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RehearsalOutcome): number {
-  switch (outcome.state) {
-    case 'completed':
-      return returnExitCode(outcome.returned);
-    case 'advanced':
-    case 'waiting_approval':
-      return ExitCode.ok;
-    case 'failed':
-      return ExitCode.stepFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
-}
-
-function returnExitCode(returned: RehearsalOutcome['returned']): number {
-  return returned ? rollbackExitCode(returned) : ExitCode.ok;
-}
-
-const VERDICTS: Record<RehearsalStepRecord['verdict'], string> = {
-  passed: 'passed',
-  'rollback-unverified': 'rollback unverified',
-  irreversible: 'irreversible',
-  failed: 'FAILED',
-  skipped: 'skipped',
-  'not-reached': 'not reached',
-};
-
-/** The report: one row per step, then the reasons of every row that needs one. */
-export function renderReport(rows: readonly RehearsalStepRecord[], output: Pick<Output, 'color'>): string {
-  const cell = (phase: RehearsalPhase | undefined, passedText = 'ok') => {
-    if (!phase) return '-';
-    const time = formatDuration(phase.durationMs);
-    if (phase.status === 'passed') return `${passedText} ${time}`;
-    if (phase.status === 'inconclusive') return `unknown ${time}`;
-    return `FAILED ${time}`;
-  };
-  const both = (first: RehearsalPhase | undefined, second: RehearsalPhase | undefined) => {
-    if (!first || !second) return cell(first ?? second);
-    const failed = first.status === 'failed' || second.status === 'failed';
-    return `${failed ? 'FAILED' : 'ok'} ${formatDuration(first.durationMs + second.durationMs)}`;
-  };
-  const colour = (verdict: RehearsalStepRecord['verdict']) => {
-    const text = VERDICTS[verdict];
-    if (verdict === 'passed') return paint(output, 'green', text);
-    if (verdict === 'failed') return paint(output, 'red', text);
-    if (verdict === 'rollback-unverified') return paint(output, 'yellow', text);
-    return text;
-  };
-  const table = renderTable(
-    ['STEP', 'FORWARD', 'VERIFY', 'ROLLBACK', 'ROLLBACK VERIFY', 'STATE RESTORED', 'RE-APPLY', 'TOTAL', 'VERDICT'],
-    rows.map((row) => {
-      const p = row.phases;
-      const restored = p.stateRestored ? cell(p.stateRestored, 'equal') : p.verifyAfterRollback ? cell(p.verifyAfterRollback, 'verify fails') : '-';
-      return [
-        row.id,
-        both(p.precheck, p.forward),
-        cell(p.verify),
-        cell(p.rollback),
-        cell(p.rollbackVerify),
-        restored,
-        both(p.reapply, p.reverify),
-        row.earlier ? 'earlier' : row.durationMs === undefined ? '-' : formatDuration(row.durationMs),
-        colour(row.verdict),
-      ];
-    }),
-  );
-  const notes = rows.flatMap((row) => [
-    ...(row.continued ? [`  ${row.id}: an earlier rehearsal was cut short after this step was applied; this one continued at its rollback (the action did not run twice)`] : []),
-    ...(row.reason && row.verdict !== 'passed' && row.verdict !== 'skipped' ? [`  ${row.id}: ${row.reason}`] : []),
-  ]);
-  const earlier = rows.some((row) => row.earlier) ? ['"earlier": rehearsed by an earlier "cutover rehearse" and still applied in staging; not rehearsed again.'] : [];
-  return [table, ...(notes.length > 0 ? ['', ...notes] : []), ...(earlier.length > 0 ? ['', ...earlier] : [])].join('\n');
-}
-
-function summaryLine(outcome: RehearsalOutcome, file: string, journal: string, output: Output): string {
-  const j = ` --journal ${journal}`;
-  const unverified = outcome.steps.filter((row) => row.verdict === 'rollback-unverified').map((row) => row.id);
-  const caveat = unverified.length > 0 ? ` ${paint(output, 'yellow', 'Rollback unverified')}: ${unverified.join(', ')} (add a rollback.verify; a rehearsal gate refuses them).` : '';
-  switch (outcome.state) {
-    case 'completed': {
-      const returned = outcome.returned;
-      const head = `${paint(output, 'green', 'rehearsed')}: every step ran, rolled back and ran again.${caveat}`;
-      if (!returned) return `${head} Staging is left migrated; "cutover rollback${j} ${file}" (or rehearse --return) puts it back.`;
-      switch (returned.state) {
-        case 'rolled_back':
-          return `${head} Returned: ${returned.steps.join(', ')} rolled back, staging is as it was.`;
-        case 'nothing_to_roll_back':
-          return `${head} Nothing to return.`;
-        case 'stopped_at_irreversible':
-          return `${head} ${paint(output, 'red', 'Return stopped')} at irreversible step ${returned.step} (${returned.reason}); the steps before it stay applied in staging.`;
-        case 'rollback_failed':
-          return `${head} ${paint(output, 'red', 'RETURN FAILED')} at step ${returned.step}: ${returned.reason}. Repair it by hand, then "cutover rollback${j} ${file}".`;
-        case 'interrupted':
-          return `${head} Return ${paint(output, 'yellow', 'interrupted')} (${returned.signal}); continue with "cutover rollback${j} ${file}".`;
-      }
-      break;
-    }
-    case 'failed':
-      return `${paint(output, 'red', 'rehearsal failed')} at step ${outcome.step}: ${outcome.reason}.${caveat} Staging is left as the failure left it: fix the runbook or staging (by hand where a rollback left it half done) and rehearse again (it continues at ${outcome.step}), or undo the steps before it with "cutover rollback${j} ${file}". Output is in ${logDirHint(file)}.`;
-    case 'advanced':
-      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next}; "cutover rehearse ${file}" continues there.`;
-    case 'waiting_approval':
-      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step}. Do it, record it with "cutover approve${j} ${file} ${outcome.step}" (or rehearse interactively), and rehearse again.`;
-    case 'interrupted':
-      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Rehearse again to continue, or undo with "cutover rollback${j} ${file}".`;
-    case 'refused': {
-      const undo = outcome.undo ? ` Undo with "cutover rollback${j}${outcome.undo.to ? ` --to ${outcome.undo.to}` : ''} ${file}".` : '';
-      return `${paint(output, 'red', 'refused')}: ${outcome.reason}.${undo}`;
-    }
-  }
-  return '';
+Exit codes: 0 rehearsed (steps may be "rollback unverified": see the report), 1 a step failed
+its rehearsal, 2 invalid or refused, 3 --return could not roll everything back, 4 locked,
+130/143 interrupted.`,
+    )
+    .action(async (file, flags) => {
+      const { rehearse } = await import('../handlers/rehearse.js');
+      await rehearse(file, flags, output);
+    });
 }

@@ -1,102 +1,34 @@
-/**
- * `cutover report <runbook>`: a migration report from the journal (file or S3, read-only: no
- * lock, no writes), with the rehearsal journal's evidence when there is one. `--html FILE`
- * writes one self-contained page, `--md FILE` Markdown for a ticket (`-` for stdout), `--json`
- * prints the model; with none of them the Markdown goes to stdout.
- */
-import { createHash } from 'node:crypto';
-import { readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { defaultRehearsalPath, stateDirOf } from '../../journal/paths.js';
-import type { Journal } from '../../journal/journal.js';
-import { renderHtml } from '../../report/html.js';
-import { renderMarkdown } from '../../report/markdown.js';
-import { buildReportModel } from '../../report/model.js';
-import type { ReportModel } from '../../report/model.js';
-import { createMasker } from '../../support/mask.js';
-import { ExitCode, ExitError } from '../exit.js';
-import type { JournalTargetFlags } from '../journal-backend.js';
-import { openJournalReadOnly } from '../journal-reading.js';
+/** `cutover report <runbook>`: a migration report from the journal (reads only). */
+import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import type { RunbookFlags } from '../runbook-flags.js';
-import { loadOrExit } from '../runbook-options.js';
+import { addAwsOptions, addJournalOption, addRunbookOptions } from '../runbook-flags.js';
 
-/** `--journal` (a file or s3:// URL) and the AWS options an S3 journal is read with. */
-export interface ReportFlags extends RunbookFlags, JournalTargetFlags {
-  /** The rehearsal journal, a file or s3:// URL (default `.cutover/<name>.rehearsal.jsonl`, used when it exists). */
-  rehearsal?: string;
-  html?: string;
-  md?: string;
-}
+export function reportCommand(output: Output) {
+  return addAwsOptions(
+    addJournalOption(
+      addRunbookOptions(
+        new Command('report')
+          .description('a migration report from the journal: one self-contained HTML page, or Markdown for a ticket (reads only)')
+          .argument('<runbook>', 'runbook YAML file'),
+      ),
+    )
+      .option('--rehearsal <path>', 'rehearsal journal whose evidence to include (default .cutover/<name>.rehearsal.jsonl, when it exists)')
+      .option('--html <file>', 'write one self-contained HTML page (inline CSS and SVG, no script, no network); - for stdout')
+      .option('--md <file>', 'write Markdown, for a change ticket; - for stdout'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover report examples/quickstart.yaml --html report.html
+  $ cutover report runbooks/3-traffic-shift.yaml --html report.html --md report.md
+  $ cutover report --journal s3://acme-cutover/traffic-shift.journal.jsonl runbooks/3-traffic-shift.yaml --md -
+  $ cutover report --json examples/quickstart.yaml | jq .totals
 
-export async function reportCommand(file: string, flags: ReportFlags, output: Output): Promise<void> {
-  if (flags.html !== undefined && flags.html === flags.md) throw new ExitError(ExitCode.invalid, `--html and --md both name ${flags.html}; give them different files`);
-  const runbook = await loadOrExit(file, flags, output);
-  const masker = createMasker(runbook.secrets.values);
-  const journal = await openJournalReadOnly(runbook, flags);
-  warnTorn(journal, output);
-  if (!journal.exists) {
-    throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to report yet (run "cutover run ${file}" first, or point at the journal with --journal)`);
-  }
-
-  let rehearsal: Journal | undefined;
-  if (flags.rehearsal !== undefined) {
-    rehearsal = await openJournalReadOnly(runbook, { ...flags, journal: flags.rehearsal });
-    if (!rehearsal.exists) throw new ExitError(ExitCode.invalid, `--rehearsal ${flags.rehearsal}: no rehearsal journal there`);
-  } else {
-    const fallback = await openJournalReadOnly(runbook, { ...flags, journal: defaultRehearsalPath(runbook.name, stateDirOf(runbook.file)) });
-    if (fallback.exists) rehearsal = fallback;
-  }
-  if (rehearsal) warnTorn(rehearsal, output);
-
-  const text = await readFile(file).catch(() => undefined);
-  const model: ReportModel = masker.value(
-    buildReportModel({
-      events: journal.events,
-      ...(rehearsal ? { rehearsalEvents: rehearsal.events, rehearsalLocation: rehearsal.location } : {}),
-      runbook: {
-        name: runbook.name,
-        ...(runbook.description !== undefined ? { description: runbook.description } : {}),
-        file: runbook.file,
-        ...(text ? { fileDigest: `sha256:${createHash('sha256').update(text).digest('hex')}` } : {}),
-        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest })),
-      },
-      journalLocation: journal.location,
-      generatedAt: new Date().toISOString(),
-    }),
-  );
-
-  if (flags.json) output.out(JSON.stringify(model));
-  const written: string[] = [];
-  if (flags.html !== undefined) written.push(await emit(flags.html, renderHtml(model), output));
-  if (flags.md !== undefined) written.push(await emit(flags.md, renderMarkdown(model), output));
-  if (!flags.json && flags.html === undefined && flags.md === undefined) output.out(renderMarkdown(model));
-
-  const files = written.filter((w) => w !== '-');
-  if (files.length > 0) {
-    const t = model.totals;
-    output.err(`report: wrote ${files.join(' and ')} (${model.outcome}; ${t.steps} steps, ${t.failures} failures, ${t.rollbacks} rollbacks, ${model.journal.events} journal events${model.rehearsal ? ', with rehearsal evidence' : ''})`);
-  }
-}
-
-function warnTorn(journal: Journal, output: Output): void {
-  for (const warning of journal.warnings) {
-    output.err(`warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash, or a run writing right now); the report ignores it`);
-  }
-}
-
-/** Writes `content` to `target` (`-`: stdout) through a temporary file, mode 0600 like the journal. */
-async function emit(target: string, content: string, output: Output): Promise<string> {
-  if (target === '-') {
-    output.out(content);
-    return target;
-  }
-  const temporary = `${target}.${process.pid}.tmp`;
-  try {
-    await writeFile(temporary, content, { mode: 0o600 });
-    await rename(temporary, target);
-  } catch (error) {
-    await rm(temporary, { force: true }).catch(() => undefined);
-    throw new ExitError(ExitCode.invalid, `cannot write ${target}: ${(error as Error).message}`);
-  }
-  return target;
+Without --html or --md the Markdown goes to stdout; --json prints the report's model.`,
+    )
+    .action(async (file, flags) => {
+      const { writeReport } = await import('../handlers/report.js');
+      await writeReport(file, flags, output);
+    });
 }

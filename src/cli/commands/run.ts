@@ -1,153 +1,58 @@
-import { logDirHint } from '../journal-reading.js';
-import type { RunOutcome } from '../../engine/outcome.js';
-import { runRunbook } from '../../engine/run.js';
-import { replay } from '../../journal/replay.js';
-import type { JournalState } from '../../journal/replay.js';
-import { isApproved } from '../../engine/next.js';
-import type { Hint } from '../../engine/next.js';
-import { hintFor } from '../hint.js';
-import { formatDuration } from '../../runbook/duration.js';
-import { ExitCode, ExitError, SUMMARY_VERSION, signalExitCode } from '../exit.js';
+/**
+ * `cutover run <runbook>` and `cutover resume <runbook>`: the same options (run adds
+ * --dry-run) and the same handler; resume requires a journal and first resolves an
+ * interrupted step.
+ */
+import { Command, Option } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { paint } from '../output.js';
-import { withSession } from '../session.js';
-import type { SessionFlags } from '../session.js';
-import { enforceRehearsalGate } from '../rehearsal-gate.js';
-import type { RehearsalGateFlags } from '../rehearsal-gate.js';
-import { dryRun } from './dry-run.js';
+import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
-export interface RunFlags extends SessionFlags, RehearsalGateFlags {
-  maxSteps?: string;
-  until?: string;
-  acceptChanges?: boolean;
-  onInterrupted?: 'retry' | 'rollback' | 'kill';
-  detailedExitcode?: boolean;
-  dryRun?: boolean;
-  bake?: string;
+export const ON_INTERRUPTED = ['retry', 'rollback', 'kill'] as const;
+export const BAKE_MODES = ['wait', 'exit'] as const;
+
+function runOptions(command: Command<[string]>) {
+  return addAwsOptions(addSessionOptions(command))
+    .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)')
+    .option('--max-steps <n>', 'run at most N steps, then stop')
+    .option('--until <id>', 'stop after this step')
+    .option('--accept-changes', 'run even though completed steps changed since they ran (journaled)')
+    .addOption(new Option('--on-interrupted <what>', 'without a TTY, what to do with an interrupted step that has no verify').choices(ON_INTERRUPTED))
+    .addOption(new Option('--bake <mode>', 'at an open bake window: wait (watching until it passes) or exit (watch once, report waiting); default wait at a terminal, exit otherwise').choices(BAKE_MODES))
+    .option('--detailed-exitcode', 'exit 10 when steps remain, 11 when waiting for a bake, 12 when waiting for an approval')
+    .option('--require-rehearsal', 'refuse to start unless every step to run passed a rehearsal of its current definition (as policy.requireRehearsal)')
+    .option('--rehearsal <path>', 'the rehearsal journal the gate reads (default .cutover/<name>.rehearsal.jsonl)');
 }
 
-export async function runCommand(file: string, flags: RunFlags, output: Output, command: 'run' | 'resume' = 'run'): Promise<void> {
-  const maxSteps = parseMaxSteps(flags.maxSteps);
-  if (flags.bake !== undefined && flags.bake !== 'wait' && flags.bake !== 'exit') throw new ExitError(ExitCode.invalid, `--bake ${flags.bake}: expected wait or exit`);
-  const bake = flags.bake as 'wait' | 'exit' | undefined;
-  if (flags.dryRun) return dryRun(file, flags, output, { maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake });
-  let approvals: Pick<JournalState, 'approvals'> = { approvals: [] };
-  let hint = hintFor(file, flags);
-  let instructionsOf = (_id: string): string | undefined => undefined;
-  const outcome = await withSession(
-    file,
-    flags,
-    output,
-    {
-      command,
-      requireJournal: command === 'resume',
-      liveList: true,
-      operator: {
-        onInterrupted: flags.onInterrupted,
-        approved: (step) => isApproved(approvals, step, Date.now()),
-      },
-    },
-    async (ctx, journal) => {
-      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
-      approvals = replay(journal.events);
-      hint = hintFor(file, flags, ctx.masker.text);
-      instructionsOf = (id) => {
-        const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
-        return action?.kind === 'manual' ? ctx.masker.text(action.instructions) : undefined;
-      };
-      return runRunbook(ctx, { command, maxSteps, until: flags.until, acceptChanges: flags.acceptChanges, bake, hint });
-    },
-  );
-  report(outcome, file, hint, flags, output, outcome.state === 'waiting_approval' ? instructionsOf(outcome.step) : undefined);
+export function runCommand(output: Output) {
+  return runOptions(new Command('run').description('execute pending steps in order, asking before each; resumes from the journal').argument('<runbook>', 'runbook YAML file'))
+    .option('--dry-run', 'walk through the prompts and show what would run; execute and journal nothing')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover run examples/quickstart.yaml
+  $ cutover run --yes --max-steps 1 runbooks/3-traffic-shift.yaml
+  $ cutover run --dry-run examples/quickstart.yaml
+
+Ctrl-C stops the running step (journaled as interrupted); "cutover resume" picks it up.`,
+    )
+    .action(async (file, flags) => {
+      const { runOrResume } = await import('../handlers/run.js');
+      await runOrResume(file, flags, output, 'run');
+    });
 }
 
-/**
- * The JSON summary (the last line of --json), version 1: `state`, `stepsRun`, the state's
- * own keys (`next`, `step`, `steps`, `waitUntil`, `signal`, `approve`, `instructions`), a
- * `reason` whenever the run did not end well or did nothing, and `exitCode`. Documented in
- * docs/canary.md ("Exit codes and machine output").
- */
-export function summaryObject(outcome: RunOutcome, exitCode: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const reason = 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : outcome.state === 'interrupted' ? `interrupted by ${outcome.signal}` : outcome.state === 'rolled_back' ? 'rolled back after a failure' : undefined;
-  return { type: 'summary', version: SUMMARY_VERSION, ...outcome, ...extra, ...(reason !== undefined ? { reason } : {}), exitCode };
-}
-
-function parseMaxSteps(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new ExitError(ExitCode.invalid, `--max-steps ${value}: expected a whole number of at least 1`);
-  return n;
-}
-
-/**
- * The summary: a line on stderr, or with --json the summary object on stdout. A run waiting
- * for an approval also says on stderr, in both modes, what the manual step asks and the
- * exact approve command: a CI log is where the approver reads it.
- */
-function report(outcome: RunOutcome, file: string, hint: Hint, flags: RunFlags, output: Output, instructions?: string): void {
-  const exit = exitCodeFor(outcome, flags.detailedExitcode === true);
-  const approval = outcome.state === 'waiting_approval' ? { approve: hint('approve', outcome.step), ...(instructions ? { instructions } : {}) } : {};
-  if (flags.json) {
-    output.out(JSON.stringify(summaryObject(outcome, exit, approval)));
-    if (outcome.state === 'waiting_approval') output.err(summaryLine(outcome, file, hint, output, instructions));
-  } else {
-    output.err(summaryLine(outcome, file, hint, output, instructions));
-  }
-  if (exit !== ExitCode.ok) throw new ExitError(exit);
-}
-
-export function exitCodeFor(outcome: RunOutcome, detailed: boolean): number {
-  switch (outcome.state) {
-    case 'completed':
-    case 'up_to_date':
-      return ExitCode.ok;
-    case 'advanced':
-      return detailed ? ExitCode.advanced : ExitCode.ok;
-    case 'waiting_approval':
-      return detailed ? ExitCode.waitingApproval : ExitCode.ok;
-    case 'waiting_bake':
-      return detailed ? ExitCode.waitingBake : ExitCode.ok;
-    case 'failed':
-    case 'rolled_back':
-      return ExitCode.stepFailed;
-    case 'rollback_failed':
-      return ExitCode.rollbackFailed;
-    case 'interrupted':
-      return signalExitCode(outcome.signal);
-    case 'refused':
-      return ExitCode.invalid;
-  }
-}
-
-function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Output, instructions?: string): string {
-  const ran = `${outcome.stepsRun.length} step${outcome.stepsRun.length === 1 ? '' : 's'} run`;
-  switch (outcome.state) {
-    case 'completed':
-      return `${paint(output, 'green', 'completed')}: every step is done (${ran}). Undo with "${hint('rollback')}".`;
-    case 'advanced':
-      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next} (${ran}); continue with "${hint('run')}".`;
-    case 'waiting_approval':
-      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step} (${ran}).${instructions ? ` It asks: ${instructions}` : ''} Do it, then record it with "${hint('approve', outcome.step)}" (or run interactively) and run again.`;
-    case 'waiting_bake':
-      return outcome.next === undefined
-        ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
-        : `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
-    case 'failed':
-      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}". Output is in ${logDirHint(file)}.`;
-    case 'rolled_back':
-      return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "${hint('status')}" shows where things stand.`;
-    case 'rollback_failed':
-      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "${hint('rollback')}" to continue (it retries ${outcome.step}).`;
-    case 'interrupted':
-      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "${hint('resume')}", or undo with "${hint('rollback')}".`;
-    case 'refused':
-      return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;
-    case 'up_to_date':
-      return `${outcome.reason}.`;
-  }
-}
-
-function waitLeft(until: string): string {
-  const ms = Math.max(0, Date.parse(until) - Date.now());
-  return formatDuration(Math.ceil(ms / 60_000) * 60_000);
+export function resumeCommand(output: Output) {
+  return runOptions(new Command('resume').description('like run, but requires a journal and first resolves an interrupted step').argument('<runbook>', 'runbook YAML file'))
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover resume examples/quickstart.yaml
+  $ cutover resume --yes --on-interrupted retry runbooks/1-apps-to-kubernetes.yaml`,
+    )
+    .action(async (file, flags) => {
+      const { runOrResume } = await import('../handlers/run.js');
+      await runOrResume(file, flags, output, 'resume');
+    });
 }

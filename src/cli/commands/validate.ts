@@ -1,28 +1,27 @@
-import { formatDiagnostic, hasErrors } from '../../runbook/diagnostics.js';
-import { ExitCode, ExitError } from '../exit.js';
+/** `cutover validate <runbook>`: parse and check a runbook, every problem at once. */
+import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { paint } from '../output.js';
-import { loadWithFlags } from '../runbook-options.js';
-import type { RunbookFlags } from '../runbook-options.js';
+import { addRunbookOptions } from '../runbook-flags.js';
 
-export interface ValidateFlags extends RunbookFlags {
-  strict?: boolean;
-}
+export function validateCommand(output: Output) {
+  return addRunbookOptions(
+    new Command('validate')
+      .description('parse and check a runbook; all problems at once as file:line:col: message')
+      .argument('<runbook>', 'runbook YAML file')
+      .option('--strict', 'also report steps without verify'),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover validate runbooks/3-traffic-shift.yaml
+  $ cutover validate --strict --var zone=Z0123 runbooks/3-traffic-shift.yaml
+  $ cutover validate --json examples/quickstart.yaml | jq .diagnostics
 
-export async function validateCommand(file: string, flags: ValidateFlags, output: Output): Promise<void> {
-  const result = await loadWithFlags(file, flags, { mode: 'validate', strict: flags.strict === true, digests: false });
-  const valid = result.ok && !hasErrors(result.diagnostics);
-  if (flags.json) {
-    output.out(JSON.stringify({ file, valid, steps: result.ok ? result.runbook.steps.length : undefined, diagnostics: result.diagnostics }));
-  } else {
-    for (const diagnostic of result.diagnostics) output.out(formatDiagnostic(diagnostic));
-    if (valid && result.ok) {
-      const count = result.runbook.steps.length;
-      output.out(`${paint(output, 'green', 'valid')}: ${file} (${count} step${count === 1 ? '' : 's'})`);
-    } else {
-      const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-      output.out(`${paint(output, 'red', 'invalid')}: ${file} has ${errors} problem${errors === 1 ? '' : 's'}; fix them and validate again`);
-    }
-  }
-  if (!valid) throw new ExitError(ExitCode.invalid);
+Exits 0 when valid (warnings allowed), 2 when invalid.`,
+    )
+    .action(async (file, flags) => {
+      const { validate } = await import('../handlers/validate.js');
+      await validate(file, flags, output);
+    });
 }

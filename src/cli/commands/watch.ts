@@ -1,36 +1,28 @@
-/**
- * `cutover watch`: while a step bakes, evaluate its watch now and journal the result; a
- * failing watch applies the step's onFailure, exactly as in `run` (so it may roll traffic
- * back). It never starts a step. A mutating command: it takes the lock, which is why it is
- * not an option of the read-only `status`. Exit 0 when the watch passed (or nothing bakes),
- * 1 when it failed, 3 when the rollback it triggered failed.
- */
-import { openBakeOf, watchOnce } from '../../engine/bake.js';
-import { replay } from '../../journal/replay.js';
-import { ExitCode, ExitError, signalExitCode } from '../exit.js';
+/** `cutover watch <runbook>`: evaluate the watch of the step baking now, and journal it. */
+import { Command } from '@commander-js/extra-typings';
 import type { Output } from '../output.js';
-import { withSession } from '../session.js';
-import type { SessionFlags } from '../session.js';
+import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
-export async function watchCommand(file: string, flags: SessionFlags, output: Output): Promise<void> {
-  const outcome = await withSession(file, flags, output, { command: 'watch' }, async (ctx) => {
-    const bake = openBakeOf(replay(ctx.journal.events), ctx.clock.now().getTime(), ctx.runbook);
-    if (!bake) {
-      output.err('watch: no step is baking; nothing to watch.');
-      return undefined;
-    }
-    if (!bake.step.watch) {
-      output.err(`watch: ${bake.step.id} is baking until ${new Date(bake.endsAt).toISOString()} but has no watch.`);
-      return undefined;
-    }
-    const ended = await watchOnce(ctx, bake, []);
-    if (!ended) output.err(`watch: the watch of ${bake.step.id} passed; it bakes until ${new Date(bake.endsAt).toISOString()}.`);
-    return ended;
-  });
-  if (!outcome) return;
-  const reason = 'reason' in outcome ? `: ${outcome.reason}` : '';
-  output.err(`watch: ${outcome.state.replace(/_/g, ' ')}${reason}`);
-  if (outcome.state === 'rollback_failed') throw new ExitError(ExitCode.rollbackFailed);
-  if (outcome.state === 'interrupted') throw new ExitError(signalExitCode(outcome.signal));
-  throw new ExitError(ExitCode.stepFailed);
+export function watchCommand(output: Output) {
+  return addAwsOptions(
+    addSessionOptions(
+      new Command('watch')
+        .description('evaluate the watch of the step that is baking now and journal it; a failure applies its onFailure (may roll back); never starts a step (takes the lock)')
+        .argument('<runbook>', 'runbook YAML file'),
+    ),
+  )
+    .addHelpText(
+      'after',
+      `
+Examples:
+  $ cutover watch runbooks/3-traffic-shift.yaml
+  $ cutover watch --journal s3://acme-cutover/traffic-shift.journal.jsonl runbooks/3-traffic-shift.yaml
+
+Exit codes: 0 the watch passed (or nothing is baking), 1 it failed, 3 the rollback it triggered failed.
+"cutover run" evaluates the same watch on its way; watch is for checks between runs.`,
+    )
+    .action(async (file, flags) => {
+      const { watchBake } = await import('../handlers/watch.js');
+      await watchBake(file, flags, output);
+    });
 }

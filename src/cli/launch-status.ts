@@ -1,8 +1,9 @@
 /**
- * The quick path of `cutover status`, the command people run most (often in a loop): when
- * the runbook's outline is cached and the journal is a local file, it answers from one
- * small CommonJS bundle (dist/bin/launch.cjs, see scripts/bundle.mjs) without starting the
- * ES module loader, commander, the YAML parser or the schema library.
+ * `cutover status` as launch.ts answers it, before the full CLI loads: the command people
+ * run most (often in a loop). When the runbook's outline is cached and the journal is a
+ * local file, it answers from one small CommonJS bundle (dist/bin/launch.cjs, see
+ * scripts/bundle.mjs) without starting the ES module loader, commander, the YAML parser or
+ * the schema library. (When it declines, main.ts still skips commander for a plain status.)
  *
  * It only ever reads. Whenever it cannot answer exactly as the full command would (another
  * option, a cache miss, an S3 journal, a torn or damaged journal, any error at all) it
@@ -17,7 +18,7 @@ import type { JournalStore } from '../journal/store.js';
 import { outlineCacheDir, readOutline, statusOutlineKey } from '../runbook/outline-cache.js';
 import { systemClock } from '../support/clock.js';
 import { createMasker } from '../support/mask.js';
-import { buildStatus, statusReport } from './commands/status-view.js';
+import { buildStatus, statusReport } from './views/status.js';
 import { createOutput } from './output.js';
 import { hintFor } from './hint.js';
 import { neutralise } from './terminal-text.js';

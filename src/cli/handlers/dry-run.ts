@@ -4,6 +4,7 @@
  * --max-steps) come from the same whatNext as `run`, so the rehearsal cannot promise what
  * the real run refuses.
  */
+import { askBeforeStep } from '../../engine/before-step.js';
 import { describeAction, describeCheck, describeRollback } from '../../engine/describe.js';
 import { describeRefusal, whatNext } from '../../engine/next.js';
 import type { NextOptions } from '../../engine/next.js';
@@ -62,7 +63,7 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
       if (!(options.bake === 'wait' || (options.bake === undefined && operator.interactive))) return;
     }
     if (step.confirm && plan.interrupted?.step !== step.id) {
-      const choice = await operator.beforeStep(step, { index: index + 1, total: runbook.steps.length });
+      const { choice } = await askBeforeStep(operator, step, { index: index + 1, total: runbook.steps.length }, (message) => show(`  ${message}`));
       if (choice === 'quit') {
         show(`  (would stop before ${step.id})`);
         return;

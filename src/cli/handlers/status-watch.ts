@@ -18,12 +18,12 @@ import type { Output } from '../output.js';
 import { paint } from '../output.js';
 import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
-import { describeEvent } from './log.js';
-import { buildStatus, statusTable } from './status-view.js';
-import type { StatusLock } from './status-view.js';
+import { describeEvent } from '../views/event.js';
+import { buildStatus, notificationLine, statusTable } from '../views/status.js';
+import type { StatusLock } from '../views/status.js';
 import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
 import { setLongTimeout } from '../../support/clock.js';
-import type { Status } from './status-view.js';
+import type { Status } from '../views/status.js';
 
 export interface WatchOptions {
   /** How often the journal is read. */
@@ -116,6 +116,7 @@ export function renderFrame(
   lines.push(paint(output, 'dim', `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`));
   lines.push('');
   lines.push(...statusTable(status, output).split('\n'));
+  if (status.notifications) lines.push(notificationLine(status.notifications));
   lines.push(`next: ${status.nextAction}`);
   if (events.length > 0) {
     const model = buildReportModel({ events, runbook: { name: runbook.name, steps: runbook.steps }, now: new Date(at).toISOString() });

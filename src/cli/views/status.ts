@@ -1,6 +1,6 @@
 /**
  * What `cutover status` shows, from the journal's replayed state and the runbook's outline:
- * pure, so the full command, `status --watch` and the quick path (quick-status.ts) print
+ * pure, so the full command, `status --watch` and the quick path (launch-status.ts) print
  * the same thing.
  */
 import type { JournalState } from '../../journal/replay.js';
@@ -49,6 +49,32 @@ export interface Status {
   nextAction: string;
   /** Present while the journal is locked. */
   lock?: StatusLock & { running: boolean };
+  /** Present once a notify: webhook was tried: deliveries sent and failed, and the last failure. */
+  notifications?: StatusNotifications;
+}
+
+export interface StatusNotifications {
+  sent: number;
+  failed: number;
+  lastFailure?: { webhook: string; event: string; ts: string; reason: string };
+}
+
+/** Webhook deliveries, counted from the journal (notify.sent / notify.failed). */
+export function notificationSummary(state: Pick<JournalState, 'notifications'>): StatusNotifications | undefined {
+  if (state.notifications.length === 0) return undefined;
+  const failed = state.notifications.filter((n) => !n.ok);
+  const last = failed.at(-1);
+  return {
+    sent: state.notifications.length - failed.length,
+    failed: failed.length,
+    ...(last ? { lastFailure: { webhook: last.name ?? `#${last.webhook}`, event: last.event, ts: last.ts, reason: last.reason ?? '' } } : {}),
+  };
+}
+
+/** "notifications: 3 sent, 1 failed (last: webhook #1, step-failed at 12:00:05Z: HTTP 503)". */
+export function notificationLine(summary: StatusNotifications): string {
+  const last = summary.lastFailure;
+  return `notifications: ${summary.sent} sent, ${summary.failed} failed${last ? ` (last: webhook ${last.webhook}, ${last.event} at ${last.ts.slice(11, 19)}Z: ${last.reason})` : ''}`;
 }
 
 /**
@@ -104,7 +130,8 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
               : 'nothing: every step is done';
   // A lock file left by a holder that is gone blocks the next command whatever it is: say so.
   const stale = goneHolder && goneHolder.kind === 'file' && !plan.interrupted ? ` (first "${hint('unlock')}": the lock of ${goneHolder.holder ? describeHolder(goneHolder.holder) : 'a holder'} that is no longer running is left behind)` : '';
-  return { runbook: runbook.name, journal, steps, next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}) };
+  const notifications = notificationSummary(state);
+  return { runbook: runbook.name, journal, steps, next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}), ...(notifications ? { notifications } : {}) };
 }
 
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
@@ -136,6 +163,7 @@ export function statusReport(status: Status, journalExists: boolean, output: Pic
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
   if (status.lock?.running && status.lock.holder) lines.push(`locked: ${describeHolder(status.lock.holder)} is running (${status.lock.location})`);
+  if (status.notifications) lines.push(notificationLine(status.notifications));
   lines.push(`next: ${status.nextAction}`);
   return lines;
 }

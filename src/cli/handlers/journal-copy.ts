@@ -5,8 +5,9 @@
  * journal) before anything is written, and it never replaces a journal that is not an
  * earlier state of the one copied: a destination that diverged is refused.
  *
- * push holds the local lock and the S3 lease while it copies; pull holds the local lock
- * and only reads S3 (s3:GetObject).
+ * push holds the local lock and the S3 lease while it copies, and writes only what the S3
+ * journal lacks, as one new segment; pull holds the local lock and only reads S3
+ * (s3:GetObject, s3:ListBucket). Either way the bytes are those of the local file format.
  */
 import { randomBytes } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
@@ -14,14 +15,14 @@ import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { verifyChain } from '../../journal/chain.js';
-import { JournalError, LockedError } from '../../journal/errors.js';
+import { JournalError } from '../../journal/errors.js';
 import { ioError } from '../../journal/io-error.js';
 import type { Lease } from '../../journal/lease.js';
 import { acquireFileLease } from '../../journal/lease.js';
 import { isS3Url } from '../../journal/s3-url.js';
 import type { Runbook } from '../../runbook/types.js';
 import { systemClock } from '../../support/clock.js';
-import { currentIdentity } from '../../support/identity.js';
+import { currentIdentity, describeIdentity } from '../../support/identity.js';
 import type { AwsFlags } from '../aws-setup.js';
 import { ExitCode, ExitError } from '../exit.js';
 import { journalAwsSettings, targetOf } from '../journal-backend.js';
@@ -39,55 +40,48 @@ export interface JournalCopyFlags extends RunbookFlags, AwsFlags {
 type S3Target = Extract<JournalTarget, { kind: 's3' }>;
 type FileTarget = Extract<JournalTarget, { kind: 'file' }>;
 
-export async function journalPushCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+export async function pushJournal(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
   const { runbook, local, remote } = await endsOf(file, url, flags, output, 'push');
   const { acquireS3Lease } = await import('../../journal/s3-lease.js');
-  const { getObject, putObject, s3Failure } = await import('../../journal/s3-io.js');
+  const { S3JournalStore } = await import('../../journal/s3-store.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
   await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
     const text = await readLocal(local.path);
     if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
     const events = verifiedOrExit(text, local.path, runbook);
-    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${url} ${file}` }), async () => {
-      const body = Buffer.from(text, 'utf8');
-      const existing = await getObject(client, remote.s3).catch((error: unknown) => {
-        throw s3Failure(error, 'read', url);
-      });
-      const existingText = existing?.body.toString('utf8');
+    if (!text.endsWith('\n')) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: the last line of ${local.path} has no newline; run a cutover command against it first (it adds the newline), then push`);
+    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${url} ${file}` }), async (lease) => {
+      const store = new S3JournalStore(client, remote.s3, { beforeWrite: () => lease.assertHeld(), writer: describeIdentity(identity), lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } });
+      const existingText = await readRemote(store);
       if (existingText === text) {
         output.err(`${url} already holds this journal (${events} events); nothing to copy.`);
         return;
       }
-      if (existing && existingText !== undefined) refuseUnlessEarlierState(existingText, text, url, local.path, 'push');
-      try {
-        await putObject(client, remote.s3, body, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }, 'application/x-ndjson');
-      } catch (error) {
-        const { isPreconditionFailed } = await import('../../journal/s3-io.js');
-        if (isPreconditionFailed(error)) throw new ExitError(ExitCode.locked, `${url} changed while it was being copied (someone wrote it without the lease); nothing was overwritten: run the push again`);
-        throw s3Failure(error, 'write', url);
+      if (existingText !== undefined) {
+        refuseUnlessEarlierState(existingText, text, url, local.path, 'push');
+        if (!existingText.endsWith('\n')) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: the last line of ${url} has no newline; run a cutover command against it first (it repairs it), then push`);
       }
-      const check = await getObject(client, remote.s3).catch((error: unknown) => {
-        throw s3Failure(error, 'read back', url);
-      });
-      if (!check || !check.body.equals(body)) throw new ExitError(ExitCode.invalid, `${url} does not hold what was written (read back ${check?.body.length ?? 0} bytes, wrote ${body.length}); run the push again`);
+      // Only what the destination does not have yet, as one new segment (one PutObject, If-None-Match: *).
+      await store.appendText(text.slice(existingText?.length ?? 0));
+      const check = await readRemote(new S3JournalStore(client, remote.s3));
+      const bytes = Buffer.byteLength(text, 'utf8');
+      if (check !== text) throw new ExitError(ExitCode.invalid, `${url} does not hold what was written (read back ${Buffer.byteLength(check ?? '', 'utf8')} bytes, wrote ${bytes}); run the push again`);
       output.err(
-        `pushed ${events} events (${body.length} bytes) from ${local.path} to ${url}. From now on run with --journal ${url} (or set "journal: ${url}" in the runbook); the local copy stays as it was, do not continue there.`,
+        `pushed ${events} events (${bytes} bytes) from ${local.path} to ${url}. From now on run with --journal ${url} (or set "journal: ${url}" in the runbook); the local copy stays as it was, do not continue there.`,
       );
     });
   });
 }
 
-export async function journalPullCommand(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
+export async function pullJournal(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
   const { runbook, local, remote } = await endsOf(file, url, flags, output, 'pull');
-  const { getObject, s3Failure } = await import('../../journal/s3-io.js');
+  const { S3JournalStore } = await import('../../journal/s3-store.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  const object = await getObject(client, remote.s3).catch((error: unknown) => {
-    throw toExit(s3Failure(error, 'read', url));
-  });
-  if (!object) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
-  const text = object.body.toString('utf8');
+  const text = await readRemote(new S3JournalStore(client, remote.s3));
+  if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
+  const body = Buffer.from(text, 'utf8');
   const events = verifiedOrExit(text, url, runbook);
   await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
     const existing = await readLocal(local.path);
@@ -96,9 +90,19 @@ export async function journalPullCommand(file: string, url: string, flags: Journ
       return;
     }
     if (existing !== undefined) refuseUnlessEarlierState(existing, text, local.path, url, 'pull');
-    await writeAtomically(local.path, object.body);
-    output.err(`pulled ${events} events (${object.body.length} bytes) from ${url} to ${local.path}. From now on run with --journal ${local.path}; the S3 copy stays as it was, do not continue there.`);
+    await writeAtomically(local.path, body);
+    output.err(`pulled ${events} events (${body.length} bytes) from ${url} to ${local.path}. From now on run with --journal ${local.path}; the S3 copy stays as it was, do not continue there.`);
   });
+}
+
+/** The S3 journal's text, whatever its layout; damage found while assembling it (a missing segment) refuses the copy. */
+async function readRemote(store: { readText(): Promise<string | undefined> }): Promise<string | undefined> {
+  try {
+    return await store.readText();
+  } catch (error) {
+    if (error instanceof JournalError && error.kind === 'damaged') throw new ExitError(ExitCode.invalid, `refused, nothing was copied: ${error.message}`);
+    throw error;
+  }
 }
 
 async function endsOf(file: string, url: string, flags: JournalCopyFlags, output: Output, verb: 'push' | 'pull'): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
@@ -141,26 +145,16 @@ function refuseUnlessEarlierState(destination: string, copy: string, destination
   );
 }
 
-async function withLease<T>(acquire: () => Promise<Lease>, body: () => Promise<T>): Promise<T> {
-  const lease = await acquire().catch((error: unknown) => {
-    throw toExit(error);
-  });
+async function withLease<T>(acquire: () => Promise<Lease>, body: (lease: Lease) => Promise<T>): Promise<T> {
+  const lease = await acquire();
   const releaseOnExit = () => lease.releaseSync();
   process.once('exit', releaseOnExit);
   try {
-    return await body().catch((error: unknown) => {
-      throw toExit(error);
-    });
+    return await body(lease);
   } finally {
     await lease.release();
     process.off('exit', releaseOnExit);
   }
-}
-
-function toExit(error: unknown): unknown {
-  if (error instanceof LockedError) return new ExitError(ExitCode.locked, error.message);
-  if (error instanceof JournalError) return new ExitError(error.kind === 'conflict' ? ExitCode.locked : ExitCode.invalid, error.message);
-  return error;
 }
 
 async function readLocal(path: string): Promise<string | undefined> {

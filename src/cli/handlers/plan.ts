@@ -1,0 +1,107 @@
+import { buildPlan } from '../../engine/plan.js';
+import type { Plan } from '../../engine/plan.js';
+import { createMasker } from '../../support/mask.js';
+import { shortDigest } from '../../runbook/digest.js';
+import { formatDuration } from '../../runbook/duration.js';
+import type { Output } from '../output.js';
+import { paint } from '../output.js';
+import { loadOrExit } from '../runbook-options.js';
+import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
+import type { SessionFlags } from '../session.js';
+import { replay } from '../../journal/replay.js';
+import { renderTable } from '../table.js';
+import { isDone } from '../../journal/replay.js';
+import { previewForward } from '../../engine/traffic-preview.js';
+import type { Runbook } from '../../runbook/types.js';
+import { systemClock } from '../../support/clock.js';
+import { awsFor } from '../aws-setup.js';
+
+export interface PlanFlags extends SessionFlags {
+  offline?: boolean;
+  rollback?: boolean;
+}
+
+export async function showPlan(file: string, flags: PlanFlags, output: Output): Promise<void> {
+  const runbook = await loadOrExit(file, flags, output);
+  if (flags.rollback) {
+    const { rollbackPreview, printRollbackPreview } = await import('../views/rollback-preview.js');
+    printRollbackPreview(await rollbackPreview(runbook, flags, {}), flags, output);
+    return;
+  }
+  const journal = await openJournalReadOnly(runbook, flags);
+  for (const line of tornLineWarnings(journal, false)) output.err(line);
+  const built = buildPlan(runbook, replay(journal.events), {}, Date.now());
+  if (!flags.offline) await addLiveDiffs(built, runbook, flags);
+  const plan = createMasker(runbook.secrets.values).value(built);
+  if (flags.json) {
+    output.out(JSON.stringify(plan));
+    return;
+  }
+  output.out(renderPlan(plan, output));
+}
+
+/** The live diff of every pending traffic step (read-only AWS calls). */
+async function addLiveDiffs(plan: Plan, runbook: Runbook, flags: PlanFlags): Promise<void> {
+  const pending = new Set(plan.steps.filter((s) => !isDone(s.state)).map((s) => s.id));
+  const steps = runbook.steps.filter((s) => pending.has(s.id) && (s.action.kind === 'route53' || s.action.kind === 'elbv2'));
+  if (steps.length === 0) return;
+  const { traffic } = awsFor(flags, runbook, systemClock);
+  const previews = await previewForward(steps, traffic, new AbortController().signal);
+  for (const step of plan.steps) {
+    const preview = previews.get(step.id);
+    if (preview) step.traffic = preview;
+  }
+}
+
+export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
+  const lines: string[] = [];
+  const count = plan.steps.length;
+  lines.push(`${paint(output, 'bold', plan.runbook.name)}: ${count} step${count === 1 ? '' : 's'} (${plan.runbook.file})`);
+  if (plan.runbook.description) lines.push(plan.runbook.description);
+  lines.push('');
+  lines.push(
+    renderTable(
+      ['#', 'STEP', 'STATE', 'ACTION', 'VERIFY', 'ROLLBACK', 'DIGEST'],
+      plan.steps.map((step) => [
+        String(step.index),
+        step.id,
+        step.state + (step.changed ? ' (changed)' : ''),
+        step.action.kind,
+        step.verify.length > 0 ? 'yes' : '-',
+        step.rollback.kind === 'action' ? (step.rollback.verify.length > 0 ? 'run + verify' : 'run') : step.rollback.kind,
+        shortDigest(step.digest),
+      ]),
+    ),
+  );
+  for (const step of plan.steps) {
+    lines.push('');
+    lines.push(`${paint(output, 'bold', `${step.index}. ${step.id}`)}: ${step.title}`);
+    if (step.description) lines.push(`   ${step.description}`);
+    for (const check of step.precheck) lines.push(...field('precheck', check));
+    lines.push(...field('run', step.action.summary));
+    if (step.traffic) lines.push(...field('live', 'error' in step.traffic ? `unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`));
+    for (const check of step.verify) lines.push(...field('verify', check));
+    lines.push(...field('rollback', step.rollback.summary));
+    for (const check of step.rollback.verify) lines.push(...field('rollback verify', check));
+    if (step.bakeMs !== undefined) lines.push(...field('bake', formatDuration(step.bakeMs)));
+    for (const check of step.watch) lines.push(...field('watch', check));
+    lines.push(...field('on failure', step.onFailure));
+    lines.push(...field('digest', step.digest));
+  }
+  if (plan.notify) {
+    lines.push('');
+    for (const hook of plan.notify) lines.push(`notify ${hook.name ?? `#${hook.webhook}`}: ${hook.target === 'off' ? 'off (its url is empty)' : `${hook.target} (${hook.format})`}: ${hook.events.join(', ')}`);
+  }
+  if (plan.refusal) lines.push('', `${paint(output, 'red', 'run would refuse')}: ${plan.refusal.reason}`);
+  else if (plan.interrupted) lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
+  else if (plan.bake && plan.next) lines.push('', `next: ${plan.next}, after ${plan.bake.step} has baked (until ${plan.bake.until})`);
+  else if (plan.next) lines.push('', `next: ${plan.next}`);
+  else lines.push('', 'next: nothing, every step is done');
+  return lines.join('\n');
+}
+
+function field(name: string, value: string): string[] {
+  const [first = '', ...rest] = value.split('\n');
+  const label = `   ${`${name}:`.padEnd(17)}`;
+  return [`${label}${first}`, ...rest.map((line) => `${' '.repeat(label.length)}${line}`)];
+}
