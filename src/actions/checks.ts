@@ -5,27 +5,31 @@ import { describeArgv, runExec } from './exec.js';
 import { runHttpCheck } from './http.js';
 import { withRetry } from './retry.js';
 import { describeScript, runShell } from './shell.js';
-import type { CheckResult, ExecutionContext } from './types.js';
+import type { CheckObservation, CheckResult, ExecutionContext } from './types.js';
 
 /** A shell/exec check without a step timeout must still end: a hung `curl` would block the run. */
 export const CHECK_TIMEOUT_MS = 5 * 60_000;
 
 export const ELBV2_TARGET_HEALTH_UNAVAILABLE = 'elbv2TargetHealth checks need AWS access, which this command does not set up';
+export const CLOUDWATCH_UNAVAILABLE = 'CloudWatch checks need AWS access, which this command does not set up';
 
 export async function runCheck(check: Check, ctx: ExecutionContext): Promise<CheckResult> {
   const many = check.length > 1;
   const details: string[] = [];
+  const observations: CheckObservation[] = [];
+  const seen = () => (observations.length > 0 ? { observations } : {});
   let last: CheckResult | undefined;
   for (const [index, single] of check.entries()) {
     last = await runSingleCheck(single, ctx);
     details.push(...(many ? last.details.map((line) => `check ${index + 1}: ${line}`) : last.details));
+    observations.push(...(last.observations ?? []));
     if (!last.ok) {
       const summary = many ? `check ${index + 1} of ${check.length} failed: ${last.summary}` : last.summary;
-      return { ...last, summary, details };
+      return { ...last, summary, details, ...seen() };
     }
   }
   if (!last) return { ok: true, summary: 'no checks', details };
-  return { ok: true, summary: many ? `all ${check.length} checks passed` : last.summary, details };
+  return { ok: true, summary: many ? `all ${check.length} checks passed` : last.summary, details, ...seen() };
 }
 
 export function runSingleCheck(check: SingleCheck, ctx: ExecutionContext): Promise<CheckResult> {
@@ -44,6 +48,19 @@ export function runSingleCheck(check: SingleCheck, ctx: ExecutionContext): Promi
         return runElbv2TargetHealth(check, { clients, signal: ctx.signal });
       });
     }
+    case 'cloudwatchAlarm':
+    case 'cloudwatchMetric': {
+      const clients = ctx.aws;
+      if (!clients?.cloudwatch) return Promise.resolve({ ok: false, summary: CLOUDWATCH_UNAVAILABLE, details: [] });
+      return withRetry(check.retry, ctx, async () => {
+        const aws = { clients, signal: ctx.signal, clock: ctx.clock };
+        // Masked: alarm names and dimensions come from the runbook, which may hold a secret.
+        if (check.kind === 'cloudwatchAlarm') return ctx.masker.value(await (await import('./cloudwatch-alarm.js')).runCloudwatchAlarm(check, aws));
+        return ctx.masker.value(await (await import('./cloudwatch-metric.js')).runCloudwatchMetric(check, aws));
+      });
+    }
+    case 'prometheus':
+      return withRetry(check.retry, ctx, async () => (await import('./prometheus.js')).runPrometheus(check, ctx));
   }
 }
 

@@ -29,7 +29,7 @@ export interface ExecutionContext {
   timeoutMs?: number;
   masker: Masker;
   clock: Clock;
-  /** For AWS checks (elbv2TargetHealth); absent where no AWS is configured. */
+  /** For AWS checks (elbv2TargetHealth, cloudwatchAlarm, cloudwatchMetric); absent where no AWS is configured. */
   aws?: AwsClients;
 }
 
@@ -54,6 +54,21 @@ export interface CheckResult {
   details: string[];
   /** The signal stopped it (operator interrupt): not a verdict on the system. */
   aborted?: boolean;
+  /** What metric checks saw (the value against its threshold), for the journal and the report. */
+  observations?: CheckObservation[];
+}
+
+/** One value a metric check compared (masked like everything a check returns). */
+export interface CheckObservation {
+  /** Which check, for people: `cloudwatchMetric AWS/ApplicationELB TargetResponseTime p99`. */
+  check: string;
+  /** The value compared; null when there was none (no datapoints, an empty result). */
+  value: number | null;
+  max?: number;
+  min?: number;
+  /** The window the value covers, for CloudWatch metrics: `last 5m`. */
+  window?: string;
+  ok: boolean;
 }
 
 /** How many output lines results carry back (the full output is in the log file). */

@@ -6,6 +6,7 @@
  * runbook's `aws:` block, then the SDK's own chain. Options that are unset are left out of
  * the client config entirely, so the SDK's standard lookup applies to them.
  */
+import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import type { S3Client } from '@aws-sdk/client-s3';
@@ -24,6 +25,8 @@ export interface AwsClients {
   elbv2(): Promise<ElasticLoadBalancingV2Client>;
   /** S3, for journals at s3:// URLs (optional so that test doubles of the traffic clients need not provide it). */
   s3?(): Promise<S3Client>;
+  /** CloudWatch, for the cloudwatchAlarm and cloudwatchMetric checks (optional for the same reason). */
+  cloudwatch?(): Promise<CloudWatchClient>;
 }
 
 /** Later sources fill only what earlier ones left unset. */
@@ -63,6 +66,7 @@ export function lazyAwsClients(settings: AwsSettings): Required<AwsClients> {
   let route53: Promise<Route53Client> | undefined;
   let elbv2: Promise<ElasticLoadBalancingV2Client> | undefined;
   let s3: Promise<S3Client> | undefined;
+  let cloudwatch: Promise<CloudWatchClient> | undefined;
   return {
     route53() {
       // Route 53 is a global service whose API lives in us-east-1; a region is still required by the SDK.
@@ -76,6 +80,10 @@ export function lazyAwsClients(settings: AwsSettings): Required<AwsClients> {
     s3() {
       s3 ??= import('@aws-sdk/client-s3').then((m) => s3Client(m.S3Client, settings));
       return s3;
+    },
+    cloudwatch() {
+      cloudwatch ??= import('@aws-sdk/client-cloudwatch').then((m) => new m.CloudWatchClient(clientConfig(settings)));
+      return cloudwatch;
     },
   };
 }

@@ -79,7 +79,7 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
 export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: string[]): Promise<RunOutcome | undefined> {
   const { step } = bake;
   for (;;) {
-    const result = await runChecks(ctx, step, bake.attempt, 'verify', step.watch ?? []);
+    const result = await runChecks(ctx, step, bake.attempt, 'watch', step.watch ?? []);
     if (result === 'aborted') return { state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
     await record(ctx, { type: 'bake.watch', step: step.id, attempt: bake.attempt, data: { ok: result.ok, summary: result.summary } });
     if (result.ok) return undefined;

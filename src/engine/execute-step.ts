@@ -3,7 +3,7 @@
  * durable before anything runs; the outcome is journaled after it is known.
  */
 import type { ActionResult } from '../actions/types.js';
-import type { TrafficLeft } from '../journal/events.js';
+import type { CheckPhase, TrafficLeft } from '../journal/events.js';
 import type { Check, Step, TrafficAction } from '../runbook/types.js';
 import { applyTraffic } from './execute-traffic.js';
 import type { TrafficOutcome } from './execute-traffic.js';
@@ -106,10 +106,15 @@ async function withRetries<R extends { ok: boolean; reason?: string; aborted?: b
   return result;
 }
 
-export async function runChecks(ctx: EngineContext, step: Step, attempt: number, phase: 'precheck' | 'verify' | 'rollback-verify', check: Check) {
+/** Runs a check; what its metric checks saw is journaled (check.observed), whatever the verdict. */
+export async function runChecks(ctx: EngineContext, step: Step, attempt: number, phase: CheckPhase, check: Check) {
   if (ctx.signal.aborted) return 'aborted' as const;
-  const result = await ctx.actions.runCheck(check, executionFor(ctx, step, attempt, phase));
+  // A watch runs like a verify (same log, same spawn phase); only the journal tells them apart.
+  const result = await ctx.actions.runCheck(check, executionFor(ctx, step, attempt, phase === 'watch' ? 'verify' : phase));
   if (ctx.signal.aborted) return 'aborted' as const;
+  if (result.observations && result.observations.length > 0) {
+    await record(ctx, { type: 'check.observed', step: step.id, attempt, data: { phase, ok: result.ok, observations: ctx.masker.value(result.observations) } });
+  }
   return result;
 }
 

@@ -24,6 +24,7 @@ const STEP_EVENTS: ReadonlySet<EventType> = new Set<EventType>([
   'approval',
   'bake.watch',
   'rehearsal.step',
+  'check.observed',
 ]);
 
 type FieldKind = 'string' | 'integer' | 'object' | 'boolean';
@@ -43,6 +44,7 @@ const REQUIRED_DATA_FIELDS: Partial<Record<EventType, Fields>> = {
   'lock.takeover': { lock: 'string', expiredAt: 'string' },
   approval: { digest: 'string' },
   'bake.watch': { ok: 'boolean' },
+  'check.observed': { phase: 'string', ok: 'boolean' },
   'rehearsal.step': { digest: 'string', verdict: 'string', phases: 'object' },
   'notify.sent': { webhook: 'integer', event: 'string', status: 'integer' },
   'notify.failed': { webhook: 'integer', event: 'string', reason: 'string' },

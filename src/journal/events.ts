@@ -9,6 +9,20 @@ export const JOURNAL_FORMAT = 1;
 
 export type StepPhase = 'precheck' | 'action' | 'verify';
 
+/** Where a check ran: a step's precheck or verify, a bake's watch, a rollback's verify. */
+export type CheckPhase = 'precheck' | 'verify' | 'watch' | 'rollback-verify';
+
+/** One value a metric check compared (the same shape as actions/types CheckObservation). */
+export interface CheckObservationData {
+  check: string;
+  /** null: there was no value (no datapoints, an empty query result). */
+  value: number | null;
+  max?: number;
+  min?: number;
+  window?: string;
+  ok: boolean;
+}
+
 /**
  * Route 53 / ELBv2 state as journaled (the same shape as actions/traffic TrafficSnapshot,
  * declared here so the journal depends on nothing).
@@ -85,6 +99,12 @@ export interface EventData {
   'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string; why?: 'expired' | 'holder-gone' };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
+  /**
+   * What the metric checks of one evaluation saw (cloudwatchAlarm, cloudwatchMetric,
+   * prometheus), written right after it, for every phase: the value against its threshold.
+   * Checks without a value (shell, http) write none.
+   */
+  'check.observed': { phase: CheckPhase; ok: boolean; observations: CheckObservationData[] };
   /**
    * A `notify:` webhook answered 2xx about `event` (runbook/notify.ts NOTIFY_EVENTS).
    * `webhook` is its position in `notify:` (1-based) and `name` its name: never its URL,
@@ -192,6 +212,7 @@ const EVENT_TYPE_KEYS = {
   approval: true,
   'bake.watch': true,
   'rehearsal.step': true,
+  'check.observed': true,
   'notify.sent': true,
   'notify.failed': true,
 } as const satisfies Record<EventType, true>;

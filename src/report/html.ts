@@ -12,6 +12,7 @@
 import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
 import type { FailureItem, NotificationItem, ReportModel, StepSummary, TimelineItem, TrafficSeries } from './model.js';
 import { approvalUse } from './model.js';
+import { watchMetricsHtml } from './html-watch.js';
 import { buildTimeScale } from './scale.js';
 import type { TimeScale } from './scale.js';
 
@@ -63,6 +64,7 @@ export function renderHtml(model: ReportModel): string {
     { id: 'summary', title: 'Summary', html: summarySection(model) },
     { id: 'timeline', title: 'Timeline', html: timelineSection(model) },
     { id: 'traffic', title: 'Traffic weights', html: trafficSection(model) },
+    { id: 'watch-metrics', title: 'Watched metrics', html: watchMetricsHtml(model.watchMetrics, esc, { ok: OKABE_ITO.bluishGreen, bad: OKABE_ITO.vermillion, line: OKABE_ITO.blue, band: OKABE_ITO.skyBlue }) },
     { id: 'steps', title: 'Steps', html: stepsSection(model) },
     { id: 'failures', title: 'Failures and retries', html: failuresSection(model) },
     { id: 'decisions', title: 'Operator decisions and approvals', html: decisionsSection(model) },

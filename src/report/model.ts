@@ -8,6 +8,8 @@
  * anything; titles from the runbook should be masked by the caller (the CLI masks the whole
  * model with the runbook's masker once more, as defence in depth).
  */
+import { watchMetricSeries } from './watch-metrics.js';
+import type { WatchMetricSeries } from './watch-metrics.js';
 import type { JournalEvent, RehearsalPhases, RehearsalVerdict, StepPhase, TrafficLeft } from '../journal/events.js';
 import { hashLine, serializeEvent } from '../journal/line.js';
 import { replay } from '../journal/replay.js';
@@ -311,6 +313,8 @@ export interface ReportModel {
   runs: RunItem[];
   timeline: TimelineItem[];
   traffic: TrafficSeries[];
+  /** Values of metric watches over the bake windows (check.observed, phase watch). */
+  watchMetrics: WatchMetricSeries[];
   failures: FailureItem[];
   decisions: DecisionItem[];
   approvals: ApprovalItem[];
@@ -889,6 +893,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
     runs,
     timeline,
     traffic: trafficSeries,
+    watchMetrics: watchMetricSeries(events, (stepId, attempt) => {
+      const bake = timeline.find((t) => t.kind === 'bake' && t.step === stepId && t.attempt === attempt);
+      return bake ? { start: bake.start, ...(bake.end !== undefined ? { end: bake.end } : {}) } : undefined;
+    }),
     failures,
     decisions,
     approvals,

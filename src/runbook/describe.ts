@@ -2,6 +2,7 @@
 import { formatDuration } from './duration.js';
 import { displayScript } from './shell-values.js';
 import type { Action, Check, Rollback, SingleCheck } from './types.js';
+import { describeMetricCheck } from './describe-metrics.js';
 
 export function describeAction(action: Action): string {
   switch (action.kind) {
@@ -39,6 +40,10 @@ export function describeSingleCheck(check: SingleCheck): string {
     }
     case 'elbv2TargetHealth':
       return `elbv2 target health of ${check.targetGroup}: at least ${check.minHealthy} healthy${retry}`;
+    case 'cloudwatchAlarm':
+    case 'cloudwatchMetric':
+    case 'prometheus':
+      return `${describeMetricCheck(check)}${retry}`;
   }
 }
 

@@ -131,7 +131,7 @@ function describeUnion(path: readonly PathSegment[], value: unknown): string {
     case 'precheck':
     case 'verify':
     case 'watch':
-      return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, or a list of those (got ${got})`;
+      return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, cloudwatchAlarm, cloudwatchMetric, prometheus, or a list of those (got ${got})`;
     default:
       // Record values (a var, a foreach item) are named by their key, so look at the parent too.
       if (path[path.length - 2] === 'foreach') return `foreach takes a list or a single list variable, as "\${name}" (got ${got})`;

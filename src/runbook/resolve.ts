@@ -4,6 +4,7 @@
  * durations in milliseconds, digests.
  */
 import { parseDuration } from './duration.js';
+import { isMetricCheck, resolveMetricCheck } from './resolve-metrics.js';
 import { stepDigest } from './digest.js';
 import type { DigestInput } from './digest.js';
 import { expandItem } from './foreach.js';
@@ -228,6 +229,7 @@ function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleChec
       timeoutMs: ms(h.timeout) ?? 10_000,
     });
   }
+  if (isMetricCheck(raw)) return withRetry(resolveMetricCheck(raw, text.text));
   const t = raw.elbv2TargetHealth;
   return withRetry({ kind: 'elbv2TargetHealth', targetGroup: text.text(t.targetGroup), minHealthy: t.minHealthy ?? 1 });
 }

@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
+import { metricCheckSchemas } from './schema-metrics.js';
 import { closest } from './suggest.js';
 import { notifyBlock } from './notify.js';
 
@@ -207,11 +208,13 @@ const targetHealthCheck = strict(
 const shCheck = strict({ ...shAction.shape, ...retryFields }, 'a shell check');
 const execCheck = strict({ ...execAction.shape, ...retryFields }, 'an exec check');
 
-export const singleCheck = z.union([shellScript, shCheck, execCheck, httpCheck, targetHealthCheck]);
+const metricChecks = metricCheckSchemas({ strict, duration, retryFields });
+
+export const singleCheck = z.union([shellScript, shCheck, execCheck, httpCheck, targetHealthCheck, metricChecks.cloudwatchAlarm, metricChecks.cloudwatchMetric, metricChecks.prometheus]);
 
 export const check = z
   .union([singleCheck, z.array(singleCheck).min(1, { error: 'an empty list of checks checks nothing; remove the key instead' })])
-  .meta({ description: 'A shell script, {sh}, {exec}, {http}, {elbv2TargetHealth}, or a list (all must pass)' });
+  .meta({ description: 'A shell script, {sh}, {exec}, {http}, {elbv2TargetHealth}, {cloudwatchAlarm}, {cloudwatchMetric}, {prometheus}, or a list (all must pass)' });
 
 // ---- steps ---------------------------------------------------------------------------
 

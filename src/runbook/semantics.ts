@@ -11,6 +11,7 @@ import { closest } from './suggest.js';
 import type { VarValue } from './variables.js';
 import { expandItem } from './foreach.js';
 import { ID_PATTERN, MAX_NAME_LENGTH } from './schema.js';
+import { checkMetricChecks } from './metric-semantics.js';
 import { checkShellScripts } from './shell-check.js';
 import { ownValue } from '../support/own.js';
 
@@ -68,10 +69,12 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     for (const key of ['precheck', 'verify', 'watch']) {
       checkHttpPatterns(step[key], at(key), report);
       checkIntervals(step[key], at(key), report);
+      checkMetricChecks(step[key], at(key), report);
     }
     if (isRecord(step.rollback)) {
       checkHttpPatterns(step.rollback.verify, at('rollback', 'verify'), report);
       checkIntervals(step.rollback.verify, at('rollback', 'verify'), report);
+      checkMetricChecks(step.rollback.verify, at('rollback', 'verify'), report);
     }
 
     if (context.strict && step.verify === undefined) {

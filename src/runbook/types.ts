@@ -1,4 +1,5 @@
 /** The typed runbook that the loader produces: every value resolved, every duration in ms. */
+import type { MetricCheck } from './metric-types.js';
 
 export interface SourcePosition {
   line: number;
@@ -83,7 +84,8 @@ export type SingleCheck =
       timeoutMs: number;
       retry?: CheckRetry;
     }
-  | { kind: 'elbv2TargetHealth'; targetGroup: string; minHealthy: number; retry?: CheckRetry };
+  | { kind: 'elbv2TargetHealth'; targetGroup: string; minHealthy: number; retry?: CheckRetry }
+  | MetricCheck;
 
 /** A check is one or more single checks; all must pass. */
 export type Check = SingleCheck[];

@@ -1,6 +1,6 @@
 /**
- * A fake AWS endpoint for end-to-end tests: Route 53 (REST-XML) and ELBv2 (query protocol)
- * on one local port, so the CLI runs its real SDK clients with `--endpoint-url`.
+ * A fake AWS endpoint for end-to-end tests: Route 53 (REST-XML), ELBv2 (query protocol) and
+ * CloudWatch (AWS JSON 1.0, see cloudwatch.ts) on one local port, so the CLI runs its real SDK clients with `--endpoint-url`.
  *
  *   const aws = await startFakeAws({ zones: [...], listeners: [...], targetGroups: [...] });
  *   // run the CLI with --endpoint-url aws.url, then:
@@ -12,14 +12,16 @@
  * lower case with a trailing dot, forward actions filled in, OIDC defaults) and then changed
  * in place by every write. Tests may read and change it between requests.
  *
- * Requests are told apart by path: `/2013-04-01/...` is Route 53, a form POST to `/` with an
- * `Action` is ELBv2. Signatures and auth headers are ignored.
+ * Requests are told apart by path: `/2013-04-01/...` is Route 53, a POST with an
+ * `X-Amz-Target: GraniteServiceVersion20100801.*` header is CloudWatch, a form POST to `/`
+ * with an `Action` is ELBv2. Signatures and auth headers are ignored.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Action as ElbAction, RuleCondition, TargetHealthDescription } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { ResourceRecordSet } from '@aws-sdk/client-route-53';
+import { CLOUDWATCH_JSON, CLOUDWATCH_TARGET_PREFIX, handleCloudwatch, type FakeAlarm, type FakeMetric } from './cloudwatch.js';
 import { handleElbv2, normaliseElbv2State, parseQueryInput } from './elbv2.js';
 import { handleRoute53, normaliseRoute53State, route53Operation } from './route53.js';
 import { documentXml, escapeXml, type XmlShapes } from './xml.js';
@@ -117,9 +119,13 @@ export interface FakeAwsState {
   latencyMs?: number;
   /** Every change made so far (filled in by the server). */
   changes?: FakeChange[];
+  /** CloudWatch alarms, for DescribeAlarms. */
+  alarms?: FakeAlarm[];
+  /** CloudWatch metrics with their raw datapoints, for GetMetricData. */
+  metrics?: FakeMetric[];
 }
 
-export type FakeService = 'route53' | 'elbv2';
+export type FakeService = 'route53' | 'elbv2' | 'cloudwatch';
 
 export interface FakeRequest {
   service: FakeService;
@@ -209,13 +215,15 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const body = await readBody(req);
     if (state.latencyMs) await new Promise((resolve) => setTimeout(resolve, state.latencyMs));
-    const send = (status: number, xml: string) => {
-      res.writeHead(status, { 'content-type': 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(xml) });
-      res.end(xml);
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const isCloudwatch = target.startsWith(CLOUDWATCH_TARGET_PREFIX);
+    const send = (status: number, text: string, headers: Record<string, string> = {}) => {
+      res.writeHead(status, { 'content-type': isCloudwatch ? CLOUDWATCH_JSON : 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text), ...headers });
+      res.end(text);
     };
 
     const isRoute53 = url.pathname.startsWith('/2013-04-01/');
-    const service: FakeService = isRoute53 ? 'route53' : 'elbv2';
+    const service: FakeService = isRoute53 ? 'route53' : isCloudwatch ? 'cloudwatch' : 'elbv2';
     const namespace = isRoute53 ? ROUTE53_NS : ELBV2_NS;
     const record: FakeRequest = { service, operation: 'Unknown', input: {} };
     requests.push(record);
@@ -226,6 +234,11 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
         record.operation = op.operation;
         record.input = op.input;
         run = () => handleRoute53(state, op, requestId);
+      } else if (isCloudwatch) {
+        if (req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith(CLOUDWATCH_JSON)) throw new FakeAwsError('UnknownOperationException', `CloudWatch takes a POST of ${CLOUDWATCH_JSON}`);
+        record.operation = target.slice(CLOUDWATCH_TARGET_PREFIX.length);
+        record.input = JSON.parse(body || '{}') as Record<string, unknown>;
+        run = () => handleCloudwatch(state, record.operation, record.input);
       } else {
         const form = new URLSearchParams(body);
         const action = form.get('Action') ?? url.searchParams.get('Action');
@@ -244,7 +257,8 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
     } catch (error) {
       const aws = error instanceof FakeAwsError ? error : new FakeAwsError('InternalFailure', `fake AWS: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 500);
       record.error = aws.code;
-      send(aws.status, errorXml(aws, namespace, requestId));
+      if (isCloudwatch) send(aws.status, JSON.stringify({ __type: `com.amazonaws.cloudwatch#${aws.code}`, message: aws.message }), { 'x-amzn-query-error': `${aws.code};${aws.type}` });
+      else send(aws.status, errorXml(aws, namespace, requestId));
     }
   };
 

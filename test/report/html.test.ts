@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { OKABE_ITO, renderHtml } from '../../src/report/html.js';
 import { buildReportModel } from '../../src/report/model.js';
 import type { ReportModel } from '../../src/report/model.js';
+import { bakedWorld } from '../helpers/watched-world.js';
 import { JournalScript, TRAFFIC_STEPS, decision, passedPhases, rehearsed, runStarted, shellStep, stepFailed, stepStarted, stepSucceeded, trafficMigration } from './fixtures.js';
 
 // ---------------------------------------------------------------------------------------
@@ -188,10 +189,17 @@ describe('HTML report', () => {
     const html = renderHtml(await trafficModel());
     assertAccessibleStructure(html);
     const { tags } = parseHtml(html);
-    expect(tags.filter((t) => t.name === 'h2').length).toBe(9);
+    expect(tags.filter((t) => t.name === 'h2').length).toBe(10);
     // One Gantt chart and one weight chart per traffic target.
     expect(tags.filter((t) => t.name === 'svg' && t.attrs.get('class') === 'gantt')).toHaveLength(1);
     expect(tags.filter((t) => t.name === 'svg' && t.attrs.get('class') === 'weights').map((t) => t.attrs.get('data-target'))).toEqual(['route53:ZAPP:app.example.com.:A', expect.stringMatching(/^elbv2:listener:arn:aws:/)]);
+  });
+
+  it('keeps the structure with watched-metric charts: each labelled and followed by its table', async () => {
+    const world = await bakedWorld();
+    const html = renderHtml(buildReportModel({ events: world.events() }));
+    expect(html).toContain('<svg class="sparkline"');
+    assertAccessibleStructure(html);
   });
 
   it('draws every timeline item and every weight series', async () => {
