@@ -10,6 +10,7 @@ import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
 import { paint } from './output.js';
 import { neutralise } from './terminal-text.js';
+import { isGoNoGo } from '../engine/nothing-to-undo.js';
 
 interface Choice<T extends string> {
   name: T;
@@ -66,7 +67,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
           `Step ${position.index}/${position.total} ${step.id}: ${step.title}`,
           [
             { name: 'run', message: 'Run' },
-            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: step.action.kind === 'manual' ? 'Skip (asks you to type the step id and why)' : 'Skip' }]),
+            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: isGoNoGo(step) ? 'Skip (asks you to type the step id and why)' : 'Skip' }]),
             { name: 'details', message: 'Show details' },
             { name: 'quit', message: 'Quit' },
           ],

@@ -5,6 +5,7 @@
 import { replay } from '../journal/replay.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
+import { isGoNoGo } from './nothing-to-undo.js';
 import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
 import { openBakeOf, superviseBake } from './bake.js';
@@ -127,7 +128,7 @@ async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { inde
       ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${step.id} cannot be skipped (skippable: false in the runbook): run it, or quit` });
       continue;
     }
-    if (choice === 'skip' && step.action.kind === 'manual') {
+    if (choice === 'skip' && isGoNoGo(step)) {
       const confirmed = await ctx.operator.confirmSkip(step);
       if (!confirmed) continue;
       await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: confirmed.note } });
