@@ -68,7 +68,15 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
  * a typo: report it once, as the unknown key with its "did you mean".
  */
 function withoutTypoedKeys(source: YamlSource, issues: readonly Issue[], base: readonly PathSegment[]): Issue[] {
-  return issues.filter((issue) => !isMisspelledKey(source, issue, base, issues));
+  return withoutNestedGroupNoise(issues.filter((issue) => !isMisspelledKey(source, issue, base, issues)));
+}
+
+/** A group inside a group is one mistake: say that, not also that its keys are not a step's. */
+function withoutNestedGroupNoise(issues: Issue[]): Issue[] {
+  const nested = issues.filter((issue) => issue.path.at(-1) === 'group' && issue.code === 'invalid_type' && issue.expected === 'never').map((issue) => issue.path.slice(0, -1));
+  if (nested.length === 0) return issues;
+  const inside = (issue: Issue, parent: readonly PropertyKey[]) => issue.path.length >= parent.length && parent.every((segment, i) => issue.path[i] === segment);
+  return issues.filter((issue) => !nested.some((parent) => inside(issue, parent) && !(issue.path.length === parent.length + 1 && issue.path.at(-1) === 'group')));
 }
 
 /** Whether issue reports a missing key that an unrecognized sibling key misspells. */
