@@ -142,7 +142,8 @@ function describeUnion(path: readonly PathSegment[], value: unknown): string {
       return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, or a list of those (got ${got})`;
     default:
       // Record values (a var, a foreach item) are named by their key, so look at the parent too.
-      if (path[path.length - 2] === 'foreach') return `foreach takes a list or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'foreach') return `foreach takes a list (of scalars, or of mappings), or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'weights') return `${label(path)}a weight is a whole number from 0 to ${path.includes('route53') ? 255 : 999}, or one reference such as "\${pct}" (got ${got})`;
       if (path[path.length - 2] === 'vars') return `${label(path)}a variable is a string, a number, true/false, a list, or {default, description, secret, env} (got ${got})`;
       if (path[path.length - 1] === 'default') return `"default" is a string, a number, true/false or a list (got ${got})`;
       return `${label(path)}${got} is not allowed here`;

@@ -288,6 +288,7 @@ const stepShape = {
 };
 
 export const step = strict(stepShape, 'a step');
+export const STEP_KEYS: readonly string[] = Object.keys(stepShape);
 
 /** The steps of a group: ordinary steps, without a foreach of their own (the group's repeats them), and no nested group. */
 const groupStep = strict(

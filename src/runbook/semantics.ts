@@ -13,7 +13,7 @@ import { expandWith, foreachItemsOf, groupStepId } from './foreach.js';
 import type { ForeachItem } from './foreach.js';
 import type { Reference } from './interpolate.js';
 import { MAX_DURATION_MS, parseDuration } from './duration.js';
-import { ELBV2_MAX_WEIGHT, ID_PATTERN, MAX_NAME_LENGTH, ROUTE53_MAX_WEIGHT } from './schema.js';
+import { ELBV2_MAX_WEIGHT, ID_PATTERN, MAX_NAME_LENGTH, ROUTE53_MAX_WEIGHT, STEP_KEYS } from './schema.js';
 import { checkShellScripts } from './shell-check.js';
 import { ownValue } from '../support/own.js';
 
@@ -69,7 +69,7 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     }
     const at = (...rest: PathSegment[]) => ['steps', index, ...rest];
     const items = foreachItems(entry.foreach, context);
-    if (items?.problem) report(at('foreach', items.name), 'foreach', items.problem);
+    if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
     const ids = typeof entry.id === 'string' ? checkId(entry.id, entry, items, at, report) : [];
     checkStep(entry, at, items, ids, `step ${index + 1}`, shared);
   });
@@ -162,14 +162,14 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
   const at = (...rest: PathSegment[]) => ['steps', index, ...rest];
   const label = typeof group.label === 'string' ? group.label : undefined;
   const items = foreachItems(group.foreach, context, label);
-  if (items?.problem) report(at('foreach', items.name), 'foreach', items.problem);
+  if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
   if (items?.mapping && label === undefined) {
     report(at('group'), 'group-label', `the items of group "${String(group.group)}" are mappings: add "label:" with what each item adds to its step ids, such as label: "\${${items.name}.${[...items.fields][0] ?? 'name'}}"`, 'key');
   }
-  if (label !== undefined) checkLabel(label, items, at('label'), report);
+  const labelOk = label === undefined || checkLabel(label, items, at('label'), report);
   const groupId = typeof group.group === 'string' ? group.group : undefined;
   // Each item's label must make valid, short ids; the ids themselves are checked per step below.
-  const labels = items?.items && (label !== undefined || !items.mapping) ? items.items.map((item) => item.value) : undefined;
+  const labels = items?.items && labelOk && (label !== undefined || !items.mapping) ? items.items.map((item) => item.value) : undefined;
   const itemPath = (i: number) => (items?.literal ? at('foreach', items.name, i) : label !== undefined ? at('label') : at('foreach', items?.name ?? 'foreach'));
   const badLabel = new Set<number>();
   labels?.forEach((value, i) => {
@@ -205,24 +205,29 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
 }
 
 /** A label names the item in step ids: only the item's own references, never a var (it would change the journal's keys between runs). */
-function checkLabel(label: string, items: ForeachItems | undefined, path: PathSegment[], report: Reporter): void {
+function checkLabel(label: string, items: ForeachItems | undefined, path: PathSegment[], report: Reporter): boolean {
   const name = items?.name;
   const other = findReferences(label).find((reference) => reference.kind !== 'var' || name === undefined || (reference.name !== name && !reference.name.startsWith(`${name}.`)));
   if (other) {
     const text = label.slice(other.index, other.index + other.length);
     report(path, 'id-reference', `label "${label}" may not contain "${text}"; a label becomes part of step ids, so the only references allowed in one are the group's item ("\${${name ?? 'item'}}" or "\${${name ?? 'item'}.field}")`);
   }
+  return other === undefined;
 }
 
 /** A step without `run:` is check-only (a gate): it needs a check, and has nothing to roll back. */
 function checkGate(step: Raw, at: (...rest: PathSegment[]) => PathSegment[], defaults: Raw, report: Reporter): void {
-  if (step.run !== undefined || !('id' in step)) return;
+  // A misspelled key ("rnu") is reported by the schema, with its "did you mean".
+  if (step.run !== undefined || !('id' in step) || Object.keys(step).some((key) => !STEP_KEYS.includes(key))) return;
+  const undo = ['rollback', 'irreversible'].find((key) => step[key] !== undefined);
+  if (undo !== undefined) {
+    // Something to undo means something is done: the run was forgotten, not a gate meant.
+    report(at(), 'missing-run', `missing required key "run": step "${String(step.id)}" has "${undo}:" but no "run:"; add what it does (only a check-only step, a gate, goes without "run:", and it has nothing to undo)`, 'value');
+    return;
+  }
   const checks = ['precheck', 'verify'].some((key) => step[key] !== undefined || defaults[key] !== undefined);
   if (!checks) {
     report(at('id'), 'missing-run', `step "${String(step.id)}" has no "run:"; add what it does, or, for a check-only step (a gate), a "verify:" or "precheck:" that decides whether the run goes on`);
-  }
-  for (const key of ['rollback', 'irreversible']) {
-    if (step[key] !== undefined) report(at(key), 'gate-rollback', `step "${String(step.id)}" has no "run:", so it changes nothing and has nothing to undo; remove "${key}"`, 'key');
   }
 }
 
@@ -352,6 +357,8 @@ interface ForeachItems {
   /** Undefined when the values are not known (a problem, or a list var without a value). */
   items?: ForeachItem[];
   problem?: string;
+  /** The item the problem is about, in a literal list. */
+  problemItem?: number;
   /** A list written in the runbook (positions per item), not a list variable. */
   literal: boolean;
   /** The items are mappings: their fields are read as ${name.field}. */
@@ -377,9 +384,9 @@ function foreachItems(rawForeach: unknown, context: SemanticContext, label?: str
     const info = { ...none, mapping: true, fields };
     for (const [i, item] of mappings.entries()) {
       const missing = [...fields].find((field) => !(field in item));
-      if (missing !== undefined) return { ...info, problem: `foreach item ${i + 1} has no "${missing}"; give every item the same keys (${[...fields].join(', ')})` };
+      if (missing !== undefined) return { ...info, problemItem: i, problem: `foreach item ${i + 1} has no "${missing}"; give every item the same keys (${[...fields].join(', ')})` };
       const bad = Object.entries(item).find(([, value]) => typeof value === 'object' && value !== null);
-      if (bad) return { ...info, problem: `"${bad[0]}" of foreach item ${i + 1} is not a scalar; a field is a string, a number or true/false` };
+      if (bad) return { ...info, problemItem: i, problem: `"${bad[0]}" of foreach item ${i + 1} is not a scalar; a field is a string, a number or true/false` };
     }
     return { ...info, items: foreachItemsOf(name, raw, () => undefined, label) };
   }
