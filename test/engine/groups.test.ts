@@ -147,9 +147,7 @@ describe('check-only steps (gates)', () => {
 
   it('a failing gate stops the run before the next phase, and rolls back what came before it', async () => {
     const world = new MigrationWorld(gated());
-    world.failNextVerify = false;
     // The gate's verify fails: "has a" is false once a is undone by hand.
-    world.crashApplyOf = undefined;
     await world.run({ until: 'a' });
     world.flags.delete('a');
     const outcome = await world.run();
