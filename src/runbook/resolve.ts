@@ -114,7 +114,8 @@ function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: Res
     const retry = rawStep.retry ?? defaults.retry;
     const precheck = rawStep.precheck ?? defaults.precheck;
     const verify = rawStep.verify ?? defaults.verify;
-    const watch = rawStep.watch ?? defaults.watch;
+    // A watch runs during the bake: the default one goes to steps that bake.
+    const watch = rawStep.watch ?? (rawStep.bake !== undefined ? defaults.watch : undefined);
     return {
       id: inGroup ? inGroup.id : item ? expandWith(rawStep.id, item) : rawStep.id,
       title: text.text(rawStep.title ?? rawStep.id),
