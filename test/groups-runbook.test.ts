@@ -141,7 +141,7 @@ ${label}    steps:
 });
 
 describe('check defaults and gates', () => {
-  it('defaults carry precheck, verify and watch; a step\'s own key replaces them', () => {
+  it('defaults carry precheck, verify and watch (for steps that bake); a step\'s own key replaces them', () => {
     const runbook = load(`defaults:
   precheck: echo pre
   verify: echo ok
@@ -159,7 +159,8 @@ steps:
     const scripts = (check: unknown) => (check as { script: string }[] | undefined)?.map((c) => c.script);
     expect(runbook.steps.map((s) => [scripts(s.precheck), scripts(s.verify), scripts(s.watch)])).toEqual([
       [['echo pre'], ['echo ok'], ['echo watching']],
-      [['echo pre'], ['echo own'], ['echo watching']],
+      // No bake, no watch: the default watch goes to steps that bake.
+      [['echo pre'], ['echo own'], undefined],
     ]);
   });
 
