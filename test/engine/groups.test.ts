@@ -5,7 +5,7 @@
  * over by a rollback. Traffic ramps from a foreach over mappings apply their own weights.
  */
 import { describe, expect, it } from 'vitest';
-import { buildStatus, itemLines } from '../../src/cli/commands/status-view.js';
+import { buildStatus, itemLines } from '../../src/cli/views/status.js';
 import { buildPlan } from '../../src/engine/plan.js';
 import { buildReportModel } from '../../src/report/model.js';
 import { MigrationWorld, runbookFrom } from '../helpers/migration-world.js';
