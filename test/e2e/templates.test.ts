@@ -110,9 +110,11 @@ function world(dir: string) {
 }
 
 const template = (name: string) => path.join(ROOT, 'runbooks', name);
+/** Each test runs a dozen CLI commands, each several site commands: minutes on a loaded machine. */
+const SLOW = { timeout: 180_000 };
 
 describe.concurrent('runbooks/2-database-shards-half.yaml, grouped per shard', () => {
-  it('moves one shard end to end before the next, resumes inside an item, and rolls back in exact reverse', async (context) => {
+  it('moves one shard end to end before the next, resumes inside an item, and rolls back in exact reverse', SLOW, async (context) => {
     const dir = scratch(context);
     const { log, run, state } = world(dir);
     writeFileSync(path.join(dir, 'two.vars.yaml'), 'first_half_shards: [shard-00, shard-01]\n');
@@ -160,7 +162,7 @@ describe.concurrent('runbooks/2-database-shards-half.yaml, grouped per shard', (
 });
 
 describe.concurrent('runbooks/mail-ip-warmup.yaml', () => {
-  it('passes the gate, ramps a day, and a failing watch puts the previous share back', async (context) => {
+  it('passes the gate, ramps a day, and a failing watch puts the previous share back', SLOW, async (context) => {
     const dir = scratch(context);
     const { log, run, state } = world(dir);
     const file = template('mail-ip-warmup.yaml');
@@ -176,7 +178,7 @@ describe.concurrent('runbooks/mail-ip-warmup.yaml', () => {
 });
 
 describe.concurrent('runbooks/nfs-to-efs.yaml', () => {
-  it('copies, checks the manifests, freezes, switches, and goes back to NFS without losing a file', async (context) => {
+  it('copies, checks the manifests, freezes, switches, and goes back to NFS without losing a file', SLOW, async (context) => {
     const dir = scratch(context);
     const { log, run, state } = world(dir);
     const nfs = path.join(dir, 'nfs');
