@@ -16,6 +16,8 @@ export function runAction(action: Action, ctx: ExecutionContext): Promise<Action
       return runExec(action, ctx);
     case 'wait':
       return runWait(action, ctx);
+    case 'gate':
+      throw new Error('internal error: a check-only step has no action to run');
     case 'manual':
       // Reaching here is an engine bug: a manual step needs the operator, not a process.
       throw new Error('internal error: manual actions are carried out through the operator, not runAction');

@@ -10,6 +10,7 @@ import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
 import { paint } from './output.js';
 import { neutralise } from './terminal-text.js';
+import { isGoNoGo } from '../engine/nothing-to-undo.js';
 
 interface Choice<T extends string> {
   name: T;
@@ -100,7 +101,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
           [
             { name: 'run', message: 'Run', key: 'r' },
             ...(position.index < position.total ? [{ name: 'continue' as const, message: 'Run all remaining without asking (manual steps and failures still ask)', key: 'c' }] : []),
-            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: step.action.kind === 'manual' ? 'Skip (asks you to type the step id and why)' : 'Skip', key: 's' }]),
+            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: isGoNoGo(step) ? 'Skip (asks you to type the step id and why)' : 'Skip', key: 's' }]),
             { name: 'details', message: 'Show details', key: 'd' },
             { name: 'quit', message: 'Quit', key: 'q' },
           ],

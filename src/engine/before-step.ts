@@ -6,6 +6,7 @@
  * and a reason. Journaling the answer is the caller's (a dry run journals nothing).
  */
 import type { Step } from '../runbook/types.js';
+import { isGoNoGo } from './nothing-to-undo.js';
 import type { Operator } from './operator.js';
 
 export type StepChoice = { choice: 'run' | 'continue' | 'quit' } | { choice: 'skip'; note?: string };
@@ -18,7 +19,7 @@ export async function askBeforeStep(operator: Operator, step: Step, position: { 
       refused(`${step.id} cannot be skipped (skippable: false in the runbook): run it, or quit`);
       continue;
     }
-    if (choice === 'skip' && step.action.kind === 'manual') {
+    if (choice === 'skip' && isGoNoGo(step)) {
       const confirmed = await operator.confirmSkip(step);
       if (!confirmed) continue;
       return { choice: 'skip', note: confirmed.note };

@@ -5,6 +5,7 @@ import type { Step } from '../runbook/types.js';
 import { applyTraffic, preflightApply, preflightRestore, restoreTraffic } from './execute-traffic.js';
 import type { EngineContext } from './context.js';
 import { executionFor, record } from './execution.js';
+import { nothingToUndo } from './nothing-to-undo.js';
 import { runChecks } from './execute-step.js';
 import { recordRecoveredRollback, recoverInterruptedRollback } from './rollback-recovery.js';
 
@@ -18,9 +19,9 @@ export type RollbackResult =
 
 export async function rollbackStep(ctx: EngineContext, step: Step, why: string): Promise<RollbackResult> {
   const rollback = step.rollback;
-  // A manual step with nothing to undo (an approval, a look) is passed, not a wall:
-  // cutover changed nothing there. Any other irreversible step stops the rollback.
-  if (rollback.kind === 'none' && step.action.kind !== 'manual') return { kind: 'irreversible', reason: rollback.reason };
+  // A manual step with nothing to undo (an approval, a look) or a gate is passed, not a
+  // wall: cutover changed nothing there. Any other irreversible step stops the rollback.
+  if (rollback.kind === 'none' && !nothingToUndo(step)) return { kind: 'irreversible', reason: rollback.reason };
   const recovery = await recoverInterruptedRollback(ctx, step);
   if (recovery.kind === 'recovered') {
     await recordRecoveredRollback(ctx, step, recovery.attempt);

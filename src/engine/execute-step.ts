@@ -43,7 +43,9 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   }
 
   let trafficLeft: TrafficLeft | undefined;
-  if (step.action.kind === 'manual') {
+  if (step.action.kind === 'gate') {
+    // A check-only step: its precheck and verify are the step.
+  } else if (step.action.kind === 'manual') {
     await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: 'manual step done?', choice: 'done' } });
   } else if (step.action.kind === 'route53' || step.action.kind === 'elbv2') {
     const result = await applyTrafficWithRetries(ctx, step, attempt, step.action);

@@ -10,7 +10,7 @@ import { replay } from '../journal/replay.js';
 import { describeRefusal, plainHint, whatNext } from './next.js';
 import type { Hint, NextOptions, Refusal } from './next.js';
 import type { JournalState, StepState } from '../journal/replay.js';
-import type { Runbook, Step } from '../runbook/types.js';
+import type { Runbook, Step, StepGroup } from '../runbook/types.js';
 import type { TrafficPreview } from './traffic-preview.js';
 import { definitionDiff, withDiffs } from './definition-diff.js';
 import { createMasker } from '../support/mask.js';
@@ -41,6 +41,8 @@ export interface PlannedStep {
   definition: Step;
   /** Traffic steps, unless --offline: live weights -> weights after the step (filled in by the CLI). */
   traffic?: TrafficPreview;
+  /** Steps of a group: the group, the item and its number. */
+  group?: StepGroup;
 }
 
 export interface Plan {
@@ -86,6 +88,7 @@ export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), 
     onFailure: step.onFailure,
     digest: step.digest,
     definition: step,
+    ...(step.group ? { group: step.group } : {}),
     };
   });
   const next = whatNext(runbook.steps, journal, options, now);

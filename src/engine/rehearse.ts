@@ -36,6 +36,7 @@ import { weightDifferences } from './drift.js';
 import { resolveInterrupted } from './interrupted.js';
 import { runnableDefinition } from './runnable.js';
 import { rollbackStep } from './execute-rollback.js';
+import { nothingToUndo } from './nothing-to-undo.js';
 import { restoreCaptureOf } from '../journal/replay.js';
 import { executeStep, nextAttempt, runChecks } from './execute-step.js';
 import type { StepResult } from './execute-step.js';
@@ -337,7 +338,7 @@ async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 
   const rollback = step.rollback;
   if (rollback.kind === 'none') {
     // cutover's own rollback passes over a manual step with nothing to undo (an approval, a look).
-    if (step.action.kind === 'manual') return rehearsed('passed', 'a manual step with "rollback: none" has nothing to undo');
+    if (nothingToUndo(step)) return rehearsed('passed', `${step.action.kind === 'gate' ? 'a check-only step' : 'a manual step with "rollback: none"'} has nothing to undo`);
     return rehearsed('irreversible', `irreversible: ${rollback.reason}`);
   }
 

@@ -9,6 +9,7 @@ import { closest } from '../runbook/suggest.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 import { rollbackStep } from './execute-rollback.js';
+import { nothingToUndo } from './nothing-to-undo.js';
 import { runnableDefinition } from './runnable.js';
 import { record } from './execution.js';
 import { describeRollback } from '../runbook/describe.js';
@@ -51,7 +52,7 @@ export function rollbackCandidates(state: JournalState): RollbackCandidate[] {
     const seq = record.lastSeq;
     if (record.state === 'rolling-back' || record.state === 'rollback-failed' || record.effect === 'applied' || (derivedTraffic && record.restoreCapture)) {
       candidates.push({ id: record.id, definition, seq });
-    } else if (record.effect === 'unknown' && !derivedTraffic && !(definition.rollback.kind === 'none' && definition.action.kind === 'manual')) {
+    } else if (record.effect === 'unknown' && !derivedTraffic && !nothingToUndo(definition)) {
       candidates.push({ id: record.id, definition, seq, uncertain: uncertainty(record) });
     }
   }

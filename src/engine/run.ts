@@ -7,6 +7,7 @@ import type { Step } from '../runbook/types.js';
 import { askBeforeStep } from './before-step.js';
 import type { StepChoice } from './before-step.js';
 import type { EngineContext } from './context.js';
+import { isGoNoGo } from './nothing-to-undo.js';
 import { executeStep, nextAttempt } from './execute-step.js';
 import { record } from './execution.js';
 import { openBakeOf, superviseBake } from './bake.js';
@@ -151,7 +152,7 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
 /** The prompt before a step (before-step.ts), journaled. */
 async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<StepChoice> {
   const answer = await askBeforeStep(ctx.operator, step, position, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
-  if (answer.choice === 'skip' && step.action.kind === 'manual') {
+  if (answer.choice === 'skip' && isGoNoGo(step)) {
     await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note } });
     return answer;
   }

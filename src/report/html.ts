@@ -65,6 +65,7 @@ export function renderHtml(model: ReportModel): string {
     { id: 'timeline', title: 'Timeline', html: timelineSection(model) },
     { id: 'traffic', title: 'Traffic weights', html: trafficSection(model) },
     { id: 'watch-metrics', title: 'Watched metrics', html: watchMetricsHtml(model.watchMetrics, esc, { ok: OKABE_ITO.bluishGreen, bad: OKABE_ITO.vermillion, line: OKABE_ITO.blue, band: OKABE_ITO.skyBlue }) },
+    ...(model.items && model.items.length > 0 ? [{ id: 'items', title: 'Items', html: itemsSection(model.items) }] : []),
     { id: 'steps', title: 'Steps', html: stepsSection(model) },
     { id: 'failures', title: 'Failures and retries', html: failuresSection(model) },
     { id: 'decisions', title: 'Operator decisions and approvals', html: decisionsSection(model) },
@@ -142,6 +143,15 @@ function summarySection(model: ReportModel): string {
   ];
   return `${table('Totals', ['What', 'Count'], rows.map(([k, v]) => [{ th: k }, { html: v }]), 'totals')}
 ${model.notes.length > 0 ? `<div class="notes" role="note"><h3>Notes</h3><ul>${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></div>` : ''}`;
+}
+
+function itemsSection(items: NonNullable<ReportModel['items']>): string {
+  return table(
+    'Groups run their steps item after item, one item at a time',
+    ['Group', 'Item', 'Steps done', 'State'],
+    items.map((i) => [{ th: i.group, code: true }, { text: i.item }, { text: `${i.done}/${i.total}` }, { html: stateBadge(i.state) }]),
+    'items',
+  );
 }
 
 function stepsSection(model: ReportModel): string {

@@ -86,6 +86,10 @@ export function renderMarkdown(model: ReportModel): string {
   );
   for (const note of model.notes) out.push(`> **Note:** ${mdText(note)}`, '');
 
+  if (model.items && model.items.length > 0) {
+    out.push('## Items', '', 'Groups run their steps item after item, one item at a time.', '');
+    out.push(mdTable(['Group', 'Item', 'Steps done', 'State'], model.items.map((i) => [mdCode(i.group), mdCode(i.item), `${i.done}/${i.total}`, i.state])), '');
+  }
   out.push('## Steps', '');
   out.push(
     mdTable(

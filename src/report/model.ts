@@ -29,7 +29,7 @@ export interface ReportRunbookInfo {
   /** sha256 of the runbook file's bytes, as `sha256:<hex>`. */
   fileDigest?: string;
   /** The steps in runbook order, with their current digests (from a load or the outline cache). */
-  steps?: { id: string; title?: string; digest?: string }[];
+  steps?: { id: string; title?: string; digest?: string; group?: { id: string; item: string } }[];
 }
 
 export interface ReportInput {
@@ -238,6 +238,19 @@ export interface StepSummary {
   /** Succeeded at the first attempt; never failed, interrupted or rolled back; no failed watch. */
   clean: boolean;
   rehearsal?: RehearsalEvidence;
+  /** Steps of a group: the group and the item (from the runbook). */
+  group?: { id: string; item: string };
+}
+
+/** One item of a group: its steps, in runbook order, and how many are done (succeeded or skipped). */
+export interface ReportItem {
+  group: string;
+  item: string;
+  steps: string[];
+  done: number;
+  total: number;
+  /** The item's steps' states, worst first (failed, rolled back...); `succeeded` when all are done. */
+  state: StepState;
 }
 
 export interface ReportTotals {
@@ -310,6 +323,8 @@ export interface ReportModel {
   totals: ReportTotals;
   /** Lane order for the timeline: runbook order, then steps only the journal knows. */
   steps: StepSummary[];
+  /** Runbooks with groups: progress per item of each group, in runbook order. */
+  items?: ReportItem[];
   runs: RunItem[];
   timeline: TimelineItem[];
   traffic: TrafficSeries[];
@@ -793,6 +808,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const runbookSteps = input.runbook?.steps;
   const inRunbook = new Set((runbookSteps ?? []).map((s) => s.id));
   const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest]));
+  const groupOf = new Map((runbookSteps ?? []).flatMap((s) => (s.group ? [[s.id, s.group] as const] : [])));
   const rehearsal = input.rehearsalEvents ? rehearsalEvidence(input.rehearsalEvents, (id) => replayed.steps.get(id)?.digest ?? current.get(id)) : undefined;
   const summaries: StepSummary[] = [...steps.values()].map((step) => {
     const record = replayed.steps.get(step.id);
@@ -825,6 +841,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       rollbacks: step.rollbacks,
       clean,
       ...(evidence ? { rehearsal: evidence } : {}),
+      ...(groupOf.has(step.id) ? { group: groupOf.get(step.id) } : {}),
     };
   });
   const sortedSteps = runbookSteps ? [...summaries.filter((s) => s.inRunbook), ...summaries.filter((s) => !s.inRunbook)] : summaries;
@@ -890,6 +907,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     ...(lastRun?.outcome !== undefined ? { lastRunOutcome: lastRun.outcome } : {}),
     totals,
     steps: sortedSteps,
+    ...(groupOf.size > 0 ? { items: itemsOf(sortedSteps) } : {}),
     runs,
     timeline,
     traffic: trafficSeries,
@@ -924,6 +942,27 @@ function notificationItems(events: readonly JournalEvent[]): NotificationItem[] 
     const sent = event.type === 'notify.sent';
     const status = event.data.status;
     return [{ seq: event.seq, ts: event.ts, webhook: name ?? `#${webhook}`, event: what, ...(step !== undefined ? { step } : {}), sent, attempts, ...(status !== undefined ? { status } : {}), ...(event.type === 'notify.failed' ? { reason: event.data.reason } : {}) }];
+  });
+}
+
+const ITEM_STATE_ORDER: StepState[] = ['rollback-failed', 'failed', 'interrupted', 'rolling-back', 'running', 'rolled-back', 'pending', 'skipped', 'succeeded'];
+
+function itemsOf(steps: readonly StepSummary[]): ReportItem[] {
+  const items = new Map<string, ReportItem & { states: StepState[] }>();
+  for (const step of steps) {
+    if (!step.group || !step.inRunbook) continue;
+    const key = `${step.group.id}\u0000${step.group.item}`;
+    const item = items.get(key) ?? { group: step.group.id, item: step.group.item, steps: [], done: 0, total: 0, state: 'pending', states: [] };
+    item.steps.push(step.id);
+    item.total++;
+    if (step.state === 'succeeded' || step.state === 'skipped') item.done++;
+    item.states.push(step.state);
+    items.set(key, item);
+  }
+  return [...items.values()].map(({ states, ...item }) => {
+    const worst = ITEM_STATE_ORDER.find((state) => states.includes(state) && state !== 'pending' && state !== 'skipped' && state !== 'succeeded');
+    const state: StepState = worst ?? (item.done === item.total ? 'succeeded' : 'pending');
+    return { ...item, state };
   });
 }
 

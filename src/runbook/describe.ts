@@ -14,6 +14,8 @@ export function describeAction(action: Action): string {
       return `manual: ${action.instructions}`;
     case 'wait':
       return `wait ${formatDuration(action.durationMs)}`;
+    case 'gate':
+      return 'nothing: a check-only step (its precheck and verify decide)';
     case 'route53':
       return `route53 ${action.name} ${action.type} in ${action.zone}: ${describeWeights(action.weights)}`;
     case 'elbv2':

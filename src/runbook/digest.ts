@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Step } from './types.js';
 
-export type DigestInput = Omit<Step, 'digest' | 'title' | 'description' | 'confirm' | 'source' | 'foreach'> & { runbookEnv: Record<string, string> };
+export type DigestInput = Omit<Step, 'digest' | 'title' | 'description' | 'confirm' | 'source' | 'foreach' | 'group'> & { runbookEnv: Record<string, string> };
 
 export function canonicalJson(value: unknown): string {
   if (value === undefined) return 'null';

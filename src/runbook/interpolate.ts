@@ -1,15 +1,18 @@
 /**
- * `${name}` (a var, or a foreach item) and `${env.NAME}` (the environment) in strings.
+ * `${name}` (a var, or a foreach item), `${item.field}` (a field of a foreach item that is a
+ * mapping) and `${env.NAME}` (the environment) in strings.
  * `$${` is a literal `${`, so shell scripts can still write `$${HOME}`.
  */
 
 export type Reference =
+  /** name is `item.field` for a field of a foreach mapping item. */
   | { kind: 'var'; name: string; index: number; length: number }
   | { kind: 'env'; name: string; index: number; length: number }
   | { kind: 'malformed'; text: string; index: number; length: number };
 
 const TOKEN_RE = /\$\$\{|\$\{([^}]*)\}?/g;
 const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FIELD_RE = /^[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*$/;
 
 export function findReferences(text: string): Reference[] {
   const references: Reference[] = [];
@@ -23,7 +26,7 @@ export function findReferences(text: string): Reference[] {
       references.push({ kind: 'malformed', text: whole, index, length: whole.length });
     } else if (inner.startsWith('env.') && NAME_RE.test(inner.slice(4))) {
       references.push({ kind: 'env', name: inner.slice(4), index, length: whole.length });
-    } else if (NAME_RE.test(inner)) {
+    } else if (NAME_RE.test(inner) || FIELD_RE.test(inner)) {
       references.push({ kind: 'var', name: inner, index, length: whole.length });
     } else {
       references.push({ kind: 'malformed', text: whole, index, length: whole.length });
@@ -54,4 +57,10 @@ export function interpolate(text: string, resolve: (reference: Reference) => str
     if (!reference) return whole;
     return resolve(reference) ?? whole;
   });
+}
+
+/** `${x}` and nothing else: a value that is one reference (a weight, a duration) is typed after interpolation. */
+export function isWholeReference(text: string): boolean {
+  const [only] = findReferences(text);
+  return only !== undefined && only.kind !== 'malformed' && only.index === 0 && only.length === text.length;
 }

@@ -68,7 +68,15 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
  * a typo: report it once, as the unknown key with its "did you mean".
  */
 function withoutTypoedKeys(source: YamlSource, issues: readonly Issue[], base: readonly PathSegment[]): Issue[] {
-  return issues.filter((issue) => !isMisspelledKey(source, issue, base, issues));
+  return withoutNestedGroupNoise(issues.filter((issue) => !isMisspelledKey(source, issue, base, issues)));
+}
+
+/** A group inside a group is one mistake: say that, not also that its keys are not a step's. */
+function withoutNestedGroupNoise(issues: Issue[]): Issue[] {
+  const nested = issues.filter((issue) => issue.path.at(-1) === 'group' && issue.code === 'invalid_type' && issue.expected === 'never').map((issue) => issue.path.slice(0, -1));
+  if (nested.length === 0) return issues;
+  const inside = (issue: Issue, parent: readonly PropertyKey[]) => issue.path.length >= parent.length && parent.every((segment, i) => issue.path[i] === segment);
+  return issues.filter((issue) => !nested.some((parent) => inside(issue, parent) && !(issue.path.length === parent.length + 1 && issue.path.at(-1) === 'group')));
 }
 
 /** Whether issue reports a missing key that an unrecognized sibling key misspells. */
@@ -134,7 +142,8 @@ function describeUnion(path: readonly PathSegment[], value: unknown): string {
       return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, cloudwatchAlarm, cloudwatchMetric, prometheus, or a list of those (got ${got})`;
     default:
       // Record values (a var, a foreach item) are named by their key, so look at the parent too.
-      if (path[path.length - 2] === 'foreach') return `foreach takes a list or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'foreach') return `foreach takes a list (of scalars, or of mappings), or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'weights') return `${label(path)}a weight is a whole number from 0 to ${path.includes('route53') ? 255 : 999}, or one reference such as "\${pct}" (got ${got})`;
       if (path[path.length - 2] === 'vars') return `${label(path)}a variable is a string, a number, true/false, a list, or {default, description, secret, env} (got ${got})`;
       if (path[path.length - 1] === 'default') return `"default" is a string, a number, true/false or a list (got ${got})`;
       return `${label(path)}${got} is not allowed here`;

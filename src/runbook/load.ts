@@ -86,7 +86,9 @@ function loadFromSource(file: string, source: YamlSource, options: LoadOptions, 
   if (!parsed.success || hasErrors(diagnostics)) return { ok: false, diagnostics };
 
   const positions = stepPositions ?? parsed.data.steps.map((_, index) => positionOf(source, ['steps', index]));
-  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions, digests: options.digests });
+  // Steps inside groups are positioned on demand (the fast path knows the top-level ones only).
+  const positionAt = (path: readonly (string | number)[]) => positionOf(source, path);
+  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions, positionAt, digests: options.digests });
   return { ok: true, runbook, diagnostics };
 }
 

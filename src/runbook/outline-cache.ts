@@ -13,7 +13,8 @@ import { ownValue } from '../support/own.js';
 export interface RunbookOutline {
   name: string;
   file: string;
-  steps: { id: string; title: string; digest: string }[];
+  /** group: for steps of a group, its id and the item (status shows progress per item). */
+  steps: { id: string; title: string; digest: string; group?: { id: string; item: string } }[];
   /** The runbook's `journal:` and AWS settings, so status can read an S3 journal (no secrets: credentials never live in a runbook). */
   journal?: string;
   aws?: { region?: string; profile?: string; endpointUrl?: string };
@@ -30,10 +31,11 @@ function fingerprint(value: string | undefined): string | null {
 }
 
 /**
- * Changes whenever cutover computes digests differently, so an outline written by an older
- * cutover is a miss (2: variables marked `env: true` enter digests as their reference).
+ * Changes whenever cutover computes digests or outlines differently, so an outline written
+ * by an older cutover is a miss (2: variables marked `env: true` enter digests as their
+ * reference; groups: steps carry their group and item).
  */
-const DIGEST_RULES = 'digests-2';
+const DIGEST_RULES = 'digests-2-groups';
 
 export function outlineKey(text: string, overrides: unknown): string {
   return createHash('sha256').update(DIGEST_RULES).update('\0').update(text).update('\0').update(JSON.stringify(overrides)).digest('hex');

@@ -7,7 +7,8 @@ import { parseDuration } from './duration.js';
 import { isMetricCheck, resolveMetricCheck } from './resolve-metrics.js';
 import { stepDigest } from './digest.js';
 import type { DigestInput } from './digest.js';
-import { expandItem } from './foreach.js';
+import { expandWith, foreachItemsOf, groupStepId } from './foreach.js';
+import type { ForeachItem } from './foreach.js';
 import { interpolate } from './interpolate.js';
 import { resolveNotify } from './notify.js';
 import type { Reference } from './interpolate.js';
@@ -16,7 +17,8 @@ import { ownValue } from '../support/own.js';
 import { escapeForDoubleQuotes, literalScript, runnableScript } from './shell-values.js';
 import type { ValueReference } from './shell-values.js';
 import type { RawAction, RawCheck, RawRollback, RawRunbook, RawSingleCheck, RawStep } from './schema.js';
-import type { Action, Check, CheckRetry, Rollback, ShellAction, SingleCheck, SourcePosition, Step, Runbook } from './types.js';
+import type { PathSegment } from './source.js';
+import type { Action, Check, CheckRetry, Rollback, ShellAction, SingleCheck, SourcePosition, Step, StepGroup, Runbook } from './types.js';
 import type { VarDeclaration } from './variables.js';
 
 export const DEFAULT_TIMEOUT_MS = 30 * 60_000;
@@ -28,6 +30,8 @@ export interface ResolveContext {
   env: Record<string, string | undefined>;
   /** Position of each raw step, by index in the file. */
   positions: SourcePosition[];
+  /** Position of a step inside a group (['steps', i, 'steps', j]); default: the group's. */
+  positionAt?: (path: readonly PathSegment[]) => SourcePosition;
   /** False when only the shape matters (validate): steps get an empty digest, which is most of the cost of a big runbook. */
   digests?: boolean;
 }
@@ -39,10 +43,23 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   const steps: Step[] = [];
   // The runbook's env: reaches every shell step, so changing it changes the steps' digests.
   const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest').text(value));
-  raw.steps.forEach((rawStep, index) => {
+  raw.steps.forEach((entry, index) => {
     const position = context.positions[index] ?? { line: 1, col: 1 };
-    for (const item of foreachItems(rawStep, context)) {
-      steps.push(resolveStep(raw, rawStep, item, context, position, runbookEnv));
+    if ('group' in entry) {
+      // Item after item: every step of the group for one item, then the next item.
+      const [name, values] = Object.entries(entry.foreach)[0] ?? ['', []];
+      const items = foreachItemsOf(name, values, (list) => context.vars.get(list)?.value, entry.label) ?? [];
+      const positions = entry.steps.map((_, j) => context.positionAt?.(['steps', index, 'steps', j]) ?? position);
+      items.forEach((item, i) => {
+        const group: StepGroup = { id: entry.group, item: item.value, index: i + 1, of: items.length };
+        entry.steps.forEach((rawStep, j) => {
+          steps.push(resolveStep(raw, rawStep, item, context, positions[j] ?? position, runbookEnv, { id: groupStepId(entry.group, item.value, rawStep.id), group }));
+        });
+      });
+      return;
+    }
+    for (const item of foreachItems(entry, context)) {
+      steps.push(resolveStep(raw, entry, item, context, position, runbookEnv));
     }
   });
   const text = makeInterpolator(context, undefined, 'run');
@@ -70,49 +87,62 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   };
 }
 
-type Item = { name: string; value: string } | undefined;
+type Item = ForeachItem | undefined;
 
 function foreachItems(step: RawStep, context: ResolveContext): Item[] {
   const entry = step.foreach ? Object.entries(step.foreach)[0] : undefined;
   if (!entry) return [undefined];
   const [name, values] = entry;
-  if (Array.isArray(values)) return values.map((value) => ({ name, value: String(value) }));
-  const varName = values.slice(2, -1);
-  const list = context.vars.get(varName)?.value;
-  return (Array.isArray(list) ? list : []).map((value) => ({ name, value }));
+  return foreachItemsOf(name, values, (list) => context.vars.get(list)?.value) ?? [];
 }
 
-function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition, runbookEnv: Record<string, string>): Step {
+/** A step of a group: its id (<group>-<item>-<step>) and where it belongs. */
+interface InGroup {
+  id: string;
+  group: StepGroup;
+}
+
+/**
+ * A gate (no `run:`) changes nothing, so there is nothing to undo: "rollback: none" that,
+ * like an approval's, passes instead of stopping a rollback (engine/execute-rollback.ts).
+ */
+export const GATE_ROLLBACK_REASON = 'a check-only step changes nothing';
+
+function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition, runbookEnv: Record<string, string>, inGroup?: InGroup): Step {
   let carried = false;
   const build = (mode: Mode): Omit<DigestInput, 'runbookEnv'> & Pick<Step, 'title' | 'description' | 'confirm'> => {
     const text = makeInterpolator(context, item, mode, () => (carried = true));
-    const action = resolveAction(rawStep.run, text);
+    const action: Action = rawStep.run === undefined ? { kind: 'gate' } : resolveAction(rawStep.run, text);
     const defaults = raw.defaults ?? {};
     const retry = rawStep.retry ?? defaults.retry;
+    const precheck = rawStep.precheck ?? defaults.precheck;
+    const verify = rawStep.verify ?? defaults.verify;
+    // A watch runs during the bake: the default one goes to steps that bake.
+    const watch = rawStep.watch ?? (rawStep.bake !== undefined ? defaults.watch : undefined);
     return {
-      id: item ? expandItem(rawStep.id, item.name, item.value) : rawStep.id,
+      id: inGroup ? inGroup.id : item ? expandWith(rawStep.id, item) : rawStep.id,
       title: text.text(rawStep.title ?? rawStep.id),
       description: opt(rawStep.description, text.text),
-      precheck: opt(rawStep.precheck, (check) => resolveCheck(check, text)),
+      precheck: opt(precheck, (check) => resolveCheck(check, text)),
       action,
-      verify: opt(rawStep.verify, (check) => resolveCheck(check, text)),
-      rollback: resolveRollback(rawStep.rollback, rawStep.irreversible, action, text),
-      timeoutMs: ms(rawStep.timeout ?? defaults.timeout) ?? DEFAULT_TIMEOUT_MS,
-      retry: { attempts: retry?.attempts ?? 1, delayMs: ms(retry?.delay) ?? 0 },
+      verify: opt(verify, (check) => resolveCheck(check, text)),
+      rollback: action.kind === 'gate' ? { kind: 'none', reason: GATE_ROLLBACK_REASON } : resolveRollback(rawStep.rollback, rawStep.irreversible, action, text),
+      timeoutMs: duration(rawStep.timeout, text) ?? ms(defaults.timeout) ?? DEFAULT_TIMEOUT_MS,
+      retry: { attempts: retry?.attempts ?? 1, delayMs: duration(retry?.delay, text) ?? 0 },
       confirm: rawStep.confirm ?? defaults.confirm ?? true,
       ...(rawStep.skippable === false ? { skippable: false as const } : {}),
-      bakeMs: ms(rawStep.bake),
-      watch: opt(rawStep.watch, (check) => resolveCheck(check, text)),
+      bakeMs: duration(rawStep.bake, text),
+      watch: opt(watch, (check) => resolveCheck(check, text)),
       onFailure: rawStep.onFailure ?? defaults.onFailure ?? 'ask',
     };
   };
   // Left out of the digest: wording (title, description) and whether to ask first (confirm).
   const resolved = build('run');
-  const extra = { source, ...(item ? { foreach: item } : {}) };
+  const extra = { source, ...(item ? { foreach: { name: item.name, value: item.value } } : {}), ...(inGroup ? { group: inGroup.group } : {}) };
   if (context.digests === false) return { ...resolved, digest: '', ...extra };
   // The digest needs its own resolution only where env or secret references differ from
   // their values, and where a shell script carries values (the digest hashes them written in).
-  const { title, description, confirm, ...forDigest } = carried || needsDigestResolution(rawStep, context) ? build('digest') : resolved;
+  const { title, description, confirm, ...forDigest } = carried || needsDigestResolution([rawStep, raw.defaults], context) ? build('digest') : resolved;
   void title;
   void description;
   void confirm;
@@ -144,7 +174,7 @@ interface Interpolator {
   script(text: string, shell: string): { script: string; values?: Record<string, string> };
 }
 
-function needsDigestResolution(rawStep: RawStep, context: ResolveContext): boolean {
+function needsDigestResolution(rawStep: unknown, context: ResolveContext): boolean {
   const text = JSON.stringify(rawStep);
   if (text.includes('${env.')) return true;
   return [...context.vars.values()].some((v) => (v.secret || v.env) && text.includes(`\${${v.name}}`));
@@ -159,6 +189,7 @@ function makeInterpolator(context: ResolveContext, item: Item, mode: Mode, onCar
       return mode === 'digest' ? `\${env.${reference.name}}` : ownValue(context.env, reference.name);
     }
     if (item && reference.name === item.name) return item.value;
+    if (item?.fields && reference.name.startsWith(`${item.name}.`)) return ownValue(item.fields, reference.name.slice(item.name.length + 1));
     const declaration = context.vars.get(reference.name);
     // Secrets, and values that differ between environments (staging, production: `env: true`),
     // enter the digest as their reference, so the rehearsal gate matches across environments.
@@ -188,7 +219,7 @@ function resolveAction(raw: RawAction, text: Interpolator): Action {
   if (typeof raw === 'string' || 'sh' in raw) return shellAction(raw, text);
   if ('exec' in raw) return { kind: 'exec', argv: raw.exec.map(text.text), cwd: opt(raw.cwd, text.text), env: mapValues(raw.env ?? {}, text.text) };
   if ('manual' in raw) return { kind: 'manual', instructions: text.text(raw.manual) };
-  if ('wait' in raw) return { kind: 'wait', durationMs: ms(raw.wait) ?? 0 };
+  if ('wait' in raw) return { kind: 'wait', durationMs: duration(raw.wait, text) ?? 0 };
   if ('route53' in raw) {
     const r = raw.route53;
     return { kind: 'route53', zone: text.text(r.zone), name: text.text(r.name), type: r.type ?? 'A', weights: weightsOf(r.weights, text), wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
@@ -198,9 +229,23 @@ function resolveAction(raw: RawAction, text: Interpolator): Action {
   return { kind: 'elbv2', target, weights: weightsOf(e.weights, text) };
 }
 
-/** Weight keys (set identifiers, target group names or ARNs) take references too: `"${new_pool}": 10`. */
-function weightsOf(raw: Record<string, number>, text: Interpolator): Record<string, number> {
-  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text.text(key), weight]));
+/** Weight keys (set identifiers, target group names or ARNs) take references too: `"${new_pool}": 10`, and so do weights: `aws: "${pct}"`. */
+function weightsOf(raw: Record<string, number | string>, text: Interpolator): Record<string, number> {
+  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text.text(key), typeof weight === 'number' ? weight : typed(text.text(weight), Number)]));
+}
+
+/**
+ * A value given as a reference, typed once interpolated (the validator has checked it). In
+ * the digest, a value that differs between environments stays its reference, text where a
+ * number is expected: the digest hashes it as it is, and nothing runs with it.
+ */
+function typed(text: string, parse: (text: string) => number | undefined): number {
+  const value = parse(text);
+  return value === undefined || Number.isNaN(value) ? (text as unknown as number) : value;
+}
+
+function duration(raw: string | undefined, text: Interpolator): number | undefined {
+  return raw === undefined ? undefined : typed(text.text(raw), parseDuration);
 }
 
 function resolveCheck(raw: RawCheck, text: Interpolator): Check {
@@ -209,7 +254,7 @@ function resolveCheck(raw: RawCheck, text: Interpolator): Check {
 
 function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleCheck {
   if (typeof raw === 'string') return shellAction(raw, text);
-  const retry = checkRetry(raw.retryFor, raw.interval);
+  const retry = checkRetry(duration(raw.retryFor, text), duration(raw.interval, text));
   const withRetry = <T extends object>(check: T): T => (retry ? { ...check, retry } : check);
   if ('sh' in raw) return withRetry(shellAction(raw, text));
   if ('exec' in raw) return withRetry({ kind: 'exec', argv: raw.exec.map(text.text), cwd: opt(raw.cwd, text.text), env: mapValues(raw.env ?? {}, text.text) });
@@ -225,8 +270,8 @@ function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleChec
       bodyMatches: opt(h.bodyMatches, text.text),
       samples: h.samples ?? 1,
       minSuccess: h.minSuccess ?? 1,
-      intervalMs: ms(h.interval) ?? 1_000,
-      timeoutMs: ms(h.timeout) ?? 10_000,
+      intervalMs: duration(h.interval, text) ?? 1_000,
+      timeoutMs: duration(h.timeout, text) ?? 10_000,
     });
   }
   if (isMetricCheck(raw)) return withRetry(resolveMetricCheck(raw, text.text));
@@ -234,10 +279,9 @@ function resolveSingleCheck(raw: RawSingleCheck, text: Interpolator): SingleChec
   return withRetry({ kind: 'elbv2TargetHealth', targetGroup: text.text(t.targetGroup), minHealthy: t.minHealthy ?? 1 });
 }
 
-function checkRetry(retryFor: string | undefined, interval: string | undefined): CheckRetry | undefined {
-  const forMs = ms(retryFor);
+function checkRetry(forMs: number | undefined, intervalMs: number | undefined): CheckRetry | undefined {
   if (forMs === undefined) return undefined;
-  return { forMs, intervalMs: ms(interval) ?? DEFAULT_CHECK_INTERVAL_MS };
+  return { forMs, intervalMs: intervalMs ?? DEFAULT_CHECK_INTERVAL_MS };
 }
 
 function resolveRollback(raw: RawRollback | undefined, irreversible: string | undefined, action: Action, text: Interpolator): Rollback {

@@ -5,7 +5,7 @@
  * semantics.ts.
  */
 import { z } from 'zod';
-import { DURATION_PATTERN, MAX_DURATION_MS, parseDuration } from './duration.js';
+import { DURATION_PATTERN, MAX_DURATION_MS, isDuration, parseDuration } from './duration.js';
 import { metricCheckSchemas } from './schema-metrics.js';
 import { closest } from './suggest.js';
 import { notifyBlock } from './notify.js';
@@ -17,8 +17,11 @@ export const ID_PATTERN = '^[a-z0-9][a-z0-9-]*$';
  * systems limit to 255 bytes; 100 leaves room for what is added to them.
  */
 export const MAX_NAME_LENGTH = 100;
-/** A step id before `foreach` expansion may contain `${item}` placeholders. */
-const TEMPLATE_ID_PATTERN = '^([a-z0-9-]|\\$\\{[A-Za-z_][A-Za-z0-9_]*\\})+$';
+/** A step id before `foreach` expansion may contain `${item}` (or `${item.field}`) placeholders. */
+const TEMPLATE_ID_PATTERN = '^([a-z0-9-]|\\$\\{[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?\\})+$';
+/** A value that is one reference, typed after interpolation (a weight, a duration). */
+export const REFERENCE_PATTERN = '^\\$\\{[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?\\}$';
+const REFERENCE_RE = new RegExp(REFERENCE_PATTERN);
 const VAR_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 const ENV_NAME_PATTERN = '^[A-Za-z_][A-Za-z0-9_]*$';
 
@@ -49,6 +52,18 @@ const duration = z
   .refine((text) => text !== '', { error: 'empty duration; write it like 30s, 15m or 1h30m' })
   .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
   .meta({ description: 'A duration: 500ms, 30s, 15m, 1h30m, 2d', examples: ['30s', '15m', '1h30m'] });
+
+/**
+ * A step's durations may also be one reference (`${bake}`, `${step.bake}`), checked as a
+ * duration once its value is known (semantics.ts checkTypedValues).
+ */
+const stepDuration = z
+  .string({ error: 'expected a duration such as 30s, 15m or 1h30m, or a reference such as "${bake}"' })
+  .refine((text) => REFERENCE_RE.test(text) || isDuration(text), {
+    error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required), or as one reference such as "\${bake}"`,
+  })
+  .refine((text) => REFERENCE_RE.test(text) || (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
+  .meta({ description: 'A duration (500ms, 30s, 15m, 1h30m, 2d) or one reference to a value that is one ("${bake}")', examples: ['30s', '15m', '${step.bake}'] });
 
 const envMap = z
   .record(z.string().regex(new RegExp(ENV_NAME_PATTERN), { error: 'environment variable names are letters, digits and _' }), z.string())
@@ -106,22 +121,21 @@ export const manualAction = strict(
   'a manual action',
 );
 
-export const waitAction = strict({ wait: duration }, 'a wait action');
+export const waitAction = strict({ wait: stepDuration }, 'a wait action');
 
 export const ROUTE53_MAX_WEIGHT = 255;
 export const ELBV2_MAX_WEIGHT = 999;
 
 function weights(max: number, service: string) {
+  const number = z
+    .number({ error: `a weight is a whole number from 0 to ${max}, or one reference such as "\${pct}"` })
+    .int({ error: `a weight is a whole number from 0 to ${max}` })
+    .min(0, { error: `${service} weights go from 0 to ${max}` })
+    .max(max, { error: `${service} weights go from 0 to ${max}` });
+  // One reference ("${pct}"), checked as a weight once its value is known (semantics.ts).
+  const reference = z.string().regex(REFERENCE_RE, { error: `a weight is a whole number from 0 to ${max}, or one reference such as "\${pct}"` });
   return z
-    .record(
-      z.string().min(1),
-      z
-        .number({ error: `a weight is a whole number from 0 to ${max}` })
-        .int({ error: `a weight is a whole number from 0 to ${max}` })
-        .min(0, { error: `${service} weights go from 0 to ${max}` })
-        .max(max, { error: `${service} weights go from 0 to ${max}` }),
-      { error: `weights is a mapping of name to weight (0..${max})` },
-    )
+    .record(z.string().min(1), z.union([number, reference]), { error: `weights is a mapping of name to weight (0..${max})` })
     .refine((map) => Object.keys(map).length > 0, { error: 'weights needs at least one entry' });
 }
 
@@ -163,8 +177,8 @@ export const action = z
 // ---- checks --------------------------------------------------------------------------
 
 const retryFields = {
-  retryFor: duration.optional().meta({ description: 'Keep retrying the check until it passes or this long has passed' }),
-  interval: duration.optional().meta({ description: 'Time between retries (default 10s)' }),
+  retryFor: stepDuration.optional().meta({ description: 'Keep retrying the check until it passes or this long has passed' }),
+  interval: stepDuration.optional().meta({ description: 'Time between retries (default 10s)' }),
 };
 
 const httpCheck = strict(
@@ -181,8 +195,8 @@ const httpCheck = strict(
         bodyMatches: z.string().optional().meta({ description: 'Regular expression the body must match' }),
         samples: z.number().int().min(1).max(10_000).optional().meta({ description: 'Requests to make (default 1)' }),
         minSuccess: z.number().min(0).max(1).optional().meta({ description: 'Fraction of samples that must succeed (default 1)' }),
-        interval: duration.optional().meta({ description: 'Time between samples (default 1s)' }),
-        timeout: duration.optional().meta({ description: 'Timeout per request (default 10s)' }),
+        interval: stepDuration.optional().meta({ description: 'Time between samples (default 1s)' }),
+        timeout: stepDuration.optional().meta({ description: 'Timeout per request (default 10s)' }),
       },
       'http',
     ),
@@ -233,45 +247,88 @@ export const rollback = z
 const retryPolicy = strict(
   {
     attempts: z.number().int().min(1).max(100).meta({ description: 'Total attempts, including the first' }),
-    delay: duration.optional(),
+    delay: stepDuration.optional(),
   },
   'retry',
 );
 
+const foreachScalar = z.union([z.string(), z.number()]);
+/** A mapping item ({pct: 5, bake: 30m}): its fields are read as ${item.pct}. */
+const foreachMapping = z
+  .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the keys of a foreach item are letters, digits and _ (they are used as ${item.key})' }), z.union([z.string(), z.number(), z.boolean()]))
+  .refine((map) => Object.keys(map).length > 0, { error: 'an empty mapping gives the item no field; write {key: value, ...}' });
 const foreachValues = z.union([
-  z.array(z.union([z.string(), z.number()])).min(1, { error: 'foreach needs at least one item' }),
+  z.array(foreachScalar).min(1, { error: 'foreach needs at least one item' }),
+  z.array(foreachMapping).min(1, { error: 'foreach needs at least one item' }),
   z.string().meta({ description: 'A list variable, as "${name}"' }),
 ]);
 
-export const step = strict(
+export const foreach = z
+  .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the foreach item name is letters, digits and _ (it is used as ${name})' }), foreachValues)
+  .refine((map) => Object.keys(map).length === 1, { error: 'foreach takes exactly one name: {app: [a, b]}' })
+  .meta({ description: 'Expand into one step per item: {app: [billing, mail]}, {app: "${apps}"}, or a list of mappings {step: [{pct: 1, bake: 10m}, ...]} read as ${step.pct}' });
+
+const stepShape = {
+  id: z
+    .string({ error: 'every step needs an id' })
+    .regex(new RegExp(TEMPLATE_ID_PATTERN), {
+      error: (issue) => `step id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
+    }),
+  title: z.string().optional(),
+  description: z.string().optional(),
+  foreach: foreach.optional(),
+  precheck: check.optional(),
+  run: action.optional().meta({ description: 'What the step does. Without it the step is check-only (a gate): its precheck and verify decide, and it has nothing to roll back' }),
+  verify: check.optional(),
+  rollback: rollback.optional(),
+  irreversible: z.string().min(1, { error: 'irreversible needs a reason' }).optional(),
+  timeout: stepDuration.optional(),
+  retry: retryPolicy.optional(),
+  confirm: z.boolean().optional(),
+  skippable: z.boolean().optional().meta({ description: 'false: the operator cannot skip this step (a go/no-go that must be decided); default true, and skipping a manual step asks for its id and a reason' }),
+  bake: stepDuration.optional(),
+  watch: check.optional(),
+  onFailure: onFailure.optional(),
+};
+
+export const step = strict(stepShape, 'a step');
+export const STEP_KEYS: readonly string[] = Object.keys(stepShape);
+
+/** The steps of a group: ordinary steps, without a foreach of their own (the group's repeats them), and no nested group. */
+const groupStep = strict(
   {
+    ...stepShape,
     id: z
       .string({ error: 'every step needs an id' })
-      .regex(new RegExp(TEMPLATE_ID_PATTERN), {
-        error: (issue) => `step id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
+      .regex(new RegExp(ID_PATTERN), {
+        error: (issue) => `the id of a step of a group ("${String(issue.input)}") is lowercase letters, digits and dashes, without references: the group adds its own id and the item (<group>-<item>-<step>)`,
       }),
+    foreach: z.never({ error: 'a step of a group cannot have its own foreach: the group\'s foreach repeats all of its steps; move the step out of the group, or make it a group of its own' }).optional(),
+    group: z.never({ error: 'groups cannot be nested: a group\'s steps are ordinary steps; put the inner group after this one, or use a longer foreach' }).optional(),
+  },
+  'a step of a group',
+);
+
+export const group = strict(
+  {
+    group: z
+      .string({ error: 'a group needs an id: group: <id>' })
+      .regex(new RegExp(ID_PATTERN), { error: (issue) => `group id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit` })
+      .meta({ description: 'The group\'s id: its steps are <group>-<item>-<step>' }),
     title: z.string().optional(),
     description: z.string().optional(),
-    foreach: z
-      .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the foreach item name is letters, digits and _ (it is used as ${name})' }), foreachValues)
-      .refine((map) => Object.keys(map).length === 1, { error: 'foreach takes exactly one name: {app: [a, b]}' })
+    foreach: foreach.meta({ description: 'The items: the group\'s steps run in order for one item, then for the next' }),
+    label: z
+      .string()
+      .min(1)
       .optional()
-      .meta({ description: 'Expand into one step per item: {app: [billing, mail]} or {app: "${apps}"}' }),
-    precheck: check.optional(),
-    run: action,
-    verify: check.optional(),
-    rollback: rollback.optional(),
-    irreversible: z.string().min(1, { error: 'irreversible needs a reason' }).optional(),
-    timeout: duration.optional(),
-    retry: retryPolicy.optional(),
-    confirm: z.boolean().optional(),
-    skippable: z.boolean().optional().meta({ description: 'false: the operator cannot skip this step (a go/no-go that must be decided); default true, and skipping a manual step asks for its id and a reason' }),
-    bake: duration.optional(),
-    watch: check.optional(),
-    onFailure: onFailure.optional(),
+      .meta({ description: 'What each item adds to the step ids; required when the items are mappings ("${shard.name}"); default the item itself' }),
+    steps: z.array(groupStep, { error: 'a group\'s steps is a list of steps' }).min(1, { error: 'a group needs at least one step' }),
   },
-  'a step',
+  'a group',
 );
+
+export const stepEntry = z.union([step, group]).meta({ description: 'A step, or a group of steps repeated per item' });
 
 const varDeclaration = strict(
   {
@@ -331,6 +388,9 @@ export const runbookSchema = strict(
         confirm: z.boolean().optional(),
         onFailure: onFailure.optional(),
         retry: retryPolicy.optional(),
+        precheck: check.optional().meta({ description: 'The precheck of every step without its own' }),
+        verify: check.optional().meta({ description: 'The verify of every step without its own' }),
+        watch: check.optional().meta({ description: 'The watch of every step without its own (it runs during the step\'s bake)' }),
       },
       'defaults',
     ).optional(),
@@ -338,7 +398,7 @@ export const runbookSchema = strict(
     policy: strict({ requireRehearsal: z.boolean().optional() }, 'policy').optional(),
     notify: notifyBlock.optional(),
     steps: z
-      .array(step, { error: 'steps is a list of steps' })
+      .array(stepEntry, { error: 'steps is a list of steps' })
       .min(1, { error: 'a runbook needs at least one step' }),
   },
   'the runbook',
@@ -346,6 +406,8 @@ export const runbookSchema = strict(
 
 export type RawRunbook = z.infer<typeof runbookSchema>;
 export type RawStep = z.infer<typeof step>;
+export type RawGroup = z.infer<typeof group>;
+export type RawStepEntry = z.infer<typeof stepEntry>;
 export type RawAction = z.infer<typeof action>;
 export type RawCheck = z.infer<typeof check>;
 export type RawSingleCheck = z.infer<typeof singleCheck>;

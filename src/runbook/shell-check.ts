@@ -50,7 +50,7 @@ function shellScriptsOf(step: Raw, at: (...rest: PathSegment[]) => PathSegment[]
 
 function refusalMessage(reference: ValueReference, refusal: Refusal, shell: string, command: string | undefined): string {
   const ref = reference.kind === 'env' ? `\${env.${reference.name}}` : `\${${reference.name}}`;
-  const upper = reference.name.toUpperCase();
+  const upper = reference.name.replace('.', '_').toUpperCase();
   const viaEnv = `or pass it as env: {${upper}: "${ref}"} and write "$${upper}"`;
   switch (refusal) {
     case 'single-quotes':

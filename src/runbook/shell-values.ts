@@ -15,7 +15,8 @@ export type ValueReference = Extract<Reference, { kind: 'var' | 'env' }>;
 
 /** The environment variable that carries a reference's value to the shell. */
 export function carrierName(reference: ValueReference): string {
-  return reference.kind === 'env' ? `CUTOVER_ENV_${reference.name}` : `CUTOVER_VAR_${reference.name}`;
+  // A foreach item's field (step.pct) has no dot in its carrier: CUTOVER_VAR_step__pct.
+  return reference.kind === 'env' ? `CUTOVER_ENV_${reference.name}` : `CUTOVER_VAR_${reference.name.replace('.', '__')}`;
 }
 
 /**

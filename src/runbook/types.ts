@@ -60,7 +60,12 @@ export interface Elbv2Action {
   weights: Record<string, number>;
 }
 
-export type Action = ShellAction | ExecAction | ManualAction | WaitAction | Route53Action | Elbv2Action;
+/** A check-only step (no `run:`): its precheck and verify are the whole step, a gate between phases. */
+export interface GateAction {
+  kind: 'gate';
+}
+
+export type Action = ShellAction | ExecAction | ManualAction | WaitAction | Route53Action | Elbv2Action | GateAction;
 export type TrafficAction = Route53Action | Elbv2Action;
 
 export interface CheckRetry {
@@ -118,8 +123,17 @@ export interface Step {
   digest: string;
   /** Where the step (or its foreach template) starts in the file. */
   source: SourcePosition;
-  /** For steps expanded from a foreach template: the item name and value. */
+  /** For steps expanded from a foreach template (a step's or a group's): the item name and value (a mapping item's label, or its JSON). */
   foreach?: { name: string; value: string };
+  /** For steps of a group: the group's id, the item's label, and the item's number (1-based) and count. Not in the digest: the id already says it. */
+  group?: StepGroup;
+}
+
+export interface StepGroup {
+  id: string;
+  item: string;
+  index: number;
+  of: number;
 }
 
 /** What a `notify:` webhook can be told (runbook/notify.ts NOTIFY_EVENTS). */

@@ -6,7 +6,7 @@
  *
  * Shell scripts understood by the fake world: `apply NAME` (sets a flag), `undo NAME`
  * (clears it), `fail` (exit 1); checks: `has NAME`, `lacks NAME`, `verify` (passes unless
- * the test asked the next verify to fail).
+ * the test asked the next verify to fail). References (${shard}) are read with their values.
  */
 import { TrafficError } from '../../src/actions/traffic/types.js';
 import type { ActionResult, CheckResult } from '../../src/actions/types.js';
@@ -23,6 +23,7 @@ import type { JournalEvent } from '../../src/journal/events.js';
 import { replay } from '../../src/journal/replay.js';
 import type { JournalState } from '../../src/journal/replay.js';
 import { loadRunbookText } from '../../src/runbook/load.js';
+import { displayScript } from '../../src/runbook/shell-values.js';
 import type { Action, Check, Runbook } from '../../src/runbook/types.js';
 import { fakeClock } from '../../src/support/clock.js';
 import { testEngineContext } from './engine-context.js';
@@ -71,6 +72,10 @@ export class MigrationWorld {
   crashNext?: { op: 'apply' | 'restore'; afterChange: boolean };
   /** The runbook's notify: webhooks go here (test/helpers/fake-webhooks.ts). */
   webhooks?: WebhookPort;
+  /** `apply NAME` of these names fails (exit 1), every time. */
+  readonly failApplyOf = new Set<string>();
+  /** `apply NAME` of this name kills cutover, before or after it sets the flag. */
+  crashApplyOf?: { name: string; afterChange: boolean };
   runbook: Runbook;
 
   constructor(runbook: Runbook, baseline: Record<string, number> = { onprem: 100, aws: 0 }) {
@@ -105,8 +110,14 @@ export class MigrationWorld {
   readonly actions: Actions = {
     runAction: async (action: Action): Promise<ActionResult> => {
       if (action.kind !== 'shell') throw new Error(`the fake world runs shell actions only, not ${action.kind}`);
-      const [verb = '', name = ''] = action.script.trim().split(/\s+/);
-      if (verb === 'fail' || (verb === 'apply' && this.failNextAction)) {
+      const [verb = '', name = ''] = displayScript(action).trim().split(/\s+/);
+      if (verb === 'apply' && this.crashApplyOf?.name === name) {
+        const { afterChange } = this.crashApplyOf;
+        this.crashApplyOf = undefined;
+        if (afterChange) this.flags.add(name);
+        throw new Crash();
+      }
+      if (verb === 'fail' || (verb === 'apply' && (this.failNextAction || this.failApplyOf.has(name)))) {
         this.failNextAction = false;
         return { ok: false, reason: 'exit code 1', exitCode: 1, tail: [], durationMs: 1 };
       }
@@ -117,7 +128,7 @@ export class MigrationWorld {
     },
     runCheck: async (check: Check): Promise<CheckResult> => {
       const single = Array.isArray(check) ? check[0] : check;
-      const script = single && single.kind === 'shell' ? single.script.trim() : 'verify';
+      const script = single && single.kind === 'shell' ? displayScript(single).trim() : 'verify';
       const [verb = '', name = ''] = script.split(/\s+/);
       let ok = verb === 'has' ? this.flags.has(name) : verb === 'lacks' ? !this.flags.has(name) : true;
       if (this.failNextVerify && verb !== 'lacks') {

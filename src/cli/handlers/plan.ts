@@ -94,12 +94,14 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
   const count = plan.steps.length;
   lines.push(`${paint(output, 'bold', plan.runbook.name)}: ${count} step${count === 1 ? '' : 's'} (${plan.runbook.file})`);
   if (plan.runbook.description) lines.push(plan.runbook.description);
+  const grouped = plan.steps.some((step) => step.group);
   lines.push('');
   lines.push(
     renderTable(
-      ['#', 'STEP', 'STATE', 'ACTION', 'VERIFY', 'ROLLBACK', 'DIGEST'],
+      ['#', ...(grouped ? ['ITEM'] : []), 'STEP', 'STATE', 'ACTION', 'VERIFY', 'ROLLBACK', 'DIGEST'],
       plan.steps.map((step) => [
         String(step.index),
+        ...(grouped ? [step.group ? `${step.group.id} ${step.group.item}` : '-'] : []),
         step.id,
         step.state + (step.changed ? ' (changed)' : ''),
         step.action.kind,
@@ -109,7 +111,11 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
       ]),
     ),
   );
+  let item: string | undefined;
   for (const step of plan.steps) {
+    const heading = step.group ? groupHeading(plan, step.group) : undefined;
+    if (heading !== undefined && heading !== item) lines.push('', paint(output, 'bold', heading));
+    item = heading;
     lines.push('');
     lines.push(`${paint(output, 'bold', `${step.index}. ${step.id}`)}: ${step.title}`);
     if (step.description) lines.push(`   ${step.description}`);
@@ -135,6 +141,13 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
   else if (plan.next) lines.push('', `next: ${plan.next}`);
   else lines.push('', 'next: nothing, every step is done');
   return lines.join('\n');
+}
+
+/** `group move, item 2/4: shard-01 (steps 9-14)`: a group's steps run item after item, one item at a time. */
+function groupHeading(plan: Plan, group: NonNullable<Plan['steps'][number]['group']>): string {
+  const indexes = plan.steps.filter((s) => s.group?.id === group.id && s.group.index === group.index).map((s) => s.index);
+  const span = indexes.length > 1 ? `steps ${indexes[0] ?? ''}-${indexes.at(-1) ?? ''}` : `step ${indexes[0] ?? ''}`;
+  return `── group ${group.id}, item ${group.index}/${group.of}: ${group.item} (${span})`;
 }
 
 function field(name: string, value: string): string[] {

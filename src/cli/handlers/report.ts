@@ -58,7 +58,7 @@ export async function writeReport(file: string, flags: ReportFlags, output: Outp
         ...(runbook.description !== undefined ? { description: runbook.description } : {}),
         file: runbook.file,
         ...(text ? { fileDigest: `sha256:${createHash('sha256').update(text).digest('hex')}` } : {}),
-        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest })),
+        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}) })),
       },
       journalLocation: journal.location,
       generatedAt: new Date().toISOString(),

@@ -19,7 +19,7 @@ import { paint } from '../output.js';
 import { neutralise } from '../terminal-text.js';
 import type { SessionFlags } from '../session.js';
 import { describeEvent } from '../views/event.js';
-import { buildStatus, notificationLine, statusTable } from '../views/status.js';
+import { buildStatus, itemLines, notificationLine, statusTable } from '../views/status.js';
 import type { StatusLock } from '../views/status.js';
 import { journalAwsSettings, journalTargetFor } from '../journal-backend.js';
 import { setLongTimeout } from '../../support/clock.js';
@@ -116,6 +116,7 @@ export function renderFrame(
   lines.push(paint(output, 'dim', `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`));
   lines.push('');
   lines.push(...statusTable(status, output).split('\n'));
+  lines.push(...itemLines(status));
   if (status.notifications) lines.push(notificationLine(status.notifications));
   lines.push(`next: ${status.nextAction}`);
   if (events.length > 0) {
@@ -140,6 +141,7 @@ function renderBlock(status: Status, exists: boolean, events: readonly JournalEv
   const last = events.at(-1);
   lines.push(`== ${new Date(at).toISOString()}  ${status.runbook}: ${exists ? `${events.length} events, last #${last?.seq ?? 0} at ${last?.ts ?? '-'}` : `no journal yet at ${status.journal}`}`);
   lines.push(statusTable(status, output));
+  lines.push(...itemLines(status));
   lines.push(`next: ${status.nextAction}`);
   const fresh = events.filter((e) => e.seq > shownSeq && e.type !== 'step.spawned' && e.type !== 'journal.created');
   if (fresh.length > 0) {

@@ -25,6 +25,18 @@ export interface StatusRow {
   changed: boolean;
   /** A succeeded step whose bake has not passed yet. */
   bake?: { until: string; leftMs: number; watch?: { ok: boolean; summary: string; ts: string } };
+  /** Steps of a group: the group and the item. */
+  group?: { id: string; item: string };
+}
+
+/** Progress of one item of a group: its steps done (succeeded or skipped) of all its steps. */
+export interface StatusItem {
+  group: string;
+  item: string;
+  done: number;
+  total: number;
+  /** The first of its steps that is not done (absent when all are). */
+  at?: { id: string; state: string };
 }
 
 /** Who holds the journal's lock (status reads it, never takes it): see lock-holder.ts. */
@@ -45,6 +57,8 @@ export interface Status {
   runbook: string;
   journal: string;
   steps: StatusRow[];
+  /** Present when the runbook has groups: progress per item, in runbook order. */
+  items?: StatusItem[];
   next?: string;
   nextAction: string;
   /** Present while the journal is locked. */
@@ -82,7 +96,7 @@ export function notificationLine(summary: StatusNotifications): string {
  * its lock: a step started and without an outcome is running while its holder runs, and
  * interrupted only once that holder is gone.
  */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; group?: { id: string; item: string } }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -92,6 +106,7 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
       by: record?.by,
       durationMs: record?.durationMs,
       changed: record?.digest !== undefined && record.digest !== step.digest,
+      ...(step.group ? { group: { id: step.group.id, item: step.group.item } } : {}),
     };
     const bakeMs = record?.definition?.bakeMs;
     if (record?.state === 'succeeded' && record.finishedAt && bakeMs !== undefined) {
@@ -131,7 +146,27 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   // A lock file left by a holder that is gone blocks the next command whatever it is: say so.
   const stale = goneHolder && goneHolder.kind === 'file' && !plan.interrupted ? ` (first "${hint('unlock')}": the lock of ${goneHolder.holder ? describeHolder(goneHolder.holder) : 'a holder'} that is no longer running is left behind)` : '';
   const notifications = notificationSummary(state);
-  return { runbook: runbook.name, journal, steps, next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}), ...(notifications ? { notifications } : {}) };
+  const items = itemProgress(steps);
+  return { runbook: runbook.name, journal, steps, ...(items.length > 0 ? { items } : {}), next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}), ...(notifications ? { notifications } : {}) };
+}
+
+function itemProgress(rows: readonly StatusRow[]): StatusItem[] {
+  const items = new Map<string, StatusItem>();
+  for (const row of rows) {
+    if (!row.group) continue;
+    const key = `${row.group.id}\u0000${row.group.item}`;
+    const item = items.get(key) ?? { group: row.group.id, item: row.group.item, done: 0, total: 0 };
+    item.total++;
+    if (row.state === 'succeeded' || row.state === 'skipped') item.done++;
+    else item.at ??= { id: row.id, state: row.state };
+    items.set(key, item);
+  }
+  return [...items.values()];
+}
+
+/** `move shard-03: 4/6 steps (at move-shard-03-route: failed)`, one line per item of a group. */
+export function itemLines(status: Status): string[] {
+  return (status.items ?? []).map((item) => `${item.group} ${item.item}: ${item.done}/${item.total} steps${item.at && item.done > 0 ? ` (at ${item.at.id}: ${item.at.state})` : item.at && item.at.state !== 'pending' ? ` (${item.at.id}: ${item.at.state})` : ''}`);
 }
 
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
@@ -161,6 +196,7 @@ export function statusTable(status: Status, output: Pick<Output, 'color'>): stri
 export function statusReport(status: Status, journalExists: boolean, output: Pick<Output, 'color'>, json: boolean): string[] {
   if (json) return [JSON.stringify(status)];
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
+  if (status.items) lines.push('items (one at a time, each step by step):', ...itemLines(status).map((line) => `  ${line}`));
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
   if (status.lock?.running && status.lock.holder) lines.push(`locked: ${describeHolder(status.lock.holder)} is running (${status.lock.location})`);
   if (status.notifications) lines.push(notificationLine(status.notifications));
