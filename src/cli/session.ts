@@ -56,10 +56,12 @@ export interface SessionOptions {
   liveList?: boolean;
   /** The journal when there is no --journal (default: .cutover/<name>.journal.jsonl); rehearse has its own. */
   defaultJournalPath?: (runbookName: string, stateDir: string) => string;
+  /** approve: a command that reads the runbook only, so vars that steps use may have no value (runbook-options.ts). */
+  readOnly?: boolean;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, options.readOnly ? 'read' : 'resolve');
   const masker = createMasker(runbook.secrets.values);
   const identity = currentIdentity();
   const ownDefault = !flags.journal && options.defaultJournalPath;

@@ -27,7 +27,7 @@ export interface ReportRunbookInfo {
   /** sha256 of the runbook file's bytes, as `sha256:<hex>`. */
   fileDigest?: string;
   /** The steps in runbook order, with their current digests (from a load or the outline cache). */
-  steps?: { id: string; title?: string; digest?: string }[];
+  steps?: { id: string; title?: string; digest?: string; unresolved?: string[] }[];
 }
 
 export interface ReportInput {
@@ -218,6 +218,8 @@ export interface StepSummary {
   currentDigest?: string;
   /** Ran with another definition than the runbook's current one. */
   changed: boolean;
+  /** The vars without a value its current definition uses: whether it changed is not known. */
+  unchecked?: string[];
   /** One line: what the step does (`route53 app.example.com. A in Z...: onprem=90, aws=10`), from its journaled definition. */
   action?: string;
   actionKind?: Step['action']['kind'];
@@ -772,7 +774,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
   // Steps: runbook order first, then the journal's others.
   const runbookSteps = input.runbook?.steps;
   const inRunbook = new Set((runbookSteps ?? []).map((s) => s.id));
-  const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest]));
+  // An empty digest is an unknown one (a var without a value: see `unchecked`).
+  const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest || undefined]));
+  const unresolved = new Map((runbookSteps ?? []).flatMap((s) => (s.unresolved?.length ? [[s.id, s.unresolved] as const] : [])));
   const rehearsal = input.rehearsalEvents ? rehearsalEvidence(input.rehearsalEvents, (id) => replayed.steps.get(id)?.digest ?? current.get(id)) : undefined;
   const summaries: StepSummary[] = [...steps.values()].map((step) => {
     const record = replayed.steps.get(step.id);
@@ -793,6 +797,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       ...(digest ? { digest } : {}),
       ...(currentDigest ? { currentDigest } : {}),
       changed: digest !== undefined && currentDigest !== undefined && digest !== currentDigest,
+      ...(unresolved.has(step.id) && digest !== undefined ? { unchecked: unresolved.get(step.id) } : {}),
       ...(definition ? { action: oneLine(describeAction(definition.action)), actionKind: definition.action.kind } : {}),
       ...(definition?.rollback.kind === 'none' ? { irreversible: definition.rollback.reason } : {}),
       ...(definition?.bakeMs !== undefined ? { bakeMs: definition.bakeMs } : {}),

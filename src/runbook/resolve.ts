@@ -7,7 +7,7 @@ import { parseDuration } from './duration.js';
 import { stepDigest } from './digest.js';
 import type { DigestInput } from './digest.js';
 import { expandItem } from './foreach.js';
-import { interpolate } from './interpolate.js';
+import { findReferences, interpolate } from './interpolate.js';
 import type { Reference } from './interpolate.js';
 import { base64Forms } from '../support/mask.js';
 import { ownValue } from '../support/own.js';
@@ -28,6 +28,12 @@ export interface ResolveContext {
   positions: SourcePosition[];
   /** False when only the shape matters (validate): steps get an empty digest, which is most of the cost of a big runbook. */
   digests?: boolean;
+  /**
+   * Read-only commands (status, log, report, approve) load without the values of vars that
+   * have none: a step that uses one gets an empty digest and `unresolved` (its definition
+   * cannot be compared with the journal's).
+   */
+  readOnly?: boolean;
 }
 
 /** How references become text: real values for running, placeholders for the digest. */
@@ -37,10 +43,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   const steps: Step[] = [];
   // The runbook's env: reaches every shell step, so changing it changes the steps' digests.
   const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest').text(value));
+  const envWithout = context.readOnly ? varsWithoutValue(raw.env ?? {}, context, undefined) : [];
   raw.steps.forEach((rawStep, index) => {
     const position = context.positions[index] ?? { line: 1, col: 1 };
     for (const item of foreachItems(rawStep, context)) {
-      steps.push(resolveStep(raw, rawStep, item, context, position, runbookEnv));
+      const step = resolveStep(raw, rawStep, item, context, position, runbookEnv);
+      const without = context.readOnly ? [...new Set([...envWithout, ...varsWithoutValue(rawStep, context, item)])].sort() : [];
+      steps.push(without.length > 0 ? { ...step, digest: '', unresolved: without } : step);
     }
   });
   const text = makeInterpolator(context, undefined, 'run');
@@ -68,6 +77,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
 }
 
 type Item = { name: string; value: string } | undefined;
+
+/** The declared vars without a value that `raw` refers to (the foreach item is not one). */
+function varsWithoutValue(raw: unknown, context: ResolveContext, item: Item): string[] {
+  return findReferences(JSON.stringify(raw))
+    .filter((reference) => reference.kind === 'var' && reference.name !== item?.name && context.vars.has(reference.name) && context.vars.get(reference.name)?.value === undefined)
+    .map((reference) => (reference as { name: string }).name);
+}
 
 function foreachItems(step: RawStep, context: ResolveContext): Item[] {
   const entry = step.foreach ? Object.entries(step.foreach)[0] : undefined;

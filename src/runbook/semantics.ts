@@ -20,8 +20,13 @@ export interface SemanticContext {
   /** The vars declared `secret: true`. */
   secretVars?: ReadonlySet<string>;
   env: Record<string, string | undefined>;
-  /** validate checks the file; resolve (plan, run) also needs every value to exist. */
-  mode: 'validate' | 'resolve';
+  /**
+   * validate checks the file; resolve (plan, run) also needs every value to exist; read
+   * (status, log, report, approve) needs only the values that locate the journal and name
+   * the steps (`journal:`, `aws:`, foreach lists): a step that uses a var without a value
+   * gets an unknown digest instead (resolve.ts).
+   */
+  mode: 'validate' | 'resolve' | 'read';
   strict: boolean;
 }
 
@@ -43,8 +48,10 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   if (JSON.stringify(root).includes('\\u0000')) visitNul(root, [], (path, isKey) => report(path, 'nul-in-value', 'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it', isKey ? 'key' : 'value'));
 
   checkReferences(source, root.env, ['env'], new Set(), context, out);
-  checkReferences(source, root.aws, ['aws'], new Set(), context, out);
-  checkReferences(source, root.journal, ['journal'], new Set(), context, out);
+  // Where the journal is, and how to reach it: every command uses these values.
+  const locating = context.mode === 'read' ? { ...context, mode: 'resolve' as const } : context;
+  checkReferences(source, root.aws, ['aws'], new Set(), locating, out);
+  checkReferences(source, root.journal, ['journal'], new Set(), locating, out);
 
   const steps = Array.isArray(root.steps) ? root.steps : [];
   const seenIds = new Map<string, number>();
@@ -55,6 +62,8 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     const items = foreachItems(step, context);
     const itemName = items?.name;
     if (items?.problem) report(at('foreach', items.name), 'foreach', items.problem);
+    // Without its list the step has no ids at all: every command but validate needs it.
+    if (items?.withoutValue) report(at('foreach', items.name), 'var-without-value', varWithoutValue(items.withoutValue), 'value', context.mode === 'validate' ? 'warning' : 'error');
 
     if (typeof step.id === 'string') checkId(step.id, step, items, index, seenIds, at, report);
 
@@ -235,6 +244,8 @@ interface ForeachItems {
   /** Undefined when the values are not known (a problem, or a list var without a value). */
   values?: string[];
   problem?: string;
+  /** The list var, when it has no value. */
+  withoutValue?: string;
 }
 
 function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undefined {
@@ -254,7 +265,7 @@ function foreachItems(step: Raw, context: SemanticContext): ForeachItems | undef
       return { name, problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)` };
     }
     const value = context.vars.get(varName);
-    if (value === undefined) return { name };
+    if (value === undefined) return { name, withoutValue: varName };
     if (!Array.isArray(value)) return { name, problem: `variable "${varName}" is not a list; foreach needs a list such as [a, b]` };
     if (value.length === 0) return { name, problem: `variable "${varName}" is an empty list; foreach needs at least one item` };
     return { name, values: value };
@@ -276,7 +287,7 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       } else if (reference.kind === 'env') {
         const value = ownValue(context.env, reference.name);
         if (value === undefined) {
-          push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+          if (context.mode !== 'read') push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
         } else if (value.includes('\u0000')) {
           push('nul-in-value', `environment variable ${reference.name} contains a NUL byte, which no command can carry; fix its value`);
         }
@@ -287,13 +298,17 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       } else {
         const varValue = context.vars.get(reference.name);
         if (varValue === undefined) {
-          push('var-without-value', `variable "${reference.name}" has no value; pass --var ${reference.name}=... or give it a default`, context.mode === 'validate' ? 'warning' : 'error');
+          if (context.mode !== 'read') push('var-without-value', varWithoutValue(reference.name), context.mode === 'validate' ? 'warning' : 'error');
         } else if (Array.isArray(varValue)) {
           push('list-var-in-string', `variable "${reference.name}" is a list; use it in "foreach: {item: \${${reference.name}}}", not inside a string`);
         }
       }
     }
   });
+}
+
+function varWithoutValue(name: string): string {
+  return `variable "${name}" has no value; pass --var ${name}=... or give it a default`;
 }
 
 function unknownVarMessage(name: string, context: SemanticContext, scope: Set<string> = new Set()): string {

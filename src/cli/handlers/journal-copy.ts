@@ -102,7 +102,7 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
 }
 
 async function endsOf(file: string, url: string, flags: JournalCopyFlags, output: Output, verb: 'push' | 'pull'): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const remote = targetOf(url);
   if (remote.kind !== 's3') throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
   const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? resolve(dirname(resolve(runbook.file)), runbook.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file)));

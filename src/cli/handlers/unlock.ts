@@ -18,7 +18,7 @@ export interface UnlockFlags extends SessionFlags {
 }
 
 export async function unlock(file: string, flags: UnlockFlags, output: Output): Promise<void> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const target = journalTargetFor(runbook, flags);
   if (target.kind === 's3') return unlockS3(file, runbook, target, flags, output);
   const journalPath = target.path;

@@ -9,7 +9,7 @@ import { describeHolder } from '../../journal/errors.js';
 import type { Liveness } from '../../journal/holder-liveness.js';
 import { describeRefusal, plainHint, whatNext } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
-import { formatSpan } from '../../report/format.js';
+import { formatSpan, notChecked } from '../../report/format.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import type { Output } from '../output.js';
@@ -23,6 +23,8 @@ export interface StatusRow {
   by?: string;
   durationMs?: number;
   changed: boolean;
+  /** Ran, and its current definition uses these vars without a value: whether it changed is not known. */
+  unchecked?: string[];
   /** A succeeded step whose bake has not passed yet. */
   bake?: { until: string; leftMs: number; watch?: { ok: boolean; summary: string; ts: string } };
 }
@@ -56,7 +58,7 @@ export interface Status {
  * its lock: a step started and without an outcome is running while its holder runs, and
  * interrupted only once that holder is gone.
  */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; unresolved?: string[] }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -65,7 +67,9 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
       when: record?.finishedAt ?? record?.startedAt,
       by: record?.by,
       durationMs: record?.durationMs,
-      changed: record?.digest !== undefined && record.digest !== step.digest,
+      // An empty digest is unknown (a var without a value), not a change.
+      changed: record?.digest !== undefined && step.digest !== '' && record.digest !== step.digest,
+      ...(record?.digest !== undefined && step.unresolved?.length ? { unchecked: step.unresolved } : {}),
     };
     const bakeMs = record?.definition?.bakeMs;
     if (record?.state === 'succeeded' && record.finishedAt && bakeMs !== undefined) {
@@ -107,6 +111,11 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
   return { runbook: runbook.name, journal, steps, next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}) };
 }
 
+function countOthers(status: Status, row: StatusRow): string {
+  const same = status.steps.filter((other) => other !== row && other.unchecked?.join(',') === row.unchecked?.join(',')).length;
+  return same === 0 ? '' : ` and ${same} more`;
+}
+
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
 function interruptedBy(lock: StatusLock, hint: Hint): string {
   const who = lock.holder ? describeHolder(lock.holder) : 'its holder';
@@ -120,7 +129,7 @@ export function statusTable(status: Status, output: Pick<Output, 'color'>): stri
   return renderTable(
     ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
     status.steps.map((row) => [
-      row.id + (row.changed ? ' *' : ''),
+      row.id + (row.changed ? ' *' : row.unchecked ? ' ?' : ''),
       color(row.state),
       row.when ?? '-',
       row.by ?? '-',
@@ -135,6 +144,9 @@ export function statusReport(status: Status, journalExists: boolean, output: Pic
   if (json) return [JSON.stringify(status)];
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
+  // One line per set of vars: a runbook-wide `env:` var would otherwise repeat on every step.
+  const unchecked = new Map(status.steps.flatMap((row) => (row.unchecked ? [[row.unchecked.join(','), row] as const] : [])));
+  for (const row of unchecked.values()) lines.push(`? ${row.id}${countOthers(status, row)}: ${notChecked(row.unchecked ?? [])}`);
   if (status.lock?.running && status.lock.holder) lines.push(`locked: ${describeHolder(status.lock.holder)} is running (${status.lock.location})`);
   lines.push(`next: ${status.nextAction}`);
   return lines;
