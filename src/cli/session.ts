@@ -23,6 +23,7 @@ import { jsonReporter, lineReporter } from './render-events.js';
 import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
 import { cacheOutline } from './outline.js';
+import { hintFor } from './hint.js';
 import { awsFor, awsSettingsFor } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
@@ -66,7 +67,9 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
   const identity = currentIdentity();
   const ownDefault = !flags.journal && options.defaultJournalPath;
   const target = journalTargetFor(runbook, flags, options.defaultJournalPath);
-  const unlockCommand = ownDefault || flags.journal ? `cutover unlock --journal ${target.location} ${file}` : `cutover unlock ${file}`;
+  // Copied as it is: the same journal, variables and AWS settings (hint.ts).
+  const hint = hintFor(file, { ...flags, journal: ownDefault || flags.journal ? target.location : undefined }, masker.text);
+  const unlockCommand = hint('unlock');
   const { lease: lock, store } = await lockJournal(target, {
     identity,
     command: options.command,
@@ -99,7 +102,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock }).catch(journalErrorToExit);
     for (const line of tornLineWarnings(journal, true)) output.err(line);
     if (options.requireJournal && !journal.exists) {
-      throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
+      throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "${hint('run')}"`);
     }
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line)).catch(journalErrorToExit);
     const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator(options.operator);

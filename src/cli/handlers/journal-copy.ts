@@ -27,6 +27,7 @@ import { ExitCode, ExitError } from '../exit.js';
 import { journalAwsSettings, targetOf } from '../journal-backend.js';
 import type { JournalTarget } from '../journal-backend.js';
 import { defaultJournalPath, stateDirOf } from '../../journal/paths.js';
+import { hintFor } from '../hint.js';
 import type { Output } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
 import type { RunbookFlags } from '../runbook-options.js';
@@ -45,11 +46,11 @@ export async function pushJournal(file: string, url: string, flags: JournalCopyF
   const { getObject, putObject, s3Failure } = await import('../../journal/s3-io.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
     const text = await readLocal(local.path);
     if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
     const events = verifiedOrExit(text, local.path, runbook);
-    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${url} ${file}` }), async () => {
+    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: url })('unlock') }), async () => {
       const body = Buffer.from(text, 'utf8');
       const existing = await getObject(client, remote.s3).catch((error: unknown) => {
         throw s3Failure(error, 'read', url);
@@ -89,7 +90,7 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
   if (!object) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
   const text = object.body.toString('utf8');
   const events = verifiedOrExit(text, url, runbook);
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
     const existing = await readLocal(local.path);
     if (existing === text) {
       output.err(`${local.path} already holds this journal (${events} events); nothing to copy.`);

@@ -1,4 +1,4 @@
-import { logDirHint } from '../journal-reading.js';
+import { outputIn } from '../journal-reading.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
@@ -47,7 +47,7 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
       },
     },
     async (ctx, journal) => {
-      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
+      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events, ctx.masker.text);
       approvals = replay(journal.events);
       hint = hintFor(file, flags, ctx.masker.text);
       instructionsOf = (id) => {
@@ -132,7 +132,7 @@ function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Outp
         ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
         : `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
-      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}". Output is in ${logDirHint(file)}.`;
+      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}".${outputIn(file, outcome.step)}`;
     case 'rolled_back':
       return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "${hint('status')}" shows where things stand.`;
     case 'rollback_failed':
