@@ -16,16 +16,23 @@ interface Choice<T extends string> {
   message: string;
 }
 
+/** enquirer's `styles.enabled` switches its colours (ansi-colors) off: NO_COLOR and --no-color cover the prompts too. */
+type Styled = { styles: { enabled: boolean } };
+
 type PromptModule = {
-  Select: new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => { run(): Promise<string> };
-  Confirm: new (options: { name: string; message: string; initial?: boolean }) => { run(): Promise<boolean> };
-  Input: new (options: { name: string; message: string; initial?: string }) => { run(): Promise<string> };
+  Select: new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number } & Styled) => { run(): Promise<string> };
+  Confirm: new (options: { name: string; message: string; initial?: boolean } & Styled) => { run(): Promise<boolean> };
+  Input: new (options: { name: string; message: string; initial?: string } & Styled) => { run(): Promise<string> };
 };
+
+/** Set by interactiveOperator from Output.color: one terminal, one choice. */
+let promptColor = true;
+const styled = (): Styled => ({ styles: { enabled: promptColor } });
 
 async function input(message: string): Promise<string | undefined> {
   const { Input } = await prompts();
   try {
-    return await new Input({ name: 'input', message }).run();
+    return await new Input({ name: 'input', message, ...styled() }).run();
   } catch {
     return undefined;
   }
@@ -40,13 +47,14 @@ async function select<T extends string>(message: string, choices: Choice<T>[], c
   const { Select } = await prompts();
   try {
     // enquirer writes to the terminal itself, past Output: the question is made inert here.
-    return (await new Select({ name: 'choice', message: neutralise(message), choices }).run()) as T;
+    return (await new Select({ name: 'choice', message: neutralise(message), choices, ...styled() }).run()) as T;
   } catch {
     return cancelled;
   }
 }
 
 export function interactiveOperator(output: Output, masker: Masker, who: string): Operator {
+  promptColor = output.color;
   const details = (step: Step) => {
     const lines = [paint(output, 'bold', `${step.id}: ${step.title}`)];
     if (step.description) lines.push(`  ${step.description}`);
@@ -137,7 +145,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
     async confirm(question) {
       const { Confirm } = await prompts();
       try {
-        return await new Confirm({ name: 'confirm', message: neutralise(question), initial: false }).run();
+        return await new Confirm({ name: 'confirm', message: neutralise(question), initial: false, ...styled() }).run();
       } catch {
         return false;
       }

@@ -124,7 +124,7 @@ function interruptedBy(lock: StatusLock, hint: Hint): string {
 }
 
 /** The step table of `cutover status` (and of `status --watch`). */
-export function statusTable(status: Status, output: Pick<Output, 'color'>): string {
+export function statusTable(status: Status, output: Pick<Output, 'color' | 'columns'>): string {
   const color = (state: string) => (state === 'succeeded' ? paint(output, 'green', state) : state.includes('fail') ? paint(output, 'red', state) : state);
   return renderTable(
     ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
@@ -136,11 +136,13 @@ export function statusTable(status: Status, output: Pick<Output, 'color'>): stri
       formatSpan(row.durationMs),
       row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
     ]),
+    // A narrow terminal: BY, then WHEN, then DURATION go first (status --json has them all).
+    { maxWidth: output.columns, drop: [3, 2, 4] },
   );
 }
 
 /** The whole report: JSON for --json, else title, table and the next action. */
-export function statusReport(status: Status, journalExists: boolean, output: Pick<Output, 'color'>, json: boolean): string[] {
+export function statusReport(status: Status, journalExists: boolean, output: Pick<Output, 'color' | 'columns'>, json: boolean): string[] {
   if (json) return [JSON.stringify(status)];
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
