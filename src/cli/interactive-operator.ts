@@ -85,13 +85,14 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
       }
     },
     async onFailure(step, failure) {
-      output.err(masker.text(`${paint(output, 'red', `✖ ${step.id} failed`)} (${failure.phase}): ${failure.reason}`));
+      // The "✖ … failed" line is already on screen (render-events.ts): only the output's tail here.
       for (const line of failure.tail.slice(-10)) output.err(masker.text(`  │ ${line}`));
       return select<FailureChoice>(
         `What now with ${step.id}?`,
         [
           { name: 'retry', message: 'Retry' },
-          { name: 'rollback-step', message: 'Roll back this step' },
+          // A failed precheck stopped the step before its action: there is nothing of it to undo.
+          ...(failure.phase === 'precheck' ? [] : [{ name: 'rollback-step' as const, message: 'Roll back this step' }]),
           { name: 'rollback-all', message: 'Roll back everything' },
           { name: 'skip', message: 'Skip (leave it failed, go on)' },
           { name: 'abort', message: 'Abort (stop here)' },
