@@ -1,4 +1,5 @@
 import { outputIn } from '../journal-reading.js';
+import { missingRegion } from '../aws-setup.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
 import { replay } from '../../journal/replay.js';
@@ -48,6 +49,9 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
     },
     async (ctx, journal) => {
       await enforceRehearsalGate(ctx.runbook, flags, output, journal.events, ctx.masker.text);
+      // Before the first step that changes anything, not at the ELBv2 step in the middle.
+      const noRegion = ctx.aws ? await missingRegion(ctx.runbook, ctx.aws) : undefined;
+      if (noRegion) throw new ExitError(ExitCode.invalid, noRegion);
       approvals = replay(journal.events);
       hint = hintFor(file, flags, ctx.masker.text);
       instructionsOf = (id) => {
