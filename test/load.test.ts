@@ -92,6 +92,29 @@ describe('variable overrides', () => {
     expect(load(text, { mode: 'resolve', overrides: { flags: ['region=us-east-1'] } }).ok).toBe(true);
   });
 
+  it('read-only loads need no value for a var only steps use: those steps get an unknown digest and name the var', () => {
+    const text = `${withVars.replace('  region: eu-west-1', '  region: { description: where to deploy }')}  - id: other\n    run: echo \${zone}\n    rollback: none\n    irreversible: only prints\n`;
+    const reading = load(text, { mode: 'read' });
+    expect(reading.ok && reading.diagnostics).toEqual([]);
+    const runbook = valid(text, { mode: 'read' });
+    const using = runbook.steps.filter((step) => step.unresolved !== undefined);
+    expect(using.map((step) => [step.id, step.digest, step.unresolved])).toEqual([['show', '', ['region']]]);
+    expect(runbook.steps.find((s) => s.id === 'other')?.digest).toMatch(/^sha256:/);
+    // The other steps keep the digest a full load gives them.
+    const full = valid(text, { mode: 'resolve', overrides: { flags: ['region=us-east-1'] } });
+    for (const step of runbook.steps.filter((s) => s.unresolved === undefined)) expect(step.digest).toBe(full.steps.find((s) => s.id === step.id)?.digest);
+  });
+
+  it('read-only loads still need the values that locate the journal and name the steps', () => {
+    const journal = `${withVars.replace('  region: eu-west-1', '  region: {}\n  bucket: {}')}journal: s3://\${bucket}/j.jsonl\n`;
+    expect(errors(load(journal, { mode: 'read' })).map((d) => d.rule)).toEqual(['var-without-value']);
+    const list = `cutover: 1\nname: t\nvars:\n  shards: {}\nsteps:\n  - id: s-\${shard}\n    foreach: { shard: "\${shards}" }\n    run: echo \${shard}\n    rollback: echo undo\n`;
+    for (const mode of ['read', 'resolve'] as const) {
+      expect(errors(load(list, { mode })), mode).toEqual([{ file: 'rb.yaml', line: 7, col: 23, rule: 'var-without-value', message: 'variable "shards" has no value; pass --var shards=... or give it a default' }]);
+    }
+    expect(load(list, { mode: 'validate' }).ok).toBe(true);
+  });
+
   it('needs the environment when resolving, only warns when validating', () => {
     const text = withVars.replace('echo ${zone}', 'echo ${env.DEPLOY_TOKEN}');
     expect(errors(load(text, { mode: 'resolve' }))).toMatchObject([{ line: 9, col: 15, rule: 'unset-env', message: 'environment variable DEPLOY_TOKEN is not set; export it before running' }]);

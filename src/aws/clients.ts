@@ -44,9 +44,16 @@ export function mergeAwsSettings(...sources: (AwsSettings | undefined)[]): AwsSe
 
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/**
+ * The SDK's logger. Without one, the credential chain writes an 11-line "Multiple
+ * credential sources detected" warning on the terminal (a --profile next to AWS_ACCESS_KEY_ID)
+ * in the middle of a migration; cutover says what matters in its own errors (errors.ts).
+ */
+export const QUIET_LOGGER = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+
 /** The client config for any AWS SDK v3 client: only the settings that were given. */
 export function clientConfig(settings: AwsSettings): Record<string, unknown> {
-  const config: Record<string, unknown> = { maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, retryMode: 'standard' };
+  const config: Record<string, unknown> = { maxAttempts: settings.maxAttempts ?? DEFAULT_MAX_ATTEMPTS, retryMode: 'standard', logger: QUIET_LOGGER };
   if (settings.region) config.region = settings.region;
   if (settings.profile) config.profile = settings.profile;
   if (settings.endpointUrl) {

@@ -30,3 +30,21 @@ export function awsFor(flags: AwsFlags, runbook: Pick<Runbook, 'aws'>, clock: Cl
   });
   return { aws, traffic };
 }
+
+/**
+ * A runbook that changes or checks an ELBv2 load balancer needs a region (Route 53 has its
+ * own); without one the SDK would fail at that step, after the earlier steps ran. Checked
+ * before anything runs, by asking the client for it: the flags, the runbook, AWS_REGION
+ * and the profile's config all count. Resolves to a message when there is none.
+ */
+export async function missingRegion(runbook: Pick<Runbook, 'steps'>, aws: Pick<AwsClients, 'elbv2'>): Promise<string | undefined> {
+  const step = runbook.steps.find((s) => s.action.kind === 'elbv2' || JSON.stringify(s).includes('"elbv2TargetHealth"'));
+  if (!step) return undefined;
+  try {
+    const client = await aws.elbv2();
+    await client.config.region();
+    return undefined;
+  } catch {
+    return `no AWS region: step ${step.id} uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1), set "aws: { region: … }" in the runbook, export AWS_REGION, or use a --profile whose config has a region. Nothing was run`;
+  }
+}

@@ -14,11 +14,13 @@ import { defaultRehearsalPath, stateDirOf } from '../journal/paths.js';
 import { isDone, replay } from '../journal/replay.js';
 import type { Runbook } from '../runbook/types.js';
 import type { AwsFlags } from './aws-setup.js';
+import { hintFor } from './hint.js';
+import type { HintFlags } from './hint.js';
 import { ExitCode, ExitError } from './exit.js';
 import { openJournalReadOnly } from './journal-reading.js';
 import type { Output } from './output.js';
 
-export interface RehearsalGateFlags extends AwsFlags {
+export interface RehearsalGateFlags extends AwsFlags, Pick<HintFlags, 'var' | 'varsFile'> {
   /** --require-rehearsal: the gate even without `policy.requireRehearsal`. */
   requireRehearsal?: boolean;
   /** --rehearsal PATH: the rehearsal journal (default .cutover/<name>.rehearsal.jsonl); any --journal form. */
@@ -38,7 +40,7 @@ const EXPLAINED: Record<RehearsalGateWhy, string> = {
  * ExitError(2). `journalEvents`: the run's own journal, so steps already done there (which
  * run will not start again) are not checked.
  */
-export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGateFlags, output: Output, journalEvents?: readonly JournalEvent[]): Promise<void> {
+export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGateFlags, output: Output, journalEvents?: readonly JournalEvent[], mask: (text: string) => string = (text) => text): Promise<void> {
   const because = runbook.policy.requireRehearsal ? 'policy.requireRehearsal' : flags.requireRehearsal ? '--require-rehearsal' : undefined;
   if (!because) return;
   const location = flags.rehearsal ?? defaultRehearsalPath(runbook.name, stateDirOf(runbook.file));
@@ -53,7 +55,9 @@ export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGat
 
   const count = result.steps.length;
   const reason = `${count} step${count === 1 ? ' has' : 's have'} no passing rehearsal of ${count === 1 ? 'its' : 'their'} current definition in ${journal.location}${journal.exists ? '' : ' (no rehearsal journal there)'}, and ${because} requires one`;
-  const hint = `rehearse in staging with "cutover rehearse ${runbook.file}"${flags.rehearsal ? '' : ', or point at that rehearsal\'s journal with --rehearsal PATH'}`;
+  // The rehearse command for that journal: --rehearsal here is --journal there.
+  const rehearse = hintFor(runbook.file, { ...flags, journal: flags.rehearsal }, mask)('rehearse');
+  const hint = `rehearse in staging with "${rehearse}"${flags.rehearsal ? '' : ', or point at that rehearsal\'s journal with --rehearsal PATH'}`;
   if (flags.json) {
     output.out(JSON.stringify({ type: 'summary', state: 'refused', stepsRun: [], reason, unrehearsed: result.steps, exitCode: ExitCode.invalid }));
     throw new ExitError(ExitCode.invalid);

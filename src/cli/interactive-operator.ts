@@ -19,6 +19,9 @@ interface Choice<T extends string> {
   key?: string;
 }
 
+/** enquirer's `styles.enabled` switches its colours (ansi-colors) off: NO_COLOR and --no-color cover the prompts too. */
+type Styled = { styles: { enabled: boolean } };
+
 interface SelectInstance {
   run(): Promise<string>;
   /** enquirer internals a subclass uses to answer on one key. */
@@ -28,18 +31,22 @@ interface SelectInstance {
   render(): Promise<unknown>;
 }
 
-type SelectClass = new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number }) => SelectInstance;
+type SelectClass = new (options: { name: string; message: string; choices: Choice<string>[]; initial?: number } & Styled) => SelectInstance;
 
 type PromptModule = {
   Select: SelectClass;
-  Confirm: new (options: { name: string; message: string; initial?: boolean }) => { run(): Promise<boolean> };
-  Input: new (options: { name: string; message: string; initial?: string }) => { run(): Promise<string> };
+  Confirm: new (options: { name: string; message: string; initial?: boolean } & Styled) => { run(): Promise<boolean> };
+  Input: new (options: { name: string; message: string; initial?: string } & Styled) => { run(): Promise<string> };
 };
+
+/** Set by interactiveOperator from Output.color: one terminal, one choice. */
+let promptColor = true;
+const styled = (): Styled => ({ styles: { enabled: promptColor } });
 
 async function input(message: string): Promise<string | undefined> {
   const { Input } = await prompts();
   try {
-    return await new Input({ name: 'input', message }).run();
+    return await new Input({ name: 'input', message, ...styled() }).run();
   } catch {
     return undefined;
   }
@@ -57,7 +64,7 @@ async function select<T extends string>(message: string, choices: Choice<T>[], c
   const shown = choices.map((choice) => (choice.key ? { ...choice, message: `${choice.message} [${choice.key}]` } : choice));
   try {
     // enquirer writes to the terminal itself, past Output: the question is made inert here.
-    return (await new Prompt({ name: 'choice', message: neutralise(message), choices: shown }).run()) as T;
+    return (await new Prompt({ name: 'choice', message: neutralise(message), choices: shown, ...styled() }).run()) as T;
   } catch {
     return cancelled;
   }
@@ -81,6 +88,7 @@ function keyedSelect(Select: SelectClass, choices: Choice<string>[]): SelectClas
 }
 
 export function interactiveOperator(output: Output, masker: Masker, who: string): Operator {
+  promptColor = output.color;
   const details = (step: Step) => {
     const lines = [paint(output, 'bold', `${step.id}: ${step.title}`)];
     if (step.description) lines.push(`  ${step.description}`);
@@ -112,13 +120,14 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
       }
     },
     async onFailure(step, failure) {
-      output.err(masker.text(`${paint(output, 'red', `✖ ${step.id} failed`)} (${failure.phase}): ${failure.reason}`));
+      // The "✖ … failed" line is already on screen (render-events.ts): only the output's tail here.
       for (const line of failure.tail.slice(-10)) output.err(masker.text(`  │ ${line}`));
       return select<FailureChoice>(
         `What now with ${step.id}?`,
         [
           { name: 'retry', message: 'Retry' },
-          { name: 'rollback-step', message: 'Roll back this step' },
+          // A failed precheck stopped the step before its action: there is nothing of it to undo.
+          ...(failure.phase === 'precheck' ? [] : [{ name: 'rollback-step' as const, message: 'Roll back this step' }]),
           { name: 'rollback-all', message: 'Roll back everything' },
           { name: 'skip', message: 'Skip (leave it failed, go on)' },
           { name: 'abort', message: 'Abort (stop here)' },
@@ -172,7 +181,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
     async confirm(question) {
       const { Confirm } = await prompts();
       try {
-        return await new Confirm({ name: 'confirm', message: neutralise(question), initial: false }).run();
+        return await new Confirm({ name: 'confirm', message: neutralise(question), initial: false, ...styled() }).run();
       } catch {
         return false;
       }

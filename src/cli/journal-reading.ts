@@ -1,5 +1,6 @@
 /** Opening a journal read-only, without the runbook loader: status and log stay light. */
-import { relative, resolve } from 'node:path';
+import { readdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { openJournal } from '../journal/journal.js';
 import type { Journal } from '../journal/journal.js';
 import type { JournalStore } from '../journal/store.js';
@@ -40,9 +41,36 @@ export function tornLineWarnings(journal: Pick<Journal, 'warnings' | 'location'>
   return journal.warnings.map((warning) => `warning: ${journal.location}: line ${warning.torn.line} was cut off mid-write (a crash); ${then}`);
 }
 
-/** Where the step logs of a runbook are, for messages: relative to where cutover runs when that is shorter. */
-export function logDirHint(runbookFile: string): string {
+/** A path for messages: relative to where cutover runs when that is shorter. */
+function nearest(path: string): string {
+  const near = relative(process.cwd(), path);
+  return near.length < path.length ? near : path;
+}
+
+/** " Output is in <log>." for a summary line, or nothing when the step left no log. */
+export function outputIn(runbookFile: string, step: string, say: (path: string) => string = (path) => ` Output is in ${path}.`): string {
+  const path = stepLogHint(runbookFile, step);
+  return path === undefined ? '' : say(path);
+}
+
+/**
+ * The log of a step's latest attempt (`<logs>/<step>.<attempt>.log`, engine/execution.ts),
+ * for "Output is in …": undefined when there is none (the step ran no command: a traffic
+ * step, a manual one, a precheck that was not a command), so no message names a missing file.
+ */
+export function stepLogHint(runbookFile: string, step: string): string | undefined {
   const dir = defaultLogDir(stateDirOf(runbookFile));
-  const near = relative(process.cwd(), dir);
-  return `${near.length < dir.length ? near : dir}/`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  const attempts = names.flatMap((name) => {
+    if (!name.startsWith(`${step}.`) || !name.endsWith('.log')) return [];
+    const attempt = name.slice(step.length + 1, -'.log'.length);
+    return /^[0-9]+$/.test(attempt) ? [Number(attempt)] : [];
+  });
+  if (attempts.length === 0) return undefined;
+  return nearest(join(dir, `${step}.${Math.max(...attempts)}.log`));
 }

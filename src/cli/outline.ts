@@ -15,7 +15,7 @@ import type { RunbookFlags } from './runbook-options.js';
 /** Titles masked: the cache is a file on disk. */
 export function outlineOfRunbook(runbook: Runbook): RunbookOutline {
   const masker = createMasker(runbook.secrets.values);
-  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}) })) };
+  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}), ...(s.unresolved ? { unresolved: s.unresolved } : {}) })) };
   if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
   return outline;
 }
@@ -34,7 +34,7 @@ export async function outlineOf(file: string, flags: RunbookFlags, output: Outpu
   const cached = found ? readOutline(cache, found.key, process.env) : undefined;
   if (cached) return cached;
   const { loadOrExit } = await import('./runbook-options.js');
-  return outlineOfRunbook(await loadOrExit(file, flags, output));
+  return outlineOfRunbook(await loadOrExit(file, flags, output, 'read'));
 }
 
 /** Written by a command that holds the lock anyway, so the next `status` is quick. */

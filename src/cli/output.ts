@@ -17,6 +17,8 @@ export interface Output {
   out(text: string, options?: WriteOptions): void;
   err(text: string, options?: WriteOptions): void;
   color: boolean;
+  /** The terminal's width when stdout is one (tables drop columns to fit it); undefined otherwise. */
+  columns?: number;
 }
 
 export function createOutput(options: { color?: boolean } = {}): Output {
@@ -29,6 +31,7 @@ export function createOutput(options: { color?: boolean } = {}): Output {
     out: (text, write) => process.stdout.write(line(text, write)),
     err: (text, write) => process.stderr.write(line(text, write)),
     color: wantsColor,
+    ...(process.stdout.isTTY === true && process.stdout.columns > 0 ? { columns: process.stdout.columns } : {}),
   };
 }
 

@@ -47,14 +47,33 @@ export async function loadWithFlags(file: string, flags: RunbookFlags, options: 
   return result;
 }
 
-/** For commands other than validate: an invalid runbook ends the command with exit 2. */
-export async function loadOrExit(file: string, flags: RunbookFlags, output: Output) {
-  const result = await loadWithFlags(file, flags, { mode: 'resolve' });
+/**
+ * For commands other than validate: an invalid runbook ends the command with exit 2.
+ * `read`: a read-only command (status, log, report, approve, unlock), which needs no value
+ * for a var that only steps use (load.ts).
+ */
+export async function loadOrExit(file: string, flags: RunbookFlags, output: Output, mode: 'resolve' | 'read' = 'resolve') {
+  const result = await loadWithFlags(file, flags, { mode });
   if (!result.ok) {
     for (const diagnostic of result.diagnostics) output.err(formatDiagnostic(diagnostic));
-    const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
-    throw new ExitError(ExitCode.invalid, `${file} is not a valid runbook (${errors} problem${errors === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`);
+    const errors = result.diagnostics.filter((d) => d.severity === 'error');
+    const missing = missingValues(errors);
+    // Only values missing: the runbook is valid ("cutover validate" says so); name them all, with the flags.
+    if (missing.length > 0 && missing.length === errors.length) throw new ExitError(ExitCode.invalid, missingValuesMessage(missing.map((d) => d.name)));
+    throw new ExitError(ExitCode.invalid, `${file} is not a valid runbook (${errors.length} problem${errors.length === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`);
   }
   for (const diagnostic of result.diagnostics) output.err(formatDiagnostic(diagnostic));
   return result.runbook;
+}
+
+/** The var each "has no value" error is about. */
+function missingValues(errors: readonly Diagnostic[]): { name: string }[] {
+  return errors.filter((d) => d.rule === 'var-without-value').map((d) => ({ name: /^variable "([^"]+)"/.exec(d.message)?.[1] ?? '' }));
+}
+
+/** Every var without a value, once each, and the flags that give them one. */
+export function missingValuesMessage(names: readonly string[]): string {
+  const unique = [...new Set(names)].sort();
+  const flags = unique.map((name) => `--var ${name}=…`).join(' ');
+  return `no value for ${unique.length === 1 ? 'variable' : 'variables'} ${unique.map((name) => `"${name}"`).join(', ')}, which this command needs; pass ${flags} (or put ${unique.length === 1 ? 'it' : 'them'} in a --vars-file), or give ${unique.length === 1 ? 'it' : 'them'} a default under "vars:"`;
 }

@@ -25,6 +25,7 @@ import { jsonReporter, lineReporter } from './render-events.js';
 import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
 import { cacheOutline } from './outline.js';
+import { hintFor } from './hint.js';
 import { awsFor, awsSettingsFor } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
@@ -54,15 +55,19 @@ export interface SessionOptions {
   defaultJournalPath?: (runbookName: string, stateDir: string) => string;
   /** false: the runbook's notify: webhooks are not told (rehearse: nothing real happens). */
   notify?: boolean;
+  /** approve: a command that reads the runbook only, so vars that steps use may have no value (runbook-options.ts). */
+  readOnly?: boolean;
 }
 
 export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, options.readOnly ? 'read' : 'resolve');
   const masker = createMasker(runbook.secrets.values);
   const identity = currentIdentity();
   const ownDefault = !flags.journal && options.defaultJournalPath;
   const target = journalTargetFor(runbook, flags, options.defaultJournalPath);
-  const unlockCommand = ownDefault || flags.journal ? `cutover unlock --journal ${target.location} ${file}` : `cutover unlock ${file}`;
+  // Copied as it is: the same journal, variables and AWS settings (hint.ts).
+  const hint = hintFor(file, { ...flags, journal: ownDefault || flags.journal ? target.location : undefined }, masker.text);
+  const unlockCommand = hint('unlock');
   const { lease: lock, store } = await lockJournal(target, {
     identity,
     command: options.command,
@@ -95,7 +100,7 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity, masker, clock: systemClock });
     for (const line of tornLineWarnings(journal, true)) output.err(line);
     if (options.requireJournal && !journal.exists) {
-      throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "cutover run ${file}"`);
+      throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to resume; start with "${hint('run')}"`);
     }
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
     const state = replay(journal.events);

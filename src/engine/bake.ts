@@ -70,7 +70,7 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
     try {
       await ctx.clock.sleep(Math.min(BAKE_TICK_MS, left), ctx.signal);
     } catch {
-      return { state: 'interrupted', stepsRun: run.stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
+      return { state: 'interrupted', stepsRun: run.stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT'), during: 'bake' };
     }
   }
 }
@@ -80,7 +80,7 @@ export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: st
   const { step } = bake;
   for (;;) {
     const result = await runChecks(ctx, step, bake.attempt, 'watch', step.watch ?? []);
-    if (result === 'aborted') return { state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') };
+    if (result === 'aborted') return { state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT'), during: 'bake' };
     await record(ctx, { type: 'bake.watch', step: step.id, attempt: bake.attempt, data: { ok: result.ok, summary: result.summary } });
     if (result.ok) return undefined;
     const reason = `watch failed during the bake: ${result.summary}`;

@@ -162,7 +162,8 @@ export function changedSteps(steps: readonly NextStep[], state: JournalState): A
   const changed: AcceptedChange[] = [];
   for (const step of steps) {
     const found = state.steps.get(step.id);
-    if (!found || !isDone(found.state) || found.digest === undefined || found.digest === step.digest) continue;
+    // An empty digest is unknown (loaded by a read-only command without a var's value): not a change.
+    if (!found || !isDone(found.state) || found.digest === undefined || step.digest === '' || found.digest === step.digest) continue;
     // Accepted before (journaled by --accept-changes): that edit is the baseline now, not asked again.
     if (state.changesAccepted.some((a) => a.step === step.id && a.digestBefore === found.digest && a.digestAfter === step.digest)) continue;
     changed.push({ step: step.id, digestBefore: found.digest, digestAfter: step.digest });

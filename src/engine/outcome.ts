@@ -10,7 +10,8 @@ export type RunOutcome =
   /** `step` failed (or was interrupted) and `steps` were rolled back because of it; `reason` is why. */
   | { state: 'rolled_back'; stepsRun: string[]; steps: string[]; step?: string; reason?: string }
   | { state: 'rollback_failed'; stepsRun: string[]; step: string; reason: string }
-  | { state: 'interrupted'; stepsRun: string[]; step?: string; signal: string }
+  /** `during: 'bake'`: stopped while waiting for the bake of `step` (which succeeded), not while running it. */
+  | { state: 'interrupted'; stepsRun: string[]; step?: string; signal: string; during?: 'bake' }
   /** Nothing to do within the bounds given (`--until` a step that is already done). */
   | { state: 'up_to_date'; stepsRun: string[]; reason: string }
   /** Nothing was executed: changed definitions, a rollback in progress, and the like. */

@@ -168,6 +168,11 @@ export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, sco
 }
 
 async function rollbackInScope(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why: string): Promise<RollbackOutcome> {
+  // Its precheck (or drift guard) stopped it before its action, on its first attempt: it
+  // changed nothing, and its rollback must not run (it would undo what it never did).
+  if (replay(ctx.journal.events).steps.get(failed.id)?.effect === 'none') {
+    return scope === 'step' ? { state: 'nothing_to_roll_back' } : reverse(ctx, rollbackCandidates(replay(ctx.journal.events)), why);
+  }
   const first = await reverse(ctx, [{ id: failed.id, definition: failed }], why);
   if (first.state !== 'rolled_back' || scope === 'step') return first;
   // The operator asked for everything: steps whose effect is unknown are rolled back too.

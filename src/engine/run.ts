@@ -193,7 +193,8 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       case 'rollback-step':
       case 'rollback-all': {
         const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', undefined, result.failure.reason);
-        return rollbackToRunOutcome(rolled, stepsRun, step.id, result.failure.reason);
+        const untouched = rolled.state === 'nothing_to_roll_back' && result.failure.phase === 'precheck' ? `; ${step.id} never ran its action, so nothing was rolled back` : '';
+        return rollbackToRunOutcome(rolled, stepsRun, step.id, `${result.failure.reason}${untouched}`);
       }
     }
   }

@@ -45,3 +45,8 @@ export function formatPercent(share: number): string {
   const rounded = Math.round(share * 10) / 10;
   return `${Number.isInteger(rounded) ? rounded.toFixed(0) : rounded.toFixed(1)}%`;
 }
+
+/** Why a step's definition was not compared with the one it ran with, and the flags that let it be. */
+export function notChecked(vars: readonly string[]): string {
+  return `definition not checked: ${vars.length === 1 ? 'var' : 'vars'} ${vars.join(', ')} ${vars.length === 1 ? 'has' : 'have'} no value; pass ${vars.map((name) => `--var ${name}=…`).join(' ')}`;
+}

@@ -9,7 +9,7 @@
  * vision deficiencies) and never carry meaning alone: outcomes also differ by pattern, marker
  * shape or text, and weight series by dash pattern, marker and a direct label.
  */
-import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
+import { formatPercent, formatSpan, formatTime, notChecked, shortHash } from './format.js';
 import type { FailureItem, NotificationItem, ReportModel, StepSummary, TimelineItem, TrafficSeries } from './model.js';
 import { approvalUse } from './model.js';
 import { watchMetricsHtml } from './html-watch.js';
@@ -166,7 +166,7 @@ function stepsSection(model: ReportModel): string {
       { text: String(s.attempts) },
       { text: s.durationMs === undefined ? '-' : formatSpan(s.durationMs) },
       { text: s.operators.join(', ') || '-' },
-      { html: `<code title="${esc(s.digest ?? '')}">${esc(shortHash(s.digest ?? s.currentDigest))}</code>${s.changed ? '<br><small><strong>changed since it ran</strong></small>' : ''}` },
+      { html: `<code title="${esc(s.digest ?? '')}">${esc(shortHash(s.digest ?? s.currentDigest))}</code>${s.changed ? '<br><small><strong>changed since it ran</strong></small>' : ''}${s.unchecked ? `<br><small>${esc(notChecked(s.unchecked))}</small>` : ''}` },
       { html: s.rehearsal ? `${verdictBadge(s.rehearsal.verdict)}${s.rehearsal.definition === 'different' ? '<br><small><strong>of another definition</strong></small>' : ''}` : '<span class="muted">none</span>' },
     ]),
     'steps',

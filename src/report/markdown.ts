@@ -3,7 +3,7 @@
  * as headings, tables and fenced output tails (no charts: the weight tables carry the data).
  * Text from the journal is escaped so it cannot turn into links, HTML or table breaks.
  */
-import { formatPercent, formatSpan, formatTime, shortHash } from './format.js';
+import { formatPercent, formatSpan, formatTime, notChecked, shortHash } from './format.js';
 import type { FailureItem, NotificationItem, ReportModel } from './model.js';
 import { approvalUse } from './model.js';
 
@@ -101,7 +101,7 @@ export function renderMarkdown(model: ReportModel): string {
         String(s.attempts),
         s.durationMs === undefined ? '-' : formatSpan(s.durationMs),
         s.operators.map(mdText).join(', ') || '-',
-        mdCode(shortHash(s.digest ?? s.currentDigest)) + (s.changed ? ' (changed since it ran)' : ''),
+        mdCode(shortHash(s.digest ?? s.currentDigest)) + (s.changed ? ' (changed since it ran)' : '') + (s.unchecked ? ` (${mdText(notChecked(s.unchecked))})` : ''),
         s.rehearsal ? `${s.rehearsal.verdict}${s.rehearsal.definition === 'different' ? ' (another definition)' : ''}` : 'none',
       ]),
     ),

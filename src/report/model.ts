@@ -29,7 +29,7 @@ export interface ReportRunbookInfo {
   /** sha256 of the runbook file's bytes, as `sha256:<hex>`. */
   fileDigest?: string;
   /** The steps in runbook order, with their current digests (from a load or the outline cache). */
-  steps?: { id: string; title?: string; digest?: string; group?: { id: string; item: string } }[];
+  steps?: { id: string; title?: string; digest?: string; group?: { id: string; item: string }; unresolved?: string[] }[];
 }
 
 export interface ReportInput {
@@ -220,6 +220,8 @@ export interface StepSummary {
   currentDigest?: string;
   /** Ran with another definition than the runbook's current one. */
   changed: boolean;
+  /** The vars without a value its current definition uses: whether it changed is not known. */
+  unchecked?: string[];
   /** One line: what the step does (`route53 app.example.com. A in Z...: onprem=90, aws=10`), from its journaled definition. */
   action?: string;
   actionKind?: Step['action']['kind'];
@@ -807,7 +809,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
   // Steps: runbook order first, then the journal's others.
   const runbookSteps = input.runbook?.steps;
   const inRunbook = new Set((runbookSteps ?? []).map((s) => s.id));
-  const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest]));
+  // An empty digest is an unknown one (a var without a value: see `unchecked`).
+  const current = new Map((runbookSteps ?? []).map((s) => [s.id, s.digest || undefined]));
+  const unresolved = new Map((runbookSteps ?? []).flatMap((s) => (s.unresolved?.length ? [[s.id, s.unresolved] as const] : [])));
   const groupOf = new Map((runbookSteps ?? []).flatMap((s) => (s.group ? [[s.id, s.group] as const] : [])));
   const rehearsal = input.rehearsalEvents ? rehearsalEvidence(input.rehearsalEvents, (id) => replayed.steps.get(id)?.digest ?? current.get(id)) : undefined;
   const summaries: StepSummary[] = [...steps.values()].map((step) => {
@@ -829,6 +833,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
       ...(digest ? { digest } : {}),
       ...(currentDigest ? { currentDigest } : {}),
       changed: digest !== undefined && currentDigest !== undefined && digest !== currentDigest,
+      ...(unresolved.has(step.id) && digest !== undefined ? { unchecked: unresolved.get(step.id) } : {}),
       ...(definition ? { action: oneLine(describeAction(definition.action)), actionKind: definition.action.kind } : {}),
       ...(definition?.rollback.kind === 'none' ? { irreversible: definition.rollback.reason } : {}),
       ...(definition?.bakeMs !== undefined ? { bakeMs: definition.bakeMs } : {}),

@@ -17,8 +17,11 @@ import type { VarDeclaration, VarOverrides, VarValue } from './variables.js';
 export interface LoadOptions {
   overrides?: VarOverrides;
   env?: Record<string, string | undefined>;
-  /** validate reports unset env vars and vars without values as warnings only. */
-  mode?: 'validate' | 'resolve';
+  /**
+   * validate reports unset env vars and vars without values as warnings only; read (the
+   * read-only commands) needs only the values that locate the journal and name the steps.
+   */
+  mode?: 'validate' | 'resolve' | 'read';
   strict?: boolean;
   /** False skips computing step digests (validate needs none). Default true. */
   digests?: boolean;
@@ -88,7 +91,7 @@ function loadFromSource(file: string, source: YamlSource, options: LoadOptions, 
   const positions = stepPositions ?? parsed.data.steps.map((_, index) => positionOf(source, ['steps', index]));
   // Steps inside groups are positioned on demand (the fast path knows the top-level ones only).
   const positionAt = (path: readonly (string | number)[]) => positionOf(source, path);
-  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions, positionAt, digests: options.digests });
+  const runbook = resolveRunbook(parsed.data, { file, vars, env, positions, positionAt, digests: options.digests, readOnly: mode === 'read' });
   return { ok: true, runbook, diagnostics };
 }
 

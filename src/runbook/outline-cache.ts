@@ -13,8 +13,8 @@ import { ownValue } from '../support/own.js';
 export interface RunbookOutline {
   name: string;
   file: string;
-  /** group: for steps of a group, its id and the item (status shows progress per item). */
-  steps: { id: string; title: string; digest: string; group?: { id: string; item: string } }[];
+  /** group: for steps of a group, its id and the item (status shows progress per item). `unresolved`: the vars without a value the step uses (its digest is then empty: unknown). */
+  steps: { id: string; title: string; digest: string; group?: { id: string; item: string }; unresolved?: string[] }[];
   /** The runbook's `journal:` and AWS settings, so status can read an S3 journal (no secrets: credentials never live in a runbook). */
   journal?: string;
   aws?: { region?: string; profile?: string; endpointUrl?: string };

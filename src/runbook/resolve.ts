@@ -9,7 +9,7 @@ import { stepDigest } from './digest.js';
 import type { DigestInput } from './digest.js';
 import { expandWith, foreachItemsOf, groupStepId } from './foreach.js';
 import type { ForeachItem } from './foreach.js';
-import { interpolate } from './interpolate.js';
+import { findReferences, interpolate } from './interpolate.js';
 import { resolveNotify } from './notify.js';
 import type { Reference } from './interpolate.js';
 import { base64Forms } from '../support/mask.js';
@@ -34,6 +34,12 @@ export interface ResolveContext {
   positionAt?: (path: readonly PathSegment[]) => SourcePosition;
   /** False when only the shape matters (validate): steps get an empty digest, which is most of the cost of a big runbook. */
   digests?: boolean;
+  /**
+   * Read-only commands (status, log, report, approve) load without the values of vars that
+   * have none: a step that uses one gets an empty digest and `unresolved` (its definition
+   * cannot be compared with the journal's).
+   */
+  readOnly?: boolean;
 }
 
 /** How references become text: real values for running, placeholders for the digest. */
@@ -43,6 +49,12 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   const steps: Step[] = [];
   // The runbook's env: reaches every shell step, so changing it changes the steps' digests.
   const runbookEnv = mapValues(raw.env ?? {}, (value) => makeInterpolator(context, undefined, 'digest').text(value));
+  const envWithout = context.readOnly ? varsWithoutValue(raw.env ?? {}, context, undefined) : [];
+  // Read-only commands (status, log, report, approve): a step using a var without a value has an unknown digest.
+  const checked = (step: Step, rawStep: unknown, item: Item): Step => {
+    const without = context.readOnly ? [...new Set([...envWithout, ...varsWithoutValue(rawStep, context, item)])].sort() : [];
+    return without.length > 0 ? { ...step, digest: '', unresolved: without } : step;
+  };
   raw.steps.forEach((entry, index) => {
     const position = context.positions[index] ?? { line: 1, col: 1 };
     if ('group' in entry) {
@@ -53,13 +65,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
       items.forEach((item, i) => {
         const group: StepGroup = { id: entry.group, item: item.value, index: i + 1, of: items.length };
         entry.steps.forEach((rawStep, j) => {
-          steps.push(resolveStep(raw, rawStep, item, context, positions[j] ?? position, runbookEnv, { id: groupStepId(entry.group, item.value, rawStep.id), group }));
+          steps.push(checked(resolveStep(raw, rawStep, item, context, positions[j] ?? position, runbookEnv, { id: groupStepId(entry.group, item.value, rawStep.id), group }), rawStep, item));
         });
       });
       return;
     }
     for (const item of foreachItems(entry, context)) {
-      steps.push(resolveStep(raw, entry, item, context, position, runbookEnv));
+      steps.push(checked(resolveStep(raw, entry, item, context, position, runbookEnv), entry, item));
     }
   });
   const text = makeInterpolator(context, undefined, 'run');
@@ -88,6 +100,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
 }
 
 type Item = ForeachItem | undefined;
+
+/** The declared vars without a value that `raw` refers to (the foreach item is not one). */
+function varsWithoutValue(raw: unknown, context: ResolveContext, item: Item): string[] {
+  return findReferences(JSON.stringify(raw))
+    .filter((reference) => reference.kind === 'var' && reference.name !== item?.name && context.vars.has(reference.name) && context.vars.get(reference.name)?.value === undefined)
+    .map((reference) => (reference as { name: string }).name);
+}
 
 function foreachItems(step: RawStep, context: ResolveContext): Item[] {
   const entry = step.foreach ? Object.entries(step.foreach)[0] : undefined;

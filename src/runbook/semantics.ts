@@ -24,8 +24,13 @@ export interface SemanticContext {
   /** The vars declared `secret: true`. */
   secretVars?: ReadonlySet<string>;
   env: Record<string, string | undefined>;
-  /** validate checks the file; resolve (plan, run) also needs every value to exist. */
-  mode: 'validate' | 'resolve';
+  /**
+   * validate checks the file; resolve (plan, run) also needs every value to exist; read
+   * (status, log, report, approve) needs only the values that locate the journal and name
+   * the steps (`journal:`, `aws:`, foreach lists): a step that uses a var without a value
+   * gets an unknown digest instead (resolve.ts).
+   */
+  mode: 'validate' | 'resolve' | 'read';
   strict: boolean;
 }
 
@@ -47,8 +52,10 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   if (JSON.stringify(root).includes('\\u0000')) visitNul(root, [], (path, isKey) => report(path, 'nul-in-value', 'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it', isKey ? 'key' : 'value'));
 
   checkReferences(source, root.env, ['env'], new Set(), context, out);
-  checkReferences(source, root.aws, ['aws'], new Set(), context, out);
-  checkReferences(source, root.journal, ['journal'], new Set(), context, out);
+  // Where the journal is, and how to reach it: every command uses these values.
+  const locating = context.mode === 'read' ? { ...context, mode: 'resolve' as const } : context;
+  checkReferences(source, root.aws, ['aws'], new Set(), locating, out);
+  checkReferences(source, root.journal, ['journal'], new Set(), locating, out);
   checkReferences(source, root.notify, ['notify'], new Set(), context, out);
 
   const steps = Array.isArray(root.steps) ? root.steps : [];
@@ -73,6 +80,8 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     const at = (...rest: PathSegment[]) => ['steps', index, ...rest];
     const items = foreachItems(entry.foreach, context);
     if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
+    // Without its list the step has no ids at all: every command but validate needs it.
+    if (items?.withoutValue) report(at('foreach', items.name), 'var-without-value', varWithoutValue(items.withoutValue), 'value', context.mode === 'validate' ? 'warning' : 'error');
     const ids = typeof entry.id === 'string' ? checkId(entry.id, entry, items, at, report) : [];
     checkStep(entry, at, items, ids, `step ${index + 1}`, shared);
   });
@@ -369,6 +378,8 @@ interface ForeachItems {
   /** The items are mappings: their fields are read as ${name.field}. */
   mapping: boolean;
   fields: Set<string>;
+  /** The list var, when it has no value. */
+  withoutValue?: string;
 }
 
 function foreachItems(rawForeach: unknown, context: SemanticContext, label?: string): ForeachItems | undefined {
@@ -404,7 +415,7 @@ function foreachItems(rawForeach: unknown, context: SemanticContext, label?: str
       return { ...none, problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)` };
     }
     const value = context.vars.get(varName);
-    if (value === undefined) return none;
+    if (value === undefined) return { ...none, withoutValue: varName };
     if (!Array.isArray(value)) return { ...none, problem: `variable "${varName}" is not a list; foreach needs a list such as [a, b]` };
     if (value.length === 0) return { ...none, problem: `variable "${varName}" is an empty list; foreach needs at least one item` };
     return { ...none, items: foreachItemsOf(name, raw, (list) => context.vars.get(list), label) };
@@ -503,7 +514,7 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       } else if (reference.kind === 'env') {
         const value = ownValue(context.env, reference.name);
         if (value === undefined) {
-          push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+          if (context.mode !== 'read') push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
         } else if (value.includes('\u0000')) {
           push('nul-in-value', `environment variable ${reference.name} contains a NUL byte, which no command can carry; fix its value`);
         }
@@ -527,13 +538,17 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
       } else {
         const varValue = context.vars.get(reference.name);
         if (varValue === undefined) {
-          push('var-without-value', `variable "${reference.name}" has no value; pass --var ${reference.name}=... or give it a default`, context.mode === 'validate' ? 'warning' : 'error');
+          if (context.mode !== 'read') push('var-without-value', varWithoutValue(reference.name), context.mode === 'validate' ? 'warning' : 'error');
         } else if (Array.isArray(varValue)) {
           push('list-var-in-string', `variable "${reference.name}" is a list; use it in "foreach: {item: \${${reference.name}}}", not inside a string`);
         }
       }
     }
   });
+}
+
+function varWithoutValue(name: string): string {
+  return `variable "${name}" has no value; pass --var ${name}=... or give it a default`;
 }
 
 function unknownVarMessage(name: string, context: SemanticContext, scope: Set<string> = new Set()): string {

@@ -2,6 +2,7 @@
  * YAML text → plain data, keeping the document so that every diagnostic can point at
  * the line and column of the key or value it is about.
  */
+import { unquotedFlowReferences, unquotedReferenceMessage } from './flow-references.js';
 import { createRequire } from 'node:module';
 import type * as YamlModule from 'yaml';
 import type { CST, Document, LineCounter, Node, Pair } from 'yaml';
@@ -55,6 +56,11 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
     diagnostics.push(at((extra.range[0]), 'multiple-documents', 'the file holds more than one YAML document ("---"); keep one runbook per file'));
   }
   if (!first) return { diagnostics: [at(0, 'empty', 'the file is empty; a runbook starts with "cutover: 1"')] };
+  if (first.errors.length > 0) {
+    // One message per unquoted `${…}` in a flow collection, instead of the cascade it causes.
+    const unquoted = unquotedFlowReferences(body);
+    if (unquoted.length > 0) return { diagnostics: unquoted.map((u) => ({ file, line: u.line, col: u.col, severity: 'error', rule: 'unquoted-reference', message: unquotedReferenceMessage(u.text) })) };
+  }
   for (const error of first.errors) {
     const opening = error.code === 'MISSING_CHAR' && error.message.includes('quote') ? openingQuote(first, error.pos[0]) : undefined;
     diagnostics.push(

@@ -119,8 +119,10 @@ export interface Step {
   bakeMs?: number;
   watch?: Check;
   onFailure: OnFailure;
-  /** sha256 of the normalised resolved definition; see digest.ts. */
+  /** sha256 of the normalised resolved definition; see digest.ts. Empty when unknown (see `unresolved`). */
   digest: string;
+  /** Loaded by a read-only command: the vars without a value this step uses, so its digest is unknown. */
+  unresolved?: string[];
   /** Where the step (or its foreach template) starts in the file. */
   source: SourcePosition;
   /** For steps expanded from a foreach template (a step's or a group's): the item name and value (a mapping item's label, or its JSON). */

@@ -467,6 +467,23 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
     expect(fake.writes()).toHaveLength(1);
   });
 
+  it('a Network Load Balancer listener: says it forwards to a single target group (use Route 53 weights), sending nothing; the fake refuses as AWS does', async () => {
+    const nlb = `${PREFIX}:listener/net/tcp/50dc6c495c0c9188/f2f7dc8efc522ab2`;
+    const single: ElbAction = { Type: 'forward', TargetGroupArn: ONPREM, ForwardConfig: { TargetGroups: [{ TargetGroupArn: ONPREM, Weight: 1 }] } };
+    fake = await fakeAwsContext({ ...fixture([]), listeners: [{ arn: nlb, port: 443, protocol: 'TCP', defaultActions: [single] }] });
+    const action: Elbv2Action = { kind: 'elbv2', target: { kind: 'listener', arn: nlb }, weights: { 'web-onprem': 90, 'web-aws': 10 } };
+    const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, fake.ctx), fake.ctx));
+    expect(error.message).toBe(
+      `listener ${nlb} belongs to a Network Load Balancer, which forwards to a single target group and takes no weights (this step weights web-onprem, web-aws); shift traffic between two load balancers with a route53 step (weighted records), or use an Application Load Balancer`,
+    );
+    expect(fake.writes()).toEqual([]);
+    // What AWS answers when asked anyway.
+    const client = await fake.ctx.clients.elbv2();
+    const refused = await client.send(new ModifyListenerCommand({ ListenerArn: nlb, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: ONPREM, Weight: 90 }, { TargetGroupArn: AWS, Weight: 10 }] } }] })).then(() => new Error('accepted'), (e: unknown) => e as Error);
+    expect(refused.name).toBe('ValidationError');
+    expect(refused.message).toBe("You cannot specify multiple target groups in a single action with a load balancer of type 'network'");
+  });
+
   /** The capture (as the journal returns it) after the step moved the weights to 90/10. */
   async function afterStep(state: FakeAwsState, target: Elbv2Action['target'] = { kind: 'listener', arn: LISTENER }) {
     fake = await fakeAwsContext(state);

@@ -17,7 +17,7 @@ argv = sys.argv[1:]
 pid, fd = pty.fork()
 if pid == 0:
     # The child: its stdin/stdout/stderr are the terminal. Give it a real size.
-    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, 120, 0, 0))
+    fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack('HHHH', 40, int(os.environ.get('PTY_COLUMNS', '120')), 0, 0))
     os.execvp(argv[0], argv)
 def forward(signum, _frame):
     try:
@@ -84,6 +84,8 @@ export interface PtyOptions {
   env: NodeJS.ProcessEnv;
   /** The whole session is killed after this long. */
   timeoutMs?: number;
+  /** The terminal's width (default 120). */
+  columns?: number;
 }
 
 export class PtySession {
@@ -96,7 +98,8 @@ export class PtySession {
   readonly done: Promise<PtyResult>;
 
   constructor(command: string[], options: PtyOptions) {
-    this.child = spawn('python3', ['-c', RELAY, ...command], { cwd: options.cwd, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const env = options.columns === undefined ? options.env : { ...options.env, PTY_COLUMNS: String(options.columns) };
+    this.child = spawn('python3', ['-c', RELAY, ...command], { cwd: options.cwd, env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stdout.setEncoding('utf8').on('data', (chunk: string) => (this.raw += chunk));
     this.child.stderr.setEncoding('utf8').on('data', (chunk: string) => (this.raw += chunk));
     this.timer = setTimeout(() => this.kill(), options.timeoutMs ?? 30_000);

@@ -98,6 +98,9 @@ describe('traffic steps through the CLI', () => {
 
     const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(run.code, describeResult(run)).toBe(0);
+    // The result line says what each traffic step changed.
+    expect(run.stderr).toMatch(/✔ dns-10 succeeded in [^:]+: onprem 100→90, aws 0→10\n/);
+    expect(run.stderr).toMatch(/✔ \S+ succeeded in [^:]+: onprem 100→75, aws 0→25\n/);
 
     const changes = aws.requests.filter((r) => r.operation === 'ChangeResourceRecordSets');
     expect(changes).toHaveLength(1);
@@ -128,6 +131,7 @@ describe('traffic steps through the CLI', () => {
 
     const rollback = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(rollback.code, describeResult(rollback)).toBe(0);
+    expect(rollback.stderr).toMatch(/✔ dns-10 rolled back in [^:]+: (onprem 100, aws 0|aws 0, onprem 100)\n/);
     expect(aws.state.zones[0]!.recordSets).toEqual(before.zones[0]!.recordSets);
     expect(aws.state.listeners[0]!.defaultActions).toEqual(before.listeners[0]!.defaultActions);
   });

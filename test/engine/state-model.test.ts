@@ -161,6 +161,19 @@ describe('rollback covers every step whose effect may be applied', () => {
     expect(world.state().steps.get('deploy')).toMatchObject({ state: 'failed', effect: 'none', failedPhase: 'precheck' });
     expect(rollbackCandidates(world.state())).toEqual([]);
   });
+
+  it.each([
+    ['rollback-step', [], 'failed'],
+    ['rollback-all', ['undo first'], 'rolled_back'],
+  ])('onFailure: %s after a failed precheck never runs the rollback of the step that never ran', async (onFailure, undone, state) => {
+    const rb = runbookFrom(shell('first') + shell('deploy', `    precheck: has ready\n    onFailure: ${onFailure}\n`));
+    const world = new MigrationWorld(rb);
+    const outcome = await world.run();
+    expect(outcome).toMatchObject({ state, step: 'deploy' });
+    expect(world.ledger).toEqual(['apply first', ...undone]);
+    expect(world.events().some((e) => e.step === 'deploy' && e.type === 'rollback.started')).toBe(false);
+    if (state === 'failed') expect((outcome as { reason: string }).reason).toContain('deploy never ran its action, so nothing was rolled back');
+  });
 });
 
 describe('the drift guard', () => {

@@ -283,6 +283,10 @@ function describeListeners(state: FakeAwsState, input: Record<string, unknown>):
 function modifyListener(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {
   const listener = findListener(state, required(input, 'ListenerArn'));
   const actions = input.DefaultActions === undefined ? undefined : normaliseActions(input.DefaultActions, listener.defaultActions, state, 'write', 'DefaultActions');
+  // A Network Load Balancer forwards to one target group (AWS's ValidationError, word for word).
+  if (actions && listener.arn.includes(':listener/net/') && actions.some((a) => (a.ForwardConfig?.TargetGroups?.length ?? 0) > 1)) {
+    throw invalid("You cannot specify multiple target groups in a single action with a load balancer of type 'network'");
+  }
   if (actions) listener.defaultActions = actions;
   if (typeof input.Port === 'number') listener.port = input.Port;
   if (typeof input.Protocol === 'string') listener.protocol = input.Protocol;

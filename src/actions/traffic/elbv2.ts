@@ -44,6 +44,7 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
   },
 
   desired(action, before) {
+    refuseNetwork(Object.keys(action.weights), before);
     const weights = { ...before.weights };
     for (const [key, weight] of Object.entries(action.weights)) {
       const arn = arnForKey(key, before);
@@ -208,6 +209,8 @@ async function modify(client: ElasticLoadBalancingV2Client, state: Elbv2State, a
     if (state.kind === 'listener') await client.send(new ModifyListenerCommand({ ListenerArn: state.arn, DefaultActions: sent }));
     else await client.send(new ModifyRuleCommand({ RuleArn: state.arn, Actions: sent }));
   } catch (error) {
+    // The ARN did not say (it always does today); AWS's own words then: "…load balancer of type 'network'".
+    if (/type 'network'/.test((error as Error).message ?? '')) throw networkForwardsToOne(state.arn);
     throw trafficFailure(error, doing);
   }
 }
@@ -219,6 +222,30 @@ function arnForKey(key: string, snapshot: TrafficSnapshot): string | undefined {
   const names = Object.entries(snapshot.names ?? {});
   // Prefer a forwarded group when a name appears twice (it cannot in one region, but be safe).
   return (names.find(([arn, name]) => name === key && arn in snapshot.weights) ?? names.find(([, name]) => name === key))?.[0];
+}
+
+/** A Network Load Balancer's listener ARN: `…:listener/net/<lb>/<id>/<id>`. */
+function isNetwork(arn: string): boolean {
+  return /:listener(?:-rule)?\/net\//.test(arn);
+}
+
+/**
+ * An NLB forward action has one target group and no weights (AWS: "You cannot specify
+ * multiple target groups in a single action with a load balancer of type 'network'"):
+ * said before anything is sent, with the way to shift traffic that works.
+ */
+function refuseNetwork(keys: string[], snapshot: TrafficSnapshot): void {
+  const arn = stateOf(snapshot).arn;
+  if (!isNetwork(arn)) return;
+  const forwarded = Object.keys(snapshot.weights);
+  if (keys.length <= 1 && keys.every((key) => { const found = arnForKey(key, snapshot); return found !== undefined && forwarded.includes(found); })) return;
+  throw networkForwardsToOne(arn, keys);
+}
+
+function networkForwardsToOne(arn: string, keys: string[] = []): TrafficError {
+  return new TrafficError(
+    `listener ${arn} belongs to a Network Load Balancer, which forwards to a single target group and takes no weights${keys.length > 1 ? ` (this step weights ${keys.join(', ')})` : ''}; shift traffic between two load balancers with a route53 step (weighted records), or use an Application Load Balancer`,
+  );
 }
 
 function notForwarded(key: string, snapshot: TrafficSnapshot): TrafficError {

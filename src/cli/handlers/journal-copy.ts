@@ -28,6 +28,7 @@ import { ExitCode, ExitError } from '../exit.js';
 import { journalAwsSettings, targetOf } from '../journal-backend.js';
 import type { JournalTarget } from '../journal-backend.js';
 import { defaultJournalPath, stateDirOf } from '../../journal/paths.js';
+import { hintFor } from '../hint.js';
 import type { Output } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
 import type { RunbookFlags } from '../runbook-options.js';
@@ -46,12 +47,12 @@ export async function pushJournal(file: string, url: string, flags: JournalCopyF
   const { S3JournalStore } = await import('../../journal/s3-store.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
     const text = await readLocal(local.path);
     if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
     const events = verifiedOrExit(text, local.path, runbook);
     if (!text.endsWith('\n')) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: the last line of ${local.path} has no newline; run a cutover command against it first (it adds the newline), then push`);
-    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: `cutover unlock --journal ${url} ${file}` }), async (lease) => {
+    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: url })('unlock') }), async (lease) => {
       const store = new S3JournalStore(client, remote.s3, { beforeWrite: () => lease.assertHeld(), writer: describeIdentity(identity), lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } });
       const existingText = await readRemote(store);
       if (existingText === text) {
@@ -83,7 +84,7 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
   if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
   const body = Buffer.from(text, 'utf8');
   const events = verifiedOrExit(text, url, runbook);
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: `cutover unlock --journal ${local.path} ${file}` }), async () => {
+  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
     const existing = await readLocal(local.path);
     if (existing === text) {
       output.err(`${local.path} already holds this journal (${events} events); nothing to copy.`);
@@ -106,7 +107,7 @@ async function readRemote(store: { readText(): Promise<string | undefined> }): P
 }
 
 async function endsOf(file: string, url: string, flags: JournalCopyFlags, output: Output, verb: 'push' | 'pull'): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const remote = targetOf(url);
   if (remote.kind !== 's3') throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
   const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? resolve(dirname(resolve(runbook.file)), runbook.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file)));

@@ -5,7 +5,7 @@ import { openJournalReadOnly, tornLineWarnings } from '../journal-reading.js';
 import type { SessionFlags } from '../session.js';
 
 export async function showLog(file: string, flags: SessionFlags, output: Output): Promise<void> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const journal = await openJournalReadOnly(runbook, flags);
   for (const line of tornLineWarnings(journal, false)) output.err(line);
   if (!journal.exists) {

@@ -3,7 +3,7 @@
  * (src/engine/rehearse.ts), in its own journal (default `.cutover/<name>.rehearsal.jsonl`),
  * and prints a report per step. Exit 1 when a step failed its rehearsal.
  */
-import { logDirHint } from '../journal-reading.js';
+import { outputIn } from '../journal-reading.js';
 import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehearse.js';
 import { rehearseRunbook } from '../../engine/rehearse.js';
 import type { RehearsalPhase } from '../../journal/events.js';
@@ -16,6 +16,8 @@ import { paint } from '../output.js';
 import { withSession } from '../session.js';
 import type { SessionFlags } from '../session.js';
 import { renderTable } from '../table.js';
+import { hintFor } from '../hint.js';
+import type { Hint } from '../../engine/next.js';
 
 export interface RehearseFlags extends SessionFlags {
   /** --return: roll everything back at the end, leaving staging as it was. */
@@ -25,6 +27,7 @@ export interface RehearseFlags extends SessionFlags {
 }
 
 export async function rehearse(file: string, flags: RehearseFlags, output: Output): Promise<void> {
+  let mask = (text: string) => text;
   const { outcome, journal } = await withSession(
     file,
     flags,
@@ -40,6 +43,7 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
       operator: flags.onInterrupted ? { onInterrupted: flags.onInterrupted } : {},
     },
     async (ctx, opened) => {
+      mask = ctx.masker.text;
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );
@@ -48,7 +52,8 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
     output.out(JSON.stringify({ type: 'summary', journal, ...outcome, exitCode: exit }));
   } else {
     if (outcome.steps.length > 0) output.out(renderReport(outcome.steps, output));
-    output.err(summaryLine(outcome, file, journal, output));
+    // Hints carry the flags of this command (hint.ts); rollback and approve also name the rehearsal journal.
+    output.err(summaryLine(outcome, file, hintFor(file, flags, mask), hintFor(file, { ...flags, journal }, mask), output));
   }
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
@@ -109,15 +114,14 @@ export function renderReport(rows: readonly RehearsalStepRecord[], output: Pick<
   return [table, ...(notes.length > 0 ? ['', ...notes] : []), ...(earlier.length > 0 ? ['', ...earlier] : [])].join('\n');
 }
 
-function summaryLine(outcome: RehearsalOutcome, file: string, journal: string, output: Output): string {
-  const j = ` --journal ${journal}`;
+function summaryLine(outcome: RehearsalOutcome, file: string, again: Hint, inJournal: Hint, output: Output): string {
   const unverified = outcome.steps.filter((row) => row.verdict === 'rollback-unverified').map((row) => row.id);
   const caveat = unverified.length > 0 ? ` ${paint(output, 'yellow', 'Rollback unverified')}: ${unverified.join(', ')} (add a rollback.verify; a rehearsal gate refuses them).` : '';
   switch (outcome.state) {
     case 'completed': {
       const returned = outcome.returned;
       const head = `${paint(output, 'green', 'rehearsed')}: every step ran, rolled back and ran again.${caveat}`;
-      if (!returned) return `${head} Staging is left migrated; "cutover rollback${j} ${file}" (or rehearse --return) puts it back.`;
+      if (!returned) return `${head} Staging is left migrated; "${inJournal('rollback')}" (or rehearse --return) puts it back.`;
       switch (returned.state) {
         case 'rolled_back':
           return `${head} Returned: ${returned.steps.join(', ')} rolled back, staging is as it was.`;
@@ -126,22 +130,22 @@ function summaryLine(outcome: RehearsalOutcome, file: string, journal: string, o
         case 'stopped_at_irreversible':
           return `${head} ${paint(output, 'red', 'Return stopped')} at irreversible step ${returned.step} (${returned.reason}); the steps before it stay applied in staging.`;
         case 'rollback_failed':
-          return `${head} ${paint(output, 'red', 'RETURN FAILED')} at step ${returned.step}: ${returned.reason}. Repair it by hand, then "cutover rollback${j} ${file}".`;
+          return `${head} ${paint(output, 'red', 'RETURN FAILED')} at step ${returned.step}: ${returned.reason}. Repair it by hand, then "${inJournal('rollback')}".`;
         case 'interrupted':
-          return `${head} Return ${paint(output, 'yellow', 'interrupted')} (${returned.signal}); continue with "cutover rollback${j} ${file}".`;
+          return `${head} Return ${paint(output, 'yellow', 'interrupted')} (${returned.signal}); continue with "${inJournal('rollback')}".`;
       }
       break;
     }
     case 'failed':
-      return `${paint(output, 'red', 'rehearsal failed')} at step ${outcome.step}: ${outcome.reason}.${caveat} Staging is left as the failure left it: fix the runbook or staging (by hand where a rollback left it half done) and rehearse again (it continues at ${outcome.step}), or undo the steps before it with "cutover rollback${j} ${file}". Output is in ${logDirHint(file)}.`;
+      return `${paint(output, 'red', 'rehearsal failed')} at step ${outcome.step}: ${outcome.reason}.${caveat} Staging is left as the failure left it: fix the runbook or staging (by hand where a rollback left it half done) and rehearse again (it continues at ${outcome.step}), or undo the steps before it with "${inJournal('rollback')}".${outputIn(file, outcome.step)}`;
     case 'advanced':
-      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next}; "cutover rehearse ${file}" continues there.`;
+      return `${paint(output, 'cyan', 'stopped')} before ${outcome.next}; "${again('rehearse')}" continues there.`;
     case 'waiting_approval':
-      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step}. Do it, record it with "cutover approve${j} ${file} ${outcome.step}" (or rehearse interactively), and rehearse again.`;
+      return `${paint(output, 'yellow', 'waiting for approval')} of manual step ${outcome.step}. Do it, record it with "${inJournal('approve', outcome.step)}" (or rehearse interactively), and rehearse again.`;
     case 'interrupted':
-      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Rehearse again to continue, or undo with "cutover rollback${j} ${file}".`;
+      return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Rehearse again to continue, or undo with "${inJournal('rollback')}".`;
     case 'refused': {
-      const undo = outcome.undo ? ` Undo with "cutover rollback${j}${outcome.undo.to ? ` --to ${outcome.undo.to}` : ''} ${file}".` : '';
+      const undo = outcome.undo ? ` Undo with "${inJournal(outcome.undo.to ? `rollback --to ${outcome.undo.to}` : 'rollback')}".` : '';
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.${undo}`;
     }
   }

@@ -30,7 +30,7 @@ export interface ReportFlags extends RunbookFlags, JournalTargetFlags {
 
 export async function writeReport(file: string, flags: ReportFlags, output: Output): Promise<void> {
   if (flags.html !== undefined && flags.html === flags.md) throw new ExitError(ExitCode.invalid, `--html and --md both name ${flags.html}; give them different files`);
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const masker = createMasker(runbook.secrets.values);
   const journal = await openJournalReadOnly(runbook, flags);
   warnTorn(journal, output);
@@ -58,7 +58,7 @@ export async function writeReport(file: string, flags: ReportFlags, output: Outp
         ...(runbook.description !== undefined ? { description: runbook.description } : {}),
         file: runbook.file,
         ...(text ? { fileDigest: `sha256:${createHash('sha256').update(text).digest('hex')}` } : {}),
-        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}) })),
+        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}), ...(s.unresolved ? { unresolved: s.unresolved } : {}) })),
       },
       journalLocation: journal.location,
       generatedAt: new Date().toISOString(),

@@ -1,4 +1,4 @@
-import { logDirHint } from '../journal-reading.js';
+import { outputIn } from '../journal-reading.js';
 import type { RollbackOutcome } from '../../engine/outcome.js';
 import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
 import type { RollbackCandidate } from '../../engine/rollback.js';
@@ -143,7 +143,7 @@ function summaryLine(outcome: RollbackOutcome, file: string, hint: Hint, output:
     case 'stopped_at_irreversible':
       return `${paint(output, 'red', 'stopped')} at irreversible step ${outcome.step} (${outcome.reason})${outcome.steps.length ? ` after rolling back ${outcome.steps.join(', ')}` : ''}. Steps before it stay applied; undo them by hand if needed, or roll back less with --to/--last.`;
     case 'rollback_failed':
-      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand (output in ${logDirHint(file)}), then run "${hint('rollback')}" again to continue from ${outcome.step}.`;
+      return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand${outputIn(file, outcome.step, (path) => ` (output in ${path})`)}, then run "${hint('rollback')}" again to continue from ${outcome.step}.`;
     case 'stopped':
       return `${paint(output, 'red', 'stopped')} before rolling back ${outcome.step}${outcome.steps.length ? ` (rolled back: ${outcome.steps.join(', ')})` : ''}: ${outcome.reason}. Nothing was changed for ${outcome.step}; it stays as it was.`;
     case 'interrupted':

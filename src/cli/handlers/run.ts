@@ -1,4 +1,5 @@
-import { logDirHint } from '../journal-reading.js';
+import { outputIn } from '../journal-reading.js';
+import { missingRegion } from '../aws-setup.js';
 import type { RunOutcome } from '../../engine/outcome.js';
 import { runRunbook } from '../../engine/run.js';
 import type { Hint } from '../../engine/next.js';
@@ -43,7 +44,10 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
       operator: { onInterrupted: flags.onInterrupted },
     },
     async (ctx, journal) => {
-      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events);
+      await enforceRehearsalGate(ctx.runbook, flags, output, journal.events, ctx.masker.text);
+      // Before the first step that changes anything, not at the ELBv2 step in the middle.
+      const noRegion = ctx.aws ? await missingRegion(ctx.runbook, ctx.aws) : undefined;
+      if (noRegion) throw new ExitError(ExitCode.invalid, noRegion);
       hint = hintFor(file, flags, ctx.masker.text);
       instructionsOf = (id) => {
         const action = ctx.runbook.steps.find((s) => s.id === id)?.action;
@@ -62,7 +66,7 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
  * docs/canary.md ("Exit codes and machine output").
  */
 export function summaryObject(outcome: RunOutcome, exitCode: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const reason = 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : outcome.state === 'interrupted' ? `interrupted by ${outcome.signal}` : outcome.state === 'rolled_back' ? 'rolled back after a failure' : undefined;
+  const reason = 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : outcome.state === 'interrupted' ? `interrupted by ${outcome.signal}${outcome.during === 'bake' && outcome.step ? ` while waiting for the bake of ${outcome.step}` : ''}` : outcome.state === 'rolled_back' ? 'rolled back after a failure' : undefined;
   return { type: 'summary', version: SUMMARY_VERSION, ...outcome, ...extra, ...(reason !== undefined ? { reason } : {}), exitCode };
 }
 
@@ -104,12 +108,14 @@ function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Outp
         ? `${paint(output, 'cyan', 'baking')}: every step is done, and ${outcome.step} is baking until ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}); its watch was checked. Run again to keep watching it; the migration is complete once the bake has passed.`
         : `${paint(output, 'cyan', 'waiting')}: ${outcome.step} is baking; ${outcome.next} may start at ${outcome.waitUntil} (${waitLeft(outcome.waitUntil)} left, ${ran}). Run again then.`;
     case 'failed':
-      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}". Output is in ${logDirHint(file)}.`;
+      return `${paint(output, 'red', 'failed')}: step ${outcome.step}: ${outcome.reason}. Fix the cause and "${hint('resume')}", or undo with "${hint('rollback')}".${outputIn(file, outcome.step)}`;
     case 'rolled_back':
       return `${paint(output, 'yellow', 'rolled back')} ${outcome.steps.join(', ')} after a failure. "${hint('status')}" shows where things stand.`;
     case 'rollback_failed':
       return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "${hint('rollback')}" to continue (it retries ${outcome.step}).`;
     case 'interrupted':
+      // Waiting is not running: the step succeeded, and the next run waits out (and watches) the rest of its bake.
+      if (outcome.during === 'bake' && outcome.step) return `${paint(output, 'yellow', 'stopped')} (${outcome.signal}) while waiting for the bake of ${outcome.step}; ${outcome.step} itself succeeded. Continue with "${hint('run')}" (it waits for the rest of the bake), or undo with "${hint('rollback')}".`;
       return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "${hint('resume')}", or undo with "${hint('rollback')}".`;
     case 'refused':
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;

@@ -115,7 +115,7 @@ export function renderFrame(
   lines.push(`${paint(output, 'bold', `${runbook.name}`)}  ${location}${exists ? '' : ' (no journal yet: waiting for it)'}`);
   lines.push(paint(output, 'dim', `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`));
   lines.push('');
-  lines.push(...statusTable(status, output).split('\n'));
+  lines.push(...statusTable(status, { ...output, columns }).split('\n'));
   lines.push(...itemLines(status));
   if (status.notifications) lines.push(notificationLine(status.notifications));
   lines.push(`next: ${status.nextAction}`);

@@ -5,6 +5,7 @@ import type { LockHolder } from '../../journal/errors.js';
 import { here, holderLiveness } from '../../journal/holder-liveness.js';
 import { lazyAwsClients } from '../../aws/clients.js';
 import { ExitCode, ExitError } from '../exit.js';
+import { hintFor } from '../hint.js';
 import type { Output } from '../output.js';
 import { loadOrExit } from '../runbook-options.js';
 import { isInteractive } from '../session.js';
@@ -18,7 +19,7 @@ export interface UnlockFlags extends SessionFlags {
 }
 
 export async function unlock(file: string, flags: UnlockFlags, output: Output): Promise<void> {
-  const runbook = await loadOrExit(file, flags, output);
+  const runbook = await loadOrExit(file, flags, output, 'read');
   const target = journalTargetFor(runbook, flags);
   if (target.kind === 's3') return unlockS3(file, runbook, target, flags, output);
   const journalPath = target.path;
@@ -34,9 +35,9 @@ export async function unlock(file: string, flags: UnlockFlags, output: Output): 
   }
   const removed = await breakLock(journalPath, undefined, status);
   if (removed === 'changed') {
-    throw new ExitError(ExitCode.locked, `not removed: the lock changed since it was read (released, and taken by another command); run "cutover unlock ${file}" again to see who holds it now`);
+    throw new ExitError(ExitCode.locked, `not removed: the lock changed since it was read (released, and taken by another command); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`);
   }
-  output.err(`warning: removed the lock of ${who}. If that run was still going, two runs may now write to one journal: check "cutover status ${file}".`);
+  output.err(`warning: removed the lock of ${who}. If that run was still going, two runs may now write to one journal: check "${hintFor(file, flags)('status')}".`);
 }
 
 /**
@@ -82,7 +83,7 @@ async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalT
   }
   const result = await breakS3Lease(client, target.s3, status.etag);
   if (result === 'changed') {
-    throw new ExitError(ExitCode.locked, `not removed: the lease changed since it was read (renewed by its holder, or taken over); run "cutover unlock ${file}" again to see who holds it now`);
+    throw new ExitError(ExitCode.locked, `not removed: the lease changed since it was read (renewed by its holder, or taken over); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`);
   }
-  output.err(`warning: removed the lease of ${who}. If that command was still going, it stops writing at its next heartbeat; check "cutover status ${file}".`);
+  output.err(`warning: removed the lease of ${who}. If that command was still going, it stops writing at its next heartbeat; check "${hintFor(file, flags)('status')}".`);
 }

@@ -9,7 +9,7 @@ import { describeHolder } from '../../journal/errors.js';
 import type { Liveness } from '../../journal/holder-liveness.js';
 import { describeRefusal, plainHint, whatNext } from '../../engine/next.js';
 import type { Hint } from '../../engine/next.js';
-import { formatSpan } from '../../report/format.js';
+import { formatSpan, notChecked } from '../../report/format.js';
 import { formatDuration } from '../../runbook/duration.js';
 import type { RunbookOutline } from '../../runbook/outline-cache.js';
 import type { Output } from '../output.js';
@@ -23,6 +23,8 @@ export interface StatusRow {
   by?: string;
   durationMs?: number;
   changed: boolean;
+  /** Ran, and its current definition uses these vars without a value: whether it changed is not known. */
+  unchecked?: string[];
   /** A succeeded step whose bake has not passed yet. */
   bake?: { until: string; leftMs: number; watch?: { ok: boolean; summary: string; ts: string } };
   /** Steps of a group: the group and the item. */
@@ -96,7 +98,7 @@ export function notificationLine(summary: StatusNotifications): string {
  * its lock: a step started and without an outcome is running while its holder runs, and
  * interrupted only once that holder is gone.
  */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; group?: { id: string; item: string } }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
+export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; group?: { id: string; item: string }; unresolved?: string[] }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -105,7 +107,9 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
       when: record?.finishedAt ?? record?.startedAt,
       by: record?.by,
       durationMs: record?.durationMs,
-      changed: record?.digest !== undefined && record.digest !== step.digest,
+      // An empty digest is unknown (a var without a value), not a change.
+      changed: record?.digest !== undefined && step.digest !== '' && record.digest !== step.digest,
+      ...(record?.digest !== undefined && step.unresolved?.length ? { unchecked: step.unresolved } : {}),
       ...(step.group ? { group: { id: step.group.id, item: step.group.item } } : {}),
     };
     const bakeMs = record?.definition?.bakeMs;
@@ -169,6 +173,11 @@ export function itemLines(status: Status): string[] {
   return (status.items ?? []).map((item) => `${item.group} ${item.item}: ${item.done}/${item.total} steps${item.at && item.done > 0 ? ` (at ${item.at.id}: ${item.at.state})` : item.at && item.at.state !== 'pending' ? ` (${item.at.id}: ${item.at.state})` : ''}`);
 }
 
+function countOthers(status: Status, row: StatusRow): string {
+  const same = status.steps.filter((other) => other !== row && other.unchecked?.join(',') === row.unchecked?.join(',')).length;
+  return same === 0 ? '' : ` and ${same} more`;
+}
+
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
 function interruptedBy(lock: StatusLock, hint: Hint): string {
   const who = lock.holder ? describeHolder(lock.holder) : 'its holder';
@@ -177,27 +186,32 @@ function interruptedBy(lock: StatusLock, hint: Hint): string {
 }
 
 /** The step table of `cutover status` (and of `status --watch`). */
-export function statusTable(status: Status, output: Pick<Output, 'color'>): string {
+export function statusTable(status: Status, output: Pick<Output, 'color' | 'columns'>): string {
   const color = (state: string) => (state === 'succeeded' ? paint(output, 'green', state) : state.includes('fail') ? paint(output, 'red', state) : state);
   return renderTable(
     ['STEP', 'STATE', 'WHEN', 'BY', 'DURATION', 'BAKE'],
     status.steps.map((row) => [
-      row.id + (row.changed ? ' *' : ''),
+      row.id + (row.changed ? ' *' : row.unchecked ? ' ?' : ''),
       color(row.state),
       row.when ?? '-',
       row.by ?? '-',
       formatSpan(row.durationMs),
       row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
     ]),
+    // A narrow terminal: BY, then WHEN, then DURATION go first (status --json has them all).
+    { maxWidth: output.columns, drop: [3, 2, 4] },
   );
 }
 
 /** The whole report: JSON for --json, else title, table and the next action. */
-export function statusReport(status: Status, journalExists: boolean, output: Pick<Output, 'color'>, json: boolean): string[] {
+export function statusReport(status: Status, journalExists: boolean, output: Pick<Output, 'color' | 'columns'>, json: boolean): string[] {
   if (json) return [JSON.stringify(status)];
   const lines = [`${paint(output, 'bold', status.runbook)} (${status.journal}${journalExists ? '' : ', no journal yet'})`, statusTable(status, output)];
   if (status.items) lines.push('items (one at a time, each step by step):', ...itemLines(status).map((line) => `  ${line}`));
   if (status.steps.some((row) => row.changed)) lines.push('* changed in the runbook since it ran');
+  // One line per set of vars: a runbook-wide `env:` var would otherwise repeat on every step.
+  const unchecked = new Map(status.steps.flatMap((row) => (row.unchecked ? [[row.unchecked.join(','), row] as const] : [])));
+  for (const row of unchecked.values()) lines.push(`? ${row.id}${countOthers(status, row)}: ${notChecked(row.unchecked ?? [])}`);
   if (status.lock?.running && status.lock.holder) lines.push(`locked: ${describeHolder(status.lock.holder)} is running (${status.lock.location})`);
   if (status.notifications) lines.push(notificationLine(status.notifications));
   lines.push(`next: ${status.nextAction}`);

@@ -1,0 +1,49 @@
+/**
+ * A runbook with an ELBv2 step and no region anywhere fails before its first step runs,
+ * saying how to set one (issue 18), instead of at the ELBv2 step after earlier changes.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeAws } from '../fake-aws/server.js';
+import type { FakeAws } from '../fake-aws/server.js';
+import { cli, cliEnv, describeResult, readLedger, requireBuild, scratch } from './helpers.js';
+
+const LISTENER = 'arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/web/50dc6c495c0c9188/f2f7dc8efc522ab2';
+
+let aws: FakeAws | undefined;
+afterEach(async () => {
+  await aws?.close();
+  aws = undefined;
+});
+
+/** No region from the environment or an AWS config file; credentials so the SDK has those. */
+function withoutRegion(): NodeJS.ProcessEnv {
+  const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_CONFIG_FILE: '/nonexistent/cutover-test/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/cutover-test/credentials', AWS_EC2_METADATA_DISABLED: 'true' });
+  delete env.AWS_REGION;
+  delete env.AWS_DEFAULT_REGION;
+  delete env.AWS_PROFILE;
+  return env;
+}
+
+describe('AWS preflight', () => {
+  beforeAll(requireBuild);
+
+  it('no region: exit 2 before the first step, with the ways to set one; --region makes it go', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws({ zones: [], listeners: [], rules: [], targetGroups: [] });
+    writeFileSync(
+      path.join(dir, 'rb.yaml'),
+      `cutover: 1\nname: e2e\nvars: { dir: "${dir}" }\nsteps:\n  - id: first\n    run: echo first >> \${dir}/ledger\n    rollback: "true"\n  - id: lb-25\n    run:\n      elbv2: { listener: "${LISTENER}", weights: { onprem: 75, aws: 25 } }\n`,
+    );
+    const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
+    expect(run.code, describeResult(run)).toBe(2);
+    expect(run.stderr).toContain('no AWS region: step lb-25 uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1), set "aws: { region: … }" in the runbook, export AWS_REGION');
+    expect(readLedger(dir)).toEqual([]);
+    expect(aws.requests).toEqual([]);
+
+    const given = await cli(['run', '--yes', '--max-steps', '1', '--region', 'eu-west-1', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
+    expect(given.code, describeResult(given)).toBe(0);
+    expect(readLedger(dir)).toEqual(['first']);
+  });
+});
