@@ -1,6 +1,6 @@
 /** Parses the command line and runs a command; returns the exit code for main.ts. */
 import { readFileSync } from 'node:fs';
-import { ExitCode } from './exit.js';
+import { ExitCode, ExitError } from './exit.js';
 import { runGuarded } from './guarded.js';
 import { createOutput } from './output.js';
 import { buildProgram } from './program.js';
@@ -17,15 +17,23 @@ export function packageVersion(): string {
 export async function runCli(argv: string[]): Promise<number> {
   const output = createOutput({ color: !argv.includes('--no-color') });
   const program = buildProgram(output, packageVersion());
-  const code = await runGuarded(output, async () => {
-    await program.parseAsync(argv);
+  return runGuarded(output, async () => {
+    try {
+      await program.parseAsync(argv);
+    } catch (error) {
+      // commander has printed its message; under `plan --detailed-exitcode` 2 means "steps pending", so a usage error is 1.
+      if (isUsageError(error) && detailedPlan(argv)) throw new ExitError(ExitCode.stepFailed);
+      throw error;
+    }
   });
-  return code === ExitCode.invalid ? usageExit(argv) : code;
 }
 
+function isUsageError(error: unknown): boolean {
+  const { code, exitCode } = (error ?? {}) as { code?: unknown; exitCode?: unknown };
+  return typeof code === 'string' && code.startsWith('commander.') && exitCode !== 0;
+}
 
-/** Exit 2 (a usage error, an invalid runbook or journal), except under `plan --detailed-exitcode`, where 2 means "steps pending" (exit 1 instead). */
-function usageExit(argv: readonly string[]): number {
+function detailedPlan(argv: readonly string[]): boolean {
   const args = argv.slice(2);
-  return args.find((arg) => !arg.startsWith('-')) === 'plan' && args.includes('--detailed-exitcode') ? ExitCode.stepFailed : ExitCode.invalid;
+  return args.find((arg) => !arg.startsWith('-')) === 'plan' && args.includes('--detailed-exitcode');
 }
