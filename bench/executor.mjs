@@ -96,7 +96,13 @@ try {
     (i) => time([CLI, 'run', '--yes', '--journal', join(dir, `j500-${i}.jsonl`), 'noop.yaml']),
     (i) => time(['bare.mjs', join(dir, `bare-${i}.log`)]),
   );
-  results.push({ name: '500 no-op steps: run --yes vs bare execa loop', ms: cutover500, ratio: cutover500 / bare500, budget: 'ratio <= 1.5', pass: cutover500 / bare500 <= 1.5 });
+  results.push({
+    name: '500 no-op steps: run --yes vs bare execa loop',
+    ms: cutover500,
+    ratio: cutover500 / bare500,
+    budget: 'ratio <= 1.5',
+    pass: cutover500 / bare500 <= 1.5,
+  });
 
   await bigJournal(join(dir, 'big.jsonl'), 100_000);
   // The runs above cached the runbooks' outlines (commands that write keep it; status only
@@ -127,7 +133,9 @@ try {
 
 console.log(`\nexecutor benchmarks, median of ${RUNS} runs`);
 for (const r of results) {
-  console.log(`${r.name.padEnd(48)} ${r.ms.toFixed(0).padStart(7)} ms  ${r.ratio === undefined ? '      ' : `${r.ratio.toFixed(2)}x`.padStart(6)}  ${r.budget.padEnd(13)} ${r.budget === 'information' ? '' : r.pass ? 'PASS' : 'FAIL'}`);
+  console.log(
+    `${r.name.padEnd(48)} ${r.ms.toFixed(0).padStart(7)} ms  ${r.ratio === undefined ? '      ' : `${r.ratio.toFixed(2)}x`.padStart(6)}  ${r.budget.padEnd(13)} ${r.budget === 'information' ? '' : r.pass ? 'PASS' : 'FAIL'}`,
+  );
 }
 const failed = results.filter((r) => !r.pass);
 if (failed.length > 0) {

@@ -142,7 +142,11 @@ function budgetText(bench) {
 
 function table(headers, rows) {
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(headers), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
@@ -162,7 +166,8 @@ function main() {
     for (const { bench, args } of cases) {
       const { result } = runOnce(args);
       const expected = bench.expectStatus ?? 0;
-      const problem = result.status !== expected ? `exited ${result.status}, expected ${expected}: ${result.stderr.trim().slice(0, 300)}` : bench.check?.(result);
+      const problem =
+        result.status !== expected ? `exited ${result.status}, expected ${expected}: ${result.stderr.trim().slice(0, 300)}` : bench.check?.(result);
       if (problem) {
         console.error(`bench: "${bench.name}" is broken: ${problem}`);
         process.exitCode = 1;

@@ -85,8 +85,18 @@ async function seedJournal(model, key, events, runbook) {
 }
 
 async function appendBenchmarks(fake, client) {
-  const [{ S3JournalStore }, { openJournal }, { createMasker }, { fakeClock }] = await Promise.all([dist('journal/s3-store.js'), dist('journal/journal.js'), dist('support/mask.js'), dist('support/clock.js')]);
-  const options = { runbook: { name: 'bench', file: 'bench.yaml' }, identity: { user: 'bench', host: 'bench', pid: 1 }, masker: createMasker([]), clock: fakeClock(new Date('2026-01-01T00:00:00Z')) };
+  const [{ S3JournalStore }, { openJournal }, { createMasker }, { fakeClock }] = await Promise.all([
+    dist('journal/s3-store.js'),
+    dist('journal/journal.js'),
+    dist('support/mask.js'),
+    dist('support/clock.js'),
+  ]);
+  const options = {
+    runbook: { name: 'bench', file: 'bench.yaml' },
+    identity: { user: 'bench', host: 'bench', pid: 1 },
+    masker: createMasker([]),
+    clock: fakeClock(new Date('2026-01-01T00:00:00Z')),
+  };
   const open = async (key) => openJournal(new S3JournalStore(client, { bucket: 'journals', key }), options);
   await seedJournal(fake.model, 'bench/small.jsonl', 100, 'bench');
   await seedJournal(fake.model, 'bench/big.jsonl', 10_000, 'bench');
@@ -101,7 +111,10 @@ async function appendBenchmarks(fake, client) {
   const times = { small: [], big: [] };
   const bytes = { small: 0, big: 0 };
   for (let i = 0; i < APPENDS; i++) {
-    for (const [name, journal] of [['small', small], ['big', big]]) {
+    for (const [name, journal] of [
+      ['small', small],
+      ['big', big],
+    ]) {
       const before = fake.requests.length;
       const start = now();
       await journal.append(event(i));
@@ -148,7 +161,9 @@ async function statusBenchmarks(fake, client) {
   const runStatusAsync = () =>
     new Promise((resolve, reject) => {
       const start = now();
-      execFile(process.execPath, args, { cwd: dir, env }, (error, _stdout, stderr) => (error ? reject(new Error(`cutover status failed: ${stderr.slice(0, 400)}`)) : resolve(now() - start)));
+      execFile(process.execPath, args, { cwd: dir, env }, (error, _stdout, stderr) =>
+        error ? reject(new Error(`cutover status failed: ${stderr.slice(0, 400)}`)) : resolve(now() - start),
+      );
     });
   await runStatusAsync(); // caches the runbook's outline
   const before = fake.requests.length;
@@ -175,9 +190,23 @@ async function statusBenchmarks(fake, client) {
   start = now();
   mark = fake.requests.length;
   await reader.readText();
-  const second = { ms: now() - start, requests: fake.requests.length - mark, bytes: fake.requests.slice(mark).reduce((sum, r) => sum + (r.list ? 0 : r.bytesOut), 0) };
-  record('status read of 10,000 events: first (ms / requests / KB)', `${first.ms.toFixed(1)} / ${first.requests} / ${(first.bytes / 1024).toFixed(0)}`, 'information', true);
-  record('read after 10 more events (ms / requests / bytes)', `${second.ms.toFixed(1)} / ${second.requests} / ${second.bytes}`, '<= 11 requests, new bytes only', second.requests <= 11 && second.bytes <= newBytes);
+  const second = {
+    ms: now() - start,
+    requests: fake.requests.length - mark,
+    bytes: fake.requests.slice(mark).reduce((sum, r) => sum + (r.list ? 0 : r.bytesOut), 0),
+  };
+  record(
+    'status read of 10,000 events: first (ms / requests / KB)',
+    `${first.ms.toFixed(1)} / ${first.requests} / ${(first.bytes / 1024).toFixed(0)}`,
+    'information',
+    true,
+  );
+  record(
+    'read after 10 more events (ms / requests / bytes)',
+    `${second.ms.toFixed(1)} / ${second.requests} / ${second.bytes}`,
+    '<= 11 requests, new bytes only',
+    second.requests <= 11 && second.bytes <= newBytes,
+  );
 }
 
 async function planBenchmarks(fakes) {
@@ -194,11 +223,28 @@ async function planBenchmarks(fakes) {
     { Name: name(t), Type: 'A', SetIdentifier: 'blue', Weight: 100, TTL: 60, ResourceRecords: [{ Value: '192.0.2.1' }] },
     { Name: name(t), Type: 'A', SetIdentifier: 'green', Weight: 0, TTL: 60, ResourceRecords: [{ Value: '192.0.2.2' }] },
   ]).flat();
-  const aws = await fakes.aws.startFakeAws({ zones: [{ id: zone, name: 'example.com.', recordSets }], listeners: [], rules: [], targetGroups: [], latencyMs: 20 });
+  const aws = await fakes.aws.startFakeAws({
+    zones: [{ id: zone, name: 'example.com.', recordSets }],
+    listeners: [],
+    rules: [],
+    targetGroups: [],
+    latencyMs: 20,
+  });
   try {
-    const route53 = new Route53Client({ ...clientConfig({ region: 'us-east-1', endpointUrl: aws.url }), credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+    const route53 = new Route53Client({
+      ...clientConfig({ region: 'us-east-1', endpointUrl: aws.url }),
+      credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+    });
     const traffic = createTraffic({ clients: { route53: async () => route53, elbv2: async () => Promise.reject(new Error('unused')) }, clock: fakeClock() });
-    const action = (t, i) => ({ kind: 'route53', zone, name: name(t), type: 'A', weights: { green: i % 101, blue: 100 - (i % 101) }, wait: true, allowAllZero: false });
+    const action = (t, i) => ({
+      kind: 'route53',
+      zone,
+      name: name(t),
+      type: 'A',
+      weights: { green: i % 101, blue: 100 - (i % 101) },
+      wait: true,
+      allowAllZero: false,
+    });
     const steps = Array.from({ length: 200 }, (_, i) => ({ id: `shift-${i}`, action: action(i % 20, i + 1) }));
     const signal = new globalThis.AbortController().signal;
     await traffic.read(action(0, 1), signal); // loads the driver, opens a connection
@@ -218,7 +264,12 @@ async function planBenchmarks(fakes) {
     }
     const [seqMs, parMs] = [median(sequential), median(parallel)];
     record('plan, 200 traffic steps over 20 targets: AWS reads', String(reads), '= 20', reads === 20);
-    record('plan live reads vs 20 sequential reads (20 ms each)', `${parMs.toFixed(0)} ms / ${seqMs.toFixed(0)} ms = ${(parMs / seqMs).toFixed(2)}x`, 'ratio <= 0.5', parMs / seqMs <= 0.5);
+    record(
+      'plan live reads vs 20 sequential reads (20 ms each)',
+      `${parMs.toFixed(0)} ms / ${seqMs.toFixed(0)} ms = ${(parMs / seqMs).toFixed(2)}x`,
+      'ratio <= 0.5',
+      parMs / seqMs <= 0.5,
+    );
   } finally {
     await aws.close();
   }
@@ -229,7 +280,10 @@ try {
   const fake = await fakes.s3.startFakeS3({ buckets: ['journals'] });
   try {
     const [{ S3Client }, { clientConfig }] = await Promise.all([import('@aws-sdk/client-s3'), dist('aws/clients.js')]);
-    const client = new S3Client({ ...clientConfig({ region: 'us-east-1', endpointUrl: fake.url }), credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' } });
+    const client = new S3Client({
+      ...clientConfig({ region: 'us-east-1', endpointUrl: fake.url }),
+      credentials: { accessKeyId: 'bench', secretAccessKey: 'bench' },
+    });
     await appendBenchmarks(fake, client);
     await statusBenchmarks(fake, client);
   } finally {
@@ -241,7 +295,8 @@ try {
 }
 
 console.log(`\nS3 journal and plan benchmarks (${APPENDS} appends per journal size)`);
-for (const r of results) console.log(`${r.name.padEnd(58)} ${String(r.value).padStart(28)}  ${r.budget.padEnd(31)} ${r.budget === 'information' ? '' : r.pass ? 'PASS' : 'FAIL'}`);
+for (const r of results)
+  console.log(`${r.name.padEnd(58)} ${String(r.value).padStart(28)}  ${r.budget.padEnd(31)} ${r.budget === 'information' ? '' : r.pass ? 'PASS' : 'FAIL'}`);
 const failed = results.filter((r) => !r.pass);
 if (failed.length > 0) {
   console.log(`${failed.length} budget(s) failed: ${failed.map((r) => r.name).join('; ')}`);

@@ -31,7 +31,9 @@ const englishOnlyZodLocales = {
   name: 'english-only-zod-locales',
   setup(pluginBuild) {
     pluginBuild.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (args) =>
-      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer) ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' } : undefined,
+      /[\\/]node_modules[\\/]zod[\\/]/.test(args.importer)
+        ? { path: join(dirname(args.importer), '..', 'locales', 'index.js'), namespace: 'zod-locales' }
+        : undefined,
     );
     pluginBuild.onLoad({ filter: /.*/, namespace: 'zod-locales' }, (args) => ({
       contents: 'export { default as en } from "./en.js";\n',
@@ -93,7 +95,9 @@ while (pending.length > 0) {
   loaded.add(file);
   for (const imported of outputs[file].imports) if (imported.kind === 'import-statement' && !imported.external) pending.push(imported.path);
 }
-const eager = [...loaded].flatMap((file) => Object.keys(outputs[file].inputs)).filter((input) => /\/(engine|journal|actions|aws|report|runbook|cli\/handlers)\//.test(input) && !input.endsWith('journal/errors.js'));
+const eager = [...loaded]
+  .flatMap((file) => Object.keys(outputs[file].inputs))
+  .filter((input) => /\/(engine|journal|actions|aws|report|runbook|cli\/handlers)\//.test(input) && !input.endsWith('journal/errors.js'));
 if (eager.length > 0) throw new Error(`bundle: building the command tree loads what commands do (import it in the handler instead): ${eager.join(', ')}`);
 
 // What bin/cutover loads first: --help and the quick `status` path as one CommonJS file, so
@@ -114,7 +118,9 @@ const launch = await build({
 });
 const launchInputs = Object.keys(launch.metafile.inputs);
 // engine/next.js is the exception: status asks the same pure "what happens next" as run.
-const heavy = launchInputs.filter((input) => input.includes('node_modules') || (/\/(runbook\/(load|source|schema)|engine|actions|aws)\//.test(input) && !input.endsWith('engine/next.js')));
+const heavy = launchInputs.filter(
+  (input) => input.includes('node_modules') || (/\/(runbook\/(load|source|schema)|engine|actions|aws)\//.test(input) && !input.endsWith('engine/next.js')),
+);
 const launchBytes = Object.values(launch.metafile.outputs).reduce((sum, output) => sum + (output.bytes ?? 0), 0);
 if (heavy.length > 0 || launchBytes > 200_000) {
   throw new Error(`dist/bin/launch.cjs must stay small (${launchBytes} bytes); it pulls in: ${heavy.join(', ') || 'too much'}`);

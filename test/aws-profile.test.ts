@@ -20,11 +20,16 @@ describe('an unknown --profile', () => {
     });
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const client = new ElasticLoadBalancingV2Client(clientConfig({ region: 'eu-west-1', profile: 'no-such-profile', endpointUrl: 'http://127.0.0.1:9' }));
-    const error = await (client.config.credentials() as Promise<unknown>).then(() => new Error('resolved'), (e: unknown) => e);
+    const error = await (client.config.credentials() as Promise<unknown>).then(
+      () => new Error('resolved'),
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(Error);
     expect(warn).not.toHaveBeenCalled();
     // What the SDK's profile provider says when it finds the profile's name but no credentials.
-    const fromIni = Object.assign(new Error('Could not resolve credentials using profile: [no-such-profile] in configuration/credentials file(s).'), { name: 'CredentialsProviderError' });
+    const fromIni = Object.assign(new Error('Could not resolve credentials using profile: [no-such-profile] in configuration/credentials file(s).'), {
+      name: 'CredentialsProviderError',
+    });
     expect(describeAwsError(fromIni, 'reading listener app/web').message).toBe(
       'reading listener app/web: the AWS profile "no-such-profile" does not exist in ~/.aws/config or ~/.aws/credentials (or has no credentials); check --profile and AWS_PROFILE ("aws configure list-profiles" lists the profiles)',
     );

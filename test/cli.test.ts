@@ -94,10 +94,7 @@ describe('validate', () => {
 
   it('prints every problem as file:line:col: message, relative to the working directory', () => {
     const dir = tempDir();
-    writeFileSync(
-      path.join(dir, 'two.yaml'),
-      'cutover: 1\nname: t\nsteps:\n  - id: a\n    run: echo ${zonee}\n  - id: a\n    run: echo\n    rollback: echo\n',
-    );
+    writeFileSync(path.join(dir, 'two.yaml'), 'cutover: 1\nname: t\nsteps:\n  - id: a\n    run: echo ${zonee}\n  - id: a\n    run: echo\n    rollback: echo\n');
     const run = cutover(['validate', 'two.yaml'], dir);
     expect(run.code).toBe(2);
     expect(run.stdout.split('\n')).toEqual([
@@ -112,7 +109,10 @@ describe('validate', () => {
 
   it('--strict, --var and --vars-file are applied', () => {
     const dir = tempDir();
-    writeFileSync(path.join(dir, 'rb.yaml'), 'cutover: 1\nname: t\nvars: { apps: [a] }\nsteps:\n  - id: s-${app}\n    foreach: { app: "${apps}" }\n    run: echo ${app}\n    rollback: echo\n');
+    writeFileSync(
+      path.join(dir, 'rb.yaml'),
+      'cutover: 1\nname: t\nvars: { apps: [a] }\nsteps:\n  - id: s-${app}\n    foreach: { app: "${apps}" }\n    run: echo ${app}\n    rollback: echo\n',
+    );
     writeFileSync(path.join(dir, 'vars.yaml'), 'apps: [b, c]\n');
     expect(cutover(['validate', '--vars-file', 'vars.yaml', 'rb.yaml'], dir).stdout).toMatch(/^valid: rb\.yaml \(2 steps\)\n$/m);
     const strict = cutover(['validate', '--strict', 'rb.yaml'], dir);
@@ -146,7 +146,10 @@ describe('plan', () => {
   it('--json lists the expanded steps with resolved commands and digests', () => {
     const run = cutover(['plan', '--json', 'examples/quickstart.yaml']);
     expect(run.code).toBe(0);
-    const plan = JSON.parse(run.stdout) as { runbook: { name: string }; steps: { index: number; id: string; digest: string; action: { kind: string; summary: string } }[] };
+    const plan = JSON.parse(run.stdout) as {
+      runbook: { name: string };
+      steps: { index: number; id: string; digest: string; action: { kind: string; summary: string } }[];
+    };
     expect(plan.runbook.name).toBe('quickstart');
     expect(plan.steps.map((s) => s.id)).toEqual(['seed-onprem', 'provision-aws', 'copy-data', 'check-copy', 'switch-traffic']);
     for (const step of plan.steps) expect(step.digest).toMatch(/^sha256:[0-9a-f]{64}$/);

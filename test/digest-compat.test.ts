@@ -57,7 +57,8 @@ describe('digests across the upgrade to carried values', () => {
   });
 
   it('still change with a value, wherever the reference is', () => {
-    const text = (value: string) => `cutover: 1\nname: v\nvars:\n  v: "${value}"\nsteps:\n  - id: s\n    run: |\n      echo "\${v}" \${v}\n      cat <<EOF\n      \${v}\n      EOF\n    rollback: none\n    irreversible: test\n`;
+    const text = (value: string) =>
+      `cutover: 1\nname: v\nvars:\n  v: "${value}"\nsteps:\n  - id: s\n    run: |\n      echo "\${v}" \${v}\n      cat <<EOF\n      \${v}\n      EOF\n    rollback: none\n    irreversible: test\n`;
     const seen = new Set(['a', 'b', 'a b', 'a\\"b', '$x'].map((value) => digests(text(value)).s));
     expect(seen.size).toBe(5);
   });

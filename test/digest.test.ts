@@ -84,7 +84,10 @@ describe('step digest', () => {
   });
 
   it('never sees the value of a secret variable', () => {
-    const text = runbook(`  - id: a\n    run: login --password \${password}\n    rollback: logout\n`, 'vars:\n  password: { default: hunter2, secret: true }\n');
+    const text = runbook(
+      `  - id: a\n    run: login --password \${password}\n    rollback: logout\n`,
+      'vars:\n  password: { default: hunter2, secret: true }\n',
+    );
     const step = firstStep(text);
     expect(step.action).toMatchObject({ script: 'login --password "${CUTOVER_VAR_password}"', values: { CUTOVER_VAR_password: 'hunter2' } });
     expect(hashed).not.toHaveLength(0);

@@ -16,7 +16,8 @@ function agree(text: string): 'fast' | 'slow-only' {
   if (!fast) return 'slow-only';
   const { source } = parseYamlSource('t.yaml', text);
   if (!source) throw new Error(`the fast path accepted what the yaml path rejects:\n${text}`);
-  if (!isDeepStrictEqual(fast.data, source.data)) throw new Error(`data differs for:\n${text}\nfast: ${JSON.stringify(fast.data)}\nslow: ${JSON.stringify(source.data)}`);
+  if (!isDeepStrictEqual(fast.data, source.data))
+    throw new Error(`data differs for:\n${text}\nfast: ${JSON.stringify(fast.data)}\nslow: ${JSON.stringify(source.data)}`);
   const steps = (source.data as { steps?: unknown }).steps;
   if (Array.isArray(steps)) {
     const slowPositions = steps.map((_, index) => positionOf(source, ['steps', index]));
@@ -47,7 +48,38 @@ describe('fast YAML path', () => {
   });
 
   it('types scalars exactly as the yaml path does', () => {
-    const scalars = ['0x1F', '0o17', '0b1', '1_000', '+1', '-0', '.inf', '-.Inf', '.NaN', '1e3', '1.', '.5', 'yes', 'on', '~', 'Null', 'TRUE', 'True', '012', '2001-12-14', '1:20', '0.0', '-1.5e-3', '"1"', "'x'", '', '__proto__', '<<', 'a #b', '"\\u00e9"'];
+    const scalars = [
+      '0x1F',
+      '0o17',
+      '0b1',
+      '1_000',
+      '+1',
+      '-0',
+      '.inf',
+      '-.Inf',
+      '.NaN',
+      '1e3',
+      '1.',
+      '.5',
+      'yes',
+      'on',
+      '~',
+      'Null',
+      'TRUE',
+      'True',
+      '012',
+      '2001-12-14',
+      '1:20',
+      '0.0',
+      '-1.5e-3',
+      '"1"',
+      "'x'",
+      '',
+      '__proto__',
+      '<<',
+      'a #b',
+      '"\\u00e9"',
+    ];
     for (const scalar of scalars) agree(`a: ${scalar}\nb: [${scalar || '~'}]\n`);
   });
 
@@ -73,7 +105,38 @@ describe('fast YAML path', () => {
   });
 
   it('agrees on strings made of YAML punctuation', () => {
-    const yamlChar = fc.constantFrom(':', '-', ' ', ' ', '\n', '\t', '{', '}', '[', ']', ',', '"', "'", '&', '*', '!', '#', '|', '>', '?', '%', 'a', 'z', '1', '0', '.', 'steps', 'id', '~', '\\');
+    const yamlChar = fc.constantFrom(
+      ':',
+      '-',
+      ' ',
+      ' ',
+      '\n',
+      '\t',
+      '{',
+      '}',
+      '[',
+      ']',
+      ',',
+      '"',
+      "'",
+      '&',
+      '*',
+      '!',
+      '#',
+      '|',
+      '>',
+      '?',
+      '%',
+      'a',
+      'z',
+      '1',
+      '0',
+      '.',
+      'steps',
+      'id',
+      '~',
+      '\\',
+    );
     fc.assert(
       fc.property(fc.string({ unit: yamlChar, maxLength: 80 }), (text) => {
         agree(text);
@@ -87,7 +150,11 @@ describe('fast YAML path', () => {
     const mutation = fc.record({
       source: fc.nat({ max: sources.length - 1 }),
       edits: fc.array(
-        fc.record({ kind: fc.constantFrom('delete-line', 'duplicate-line', 'indent', 'dedent', 'insert', 'replace'), at: fc.nat(), text: fc.constantFrom(':', '- ', '  ', '{', '}', '[', ']', '"', "'", '#', '|', '>', '~', 'null', '1', 'steps:', '? ', '\r\n', '%', '@') }),
+        fc.record({
+          kind: fc.constantFrom('delete-line', 'duplicate-line', 'indent', 'dedent', 'insert', 'replace'),
+          at: fc.nat(),
+          text: fc.constantFrom(':', '- ', '  ', '{', '}', '[', ']', '"', "'", '#', '|', '>', '~', 'null', '1', 'steps:', '? ', '\r\n', '%', '@'),
+        }),
         { minLength: 1, maxLength: 4 },
       ),
     });

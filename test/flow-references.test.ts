@@ -14,7 +14,7 @@ steps:
 `;
 
 describe('an unquoted ${var} in a flow collection', () => {
-  it('gets one message that says to quote it, instead of the YAML parser\'s cascade', () => {
+  it("gets one message that says to quote it, instead of the YAML parser's cascade", () => {
     const result = loadRunbookText('rb.yaml', runbook('{ route53: { zone: ${zone}, name: app.example.com, weights: { a: 1, b: 0 } } }'), { env: {} });
     expect(result.ok).toBe(false);
     expect(result.diagnostics).toEqual([
@@ -24,7 +24,8 @@ describe('an unquoted ${var} in a flow collection', () => {
         col: 29,
         severity: 'error',
         rule: 'unquoted-reference',
-        message: '${zone} starts a value inside { … } or [ … ] without quotes, so YAML reads its "{" as the start of a mapping (the errors that would follow all come from this); quote the value: "${zone}"',
+        message:
+          '${zone} starts a value inside { … } or [ … ] without quotes, so YAML reads its "{" as the start of a mapping (the errors that would follow all come from this); quote the value: "${zone}"',
       },
     ]);
   });

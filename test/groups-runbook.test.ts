@@ -25,13 +25,17 @@ describe('references in weights and durations', () => {
   it.each([
     ['a literal', '', weightStep('10')],
     ['a var', 'vars: { pct: 10, b: 10m }\n', weightStep('"${pct}"', '${b}')],
-    ['a foreach field', '', `steps:
+    [
+      'a foreach field',
+      '',
+      `steps:
   - id: w\${s.x}
     foreach: { s: [{x: "", pct: 10, bake: 10m}] }
     run:
       route53: { zone: Z1, name: a.example.com., weights: { aws: "\${s.pct}" } }
     bake: \${s.bake}
-`],
+`,
+    ],
   ])('%s gives the same typed step and digest', (_name, vars, steps) => {
     const literal = load(weightStep('10')).steps[0];
     const step = load(`${vars}${steps}`).steps[0];
@@ -141,7 +145,7 @@ ${label}    steps:
 });
 
 describe('check defaults and gates', () => {
-  it('defaults carry precheck, verify and watch (for steps that bake); a step\'s own key replaces them', () => {
+  it("defaults carry precheck, verify and watch (for steps that bake); a step's own key replaces them", () => {
     const runbook = load(`defaults:
   precheck: echo pre
   verify: echo ok

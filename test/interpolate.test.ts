@@ -32,7 +32,8 @@ describe('findReferences', () => {
 
 describe('interpolate', () => {
   const values: Record<string, string> = { name: 'app one', quote: "it's", plain: 'v1.2' };
-  const resolve = (reference: Reference) => (reference.kind === 'var' ? values[reference.name] : reference.kind === 'env' ? `/env/${reference.name}` : undefined);
+  const resolve = (reference: Reference) =>
+    reference.kind === 'var' ? values[reference.name] : reference.kind === 'env' ? `/env/${reference.name}` : undefined;
 
   it('inserts values as they are', () => {
     expect(interpolate('deploy ${name} ${quote}', resolve)).toBe("deploy app one it's");

@@ -115,7 +115,11 @@ describe('inputs that cannot carry their expectation in the file', () => {
 
   it('thousands of nesting levels are refused before they overflow the stack', () => {
     // Composing such a document recursed until V8 aborted the whole process.
-    for (const text of ['['.repeat(50_000) + ']'.repeat(50_000), '- '.repeat(50_000) + 'x', 'a:\n' + Array.from({ length: 3_000 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n')]) {
+    for (const text of [
+      '['.repeat(50_000) + ']'.repeat(50_000),
+      '- '.repeat(50_000) + 'x',
+      'a:\n' + Array.from({ length: 3_000 }, (_, i) => `${' '.repeat(i + 1)}- `).join('\n'),
+    ]) {
       const result = loadRunbookText('deep.yaml', text);
       expect(result.diagnostics).toMatchObject([{ rule: 'yaml-depth', message: 'the YAML nests more than 64 levels deep; a runbook never needs that many' }]);
     }

@@ -16,23 +16,31 @@ describe('names and ids are at most 100 characters (they name the journal and th
   it('a step id', () => {
     expect(loadRunbookText('l.yaml', runbook('l', step('a'.repeat(100)))).ok).toBe(true);
     const result = loadRunbookText('l.yaml', runbook('l', step('a'.repeat(250))));
-    expect(result.ok ? [] : result.diagnostics).toMatchObject([{ line: 4, col: 9, rule: 'id-length', message: expect.stringContaining('is 250 characters long; ids name the step logs, so they are limited to 100') }]);
+    expect(result.ok ? [] : result.diagnostics).toMatchObject([
+      { line: 4, col: 9, rule: 'id-length', message: expect.stringContaining('is 250 characters long; ids name the step logs, so they are limited to 100') },
+    ]);
   });
 
   it('an id expanded by foreach, at the item that makes it too long', () => {
-    const text = runbook('l', `  - id: deploy-\${app}\n    foreach: { app: [ok, ${'x'.repeat(95)}] }\n    run: echo\n    rollback: none\n    irreversible: test\n`);
+    const text = runbook(
+      'l',
+      `  - id: deploy-\${app}\n    foreach: { app: [ok, ${'x'.repeat(95)}] }\n    run: echo\n    rollback: none\n    irreversible: test\n`,
+    );
     const result = loadRunbookText('l.yaml', text);
     expect(result.ok ? [] : result.diagnostics).toMatchObject([{ line: 5, col: 26, rule: 'id-length' }]);
   });
 
   it('the runbook name', () => {
     const result = loadRunbookText('l.yaml', runbook('n'.repeat(300), step('a')));
-    expect(result.ok ? [] : result.diagnostics).toMatchObject([{ line: 2, col: 7, message: expect.stringContaining('the name is 300 characters long; it names the journal file, so it is limited to 100') }]);
+    expect(result.ok ? [] : result.diagnostics).toMatchObject([
+      { line: 2, col: 7, message: expect.stringContaining('the name is 300 characters long; it names the journal file, so it is limited to 100') },
+    ]);
   });
 });
 
 describe('YAML aliases: at most 100', () => {
-  const withAliases = (count: number) => `cutover: 1\nname: a\nvars:\n  base: &b x\n${Array.from({ length: count }, (_, i) => `  v${i}: *b\n`).join('')}steps:\n${step('s')}`;
+  const withAliases = (count: number) =>
+    `cutover: 1\nname: a\nvars:\n  base: &b x\n${Array.from({ length: count }, (_, i) => `  v${i}: *b\n`).join('')}steps:\n${step('s')}`;
 
   it('accepts exactly 100 and refuses 101', () => {
     expect(loadRunbookText('a.yaml', withAliases(100)).ok).toBe(true);
@@ -87,25 +95,30 @@ describe('through the CLI', () => {
     for (const command of [['run', '--yes'], ['status']]) {
       const result = await cli([...command, '--journal', 'link.jsonl', 'l.yaml'], { cwd: dir, env: cliEnv({ CI: 'true' }) });
       expect(result.code, describeResult(result)).toBe(2);
-      expect(result.stderr).toContain(`${path.join(dir, 'link.jsonl')} is a symbolic link to ${path.join(dir, 'nowhere', 'l.journal.jsonl')}, which does not exist`);
+      expect(result.stderr).toContain(
+        `${path.join(dir, 'link.jsonl')} is a symbolic link to ${path.join(dir, 'nowhere', 'l.journal.jsonl')}, which does not exist`,
+      );
       expect(result.stderr).not.toContain('without holding its lock');
     }
   });
 
-  it.skipIf(!existsSync('/dev/full'))('a step log cut short by a full disk is said on the terminal and in a failed step\'s journaled tail; the step result stands', async (context) => {
-    requireBuild();
-    const dir = scratch(context);
-    const steps = `  - id: ok\n    run: echo one; echo two\n    rollback: none\n    irreversible: test\n  - id: bad\n    run: echo one; echo two; exit 3\n    onFailure: stop\n    rollback: none\n    irreversible: test\n`;
-    writeFileSync(path.join(dir, 'l.yaml'), runbook('l', steps));
-    // /dev/full: every write fails with ENOSPC, as on a full disk.
-    mkdirSync(path.join(dir, '.cutover', 'logs'), { recursive: true });
-    for (const id of ['ok', 'bad']) symlinkSync('/dev/full', path.join(dir, '.cutover', 'logs', `${id}.1.log`));
-    const result = await cli(['run', '--yes', 'l.yaml'], { cwd: dir, env: cliEnv({ CI: 'true' }) });
-    expect(result.code, describeResult(result)).toBe(1);
-    expect(result.stderr).toContain(`${path.join(dir, '.cutover', 'logs', 'ok.1.log')} is cut short here: no space left on the device`);
-    expect(result.stderr).toMatch(/ok succeeded/);
-    const failed = readJournal(path.join(dir, '.cutover', 'l.journal.jsonl')).find((event) => event.type === 'step.failed');
-    expect(failed?.data.reason).toBe('exited with code 3');
-    expect((failed?.data.tail as string[]).at(-1)).toContain('bad.1.log is cut short here: no space left on the device');
-  });
+  it.skipIf(!existsSync('/dev/full'))(
+    "a step log cut short by a full disk is said on the terminal and in a failed step's journaled tail; the step result stands",
+    async (context) => {
+      requireBuild();
+      const dir = scratch(context);
+      const steps = `  - id: ok\n    run: echo one; echo two\n    rollback: none\n    irreversible: test\n  - id: bad\n    run: echo one; echo two; exit 3\n    onFailure: stop\n    rollback: none\n    irreversible: test\n`;
+      writeFileSync(path.join(dir, 'l.yaml'), runbook('l', steps));
+      // /dev/full: every write fails with ENOSPC, as on a full disk.
+      mkdirSync(path.join(dir, '.cutover', 'logs'), { recursive: true });
+      for (const id of ['ok', 'bad']) symlinkSync('/dev/full', path.join(dir, '.cutover', 'logs', `${id}.1.log`));
+      const result = await cli(['run', '--yes', 'l.yaml'], { cwd: dir, env: cliEnv({ CI: 'true' }) });
+      expect(result.code, describeResult(result)).toBe(1);
+      expect(result.stderr).toContain(`${path.join(dir, '.cutover', 'logs', 'ok.1.log')} is cut short here: no space left on the device`);
+      expect(result.stderr).toMatch(/ok succeeded/);
+      const failed = readJournal(path.join(dir, '.cutover', 'l.journal.jsonl')).find((event) => event.type === 'step.failed');
+      expect(failed?.data.reason).toBe('exited with code 3');
+      expect((failed?.data.tail as string[]).at(-1)).toContain('bad.1.log is cut short here: no space left on the device');
+    },
+  );
 });

@@ -55,29 +55,53 @@ describe('variable overrides', () => {
   });
 
   it('turns vars-file numbers and booleans into strings', () => {
-    expect(script(valid(withVars, { overrides: { flags: [], file: { path: 'v.yaml', values: { zone: 42, region: true } } } }))).toBe('echo 42 app.example.com. true');
+    expect(script(valid(withVars, { overrides: { flags: [], file: { path: 'v.yaml', values: { zone: 42, region: true } } } }))).toBe(
+      'echo 42 app.example.com. true',
+    );
   });
 
   it('reports an unknown --var name, listing the declared ones', () => {
     expect(errors(load(withVars, { overrides: { flags: ['zonee=Z1'] } }))).toEqual([
-      { file: '--var', line: 0, col: 0, rule: 'unknown-override', message: '"zonee" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: zone, record, region)' },
+      {
+        file: '--var',
+        line: 0,
+        col: 0,
+        rule: 'unknown-override',
+        message: '"zonee" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: zone, record, region)',
+      },
     ]);
   });
 
   it('reports an unknown name in the vars file against that file', () => {
-    expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'prod.yaml', values: { regoin: 'x' } } } }))).toMatchObject([{ file: 'prod.yaml', line: 0, rule: 'unknown-override' }]);
+    expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'prod.yaml', values: { regoin: 'x' } } } }))).toMatchObject([
+      { file: 'prod.yaml', line: 0, rule: 'unknown-override' },
+    ]);
   });
 
   it('refuses a vars-file value with no text form, instead of inserting "[object Object]"', () => {
     expect(errors(load(withVars, { overrides: { flags: [], file: { path: 'v.yaml', values: { zone: { id: 'Z1' }, record: null } } } }))).toEqual([
       // Sorted by message: neither has a line in the vars file.
-      { file: 'v.yaml', line: 0, col: 0, rule: 'bad-override', message: '"record" is an empty value; a variable\'s value is a string, a number, true/false or a list of those' },
-      { file: 'v.yaml', line: 0, col: 0, rule: 'bad-override', message: '"zone" is a mapping; a variable\'s value is a string, a number, true/false or a list of those' },
+      {
+        file: 'v.yaml',
+        line: 0,
+        col: 0,
+        rule: 'bad-override',
+        message: '"record" is an empty value; a variable\'s value is a string, a number, true/false or a list of those',
+      },
+      {
+        file: 'v.yaml',
+        line: 0,
+        col: 0,
+        rule: 'bad-override',
+        message: '"zone" is a mapping; a variable\'s value is a string, a number, true/false or a list of those',
+      },
     ]);
   });
 
   it('reports a --var without =', () => {
-    expect(errors(load(withVars, { overrides: { flags: ['zone'] } }))).toEqual([{ file: '--var', line: 0, col: 0, rule: 'bad-override', message: '"zone" is not name=value' }]);
+    expect(errors(load(withVars, { overrides: { flags: ['zone'] } }))).toEqual([
+      { file: '--var', line: 0, col: 0, rule: 'bad-override', message: '"zone" is not name=value' },
+    ]);
   });
 
   it('needs a value for every referenced var when resolving, only warns when validating', () => {
@@ -110,14 +134,18 @@ describe('variable overrides', () => {
     expect(errors(load(journal, { mode: 'read' })).map((d) => d.rule)).toEqual(['var-without-value']);
     const list = `cutover: 1\nname: t\nvars:\n  shards: {}\nsteps:\n  - id: s-\${shard}\n    foreach: { shard: "\${shards}" }\n    run: echo \${shard}\n    rollback: echo undo\n`;
     for (const mode of ['read', 'resolve'] as const) {
-      expect(errors(load(list, { mode })), mode).toEqual([{ file: 'rb.yaml', line: 7, col: 23, rule: 'var-without-value', message: 'variable "shards" has no value; pass --var shards=... or give it a default' }]);
+      expect(errors(load(list, { mode })), mode).toEqual([
+        { file: 'rb.yaml', line: 7, col: 23, rule: 'var-without-value', message: 'variable "shards" has no value; pass --var shards=... or give it a default' },
+      ]);
     }
     expect(load(list, { mode: 'validate' }).ok).toBe(true);
   });
 
   it('needs the environment when resolving, only warns when validating', () => {
     const text = withVars.replace('echo ${zone}', 'echo ${env.DEPLOY_TOKEN}');
-    expect(errors(load(text, { mode: 'resolve' }))).toMatchObject([{ line: 9, col: 15, rule: 'unset-env', message: 'environment variable DEPLOY_TOKEN is not set; export it before running' }]);
+    expect(errors(load(text, { mode: 'resolve' }))).toMatchObject([
+      { line: 9, col: 15, rule: 'unset-env', message: 'environment variable DEPLOY_TOKEN is not set; export it before running' },
+    ]);
     expect(load(text, { mode: 'validate' }).diagnostics).toMatchObject([{ severity: 'warning', rule: 'unset-env' }]);
     const runbook = valid(text, { env: { DEPLOY_TOKEN: 'abc' } });
     expect(script(runbook)).toBe('echo abc app.example.com. eu-west-1');
@@ -168,7 +196,9 @@ steps:
     run: rotate \${key}
     rollback: restore
 `;
-    expect(errors(load(text, { mode: 'validate' }))).toMatchObject([{ line: 7, col: 21, rule: 'foreach', message: expect.stringContaining('variable "keys" is secret, and foreach makes each item part of a step id') }]);
+    expect(errors(load(text, { mode: 'validate' }))).toMatchObject([
+      { line: 7, col: 21, rule: 'foreach', message: expect.stringContaining('variable "keys" is secret, and foreach makes each item part of a step id') },
+    ]);
     // Whatever the value, from the runbook, a vars file or (for a plan) the command line.
     expect(load(text, { overrides: { flags: [], file: { path: 'v.yaml', values: { keys: ['a', 'b'] } } } }).ok).toBe(false);
   });
@@ -245,9 +275,9 @@ steps:
   });
 
   it('reports an item that makes an invalid id, at the item', () => {
-    expect(errors(load(`cutover: 1\nname: t\nsteps:\n  - id: s-\${n}\n    foreach: { n: [ok, "Not OK"] }\n    run: echo\n    rollback: echo\n`))).toMatchObject([
-      { line: 5, col: 24, rule: 'foreach-id' },
-    ]);
+    expect(errors(load(`cutover: 1\nname: t\nsteps:\n  - id: s-\${n}\n    foreach: { n: [ok, "Not OK"] }\n    run: echo\n    rollback: echo\n`))).toMatchObject(
+      [{ line: 5, col: 24, rule: 'foreach-id' }],
+    );
   });
 });
 
@@ -306,8 +336,20 @@ steps:
       { kind: 'derived' },
       { kind: 'derived', verify: [{ kind: 'shell', script: 'dig +short app.example.com.', shell: 'sh', env: {} }] },
     ]);
-    expect(runbook.steps[0]?.action).toEqual({ kind: 'route53', zone: 'Z1', name: 'app.example.com.', type: 'A', weights: { onprem: 90, aws: 10 }, wait: true, allowAllZero: false });
-    expect(runbook.steps[1]?.action).toEqual({ kind: 'elbv2', target: { kind: 'rule', arn: 'arn:aws:elasticloadbalancing:rule/x' }, weights: { blue: 1, green: 0 } });
+    expect(runbook.steps[0]?.action).toEqual({
+      kind: 'route53',
+      zone: 'Z1',
+      name: 'app.example.com.',
+      type: 'A',
+      weights: { onprem: 90, aws: 10 },
+      wait: true,
+      allowAllZero: false,
+    });
+    expect(runbook.steps[1]?.action).toEqual({
+      kind: 'elbv2',
+      target: { kind: 'rule', arn: 'arn:aws:elasticloadbalancing:rule/x' },
+      weights: { blue: 1, green: 0 },
+    });
   });
 
   it('take references in weight keys, checked like any other reference, and digested as references', () => {
@@ -334,12 +376,16 @@ steps:
   });
 
   it('can be given explicitly for a traffic step', () => {
-    const [step] = valid(`cutover: 1\nname: t\nsteps:\n  - id: dns\n    run: { ${route53} }\n    rollback: { ${route53.replace('90', '100').replace('10 }', '0 }')} }\n`).steps;
+    const [step] = valid(
+      `cutover: 1\nname: t\nsteps:\n  - id: dns\n    run: { ${route53} }\n    rollback: { ${route53.replace('90', '100').replace('10 }', '0 }')} }\n`,
+    ).steps;
     expect(step?.rollback).toMatchObject({ kind: 'action', run: { kind: 'route53', weights: { onprem: 100, aws: 0 } } });
   });
 
   it('are none with irreversible', () => {
-    const [step] = valid('cutover: 1\nname: t\nsteps:\n  - id: a\n    run: { manual: Look. }\n    rollback: none\n    irreversible: a look has nothing to undo\n').steps;
+    const [step] = valid(
+      'cutover: 1\nname: t\nsteps:\n  - id: a\n    run: { manual: Look. }\n    rollback: none\n    irreversible: a look has nothing to undo\n',
+    ).steps;
     expect(step?.rollback).toEqual({ kind: 'none', reason: 'a look has nothing to undo' });
   });
 
@@ -382,7 +428,18 @@ steps:
       - { sh: test -f x, retryFor: 30s, interval: 5s }
 `).steps;
     expect(step?.verify).toEqual([
-      { kind: 'http', url: 'https://a/healthz', method: 'GET', headers: {}, expectStatus: [200, 204], samples: 5, minSuccess: 0.8, intervalMs: 2_000, timeoutMs: 10_000, retry: { forMs: 120_000, intervalMs: 10_000 } },
+      {
+        kind: 'http',
+        url: 'https://a/healthz',
+        method: 'GET',
+        headers: {},
+        expectStatus: [200, 204],
+        samples: 5,
+        minSuccess: 0.8,
+        intervalMs: 2_000,
+        timeoutMs: 10_000,
+        retry: { forMs: 120_000, intervalMs: 10_000 },
+      },
       { kind: 'shell', script: 'test -f x', shell: 'sh', env: {}, retry: { forMs: 30_000, intervalMs: 5_000 } },
     ]);
   });

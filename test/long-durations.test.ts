@@ -59,7 +59,17 @@ describe('long timers', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
       const { port } = server.address() as AddressInfo;
-      const check = { kind: 'http' as const, url: `http://127.0.0.1:${port}/`, method: 'GET', headers: {}, expectStatus: [200], samples: 1, minSuccess: 1, intervalMs: 0, timeoutMs: 25 * DAY };
+      const check = {
+        kind: 'http' as const,
+        url: `http://127.0.0.1:${port}/`,
+        method: 'GET',
+        headers: {},
+        expectStatus: [200],
+        samples: 1,
+        minSuccess: 1,
+        intervalMs: 0,
+        timeoutMs: 25 * DAY,
+      };
       expect(await runCheck([check], testContext({ clock: systemClock }))).toMatchObject({ ok: true });
     } finally {
       server.close();
@@ -68,12 +78,15 @@ describe('long timers', () => {
 });
 
 describe('validate', () => {
-  const runbook = (duration: string) => `cutover: 1\nname: d\nsteps:\n  - id: s\n    run: echo\n    rollback: none\n    irreversible: x\n    bake: ${duration}\n`;
+  const runbook = (duration: string) =>
+    `cutover: 1\nname: d\nsteps:\n  - id: s\n    run: echo\n    rollback: none\n    irreversible: x\n    bake: ${duration}\n`;
 
   it('accepts up to 365 days and refuses more, naming the limit', () => {
     expect(loadRunbookText('d.yaml', runbook('365d')).ok).toBe(true);
     const result = loadRunbookText('d.yaml', runbook('365d1ms'));
-    expect(result.ok ? [] : result.diagnostics).toMatchObject([{ line: 8, col: 11, message: '"bake": "365d1ms" is longer than 365d, the longest duration cutover accepts' }]);
+    expect(result.ok ? [] : result.diagnostics).toMatchObject([
+      { line: 8, col: 11, message: '"bake": "365d1ms" is longer than 365d, the longest duration cutover accepts' },
+    ]);
   });
 });
 

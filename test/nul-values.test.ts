@@ -25,7 +25,9 @@ steps:
 describe('a NUL byte in a value is refused at load time', () => {
   it('from --var and --vars-file, naming the variable', () => {
     const flag = loadRunbookText('nul.yaml', RUNBOOK, { overrides: { flags: ['password=a\u0000b'] } });
-    expect(flag.ok ? [] : flag.diagnostics).toMatchObject([{ file: '--var', rule: 'nul-in-value', message: expect.stringContaining('the value of "password" contains a NUL byte') }]);
+    expect(flag.ok ? [] : flag.diagnostics).toMatchObject([
+      { file: '--var', rule: 'nul-in-value', message: expect.stringContaining('the value of "password" contains a NUL byte') },
+    ]);
     const file = loadRunbookText('nul.yaml', RUNBOOK, { overrides: { flags: [], file: { path: 'v.yaml', values: { password: 'x', plain: 'b\u0000' } } } });
     expect(file.ok ? [] : file.diagnostics.map((d) => `${d.file} ${d.rule}`)).toEqual(['v.yaml nul-in-value']);
   });
@@ -39,7 +41,9 @@ describe('a NUL byte in a value is refused at load time', () => {
   it('from the environment, through ${env.NAME}', () => {
     const text = RUNBOOK.replace('${plain}', '${env.TOKEN}');
     const result = loadRunbookText('nul.yaml', text, { overrides: { flags: ['password=x'] }, env: { TOKEN: 'a\u0000b' } });
-    expect(result.ok ? [] : result.diagnostics).toMatchObject([{ line: 8, rule: 'nul-in-value', message: expect.stringContaining('TOKEN contains a NUL byte') }]);
+    expect(result.ok ? [] : result.diagnostics).toMatchObject([
+      { line: 8, rule: 'nul-in-value', message: expect.stringContaining('TOKEN contains a NUL byte') },
+    ]);
   });
 
   it('through the CLI: run exits 2 with the message, no stack trace, no secret, nothing journaled', async (context) => {

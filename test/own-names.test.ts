@@ -42,19 +42,28 @@ describe('names are own properties only', () => {
   });
 
   it('${<prototype name>} is an unknown variable', () => {
-    const result = load(runbook((name) => `\${${name}}`), { mode: 'validate' });
+    const result = load(
+      runbook((name) => `\${${name}}`),
+      { mode: 'validate' },
+    );
     expect(result.ok).toBe(false);
     expect(result.diagnostics.filter((d) => d.rule === 'unknown-var')).toHaveLength(NAMES.length * 2);
   });
 
   it('--var with a prototype name is not a variable of the runbook', () => {
-    const result = load(runbook(() => 'x'), { overrides: { flags: ['constructor=x', '__proto__=y'] } });
+    const result = load(
+      runbook(() => 'x'),
+      { overrides: { flags: ['constructor=x', '__proto__=y'] } },
+    );
     expect(result.ok ? [] : result.diagnostics.map((d) => d.rule)).toEqual(['unknown-override', 'unknown-override']);
   });
 
   it('an environment that really has such a name gives its value, in exec argv and in scripts', () => {
     const env = Object.fromEntries(NAMES.map((name) => [name, `value of ${name}`]));
-    const result = load(runbook((name) => `\${env.${name}}`), { env });
+    const result = load(
+      runbook((name) => `\${env.${name}}`),
+      { env },
+    );
     if (!result.ok) throw new Error(JSON.stringify(result.diagnostics));
     const step = result.runbook.steps[0];
     expect(step?.verify?.[0]).toMatchObject({ argv: ['echo', ...NAMES.map((name) => `value of ${name}`)] });
@@ -74,7 +83,10 @@ describe('through the CLI (these crashed with exit 70 and a stack trace)', () =>
     requireBuild();
     const dir = scratch(context);
     const file = path.join(dir, 'own.yaml');
-    writeFileSync(file, runbook((name) => `\${env.${name}}`));
+    writeFileSync(
+      file,
+      runbook((name) => `\${env.${name}}`),
+    );
     const env = cliEnv({ CI: 'true' });
     const validate = await cli(['validate', file], { cwd: dir, env });
     expect(validate.code, describeResult(validate)).toBe(0);

@@ -28,7 +28,10 @@ let bin = '';
 beforeAll(() => {
   requireBuild();
   // --ignore-scripts: the tree is built already (requireBuild), `prepare` would build it again.
-  const [packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)) as { filename: string; files: { path: string }[] }[];
+  const [packed] = JSON.parse(npm(['pack', '--ignore-scripts', '--json', '--pack-destination', work], ROOT)) as {
+    filename: string;
+    files: { path: string }[];
+  }[];
   files = packed!.files.map((file) => file.path);
   const app = path.join(work, 'app');
   mkdirSync(app);
@@ -39,7 +42,19 @@ beforeAll(() => {
 
 describe('npm pack', () => {
   it('holds the bundle, the schema and the license, not the per-file build, sources or source maps', () => {
-    expect(files).toEqual(expect.arrayContaining(['LICENSE', 'README.md', 'package.json', 'bin/cutover', 'bin/package.json', 'dist/bin/main.js', 'dist/bin/launch.cjs', 'dist/bin/help.txt', 'schema/runbook.schema.json']));
+    expect(files).toEqual(
+      expect.arrayContaining([
+        'LICENSE',
+        'README.md',
+        'package.json',
+        'bin/cutover',
+        'bin/package.json',
+        'dist/bin/main.js',
+        'dist/bin/launch.cjs',
+        'dist/bin/help.txt',
+        'schema/runbook.schema.json',
+      ]),
+    );
     expect(files.filter((file) => file.endsWith('.map') || file.endsWith('.ts') || (file.startsWith('dist/') && !file.startsWith('dist/bin/')))).toEqual([]);
   });
 
@@ -55,7 +70,10 @@ describe('npm pack', () => {
       expect(valid.status, valid.stderr).toBe(0);
       expect(valid.stdout + valid.stderr).toContain('valid: quickstart.yaml');
 
-      writeFileSync(path.join(dir, 'broken.yaml'), 'cutover: 1\nname: broken\nsteps:\n  - id: a\n    run: echo a\n    verfy: true\n    rollback: none\n    irreversible: test\n');
+      writeFileSync(
+        path.join(dir, 'broken.yaml'),
+        'cutover: 1\nname: broken\nsteps:\n  - id: a\n    run: echo a\n    verfy: true\n    rollback: none\n    irreversible: test\n',
+      );
       const broken = spawnSync(bin, ['validate', 'broken.yaml'], { cwd: dir, encoding: 'utf8' });
       expect(broken.status, broken.stdout + broken.stderr).toBe(2);
       expect(broken.stdout).toContain('broken.yaml:6:5: unknown key "verfy" in a step; did you mean "verify"?');

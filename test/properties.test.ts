@@ -35,7 +35,50 @@ function load(text: string): LoadResult {
 }
 
 // Characters that steer the YAML parser and the interpolation into their corners.
-const yamlChar = fc.constantFrom(...[':', '-', ' ', ' ', '\n', '\t', '{', '}', '[', ']', ',', '"', "'", '&', '*', '!', '#', '|', '>', '?', '%', '@', '`', '$', '${', '$${', '}', '\\', 'a', 'z', '1', '0', '.', 'cutover', 'steps', 'run', 'id', '~', '\u00e9', '\ufeff']);
+const yamlChar = fc.constantFrom(
+  ...[
+    ':',
+    '-',
+    ' ',
+    ' ',
+    '\n',
+    '\t',
+    '{',
+    '}',
+    '[',
+    ']',
+    ',',
+    '"',
+    "'",
+    '&',
+    '*',
+    '!',
+    '#',
+    '|',
+    '>',
+    '?',
+    '%',
+    '@',
+    '`',
+    '$',
+    '${',
+    '$${',
+    '}',
+    '\\',
+    'a',
+    'z',
+    '1',
+    '0',
+    '.',
+    'cutover',
+    'steps',
+    'run',
+    'id',
+    '~',
+    '\u00e9',
+    '\ufeff',
+  ],
+);
 
 describe('loadRunbookText never throws', () => {
   it('on arbitrary strings', () => {
@@ -71,7 +114,22 @@ describe('loadRunbookText never throws', () => {
     // Typical values are valid, so the loader's valid side is reached too; the rest are noise.
     const noise = fc.oneof(
       fc.jsonValue({ maxDepth: 2 }),
-      fc.constantFrom('none', '${x}', '${list}', '${env.HOME}', '${nope}', '10x', 'Bad_Id', 'k8s-${app}', '$${', '(', [], {}, { app: ['p', 'q'] }, { app: '${list}' }),
+      fc.constantFrom(
+        'none',
+        '${x}',
+        '${list}',
+        '${env.HOME}',
+        '${nope}',
+        '10x',
+        'Bad_Id',
+        'k8s-${app}',
+        '$${',
+        '(',
+        [],
+        {},
+        { app: ['p', 'q'] },
+        { app: '${list}' },
+      ),
     );
     const field = <T>(typical: fc.Arbitrary<T>) => fc.oneof({ weight: 15, arbitrary: typical }, { weight: 1, arbitrary: noise });
     const weights = (max: number) => fc.dictionary(fc.constantFrom('a', 'b'), fc.integer({ min: 0, max }), { minKeys: 1 });
@@ -152,7 +210,9 @@ describe('loadRunbookText never throws', () => {
 
 // ---- digests ---------------------------------------------------------------------------
 
-const command = fc.string({ unit: fc.constantFrom('a', 'b', ' ', '-', '/', '.', '|', '>', '&', "'", '"', '$'), minLength: 1, maxLength: 30 }).filter((s) => s.trim() !== '' && !s.includes('${') && !/^[\s'"|>&-]/.test(s));
+const command = fc
+  .string({ unit: fc.constantFrom('a', 'b', ' ', '-', '/', '.', '|', '>', '&', "'", '"', '$'), minLength: 1, maxLength: 30 })
+  .filter((s) => s.trim() !== '' && !s.includes('${') && !/^[\s'"|>&-]/.test(s));
 
 const stepFields = fc.record(
   {
@@ -212,8 +272,37 @@ describe('step digests', () => {
 describe('shellQuote', () => {
   it('passes any string to sh as one literal word', () => {
     // NUL cannot be in an argv string; everything else must survive unchanged.
-    const nasty = fc.constantFrom("'", '"', '$', '$(id)', '`id`', '\\', '\n', ';', '&', '|', '*', '?', '~', '!', '#', ' ', '\t', '${HOME}', '=', '%', '-', 'a', '\u00e9', '\u{1f600}');
-    const value = fc.oneof(fc.string({ unit: nasty, maxLength: 12 }), fc.string({ unit: 'grapheme', maxLength: 12 }), fc.string({ unit: 'binary-ascii', maxLength: 12 }).map((s) => s.replace(/\0/g, '')));
+    const nasty = fc.constantFrom(
+      "'",
+      '"',
+      '$',
+      '$(id)',
+      '`id`',
+      '\\',
+      '\n',
+      ';',
+      '&',
+      '|',
+      '*',
+      '?',
+      '~',
+      '!',
+      '#',
+      ' ',
+      '\t',
+      '${HOME}',
+      '=',
+      '%',
+      '-',
+      'a',
+      '\u00e9',
+      '\u{1f600}',
+    );
+    const value = fc.oneof(
+      fc.string({ unit: nasty, maxLength: 12 }),
+      fc.string({ unit: 'grapheme', maxLength: 12 }),
+      fc.string({ unit: 'binary-ascii', maxLength: 12 }).map((s) => s.replace(/\0/g, '')),
+    );
     fc.assert(
       fc.property(value, (v) => {
         const out = execFileSync('sh', ['-c', `printf %s ${shellQuote(v)}`], { encoding: 'utf8' });

@@ -20,7 +20,12 @@ describe('schema/runbook.schema.json', () => {
 
   it('is a draft 2020-12 schema of a mapping with the required keys', () => {
     const schema = runbookJsonSchema();
-    expect(schema).toMatchObject({ $schema: 'https://json-schema.org/draft/2020-12/schema', title: 'cutover runbook', type: 'object', additionalProperties: false });
+    expect(schema).toMatchObject({
+      $schema: 'https://json-schema.org/draft/2020-12/schema',
+      title: 'cutover runbook',
+      type: 'object',
+      additionalProperties: false,
+    });
     expect(schema.required).toEqual(expect.arrayContaining(['cutover', 'name', 'steps']));
   });
 });

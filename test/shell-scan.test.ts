@@ -84,13 +84,19 @@ describe('shell-values', () => {
   });
 
   it('shows the values to people where the expansions are', () => {
-    expect(displayScript({ script: 'echo "${CUTOVER_VAR_a}" "<${CUTOVER_VAR_a}>" ${HOME}', values: { CUTOVER_VAR_a: 'x "y"' } })).toBe('echo \'x "y"\' "<x \\"y\\">" ${HOME}');
+    expect(displayScript({ script: 'echo "${CUTOVER_VAR_a}" "<${CUTOVER_VAR_a}>" ${HOME}', values: { CUTOVER_VAR_a: 'x "y"' } })).toBe(
+      'echo \'x "y"\' "<x \\"y\\">" ${HOME}',
+    );
     expect(displayScript({ script: 'echo hi' })).toBe('echo hi');
   });
 });
 
 describe('validate refuses a reference where it would not be data', () => {
-  const runbook = (run: string) => `cutover: 1\nname: t\nvars: { v: x }\nsteps:\n  - id: s\n    rollback: none\n    irreversible: test\n    run: |\n${run.split('\n').map((line) => `      ${line}`).join('\n')}\n`;
+  const runbook = (run: string) =>
+    `cutover: 1\nname: t\nvars: { v: x }\nsteps:\n  - id: s\n    rollback: none\n    irreversible: test\n    run: |\n${run
+      .split('\n')
+      .map((line) => `      ${line}`)
+      .join('\n')}\n`;
 
   it.each([
     ["echo '${v}'", 9, 13, 'inside single quotes'],

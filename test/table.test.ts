@@ -5,7 +5,13 @@ const green = (text: string) => `\u001b[32m${text}\u001b[39m`;
 
 describe('renderTable', () => {
   it('pads by the width on screen: colour codes take no columns', () => {
-    const table = renderTable(['A', 'STATE', 'C'], [['x', green('succeeded'), '1'], ['y', 'failed', '2']]);
+    const table = renderTable(
+      ['A', 'STATE', 'C'],
+      [
+        ['x', green('succeeded'), '1'],
+        ['y', 'failed', '2'],
+      ],
+    );
     // eslint-disable-next-line no-control-regex
     const lines = table.split('\n').map((line) => line.replace(/\u001b\[[0-9;]*m/g, ''));
     expect(lines).toEqual(['A  STATE      C', 'x  succeeded  1', 'y  failed     2']);

@@ -60,7 +60,12 @@ describe('through the CLI', () => {
     expect(run.code, describeResult(run)).toBe(0);
     expect(run.stderr).toContain(INERT);
     expect(run.stderr).toContain('bell\\u0007');
-    for (const args of [['plan', 'term.yaml'], ['status', 'term.yaml'], ['log', 'term.yaml'], ['run', '--yes', 'term.yaml']]) {
+    for (const args of [
+      ['plan', 'term.yaml'],
+      ['status', 'term.yaml'],
+      ['log', 'term.yaml'],
+      ['run', '--yes', 'term.yaml'],
+    ]) {
       const result = await cli(args, { cwd: dir, env });
       // NO_COLOR: cutover itself writes no escape at all, so none may appear.
       expect(neutralise(result.stdout + result.stderr), args.join(' ')).toBe(result.stdout + result.stderr);

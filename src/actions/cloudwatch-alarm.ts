@@ -26,7 +26,9 @@ export async function runCloudwatchAlarm(check: CloudwatchAlarmCheck, ctx: { cli
     for (const batch of batches) {
       let token: string | undefined;
       do {
-        const out = await client.send(new DescribeAlarmsCommand({ ...batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: token }), { abortSignal: ctx.signal });
+        const out = await client.send(new DescribeAlarmsCommand({ ...batch, AlarmTypes: ['MetricAlarm', 'CompositeAlarm'], NextToken: token }), {
+          abortSignal: ctx.signal,
+        });
         alarms.push(...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? []));
         token = out.NextToken || undefined;
       } while (token);
@@ -38,28 +40,39 @@ export async function runCloudwatchAlarm(check: CloudwatchAlarmCheck, ctx: { cli
   }
 }
 
-
 function verdict(check: CloudwatchAlarmCheck, label: string, alarms: Alarm[]): CheckResult {
   const found = new Map(alarms.map((a) => [a.AlarmName ?? '?', a]));
   const missing = (check.alarms ?? []).filter((name) => !found.has(name));
   const passes = (state: string | undefined) => state === 'OK' || (state === 'INSUFFICIENT_DATA' && check.insufficientData === 'pass');
   const failing = [...found.values()].filter((a) => !passes(a.StateValue));
-  const details = [...found.values()].map((a) => `${a.AlarmName ?? '?'}: ${a.StateValue ?? 'no state'}${a.StateValue !== 'OK' && a.StateReason ? ` (${a.StateReason})` : ''}`);
+  const details = [...found.values()].map(
+    (a) => `${a.AlarmName ?? '?'}: ${a.StateValue ?? 'no state'}${a.StateValue !== 'OK' && a.StateReason ? ` (${a.StateReason})` : ''}`,
+  );
   details.push(...missing.map((name) => `${name}: no such alarm`));
   const observation = { check: label, value: failing.length + missing.length, max: 0, ok: false };
 
   if (found.size === 0) {
-    const summary = check.alarms ? `${label}: no such alarm (check the names and the region)` : `${label}: no alarm has a name starting with "${check.prefix}" (check the prefix and the region)`;
+    const summary = check.alarms
+      ? `${label}: no such alarm (check the names and the region)`
+      : `${label}: no alarm has a name starting with "${check.prefix}" (check the prefix and the region)`;
     return { ok: false, summary, details, observations: [observation] };
   }
   const problems = [
-    ...failing.map((a) => `${a.AlarmName ?? '?'} is ${a.StateValue ?? 'without a state'}${a.StateValue === 'INSUFFICIENT_DATA' ? ' (not enough data to decide; "insufficientData: pass" accepts it)' : ''}`),
+    ...failing.map(
+      (a) =>
+        `${a.AlarmName ?? '?'} is ${a.StateValue ?? 'without a state'}${a.StateValue === 'INSUFFICIENT_DATA' ? ' (not enough data to decide; "insufficientData: pass" accepts it)' : ''}`,
+    ),
     ...missing.map((name) => `${name} does not exist`),
   ];
   if (problems.length > 0) return { ok: false, summary: `${label}: ${problems.join('; ')}`, details, observations: [observation] };
   const insufficient = [...found.values()].filter((a) => a.StateValue === 'INSUFFICIENT_DATA').length;
   const accepted = insufficient > 0 ? ` (${insufficient} in INSUFFICIENT_DATA, accepted)` : '';
-  return { ok: true, summary: `${label}: ${found.size === 1 ? 'OK' : `all ${found.size} OK`}${accepted}`, details, observations: [{ ...observation, ok: true }] };
+  return {
+    ok: true,
+    summary: `${label}: ${found.size === 1 ? 'OK' : `all ${found.size} OK`}${accepted}`,
+    details,
+    observations: [{ ...observation, ok: true }],
+  };
 }
 
 function chunks<T>(items: T[], size: number): T[][] {

@@ -26,7 +26,13 @@ export async function runCloudwatchMetric(check: CloudwatchMetricCheck, ctx: { c
     let token: string | undefined;
     do {
       const out = await client.send(
-        new GetMetricDataCommand({ MetricDataQueries: queriesOf(check), StartTime: new Date(start), EndTime: new Date(end), ScanBy: 'TimestampDescending', NextToken: token }),
+        new GetMetricDataCommand({
+          MetricDataQueries: queriesOf(check),
+          StartTime: new Date(start),
+          EndTime: new Date(end),
+          ScanBy: 'TimestampDescending',
+          NextToken: token,
+        }),
         { abortSignal: ctx.signal },
       );
       results.push(...(out.MetricDataResults ?? []));
@@ -38,9 +44,6 @@ export async function runCloudwatchMetric(check: CloudwatchMetricCheck, ctx: { c
     return { ok: false, summary: describeAwsError(error, `reading ${label}`).message, details: [] };
   }
 }
-
-
-
 
 /**
  * The window ends at the last full minute (or full period, for periods under a minute):
@@ -68,7 +71,10 @@ function queriesOf(check: CloudwatchMetricCheck): MetricDataQuery[] {
   });
   const { query } = check;
   if (query.kind === 'metric') return [stat(EXPRESSION_ID, query.metric, true)];
-  return [...Object.entries(query.metrics).map(([id, metric]) => stat(id, metric, false)), { Id: EXPRESSION_ID, Expression: query.expression, Period: period, ReturnData: true }];
+  return [
+    ...Object.entries(query.metrics).map(([id, metric]) => stat(id, metric, false)),
+    { Id: EXPRESSION_ID, Expression: query.expression, Period: period, ReturnData: true },
+  ];
 }
 
 function verdict(check: CloudwatchMetricCheck, label: string, window: string, results: MetricDataResult[]): CheckResult {
@@ -77,7 +83,13 @@ function verdict(check: CloudwatchMetricCheck, label: string, window: string, re
   const ours = results.filter((r) => r.Id === EXPRESSION_ID);
   const refused = ours.find((r) => r.StatusCode === 'Forbidden' || r.StatusCode === 'InternalError');
   const messages = results.flatMap((r) => (r.Messages ?? []).map((m) => `${m.Code ?? 'message'}: ${m.Value ?? ''}`));
-  if (refused) return { ok: false, summary: `${label}: CloudWatch answered ${refused.StatusCode} (${messages.join('; ') || 'no message'})`, details: messages, observations: observe(null, false) };
+  if (refused)
+    return {
+      ok: false,
+      summary: `${label}: CloudWatch answered ${refused.StatusCode} (${messages.join('; ') || 'no message'})`,
+      details: messages,
+      observations: observe(null, false),
+    };
 
   // Pages of one series share its label; an expression such as SEARCH may answer several series.
   const series = new Map<string, { label: string; points: { t: Date | undefined; v: number }[] }>();
@@ -90,13 +102,24 @@ function verdict(check: CloudwatchMetricCheck, label: string, window: string, re
   const withData = [...series.values()].filter((s) => s.points.length > 0);
   if (withData.length > 1) {
     const names = withData.map((s) => s.label || '(no label)');
-    return { ok: false, summary: `${label}: the query answered ${withData.length} series (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); it must answer one`, details: messages, observations: observe(null, false) };
+    return {
+      ok: false,
+      summary: `${label}: the query answered ${withData.length} series (${names.slice(0, 5).join(', ')}${names.length > 5 ? ', ...' : ''}); it must answer one`,
+      details: messages,
+      observations: observe(null, false),
+    };
   }
   const points = withData[0]?.points ?? [];
   if (points.length === 0) {
     const why = `no datapoints over the ${window}`;
-    if (check.noData === 'pass') return { ok: true, summary: `${label}: ${why} (accepted: noData: pass)`, details: messages, observations: observe(null, true) };
-    return { ok: false, summary: `${label}: ${why}; check the namespace, name, dimensions and region, or accept it with "noData: pass"`, details: messages, observations: observe(null, false) };
+    if (check.noData === 'pass')
+      return { ok: true, summary: `${label}: ${why} (accepted: noData: pass)`, details: messages, observations: observe(null, true) };
+    return {
+      ok: false,
+      summary: `${label}: ${why}; check the namespace, name, dimensions and region, or accept it with "noData: pass"`,
+      details: messages,
+      observations: observe(null, false),
+    };
   }
   const breaching = points.filter((p) => breach(p.v, check) !== undefined);
   const details = [...messages, ...points.map((p) => `${p.t ? p.t.toISOString() : '?'}: ${formatValue(p.v)}`)];
@@ -105,7 +128,12 @@ function verdict(check: CloudwatchMetricCheck, label: string, window: string, re
     const worst = mostExtreme(breaching, check);
     const at = points.length > 1 && worst.t ? ` at ${worst.t.toISOString().slice(11, 16)}Z` : '';
     const which = points.length > 1 ? ` (${breaching.length} of ${count})` : '';
-    return { ok: false, summary: `${label} was ${formatValue(worst.v)}${at} over the ${window}, ${breach(worst.v, check) ?? ''}${which}`, details, observations: observe(worst.v, false) };
+    return {
+      ok: false,
+      summary: `${label} was ${formatValue(worst.v)}${at} over the ${window}, ${breach(worst.v, check) ?? ''}${which}`,
+      details,
+      observations: observe(worst.v, false),
+    };
   }
   const worst = mostExtreme(points, check);
   const shown = points.length > 1 ? `at worst ${formatValue(worst.v)} (${count})` : formatValue(worst.v);

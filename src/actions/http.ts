@@ -51,7 +51,12 @@ async function sample(check: HttpCheck, pattern: RegExp | undefined, outer: Abor
   const timer = setLongTimeout(() => timeout.abort(), check.timeoutMs);
   try {
     // Redirects are not followed: the status is what this URL answers, as with curl.
-    const response = await fetch(check.url, { method: check.method, headers: check.headers, redirect: 'manual', signal: AbortSignal.any([outer, timeout.signal]) });
+    const response = await fetch(check.url, {
+      method: check.method,
+      headers: check.headers,
+      redirect: 'manual',
+      signal: AbortSignal.any([outer, timeout.signal]),
+    });
     if (!check.expectStatus.includes(response.status)) {
       await discard(response);
       return `status ${response.status} (expected ${check.expectStatus.join(' or ')})`;

@@ -52,7 +52,16 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   const finish = (fields: { ok: true } | { ok: false; reason: string; exitCode?: number; timedOut?: boolean; aborted?: boolean }): ActionResult => ({
     ...(fields.ok ? fields : { ...fields, reason: ctx.masker.text(fields.reason) }),
     // A log cut short is said last too, so later output cannot push it out of the tail.
-    tail: cutShort === undefined ? tail.lines() : [...tail.lines().filter((line) => line !== cutShort).slice(1 - TAIL_LINES), cutShort],
+    tail:
+      cutShort === undefined
+        ? tail.lines()
+        : [
+            ...tail
+              .lines()
+              .filter((line) => line !== cutShort)
+              .slice(1 - TAIL_LINES),
+            cutShort,
+          ],
     durationMs: Math.round(performance.now() - started),
   });
 

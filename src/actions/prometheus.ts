@@ -25,8 +25,6 @@ interface Series {
   value?: Sample;
 }
 
-
-
 export async function runPrometheus(check: PrometheusCheck, ctx: Pick<ExecutionContext, 'signal' | 'masker'>): Promise<CheckResult> {
   const label = prometheusLabel(check);
   // The URL or the query may carry a secret; the headers surely do, and never reach a result.
@@ -45,19 +43,37 @@ export async function runPrometheus(check: PrometheusCheck, ctx: Pick<ExecutionC
     sample = data.result as Sample;
   } else if (data.resultType === 'vector') {
     const series = Array.isArray(data.result) ? (data.result as Series[]) : [];
-    if (series.length === 0) return fail('the query answered no series (an empty vector); it must answer exactly one value. Check the metric and label names, or wrap the query to give a value when nothing matches (e.g. `... or vector(0)`)');
+    if (series.length === 0)
+      return fail(
+        'the query answered no series (an empty vector); it must answer exactly one value. Check the metric and label names, or wrap the query to give a value when nothing matches (e.g. `... or vector(0)`)',
+      );
     if (series.length > 1) {
       const shown = series.slice(0, 5).map((s) => describeLabels(s.metric ?? {}));
-      return fail(`the query answered ${series.length} series (${shown.join(', ')}${series.length > 5 ? ', ...' : ''}); it must answer one: aggregate it, e.g. sum(...) or max(...)`);
+      return fail(
+        `the query answered ${series.length} series (${shown.join(', ')}${series.length > 5 ? ', ...' : ''}); it must answer one: aggregate it, e.g. sum(...) or max(...)`,
+      );
     }
     sample = series[0]?.value;
   } else {
-    return fail(`the query answered a ${data.resultType ?? 'result of no known type'}; it must answer a scalar or an instant vector (no range selector [5m] at the outside)`);
+    return fail(
+      `the query answered a ${data.resultType ?? 'result of no known type'}; it must answer a scalar or an instant vector (no range selector [5m] at the outside)`,
+    );
   }
   const value = Array.isArray(sample) ? parseSampleValue(sample[1]) : Number.NaN;
   const why = breach(value, check);
-  if (why) return masked({ ok: false, summary: `${label} answered ${formatValue(value)}, ${why}`, details, observations: observe(Number.isNaN(value) ? null : value, false) });
-  return masked({ ok: true, summary: `${label} answered ${formatValue(value)}, within ${describeThreshold(check)}`, details, observations: observe(value, true) });
+  if (why)
+    return masked({
+      ok: false,
+      summary: `${label} answered ${formatValue(value)}, ${why}`,
+      details,
+      observations: observe(Number.isNaN(value) ? null : value, false),
+    });
+  return masked({
+    ok: true,
+    summary: `${label} answered ${formatValue(value)}, within ${describeThreshold(check)}`,
+    details,
+    observations: observe(value, true),
+  });
 }
 
 type Answer = { kind: 'ok'; body: ApiAnswer } | { kind: 'failed'; reason: string } | { kind: 'aborted' };
@@ -82,15 +98,27 @@ async function ask(check: PrometheusCheck, outer: AbortSignal): Promise<Answer> 
     } catch {
       body = undefined;
     }
-    if (body?.status === 'error') return { kind: 'failed', reason: `Prometheus refused the query (${response.status} ${body.errorType ?? 'error'}): ${body.error ?? 'no message'}` };
-    if (!response.ok) return { kind: 'failed', reason: `HTTP ${response.status} from ${queryEndpoint(check.url)}${response.status === 401 || response.status === 403 ? ' (check the auth header and its secret)' : ''}: ${text.slice(0, 200).trim()}` };
-    if (body?.status !== 'success') return { kind: 'failed', reason: `${queryEndpoint(check.url)} did not answer as the Prometheus API does (is the URL the Prometheus base URL?): ${text.slice(0, 200).trim()}` };
+    if (body?.status === 'error')
+      return { kind: 'failed', reason: `Prometheus refused the query (${response.status} ${body.errorType ?? 'error'}): ${body.error ?? 'no message'}` };
+    if (!response.ok)
+      return {
+        kind: 'failed',
+        reason: `HTTP ${response.status} from ${queryEndpoint(check.url)}${response.status === 401 || response.status === 403 ? ' (check the auth header and its secret)' : ''}: ${text.slice(0, 200).trim()}`,
+      };
+    if (body?.status !== 'success')
+      return {
+        kind: 'failed',
+        reason: `${queryEndpoint(check.url)} did not answer as the Prometheus API does (is the URL the Prometheus base URL?): ${text.slice(0, 200).trim()}`,
+      };
     return { kind: 'ok', body };
   } catch (error) {
     if (outer.aborted) return { kind: 'aborted' };
     if (timeout.signal.aborted) return { kind: 'failed', reason: `no answer from ${queryEndpoint(check.url)} within ${formatDuration(check.timeoutMs)}` };
     const cause = (error as { cause?: unknown }).cause;
-    return { kind: 'failed', reason: `cannot reach ${queryEndpoint(check.url)}: ${cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error)}` };
+    return {
+      kind: 'failed',
+      reason: `cannot reach ${queryEndpoint(check.url)}: ${cause instanceof Error ? cause.message : error instanceof Error ? error.message : String(error)}`,
+    };
   } finally {
     timer.clear();
   }
@@ -105,6 +133,8 @@ function parseSampleValue(text: unknown): number {
 
 function describeLabels(metric: Record<string, string>): string {
   const { __name__: name, ...labels } = metric;
-  const inner = Object.entries(labels).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(', ');
+  const inner = Object.entries(labels)
+    .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+    .join(', ');
   return `${name ?? ''}{${inner}}`;
 }

@@ -16,7 +16,9 @@ export async function withRetry(retry: CheckRetry | undefined, ctx: ExecutionCon
     }
     // Up to retryFor of waiting: say where it stands instead of a silent minute.
     const wait = Math.max(1, Math.min(retry.intervalMs, retry.forMs - elapsed));
-    ctx.onProgress?.(`attempt ${attempts} failed (${result.summary}); next try in ${seconds(wait)}, ${seconds(retry.forMs - elapsed)} left of retryFor ${formatDuration(retry.forMs)}`);
+    ctx.onProgress?.(
+      `attempt ${attempts} failed (${result.summary}); next try in ${seconds(wait)}, ${seconds(retry.forMs - elapsed)} left of retryFor ${formatDuration(retry.forMs)}`,
+    );
     try {
       // The last wait is cut short so the final attempt happens at the deadline, not after it;
       // at least 1ms so a zero interval cannot spin forever on a clock that only sleep advances.

@@ -11,7 +11,14 @@ import type { ActionResult, ExecutionContext } from './types.js';
 export type ShellCommand = Omit<ShellAction, 'kind'>;
 
 export function shellSpec(action: ShellCommand): ProcessSpec {
-  return { file: action.shell, args: ['-c', action.script], cwd: action.cwd, env: { ...action.env, ...action.values }, display: describeScript(displayScript(action)), role: 'shell' };
+  return {
+    file: action.shell,
+    args: ['-c', action.script],
+    cwd: action.cwd,
+    env: { ...action.env, ...action.values },
+    display: describeScript(displayScript(action)),
+    role: 'shell',
+  };
 }
 
 export function runShell(action: ShellCommand, ctx: ExecutionContext, options?: RunOptions): Promise<ActionResult> {

@@ -63,7 +63,10 @@ export function describeAwsError(error: unknown, doing: string): AwsError {
   }
   const profile = /using profile: \[([^\]]*)\]/.exec(message)?.[1];
   if (profile !== undefined) {
-    return new AwsError(`${doing}: the AWS profile "${profile}" does not exist in ~/.aws/config or ~/.aws/credentials (or has no credentials); check --profile and AWS_PROFILE ("aws configure list-profiles" lists the profiles)`, name);
+    return new AwsError(
+      `${doing}: the AWS profile "${profile}" does not exist in ~/.aws/config or ~/.aws/credentials (or has no credentials); check --profile and AWS_PROFILE ("aws configure list-profiles" lists the profiles)`,
+      name,
+    );
   }
   if (name === 'CredentialsProviderError' || /could not load credentials/i.test(message)) {
     return new AwsError(`${doing}: no AWS credentials found (${message}); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`, name);

@@ -19,7 +19,12 @@ export function awsSettingsFor(flags: AwsFlags, runbook: Pick<Runbook, 'aws'>, e
   return mergeAwsSettings({ region: flags.region, profile: flags.profile, endpointUrl: flags.endpointUrl ?? env.AWS_ENDPOINT_URL }, runbook.aws);
 }
 
-export function awsFor(flags: AwsFlags, runbook: Pick<Runbook, 'aws'>, clock: Clock, onProgress?: (line: string) => void): { aws: AwsClients; traffic: Traffic } {
+export function awsFor(
+  flags: AwsFlags,
+  runbook: Pick<Runbook, 'aws'>,
+  clock: Clock,
+  onProgress?: (line: string) => void,
+): { aws: AwsClients; traffic: Traffic } {
   const aws = lazyAwsClients(awsSettingsFor(flags, runbook, process.env));
   const traffic = createTraffic({
     clients: aws,

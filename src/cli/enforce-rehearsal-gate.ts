@@ -40,7 +40,13 @@ const EXPLAINED: Record<RehearsalGateWhy, string> = {
  * ExitError(2). `journalEvents`: the run's own journal, so steps already done there (which
  * run will not start again) are not checked.
  */
-export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGateFlags, output: Output, journalEvents?: readonly JournalEvent[], mask: (text: string) => string = (text) => text): Promise<void> {
+export async function enforceRehearsalGate(
+  runbook: Runbook,
+  flags: RehearsalGateFlags,
+  output: Output,
+  journalEvents?: readonly JournalEvent[],
+  mask: (text: string) => string = (text) => text,
+): Promise<void> {
   const because = runbook.policy.requireRehearsal ? 'policy.requireRehearsal' : flags.requireRehearsal ? '--require-rehearsal' : undefined;
   if (!because) return;
   const location = flags.rehearsal ?? defaultRehearsalPath(runbook.name, stateDirOf(runbook.file));
@@ -57,7 +63,7 @@ export async function enforceRehearsalGate(runbook: Runbook, flags: RehearsalGat
   const reason = `${count} step${count === 1 ? ' has' : 's have'} no passing rehearsal of ${count === 1 ? 'its' : 'their'} current definition in ${journal.location}${journal.exists ? '' : ' (no rehearsal journal there)'}, and ${because} requires one`;
   // The rehearse command for that journal: --rehearsal here is --journal there.
   const rehearse = hintFor(runbook.file, { ...flags, journal: flags.rehearsal }, mask)('rehearse');
-  const hint = `rehearse in staging with "${rehearse}"${flags.rehearsal ? '' : ', or point at that rehearsal\'s journal with --rehearsal PATH'}`;
+  const hint = `rehearse in staging with "${rehearse}"${flags.rehearsal ? '' : ", or point at that rehearsal's journal with --rehearsal PATH"}`;
   if (flags.json) {
     output.out(JSON.stringify({ type: 'summary', state: 'refused', stepsRun: [], reason, unrehearsed: result.steps, exitCode: ExitCode.invalid }));
     throw new ExitError(ExitCode.invalid);

@@ -4,7 +4,16 @@
  */
 import { describeAction, describeCheck, describeRollback } from '../runbook/describe.js';
 import { formatDuration } from '../runbook/duration.js';
-import type { BeforeStepChoice, FailureChoice, InterruptedChoice, ManualChoice, Operator, RunningChildChoice, DriftChoice, BakeChoice } from '../engine/operator.js';
+import type {
+  BeforeStepChoice,
+  FailureChoice,
+  InterruptedChoice,
+  ManualChoice,
+  Operator,
+  RunningChildChoice,
+  DriftChoice,
+  BakeChoice,
+} from '../engine/operator.js';
 import type { Step } from '../runbook/types.js';
 import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
@@ -108,8 +117,12 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
           `Step ${position.index}/${position.total} ${step.id}: ${step.title}`,
           [
             { name: 'run', message: 'Run', key: 'r' },
-            ...(position.index < position.total ? [{ name: 'continue' as const, message: 'Run all remaining without asking (manual steps and failures still ask)', key: 'c' }] : []),
-            ...(step.skippable === false ? [] : [{ name: 'skip' as const, message: isGoNoGo(step) ? 'Skip (asks you to type the step id and why)' : 'Skip', key: 's' }]),
+            ...(position.index < position.total
+              ? [{ name: 'continue' as const, message: 'Run all remaining without asking (manual steps and failures still ask)', key: 'c' }]
+              : []),
+            ...(step.skippable === false
+              ? []
+              : [{ name: 'skip' as const, message: isGoNoGo(step) ? 'Skip (asks you to type the step id and why)' : 'Skip', key: 's' }]),
             { name: 'details', message: 'Show details', key: 'd' },
             { name: 'quit', message: 'Quit', key: 'q' },
           ],
@@ -137,39 +150,59 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
     },
     async manual(step, instructions) {
       output.err(masker.text(`${paint(output, 'cyan', `☐ ${step.id}`)}: ${instructions}`));
-      return select<ManualChoice>(`Is "${step.title}" done?`, [
-        { name: 'done', message: 'Done' },
-        { name: 'not-yet', message: 'Not yet (stop here; run again when it is done)' },
-      ], 'not-yet');
+      return select<ManualChoice>(
+        `Is "${step.title}" done?`,
+        [
+          { name: 'done', message: 'Done' },
+          { name: 'not-yet', message: 'Not yet (stop here; run again when it is done)' },
+        ],
+        'not-yet',
+      );
     },
     async interrupted(step) {
       output.err(`${paint(output, 'yellow', `! ${step.id}`)} was interrupted and has no verify, so cutover cannot tell whether it completed.`);
-      return select<InterruptedChoice>(`What now with ${step.id}?`, [
-        { name: 'retry', message: 'Run it again' },
-        { name: 'mark-done', message: 'Mark it done (I checked by hand)' },
-        { name: 'rollback', message: 'Roll it back' },
-        { name: 'abort', message: 'Abort' },
-      ], 'abort');
+      return select<InterruptedChoice>(
+        `What now with ${step.id}?`,
+        [
+          { name: 'retry', message: 'Run it again' },
+          { name: 'mark-done', message: 'Mark it done (I checked by hand)' },
+          { name: 'rollback', message: 'Roll it back' },
+          { name: 'abort', message: 'Abort' },
+        ],
+        'abort',
+      );
     },
     async runningChild(step, child) {
-      return select<RunningChildChoice>(`${step.id}'s process group ${child.pgid} is still running. Wait for it, or kill it?`, [
-        { name: 'wait', message: 'Wait for it to exit' },
-        { name: 'kill', message: 'Kill it (SIGTERM, then SIGKILL)' },
-      ], 'wait');
+      return select<RunningChildChoice>(
+        `${step.id}'s process group ${child.pgid} is still running. Wait for it, or kill it?`,
+        [
+          { name: 'wait', message: 'Wait for it to exit' },
+          { name: 'kill', message: 'Kill it (SIGTERM, then SIGKILL)' },
+        ],
+        'wait',
+      );
     },
     async drift(step, description, doing) {
       output.err(masker.text(`${paint(output, 'yellow', `! drift before ${doing === 'apply' ? 'changing' : 'rolling back'} ${step.id}`)}: ${description}`));
-      return select<DriftChoice>(`Someone changed the weights outside cutover. ${doing === 'apply' ? 'Apply the step' : 'Restore the captured state'} anyway?`, [
-        { name: 'abort', message: 'Stop here (find out who changed it first)' },
-        { name: 'proceed', message: 'Go ahead anyway (journaled)' },
-      ], 'abort');
+      return select<DriftChoice>(
+        `Someone changed the weights outside cutover. ${doing === 'apply' ? 'Apply the step' : 'Restore the captured state'} anyway?`,
+        [
+          { name: 'abort', message: 'Stop here (find out who changed it first)' },
+          { name: 'proceed', message: 'Go ahead anyway (journaled)' },
+        ],
+        'abort',
+      );
     },
     async bake(step, leftMs) {
-      return select<BakeChoice>(`${step.id} is baking: ${formatDuration(Math.ceil(leftMs / 1000) * 1000)} left before the next step. Its watch is checked every minute.`, [
-        { name: 'wait', message: 'Wait here and watch (Ctrl-C stops waiting)' },
-        { name: 'stop', message: 'Stop here (run again later)' },
-        { name: 'rollback', message: 'Roll this step back' },
-      ], 'stop');
+      return select<BakeChoice>(
+        `${step.id} is baking: ${formatDuration(Math.ceil(leftMs / 1000) * 1000)} left before the next step. Its watch is checked every minute.`,
+        [
+          { name: 'wait', message: 'Wait here and watch (Ctrl-C stops waiting)' },
+          { name: 'stop', message: 'Stop here (run again later)' },
+          { name: 'rollback', message: 'Roll this step back' },
+        ],
+        'stop',
+      );
     },
     async confirmSkip(step) {
       output.err(masker.text(`${paint(output, 'yellow', 'Skipping a manual step')} skips a human decision: the run goes on as if "${step.id}" had been done.`));

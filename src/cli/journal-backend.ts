@@ -42,11 +42,19 @@ export interface JournalRunbook {
  * the runbook file), else `.cutover/<name>.journal.jsonl` next to the runbook. The working
  * directory never changes which journal a runbook uses.
  */
-export function journalTargetFor(runbook: JournalRunbook, flags: { journal?: string }, ownDefault?: (runbookName: string, stateDir: string) => string, cwd = process.cwd()): JournalTarget {
+export function journalTargetFor(
+  runbook: JournalRunbook,
+  flags: { journal?: string },
+  ownDefault?: (runbookName: string, stateDir: string) => string,
+  cwd = process.cwd(),
+): JournalTarget {
   if (flags.journal !== undefined) return targetOf(flags.journal);
   const stateDir = stateDirOf(runbook.file);
   if (ownDefault) return targetOf(ownDefault(runbook.name, stateDir));
-  if (runbook.journal !== undefined) return isS3Url(runbook.journal) || /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook.journal) ? targetOf(runbook.journal) : targetOf(resolve(dirname(resolve(runbook.file)), runbook.journal));
+  if (runbook.journal !== undefined)
+    return isS3Url(runbook.journal) || /^[a-z][a-z0-9+.-]*:\/\//i.test(runbook.journal)
+      ? targetOf(runbook.journal)
+      : targetOf(resolve(dirname(resolve(runbook.file)), runbook.journal));
   const path = defaultJournalPath(runbook.name, stateDir);
   refuseLegacyJournal(runbook, path, cwd);
   return targetOf(path);
@@ -66,7 +74,8 @@ function refuseLegacyJournal(runbook: JournalRunbook, path: string, cwd: string)
   );
 }
 
-export const EMPTY_JOURNAL = '--journal is empty; give a journal file path or an s3://bucket/key URL, or leave --journal out to use the runbook\'s journal (default .cutover/<name>.journal.jsonl)';
+export const EMPTY_JOURNAL =
+  "--journal is empty; give a journal file path or an s3://bucket/key URL, or leave --journal out to use the runbook's journal (default .cutover/<name>.journal.jsonl)";
 
 /** A path or s3:// URL given on the command line; exit 2 for a malformed URL. */
 export function targetOf(text: string): JournalTarget {
@@ -139,11 +148,18 @@ export async function recordTakeover(journal: Journal, takeover: Takeover, say: 
   const previous = takeover.previous;
   const previousHolder = previous ? (({ pidns: _pidns, started: _started, ...rest }) => rest)(previous) : undefined;
   const why = takeover.why === 'holder-gone' ? { why: takeover.why } : {};
-  await journal.append({ type: 'lock.takeover', data: { lock: takeover.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: takeover.expiredAt, ...why } });
+  await journal.append({
+    type: 'lock.takeover',
+    data: { lock: takeover.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: takeover.expiredAt, ...why },
+  });
   const who = previous ? `${previous.user}@${previous.host} (pid ${previous.pid}, cutover ${previous.command})` : 'an unnamed holder';
   if (takeover.why === 'holder-gone') {
-    say(`warning: took over the lease of ${who}: that process is no longer running on this machine (its lease would have run until ${takeover.expiredAt}); journaled as lock.takeover`);
+    say(
+      `warning: took over the lease of ${who}: that process is no longer running on this machine (its lease would have run until ${takeover.expiredAt}); journaled as lock.takeover`,
+    );
   } else {
-    say(`warning: took over the lease of ${who}, which expired at ${takeover.expiredAt} without being released (killed, or cut off from S3); journaled as lock.takeover`);
+    say(
+      `warning: took over the lease of ${who}, which expired at ${takeover.expiredAt} without being released (killed, or cut off from S3); journaled as lock.takeover`,
+    );
   }
 }

@@ -84,7 +84,12 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
     const outline = readOutline(outlineCacheDir(stateDir), statusOutlineKey(text, plain.file, [], undefined), env);
     if (!outline) return undefined;
     // --journal is relative to where cutover runs, the runbook's journal: to the runbook file.
-    const path = plain.journal !== undefined ? localJournal(plain.journal, cwd) : outline.journal !== undefined ? localJournal(outline.journal, dirname(runbookFile)) : defaultJournalPath(outline.name, stateDir);
+    const path =
+      plain.journal !== undefined
+        ? localJournal(plain.journal, cwd)
+        : outline.journal !== undefined
+          ? localJournal(outline.journal, dirname(runbookFile))
+          : defaultJournalPath(outline.name, stateDir);
     // No journal there (yet, or one left in the old place): the full command says which.
     if (path === undefined || !existsSync(path)) return undefined;
     // Locked: the full command reads the lock's holder (lock.ts lockPathFor, inlined to keep this bundle small).
@@ -96,7 +101,13 @@ export async function quickStatus(args: readonly string[], cwd: string, env: Rec
       clock: systemClock,
     });
     if (journal.warnings.length > 0) return undefined;
-    const status = buildStatus(outline, replay(journal.events), journal.location, Date.now(), hintFor(plain.file, plain.journal === undefined ? {} : { journal: plain.journal }));
+    const status = buildStatus(
+      outline,
+      replay(journal.events),
+      journal.location,
+      Date.now(),
+      hintFor(plain.file, plain.journal === undefined ? {} : { journal: plain.journal }),
+    );
     // launch.ts writes this past Output: made inert here, as Output would.
     return neutralise(`${statusReport(status, journal.exists, createOutput({ color: plain.color }), plain.json).join('\n')}\n`);
   } catch {

@@ -29,7 +29,8 @@ export function launch(binDir: string): void {
   }
   const full = () => import(pathToFileURL(join(binDir, 'main.js')).href);
   // Imported here, not at the top: other commands should not pay for what it loads (node:crypto).
-  const answer = args[0] === 'status' ? import('./launch-status.js').then(({ quickStatus }) => quickStatus(args, process.cwd(), process.env)) : Promise.resolve(undefined);
+  const answer =
+    args[0] === 'status' ? import('./launch-status.js').then(({ quickStatus }) => quickStatus(args, process.cwd(), process.env)) : Promise.resolve(undefined);
   answer
     .then((text) => (text === undefined ? full() : process.stdout.write(text)))
     .catch((error: unknown) => {

@@ -31,11 +31,14 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
   for (const step of steps) {
     let settle: (end: StepEnd) => void = () => undefined;
     ends.set(step.id, new Promise<StepEnd>((resolve) => (settle = resolve)));
-    const slot: Slot = { settled: false, settle: (end) => {
-      if (slot.settled) return;
-      slot.settled = true;
-      settle(end);
-    } };
+    const slot: Slot = {
+      settled: false,
+      settle: (end) => {
+        if (slot.settled) return;
+        slot.settled = true;
+        settle(end);
+      },
+    };
     slots.set(step.id, slot);
     const record = journal.steps.get(step.id);
     if (record && isDone(record.state)) slot.settle({ kind: 'skip', reason: `already ${record.state}` });
@@ -80,7 +83,12 @@ export async function startLiveList(steps: readonly Step[], journal: JournalStat
       const event = notice.event;
       switch (event.type) {
         case 'step.succeeded':
-          slot.settle({ kind: 'ok', title: event.data.recovered ? `${event.step}: recovered (${event.data.traffic ? 'weights already applied' : 'verify passed'} after an interruption)` : undefined });
+          slot.settle({
+            kind: 'ok',
+            title: event.data.recovered
+              ? `${event.step}: recovered (${event.data.traffic ? 'weights already applied' : 'verify passed'} after an interruption)`
+              : undefined,
+          });
           return;
         case 'step.skipped':
           slot.settle({ kind: 'skip', reason: event.data.reason });

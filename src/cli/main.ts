@@ -11,7 +11,9 @@ run().then(
   async (error: unknown) => {
     // Past the one top-level catch (runGuarded): still no secret in what is printed.
     const [{ maskKnownSecrets }, { neutralise }] = await Promise.all([import('./known-secrets.js'), import('./terminal-text.js')]);
-    process.stderr.write(`cutover: internal error (this is a bug)\n${neutralise(maskKnownSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)))}\n`);
+    process.stderr.write(
+      `cutover: internal error (this is a bug)\n${neutralise(maskKnownSecrets(error instanceof Error ? (error.stack ?? error.message) : String(error)))}\n`,
+    );
     process.exitCode = 70;
   },
 );
@@ -31,9 +33,15 @@ async function run(): Promise<number> {
     const { quickStatusArgs } = await import('./launch-status.js');
     const plain = quickStatusArgs(args);
     if (plain) {
-      const [{ runGuarded }, { createOutput }, { showStatus }] = await Promise.all([import('./guarded.js'), import('./output.js'), import('./handlers/status.js')]);
+      const [{ runGuarded }, { createOutput }, { showStatus }] = await Promise.all([
+        import('./guarded.js'),
+        import('./output.js'),
+        import('./handlers/status.js'),
+      ]);
       const output = createOutput({ color: plain.color });
-      return runGuarded(output, () => showStatus(plain.file, { ...(plain.json ? { json: true } : {}), ...(plain.journal === undefined ? {} : { journal: plain.journal }) }, output));
+      return runGuarded(output, () =>
+        showStatus(plain.file, { ...(plain.json ? { json: true } : {}), ...(plain.journal === undefined ? {} : { journal: plain.journal }) }, output),
+      );
     }
   }
   const { runCli } = await import('./run-cli.js');

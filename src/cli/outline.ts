@@ -15,8 +15,22 @@ import type { RunbookFlags } from './runbook-options.js';
 /** Titles masked: the cache is a file on disk. */
 export function outlineOfRunbook(runbook: Runbook): RunbookOutline {
   const masker = createMasker(runbook.secrets.values);
-  const outline: RunbookOutline = { name: runbook.name, file: runbook.file, steps: runbook.steps.map((s) => ({ id: s.id, title: masker.text(s.title), digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}), ...(s.unresolved ? { unresolved: s.unresolved } : {}) })) };
-  if (runbook.journal !== undefined) Object.assign(outline, { journal: runbook.journal, aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl } });
+  const outline: RunbookOutline = {
+    name: runbook.name,
+    file: runbook.file,
+    steps: runbook.steps.map((s) => ({
+      id: s.id,
+      title: masker.text(s.title),
+      digest: s.digest,
+      ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}),
+      ...(s.unresolved ? { unresolved: s.unresolved } : {}),
+    })),
+  };
+  if (runbook.journal !== undefined)
+    Object.assign(outline, {
+      journal: runbook.journal,
+      aws: { region: runbook.aws.region, profile: runbook.aws.profile, endpointUrl: runbook.aws.endpointUrl },
+    });
   return outline;
 }
 

@@ -37,7 +37,23 @@ Exit codes: 0 ok, 1 a step failed, 2 invalid runbook/journal/usage, 3 a rollback
 Docs: README.md and docs/runbook-format.md`;
 
 /** In the order `cutover --help` lists them. */
-const COMMANDS = [validateCommand, planCommand, runCommand, resumeCommand, rehearseCommand, rollbackCommand, statusCommand, watchCommand, reportCommand, logCommand, approveCommand, unlockCommand, journalCommand, schemaCommand, completionCommand];
+const COMMANDS = [
+  validateCommand,
+  planCommand,
+  runCommand,
+  resumeCommand,
+  rehearseCommand,
+  rollbackCommand,
+  statusCommand,
+  watchCommand,
+  reportCommand,
+  logCommand,
+  approveCommand,
+  unlockCommand,
+  journalCommand,
+  schemaCommand,
+  completionCommand,
+];
 
 export function buildProgram(output: Output, version: string): CommandUnknownOpts {
   const program = new Command('cutover')

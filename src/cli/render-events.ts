@@ -72,10 +72,12 @@ function trafficWeights() {
 
 /** ELBv2 keys are target group ARNs: `arn:…:targetgroup/<name>/<id>` reads as its name. */
 function namesFromArns(weights: Record<string, number>): Record<string, string> {
-  return Object.fromEntries(Object.keys(weights).flatMap((key) => {
-    const name = /:targetgroup\/([^/]+)\//.exec(key)?.[1];
-    return name ? [[key, name]] : [];
-  }));
+  return Object.fromEntries(
+    Object.keys(weights).flatMap((key) => {
+      const name = /:targetgroup\/([^/]+)\//.exec(key)?.[1];
+      return name ? [[key, name]] : [];
+    }),
+  );
 }
 
 function renderEvent(event: Event, line: (text: string) => void, output: Output, change?: string): void {
@@ -88,7 +90,13 @@ function renderEvent(event: Event, line: (text: string) => void, output: Output,
       line(`${paint(output, 'cyan', '▶')} ${step} started${event.attempt && event.attempt > 1 ? ` (attempt ${event.attempt})` : ''}`);
       return;
     case 'step.succeeded': {
-      const how = event.data.recovered ? (event.data.traffic ? ' (recovered: the weights were already applied after an interruption)' : ' (recovered: verify passed after an interruption)') : event.data.markedDone ? ' (marked done by the operator)' : ` in ${formatDuration(event.data.durationMs)}`;
+      const how = event.data.recovered
+        ? event.data.traffic
+          ? ' (recovered: the weights were already applied after an interruption)'
+          : ' (recovered: verify passed after an interruption)'
+        : event.data.markedDone
+          ? ' (marked done by the operator)'
+          : ` in ${formatDuration(event.data.durationMs)}`;
       line(`${paint(output, 'green', '✔')} ${step} succeeded${how}${change ? `: ${change}` : ''}`);
       return;
     }
@@ -112,7 +120,12 @@ function renderEvent(event: Event, line: (text: string) => void, output: Output,
       return;
     case 'rehearsal.step': {
       const verdict = event.data.verdict;
-      const shown = verdict === 'passed' ? paint(output, 'green', 'passed') : verdict === 'failed' ? paint(output, 'red', 'FAILED') : paint(output, 'yellow', verdict.replace('-', ' '));
+      const shown =
+        verdict === 'passed'
+          ? paint(output, 'green', 'passed')
+          : verdict === 'failed'
+            ? paint(output, 'red', 'FAILED')
+            : paint(output, 'yellow', verdict.replace('-', ' '));
       line(`${paint(output, 'bold', '≡')} ${step} rehearsal: ${shown}${event.data.reason && verdict !== 'passed' ? ` (${event.data.reason})` : ''}`);
       return;
     }
@@ -123,7 +136,13 @@ function renderEvent(event: Event, line: (text: string) => void, output: Output,
       line(paint(output, 'dim', `notified webhook ${event.data.name ?? `#${event.data.webhook}`} (${event.data.event})`));
       return;
     case 'notify.failed':
-      line(paint(output, 'yellow', `! webhook ${event.data.name ?? `#${event.data.webhook}`} was not told ${event.data.event} (${event.data.attempts} ${event.data.attempts === 1 ? 'try' : 'tries'}): ${event.data.reason}; the migration goes on`));
+      line(
+        paint(
+          output,
+          'yellow',
+          `! webhook ${event.data.name ?? `#${event.data.webhook}`} was not told ${event.data.event} (${event.data.attempts} ${event.data.attempts === 1 ? 'try' : 'tries'}): ${event.data.reason}; the migration goes on`,
+        ),
+      );
       return;
     default:
       return;

@@ -44,5 +44,8 @@ export function addJournalOption<A extends unknown[], O extends OptionValues, G 
 
 /** The runbook options, --journal and --yes: what every command on a migration's journal takes. */
 export function addSessionOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(command: Command<A, O, G>) {
-  return addJournalOption(addRunbookOptions(command)).option('-y, --yes', 'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)');
+  return addJournalOption(addRunbookOptions(command)).option(
+    '-y, --yes',
+    'never prompt: follow onFailure, stop at manual steps (also without a TTY or with CI=true)',
+  );
 }

@@ -22,13 +22,32 @@ export async function readOverrides(flags: RunbookFlags): Promise<VarOverrides |
     let text: string;
     try {
       const read = await readCapped(flags.varsFile, MAX_VARS_FILE_BYTES);
-      if (!read.ok) return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'too-large', message: 'the vars file is larger than 1 MB; vars files are limited to 1 MB (pass big values as files the commands read)' }];
+      if (!read.ok)
+        return [
+          {
+            file: flags.varsFile,
+            line: 0,
+            col: 0,
+            severity: 'error',
+            rule: 'too-large',
+            message: 'the vars file is larger than 1 MB; vars files are limited to 1 MB (pass big values as files the commands read)',
+          },
+        ];
       text = read.bytes.toString('utf8');
     } catch (error) {
-      return [{ file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'unreadable', message: `cannot read the vars file: ${(error as Error).message}` }];
+      return [
+        { file: flags.varsFile, line: 0, col: 0, severity: 'error', rule: 'unreadable', message: `cannot read the vars file: ${(error as Error).message}` },
+      ];
     }
     const { source, diagnostics } = parseYamlSource(flags.varsFile, text);
-    const notAMapping: Diagnostic = { file: flags.varsFile, line: 1, col: 1, severity: 'error', rule: 'not-a-mapping', message: 'a vars file is a mapping of name: value' };
+    const notAMapping: Diagnostic = {
+      file: flags.varsFile,
+      line: 1,
+      col: 1,
+      severity: 'error',
+      rule: 'not-a-mapping',
+      message: 'a vars file is a mapping of name: value',
+    };
     // The parser's messages for these two speak of a runbook; this file is not one.
     if (!source) return diagnostics.map((d) => (d.rule === 'empty' || d.rule === 'not-a-mapping' ? { ...notAMapping, line: d.line, col: d.col } : d));
     const data = source.data;
@@ -60,7 +79,10 @@ export async function loadOrExit(file: string, flags: RunbookFlags, output: Outp
     const missing = missingValues(errors);
     // Only values missing: the runbook is valid ("cutover validate" says so); name them all, with the flags.
     if (missing.length > 0 && missing.length === errors.length) throw new ExitError(ExitCode.invalid, missingValuesMessage(missing.map((d) => d.name)));
-    throw new ExitError(ExitCode.invalid, `${file} is not a valid runbook (${errors.length} problem${errors.length === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`);
+    throw new ExitError(
+      ExitCode.invalid,
+      `${file} is not a valid runbook (${errors.length} problem${errors.length === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`,
+    );
   }
   for (const diagnostic of result.diagnostics) output.err(formatDiagnostic(diagnostic));
   return result.runbook;

@@ -36,7 +36,6 @@ export interface SessionFlags extends RunbookFlags, AwsFlags {
   force?: boolean;
 }
 
-
 /** Prompts only with a person at a terminal: not with --yes, --json, CI=true or without a TTY. */
 export function isInteractive(flags: SessionFlags): boolean {
   return !flags.yes && !flags.json && process.env.CI !== 'true' && process.stdin.isTTY === true && process.stderr.isTTY === true;
@@ -59,7 +58,13 @@ export interface SessionOptions {
   readOnly?: boolean;
 }
 
-export async function withSession<T>(file: string, flags: SessionFlags, output: Output, options: SessionOptions, body: (ctx: EngineContext, journal: Journal) => Promise<T>): Promise<T> {
+export async function withSession<T>(
+  file: string,
+  flags: SessionFlags,
+  output: Output,
+  options: SessionOptions,
+  body: (ctx: EngineContext, journal: Journal) => Promise<T>,
+): Promise<T> {
   const runbook = await loadOrExit(file, flags, output, options.readOnly ? 'read' : 'resolve');
   const masker = createMasker(runbook.secrets.values);
   const identity = currentIdentity();
@@ -105,8 +110,11 @@ export async function withSession<T>(file: string, flags: SessionFlags, output: 
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
     const state = replay(journal.events);
     const approved = options.approvals ? { approved: approvalCheck(state, options.approvals) } : {};
-    const operator: Operator = isInteractive(flags) ? interactiveOperator(output, masker, describeIdentity(identity)) : nonInteractiveOperator({ ...options.operator, ...approved });
-    const live = options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
+    const operator: Operator = isInteractive(flags)
+      ? interactiveOperator(output, masker, describeIdentity(identity))
+      : nonInteractiveOperator({ ...options.operator, ...approved });
+    const live =
+      options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
     const baseReporter = live?.reporter ?? (flags.json ? jsonReporter(output) : lineReporter(output, { showOutput: true }));
     const { actions } = await import('../actions/index.js');
     const ctx: EngineContext = {

@@ -12,5 +12,6 @@ export type ApprovalScope = 'attempt' | 'rehearsal';
 
 export function approvalCheck(state: Pick<JournalState, 'approvals'>, scope: ApprovalScope, now: () => number = Date.now): (step: NextStep) => boolean {
   if (scope === 'attempt') return (step) => isApproved(state, step, now());
-  return (step) => state.approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > now()));
+  return (step) =>
+    state.approvals.some((a) => a.step === step.id && a.digest === step.digest && (a.expiresAt === undefined || Date.parse(a.expiresAt) > now()));
 }

@@ -40,7 +40,12 @@ export const BAKE_TICK_MS = 60_000;
  * Keeps the bake: watch, then wait (mode 'wait') or report (mode 'exit'). Returns the run's
  * outcome when it must end here, undefined when the bake has passed and the run goes on.
  */
-export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: BakeMode, run: { stepsRun: string[]; next?: string }): Promise<RunOutcome | undefined> {
+export async function superviseBake(
+  ctx: EngineContext,
+  bake: OpenBake,
+  mode: BakeMode,
+  run: { stepsRun: string[]; next?: string },
+): Promise<RunOutcome | undefined> {
   const { step } = bake;
   let asked = false;
   for (;;) {
@@ -49,16 +54,28 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
       const ended = await watchOnce(ctx, bake, run.stepsRun);
       if (ended) return ended;
       const watched = ctx.journal.events.findLast((e) => e.type === 'bake.watch' && e.step === step.id);
-      if (watched?.type === 'bake.watch') lastWatch = `; watch ${watched.data.ok ? 'ok' : 'accepted'} at ${watched.ts.slice(11, 19)}Z (${watched.data.summary})`;
+      if (watched?.type === 'bake.watch')
+        lastWatch = `; watch ${watched.data.ok ? 'ok' : 'accepted'} at ${watched.ts.slice(11, 19)}Z (${watched.data.summary})`;
     }
     const left = bake.endsAt - ctx.clock.now().getTime();
     if (left <= 0) return undefined;
-    const waiting: RunOutcome = { state: 'waiting_bake', stepsRun: run.stepsRun, step: step.id, ...(run.next !== undefined ? { next: run.next } : {}), waitUntil: new Date(bake.endsAt).toISOString() };
+    const waiting: RunOutcome = {
+      state: 'waiting_bake',
+      stepsRun: run.stepsRun,
+      step: step.id,
+      ...(run.next !== undefined ? { next: run.next } : {}),
+      waitUntil: new Date(bake.endsAt).toISOString(),
+    };
     if (mode === 'exit') return waiting;
     if (ctx.operator.interactive && !asked) {
       asked = true;
       const choice = await ctx.operator.bake(step, left);
-      await record(ctx, { type: 'decision', step: step.id, attempt: bake.attempt, data: { prompt: `${step.id} is baking (${formatDuration(left)} left)`, choice } });
+      await record(ctx, {
+        type: 'decision',
+        step: step.id,
+        attempt: bake.attempt,
+        data: { prompt: `${step.id} is baking (${formatDuration(left)} left)`, choice },
+      });
       if (choice === 'stop') return waiting;
       if (choice === 'rollback') {
         const rolled = await rollbackAfterFailure(ctx, step, 'step', 'the operator rolled back during the bake');
@@ -66,7 +83,11 @@ export async function superviseBake(ctx: EngineContext, bake: OpenBake, mode: Ba
       }
     }
     const nextCheck = step.watch ? `, next check in ${formatDuration(roundUpToSecond(Math.min(BAKE_TICK_MS, left)))}` : '';
-    ctx.reporter.notify({ kind: 'info', step: step.id, message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next ?? 'the run completes'}${lastWatch}${nextCheck}` });
+    ctx.reporter.notify({
+      kind: 'info',
+      step: step.id,
+      message: `baking: ${formatDuration(roundUpToSecond(left))} left before ${run.next ?? 'the run completes'}${lastWatch}${nextCheck}`,
+    });
     try {
       await ctx.clock.sleep(Math.min(BAKE_TICK_MS, left), ctx.signal);
     } catch {
@@ -86,7 +107,12 @@ export async function watchOnce(ctx: EngineContext, bake: OpenBake, stepsRun: st
     const reason = `watch failed during the bake: ${result.summary}`;
     notify(ctx, { event: 'watch-failed', step: step.id, reason: result.summary });
     const choice = await ctx.operator.onFailure(step, { phase: 'verify', reason, tail: result.details });
-    await record(ctx, { type: 'decision', step: step.id, attempt: bake.attempt, data: { prompt: `watch of ${step.id} failed during its bake: what now?`, choice } });
+    await record(ctx, {
+      type: 'decision',
+      step: step.id,
+      attempt: bake.attempt,
+      data: { prompt: `watch of ${step.id} failed during its bake: what now?`, choice },
+    });
     switch (choice) {
       case 'retry':
         continue;

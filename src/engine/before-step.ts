@@ -12,7 +12,12 @@ import type { Operator } from './operator.js';
 export type StepChoice = { choice: 'run' | 'continue' | 'quit' } | { choice: 'skip'; note?: string };
 
 /** Asks until the answer is allowed; `refused` tells the operator why an answer was not. */
-export async function askBeforeStep(operator: Operator, step: Step, position: { index: number; total: number }, refused: (message: string) => void): Promise<StepChoice> {
+export async function askBeforeStep(
+  operator: Operator,
+  step: Step,
+  position: { index: number; total: number },
+  refused: (message: string) => void,
+): Promise<StepChoice> {
   for (;;) {
     const choice = await operator.beforeStep(step, position);
     if (choice === 'skip' && step.skippable === false) {

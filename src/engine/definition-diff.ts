@@ -34,7 +34,7 @@ export function definitionDiff(journaled: Step, current: Step, masker: Pick<Mask
   };
   walk(before, after, '');
   // Same fields, another digest: what changed is outside the step (the runbook's env:) or a secret's value.
-  return lines.length > 0 ? lines : ['no field of the step changed: the runbook\'s env: or a secret value did'];
+  return lines.length > 0 ? lines : ["no field of the step changed: the runbook's env: or a secret value did"];
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

@@ -82,7 +82,13 @@ export function describeDrift(drift: Drift, names: Record<string, string> = {}):
  * `onprem 100 -> 90, aws 0 -> 10` for plan and prompts. `order` (the runbook's keys, names
  * or ids) puts the entries in the order the author wrote them; the rest follow.
  */
-export function describeChange(before: Record<string, number>, after: Record<string, number>, names: Record<string, string> = {}, order: string[] = [], arrow = ' -> '): string {
+export function describeChange(
+  before: Record<string, number>,
+  after: Record<string, number>,
+  names: Record<string, string> = {},
+  order: string[] = [],
+  arrow = ' -> ',
+): string {
   const rank = (key: string) => {
     const index = Math.max(order.indexOf(key), order.indexOf(names[key] ?? key));
     return index === -1 ? order.length : index;
@@ -92,7 +98,9 @@ export function describeChange(before: Record<string, number>, after: Record<str
     const from = before[key];
     const to = after[key];
     const label = names[key] ?? key;
-    return from === to ? `${label} ${String(to)}` : `${label} ${from === undefined ? 'absent' : String(from)}${arrow}${to === undefined ? 'absent' : String(to)}`;
+    return from === to
+      ? `${label} ${String(to)}`
+      : `${label} ${from === undefined ? 'absent' : String(from)}${arrow}${to === undefined ? 'absent' : String(to)}`;
   });
   return parts.join(', ');
 }

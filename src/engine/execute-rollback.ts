@@ -41,7 +41,12 @@ export async function rollbackStep(ctx: EngineContext, step: Step, why: string):
   if (preflight && !preflight.ok) return { kind: 'not-started', reason: preflight.reason, ...(preflight.aborted ? { aborted: true } : {}) };
   const attempt = ctx.journal.events.filter((e) => e.type === 'rollback.started' && e.step === step.id).length + 1;
   const startedAt = ctx.clock.now().getTime();
-  await record(ctx, { type: 'rollback.started', step: step.id, attempt, data: { digest: step.digest, reason: why, ...(preflight?.ok ? { restores: preflight.left } : {}) } });
+  await record(ctx, {
+    type: 'rollback.started',
+    step: step.id,
+    attempt,
+    data: { digest: step.digest, reason: why, ...(preflight?.ok ? { restores: preflight.left } : {}) },
+  });
   const fail = async (phase: 'action' | 'verify', reason: string, tail: string[], exitCode?: number): Promise<RollbackResult> => {
     await record(ctx, { type: 'rollback.failed', step: step.id, attempt, data: { phase, reason, tail, ...(exitCode === undefined ? {} : { exitCode }) } });
     return { kind: 'failed', reason, tail };

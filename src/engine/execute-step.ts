@@ -31,7 +31,12 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
   const startedAt = ctx.clock.now().getTime();
   await record(ctx, { type: 'step.started', step: step.id, attempt, data: { digest: step.digest, definition: step, host: ctx.host } });
 
-  const fail = async (phase: StepFailure['phase'], reason: string, tail: string[], extra: { exitCode?: number; timedOut?: boolean; traffic?: TrafficLeft } = {}): Promise<StepResult> => {
+  const fail = async (
+    phase: StepFailure['phase'],
+    reason: string,
+    tail: string[],
+    extra: { exitCode?: number; timedOut?: boolean; traffic?: TrafficLeft } = {},
+  ): Promise<StepResult> => {
     await record(ctx, { type: 'step.failed', step: step.id, attempt, data: { phase, reason, tail, ...extra } });
     return { kind: 'failed', failure: { phase, reason, tail } };
   };
@@ -74,7 +79,12 @@ export async function executeStep(ctx: EngineContext, step: Step): Promise<StepR
 }
 
 function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): Promise<ActionResult> {
-  return withRetries(ctx, step, () => ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action')), () => true);
+  return withRetries(
+    ctx,
+    step,
+    () => ctx.actions.runAction(step.action, executionFor(ctx, step, attempt, 'action')),
+    () => true,
+  );
 }
 
 /**
@@ -84,7 +94,12 @@ function runActionWithRetries(ctx: EngineContext, step: Step, attempt: number): 
  * captured has journaled the step's intended weights for the next try's drift guard.
  */
 function applyTrafficWithRetries(ctx: EngineContext, step: Step, attempt: number, action: TrafficAction): Promise<TrafficOutcome> {
-  return withRetries(ctx, step, () => applyTraffic(ctx, step, attempt, action, 'apply'), (failed) => failed.ok || failed.phase !== 'drift');
+  return withRetries(
+    ctx,
+    step,
+    () => applyTraffic(ctx, step, attempt, action, 'apply'),
+    (failed) => failed.ok || failed.phase !== 'drift',
+  );
 }
 
 /** Up to `retry.attempts` tries with `retry.delay` between them; an abort ends the tries at once. */

@@ -13,9 +13,7 @@ import type { EngineContext } from './context.js';
 import { actionMayTarget, describeChange, describeDrift, driftAgainst, lastLeftOn, weightDifferences } from './drift.js';
 import { record } from './execution.js';
 
-export type TrafficOutcome =
-  | { ok: true; left: TrafficLeft }
-  | { ok: false; phase: 'action' | 'drift'; reason: string; aborted?: boolean };
+export type TrafficOutcome = { ok: true; left: TrafficLeft } | { ok: false; phase: 'action' | 'drift'; reason: string; aborted?: boolean };
 
 const NO_AWS = 'this command was started without AWS access for traffic steps';
 
@@ -23,7 +21,14 @@ const NO_AWS = 'this command was started without AWS access for traffic steps';
  * Forward: change the weights of a traffic step (or of an explicit traffic rollback action).
  * `guarded`: the drift guard already ran (a rollback's preflight), do not ask twice.
  */
-export async function applyTraffic(ctx: EngineContext, step: Step, attempt: number, action: TrafficAction, doing: 'apply' | 'rollback', options: { guarded?: boolean } = {}): Promise<TrafficOutcome> {
+export async function applyTraffic(
+  ctx: EngineContext,
+  step: Step,
+  attempt: number,
+  action: TrafficAction,
+  doing: 'apply' | 'rollback',
+  options: { guarded?: boolean } = {},
+): Promise<TrafficOutcome> {
   const traffic = ctx.traffic;
   if (!traffic) return { ok: false, phase: 'action', reason: NO_AWS };
   return guarded(ctx, async () => {
@@ -63,7 +68,14 @@ export async function preflightApply(ctx: EngineContext, step: Step, action: Tra
  * live weights already equal what a later step sets, the migration is further along than
  * this journal knows (another directory, another journal): that stops too.
  */
-async function guardChange(ctx: EngineContext, step: Step, attempt: number | undefined, live: TrafficSnapshot, desired: Record<string, number>, doing: 'apply' | 'rollback'): Promise<TrafficOutcome | undefined> {
+async function guardChange(
+  ctx: EngineContext,
+  step: Step,
+  attempt: number | undefined,
+  live: TrafficSnapshot,
+  desired: Record<string, number>,
+  doing: 'apply' | 'rollback',
+): Promise<TrafficOutcome | undefined> {
   const expected = lastLeftOn(ctx.journal.events, live.target);
   if (expected) {
     const drift = driftAgainst(expected, live);
@@ -112,7 +124,12 @@ export async function preflightRestore(ctx: EngineContext, step: Step, captured:
     if (changes.length > 0) return { ok: false, phase: 'drift', reason: describeStructuralChanges(captured.label, changes) };
     if (retrying && weightDifferences(captured.weights, live.weights).length === 0) return { ok: true, left: intended };
     const drift = driftAgainst(lastLeftOn(ctx.journal.events, captured.target), live);
-    return (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || { ok: true, left: intended };
+    return (
+      (drift && (await driftGuard(ctx, step, undefined, describeDrift(drift, { ...captured.names, ...live.names }), 'rollback'))) || {
+        ok: true,
+        left: intended,
+      }
+    );
   });
 }
 
@@ -127,7 +144,10 @@ export async function restoreTraffic(ctx: EngineContext, captured: TrafficSnapsh
  * After an interruption: are the live weights already what the step sets? A weight change
  * is idempotent, so "no" simply means run it again; "yes" (plus verify, if any) means done.
  */
-export async function trafficAlreadyApplied(ctx: EngineContext, action: TrafficAction): Promise<{ applied: true; left: TrafficLeft } | { applied: false; reason: string }> {
+export async function trafficAlreadyApplied(
+  ctx: EngineContext,
+  action: TrafficAction,
+): Promise<{ applied: true; left: TrafficLeft } | { applied: false; reason: string }> {
   const traffic = ctx.traffic;
   if (!traffic) return { applied: false, reason: NO_AWS };
   try {
@@ -142,7 +162,13 @@ export async function trafficAlreadyApplied(ctx: EngineContext, action: TrafficA
   }
 }
 
-async function driftGuard(ctx: EngineContext, step: Step, attempt: number | undefined, description: string, doing: 'apply' | 'rollback'): Promise<TrafficOutcome | undefined> {
+async function driftGuard(
+  ctx: EngineContext,
+  step: Step,
+  attempt: number | undefined,
+  description: string,
+  doing: 'apply' | 'rollback',
+): Promise<TrafficOutcome | undefined> {
   const at = attempt === undefined ? {} : { attempt };
   if (ctx.force) {
     await record(ctx, { type: 'decision', step: step.id, ...at, data: { prompt: `drift: ${description}`, choice: 'force', note: '--force' } });
@@ -171,4 +197,3 @@ function snapshotData(snapshot: TrafficSnapshot): TrafficSnapshotData {
 function leftOf(snapshot: TrafficSnapshot): TrafficLeft {
   return { target: snapshot.target, label: snapshot.label, weights: snapshot.weights };
 }
-

@@ -4,7 +4,13 @@ import type { ExecutionContext } from '../actions/types.js';
 import type { Step } from '../runbook/types.js';
 import type { EngineContext } from './context.js';
 
-export function executionFor(ctx: EngineContext, step: Step, attempt: number, phase: 'precheck' | 'action' | 'verify' | 'rollback' | 'rollback-verify', signal: AbortSignal = ctx.signal): ExecutionContext {
+export function executionFor(
+  ctx: EngineContext,
+  step: Step,
+  attempt: number,
+  phase: 'precheck' | 'action' | 'verify' | 'rollback' | 'rollback-verify',
+  signal: AbortSignal = ctx.signal,
+): ExecutionContext {
   return {
     signal,
     forceKill: ctx.forceKill,
@@ -14,12 +20,15 @@ export function executionFor(ctx: EngineContext, step: Step, attempt: number, ph
     onOutput: (line, stream) => ctx.reporter.notify({ kind: 'output', step: step.id, line, stream }),
     onProgress: (message) => ctx.reporter.notify({ kind: 'info', step: step.id, message: ctx.masker.text(`${phase}: ${message}`) }),
     onSpawn: async (child) => {
-      const event = await ctx.journal.append({
-        type: 'step.spawned',
-        step: step.id,
-        attempt,
-        data: { pid: child.pid, pgid: child.pgid, host: ctx.host, phase: phase === 'rollback-verify' ? 'rollback' : phase },
-      }, { durable: false });
+      const event = await ctx.journal.append(
+        {
+          type: 'step.spawned',
+          step: step.id,
+          attempt,
+          data: { pid: child.pid, pgid: child.pgid, host: ctx.host, phase: phase === 'rollback-verify' ? 'rollback' : phase },
+        },
+        { durable: false },
+      );
       ctx.reporter.notify({ kind: 'event', event });
     },
     timeoutMs: step.timeoutMs,

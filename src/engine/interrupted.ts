@@ -14,10 +14,7 @@ import { settleOrphan } from './orphans.js';
 import { definitionToCheck } from './runnable.js';
 import type { RunOutcome } from './outcome.js';
 
-export type InterruptedResolution =
-  | { kind: 'done' }
-  | { kind: 'retry' }
-  | { kind: 'stop'; outcome: (stepsRun: string[]) => RunOutcome };
+export type InterruptedResolution = { kind: 'done' } | { kind: 'retry' } | { kind: 'stop'; outcome: (stepsRun: string[]) => RunOutcome };
 
 export async function resolveInterrupted(ctx: EngineContext, current: Step, found: StepRecord): Promise<InterruptedResolution> {
   // Judge the step by what ran, with the real secret values: the runbook's definition when it
@@ -25,7 +22,12 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
   const step = found.definition ? definitionToCheck(ctx.runbook, found.definition) : current;
   const attempt = found.attempts;
   if (found.state === 'running') {
-    await record(ctx, { type: 'step.interrupted', step: step.id, attempt, data: { reason: 'found unfinished on resume: cutover stopped while the step was running' } });
+    await record(ctx, {
+      type: 'step.interrupted',
+      step: step.id,
+      attempt,
+      data: { reason: 'found unfinished on resume: cutover stopped while the step was running' },
+    });
   }
   const stop = (reason: string): InterruptedResolution => ({ kind: 'stop', outcome: (stepsRun) => ({ state: 'failed', stepsRun, step: step.id, reason }) });
 
@@ -38,7 +40,8 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
   } else if (child && ctx.processes.groupAlive(child.pgid)) {
     const orphan = await settleOrphan(ctx, step, attempt, child, 'step');
     // A signal while waiting is an interruption (exit 130/143), not a failure of the step.
-    if (orphan === 'interrupted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
+    if (orphan === 'interrupted')
+      return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
     if (orphan === 'running') return stop(`the process group ${child.pgid} of step "${step.id}" is still running; stop it, then resume`);
   }
 
@@ -50,7 +53,8 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
       return { kind: 'retry' };
     }
     const verified = step.verify ? await runChecks(ctx, step, attempt, 'verify', step.verify) : undefined;
-    if (verified === 'aborted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
+    if (verified === 'aborted')
+      return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
     if (verified && !verified.ok) return { kind: 'retry' };
     await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: { durationMs: 0, recovered: true, traffic: applied.left } });
     return { kind: 'done' };
@@ -59,7 +63,8 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
   if (step.verify) {
     ctx.reporter.notify({ kind: 'info', step: step.id, message: 'checking the interrupted step with its verify' });
     const result = await runChecks(ctx, step, attempt, 'verify', step.verify);
-    if (result === 'aborted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
+    if (result === 'aborted')
+      return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
     if (result.ok) {
       await record(ctx, { type: 'step.succeeded', step: step.id, attempt, data: { durationMs: 0, recovered: true } });
       return { kind: 'done' };
@@ -78,12 +83,25 @@ export async function resolveInterrupted(ctx: EngineContext, current: Step, foun
       return { kind: 'done' };
     case 'rollback': {
       const result = await rollbackStep(ctx, step, 'interrupted step rolled back on resume');
-      if (result.kind === 'rolled-back') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'rolled_back', stepsRun, steps: [step.id], step: step.id, reason: 'the interrupted step was rolled back on resume' }) };
-      if (result.kind === 'aborted') return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
+      if (result.kind === 'rolled-back')
+        return {
+          kind: 'stop',
+          outcome: (stepsRun) => ({
+            state: 'rolled_back',
+            stepsRun,
+            steps: [step.id],
+            step: step.id,
+            reason: 'the interrupted step was rolled back on resume',
+          }),
+        };
+      if (result.kind === 'aborted')
+        return { kind: 'stop', outcome: (stepsRun) => ({ state: 'interrupted', stepsRun, step: step.id, signal: String(ctx.signal.reason ?? 'SIGINT') }) };
       const reason = result.kind === 'irreversible' ? `step "${step.id}" is irreversible: ${result.reason}` : result.reason;
       return { kind: 'stop', outcome: (stepsRun) => ({ state: 'rollback_failed', stepsRun, step: step.id, reason }) };
     }
     case 'abort':
-      return stop(`step "${step.id}" was interrupted and has no verify to tell whether it completed; resume interactively, or pass --on-interrupted retry|rollback`);
+      return stop(
+        `step "${step.id}" was interrupted and has no verify to tell whether it completed; resume interactively, or pass --on-interrupted retry|rollback`,
+      );
   }
 }

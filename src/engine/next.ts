@@ -77,7 +77,13 @@ export interface NextPlan {
 }
 
 export function whatNext(steps: readonly NextStep[], state: JournalState, options: NextOptions, now: number): NextPlan {
-  const base: NextPlan = { scope: [], acceptChanges: [], remaining: [], skipped: [], ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}) };
+  const base: NextPlan = {
+    scope: [],
+    acceptChanges: [],
+    remaining: [],
+    skipped: [],
+    ...(options.maxSteps !== undefined ? { maxSteps: options.maxSteps } : {}),
+  };
   const ids = steps.map((s) => s.id);
   const record = (id: string): StepRecord | undefined => state.steps.get(id);
 
@@ -112,7 +118,13 @@ export function whatNext(steps: readonly NextStep[], state: JournalState, option
   if (options.until !== undefined && scope.length === 0) {
     // A retried `run --until X` during X's bake still watches it (run does, then reports baking).
     const bake = openBake(state, now);
-    return { ...base, acceptChanges: changed, remaining, ...(bake ? { bake } : {}), refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' } };
+    return {
+      ...base,
+      acceptChanges: changed,
+      remaining,
+      ...(bake ? { bake } : {}),
+      refusal: { kind: 'until-done', step: options.until, ...(remaining[0] ? { next: remaining[0] } : {}), exit: 'nothing' },
+    };
   }
   const next = scope[0];
   const plan: NextPlan = { ...base, scope, remaining, skipped, acceptChanges: changed, ...(next ? { next } : {}) };
@@ -148,7 +160,9 @@ function startAt(steps: readonly NextStep[], state: JournalState, id: string): {
   for (const step of steps.slice(0, index)) {
     const found = state.steps.get(step.id);
     if (found && isDone(found.state)) continue;
-    const blocked = (why: 'effect' | 'manual' | 'unskippable'): { refusal: Refusal } => ({ refusal: { kind: 'start-at-blocked', step: id, blocker: step.id, why, state: found?.state ?? 'pending', exit: 'refused' } });
+    const blocked = (why: 'effect' | 'manual' | 'unskippable'): { refusal: Refusal } => ({
+      refusal: { kind: 'start-at-blocked', step: id, blocker: step.id, why, state: found?.state ?? 'pending', exit: 'refused' },
+    });
     if (found && found.effect !== 'none') return blocked('effect');
     if (step.skippable === false) return blocked('unskippable');
     if (step.action?.kind === 'manual') return blocked('manual');

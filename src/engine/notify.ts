@@ -50,10 +50,18 @@ export async function settleNotifications(ctx: Pick<EngineContext, 'journal'>): 
 async function deliver(ctx: EngineContext, hook: Webhook, index: number, facts: NotifyFacts, body: string): Promise<void> {
   const port = ctx.webhooks;
   if (!port) return;
-  const about = { webhook: index + 1, ...(hook.name !== undefined ? { name: hook.name } : {}), event: facts.event, ...(facts.step !== undefined ? { step: facts.step } : {}) };
+  const about = {
+    webhook: index + 1,
+    ...(hook.name !== undefined ? { name: hook.name } : {}),
+    event: facts.event,
+    ...(facts.step !== undefined ? { step: facts.step } : {}),
+  };
   if (!isHttpUrl(hook.url)) {
     // The reason never quotes the URL: it may be a secret.
-    await record(ctx, { type: 'notify.failed', data: { ...about, attempts: 0, reason: 'the url is not an http:// or https:// URL (check the variable or environment variable it comes from)' } });
+    await record(ctx, {
+      type: 'notify.failed',
+      data: { ...about, attempts: 0, reason: 'the url is not an http:// or https:// URL (check the variable or environment variable it comes from)' },
+    });
     return;
   }
   let tries = 0;

@@ -23,11 +23,22 @@ const KILL_GRACE_MS = 5_000;
  * how to stop it. The next command on this journal finds it again and waits for it (or kills
  * it) before it judges the step; nothing runs twice.
  */
-export async function settleOrphan(ctx: EngineContext, step: Step, attempt: number, child: { pid: number; pgid: number; host: string }, what: 'step' | 'rollback'): Promise<'gone' | 'running' | 'interrupted'> {
+export async function settleOrphan(
+  ctx: EngineContext,
+  step: Step,
+  attempt: number,
+  child: { pid: number; pgid: number; host: string },
+  what: 'step' | 'rollback',
+): Promise<'gone' | 'running' | 'interrupted'> {
   const whose = what === 'step' ? "the interrupted step's" : "the interrupted rollback's";
   ctx.reporter.notify({ kind: 'warning', step: step.id, message: `${whose} process group ${child.pgid} is still running` });
   const choice = await ctx.operator.runningChild(step, child);
-  await record(ctx, { type: 'decision', step: step.id, attempt, data: { prompt: `${what === 'step' ? '' : 'rollback '}process group ${child.pgid} still running`, choice } });
+  await record(ctx, {
+    type: 'decision',
+    step: step.id,
+    attempt,
+    data: { prompt: `${what === 'step' ? '' : 'rollback '}process group ${child.pgid} still running`, choice },
+  });
   if (choice === 'kill') return (await killAndWait(ctx, child.pgid)) ? 'gone' : 'running';
   const waited = await waitForExit(ctx, child.pgid, step.timeoutMs ?? Infinity);
   if (waited === 'gone') return 'gone';
@@ -39,7 +50,11 @@ export async function settleOrphan(ctx: EngineContext, step: Step, attempt: numb
     type: 'step.interrupted',
     step: step.id,
     attempt,
-    data: { signal, reason: `${signal} while cutover waited for the orphaned ${command} (process group ${child.pgid}), which was left running`, leftRunning: { pid: child.pid, pgid: child.pgid, host: child.host } },
+    data: {
+      signal,
+      reason: `${signal} while cutover waited for the orphaned ${command} (process group ${child.pgid}), which was left running`,
+      leftRunning: { pid: child.pid, pgid: child.pgid, host: child.host },
+    },
   });
   ctx.reporter.notify({
     kind: 'warning',
@@ -53,7 +68,12 @@ export async function settleOrphan(ctx: EngineContext, step: Step, attempt: numb
 }
 
 /** Polls until the group is gone ('gone'), limitMs passed ('timeout') or the command is signalled ('aborted'). */
-export async function waitForExit(ctx: EngineContext, pgid: number, limitMs: number, signal: AbortSignal | undefined = ctx.signal): Promise<'gone' | 'timeout' | 'aborted'> {
+export async function waitForExit(
+  ctx: EngineContext,
+  pgid: number,
+  limitMs: number,
+  signal: AbortSignal | undefined = ctx.signal,
+): Promise<'gone' | 'timeout' | 'aborted'> {
   const deadline = ctx.clock.now().getTime() + limitMs;
   while (ctx.processes.groupAlive(pgid)) {
     if (signal?.aborted) return 'aborted';

@@ -60,35 +60,41 @@ export interface Plan {
   notify?: WebhookOutline[];
 }
 
-export function buildPlan(runbook: Runbook, journal: JournalState = replay([]), options: NextOptions = {}, now = Date.now(), hint: Hint = plainHint(runbook.file)): Plan {
+export function buildPlan(
+  runbook: Runbook,
+  journal: JournalState = replay([]),
+  options: NextOptions = {},
+  now = Date.now(),
+  hint: Hint = plainHint(runbook.file),
+): Plan {
   const masker = createMasker(runbook.secrets.values);
   const steps = runbook.steps.map((step, index): PlannedStep => {
     const record = journal.steps.get(step.id);
     const changed = record?.digest !== undefined && record.digest !== step.digest;
     return {
-    index: index + 1,
-    id: step.id,
-    title: step.title,
-    description: step.description,
-    state: record?.state ?? 'pending',
-    changed,
-    ...(changed && record?.definition ? { diff: definitionDiff(record.definition, step, masker) } : {}),
-    action: { kind: step.action.kind, summary: describeAction(step.action) },
-    precheck: describeCheck(step.precheck),
-    verify: describeCheck(step.verify),
-    rollback: {
-      kind: step.rollback.kind,
-      summary: describeRollback(step.rollback),
-      verify: describeCheck(step.rollback.kind === 'none' ? undefined : step.rollback.verify),
-    },
-    confirm: step.confirm,
-    timeoutMs: step.timeoutMs,
-    bakeMs: step.bakeMs,
-    watch: describeCheck(step.watch),
-    onFailure: step.onFailure,
-    digest: step.digest,
-    definition: step,
-    ...(step.group ? { group: step.group } : {}),
+      index: index + 1,
+      id: step.id,
+      title: step.title,
+      description: step.description,
+      state: record?.state ?? 'pending',
+      changed,
+      ...(changed && record?.definition ? { diff: definitionDiff(record.definition, step, masker) } : {}),
+      action: { kind: step.action.kind, summary: describeAction(step.action) },
+      precheck: describeCheck(step.precheck),
+      verify: describeCheck(step.verify),
+      rollback: {
+        kind: step.rollback.kind,
+        summary: describeRollback(step.rollback),
+        verify: describeCheck(step.rollback.kind === 'none' ? undefined : step.rollback.verify),
+      },
+      confirm: step.confirm,
+      timeoutMs: step.timeoutMs,
+      bakeMs: step.bakeMs,
+      watch: describeCheck(step.watch),
+      onFailure: step.onFailure,
+      digest: step.digest,
+      definition: step,
+      ...(step.group ? { group: step.group } : {}),
     };
   });
   const next = whatNext(runbook.steps, journal, options, now);

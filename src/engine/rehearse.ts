@@ -99,7 +99,10 @@ export async function rehearseRunbook(ctx: EngineContext, options: RehearseOptio
     if (!start.ok) return refusedOutcome(start);
   }
 
-  await record(ctx, { type: 'run.started', data: { command: 'rehearse', runbook: runbook.name, file: runbook.file, options: { return: options.return === true } } });
+  await record(ctx, {
+    type: 'run.started',
+    data: { command: 'rehearse', runbook: runbook.name, file: runbook.file, options: { return: options.return === true } },
+  });
   const outcome = await recoverThenRehearse(ctx, unfinished);
   if (outcome.state === 'completed' && options.return) outcome.returned = await returnAll(ctx);
   const finished = outcome.returned ? `${outcome.state}; returned: ${outcome.returned.state}` : outcome.state;
@@ -142,7 +145,11 @@ async function recoverStep(ctx: EngineContext, found: StepRecord): Promise<Rehea
   const current = ctx.runbook.steps.find((s) => s.id === found.id) ?? definition;
   const interrupted = (): RehearsalOutcome => ({ state: 'interrupted', step: found.id, signal: String(ctx.signal.reason ?? 'SIGINT'), steps: [] });
   const failed = (reason: string): RehearsalOutcome => ({ state: 'failed', step: found.id, reason, steps: [] });
-  ctx.reporter.notify({ kind: 'info', step: found.id, message: `an earlier rehearsal stopped in the middle of this step (${found.state === 'rolling-back' ? 'its rollback' : 'its action or verify'}): settling it first` });
+  ctx.reporter.notify({
+    kind: 'info',
+    step: found.id,
+    message: `an earlier rehearsal stopped in the middle of this step (${found.state === 'rolling-back' ? 'its rollback' : 'its action or verify'}): settling it first`,
+  });
 
   if (found.state === 'rolling-back') {
     // What may be run, as for `cutover rollback` (runnable.ts): the runbook's definition when it is the one that ran.
@@ -164,13 +171,19 @@ async function recoverStep(ctx: EngineContext, found: StepRecord): Promise<Rehea
       case 'aborted':
         return interrupted();
       case 'not-started':
-        return result.aborted ? interrupted() : failed(`the rollback of "${found.id}", interrupted in an earlier rehearsal, could not be finished: ${result.reason}`);
+        return result.aborted
+          ? interrupted()
+          : failed(`the rollback of "${found.id}", interrupted in an earlier rehearsal, could not be finished: ${result.reason}`);
       case 'irreversible':
         return failed(`step "${found.id}" was being rolled back, but its journaled definition is irreversible: ${result.reason}`);
       case 'failed': {
         const reason = `the rollback, interrupted in an earlier rehearsal and finished now, failed: ${result.reason}`;
         // A broken rollback is what a rehearsal is there to find: the gate must not pass this definition.
-        await record(ctx, { type: 'rehearsal.step', step: found.id, data: { digest: definition.digest, verdict: 'failed', phases: { rollback: { status: 'failed', durationMs: 0, reason: result.reason } }, reason } });
+        await record(ctx, {
+          type: 'rehearsal.step',
+          step: found.id,
+          data: { digest: definition.digest, verdict: 'failed', phases: { rollback: { status: 'failed', durationMs: 0, reason: result.reason } }, reason },
+        });
         return failed(reason);
       }
     }
@@ -218,7 +231,15 @@ function whereToStart(ctx: EngineContext): Start {
     }
     const last = latest.get(step.id);
     if (r?.state === 'succeeded' && last && last.afterLastStart && last.data.digest === step.digest && last.data.verdict !== 'failed') {
-      earlier.set(step.id, { id: step.id, title: step.title, digest: step.digest, verdict: last.data.verdict, phases: last.data.phases, ...(last.data.reason ? { reason: last.data.reason } : {}), earlier: true });
+      earlier.set(step.id, {
+        id: step.id,
+        title: step.title,
+        digest: step.digest,
+        verdict: last.data.verdict,
+        phases: last.data.phases,
+        ...(last.data.reason ? { reason: last.data.reason } : {}),
+        earlier: true,
+      });
     }
   }
   const first = steps.findIndex((s) => !earlier.has(s.id));
@@ -233,7 +254,10 @@ function whereToStart(ctx: EngineContext): Start {
 
   const last = latest.get(todo.id);
   const why = !last ? 'was never rehearsed' : last.data.digest !== todo.digest ? 'changed since its rehearsal' : 'did not pass its last rehearsal';
-  const to = steps.slice(0, first).filter((s) => state.steps.get(s.id)?.state === 'succeeded').at(-1)?.id;
+  const to = steps
+    .slice(0, first)
+    .filter((s) => state.steps.get(s.id)?.state === 'succeeded')
+    .at(-1)?.id;
   return {
     ok: false,
     reason: `step "${todo.id}" ${why}, but ${blocking.map((s) => s.id).join(', ')} ${blocking.length === 1 ? 'is' : 'are'} still applied in staging by an earlier rehearsal; roll back to before "${todo.id}" first, then rehearse again`,
@@ -275,7 +299,9 @@ async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalS
     if (continuing) row.continued = true;
     // A step already applied was confirmed when its rehearsal started.
     if (step.confirm && !continuing && !unattended) {
-      const answer = await askBeforeStep(ctx.operator, step, { index: index + 1, total: steps.length }, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
+      const answer = await askBeforeStep(ctx.operator, step, { index: index + 1, total: steps.length }, (message) =>
+        ctx.reporter.notify({ kind: 'warning', step: step.id, message }),
+      );
       const { choice } = answer;
       const note = answer.choice === 'skip' && answer.note !== undefined ? { note: answer.note } : {};
       if (ctx.operator.interactive) await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'rehearse this step?', choice, ...note } });
@@ -301,7 +327,11 @@ async function rehearseSteps(ctx: EngineContext, earlier: Map<string, RehearsalS
     row.verdict = result.verdict;
     if (result.reason !== undefined) row.reason = result.reason;
     const reason = result.reason ?? (continuing ? CONTINUED : undefined);
-    await record(ctx, { type: 'rehearsal.step', step: step.id, data: { digest: step.digest, verdict: result.verdict, phases: result.phases, ...(reason !== undefined ? { reason } : {}) } });
+    await record(ctx, {
+      type: 'rehearsal.step',
+      step: step.id,
+      data: { digest: step.digest, verdict: result.verdict, phases: result.phases, ...(reason !== undefined ? { reason } : {}) },
+    });
     if (result.verdict === 'failed') return { state: 'failed', step: step.id, reason: result.reason ?? 'failed', steps: rows };
   }
   return { state: 'completed', steps: rows };
@@ -320,7 +350,13 @@ async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 
   const phases: RehearsalPhases = {};
   const startedAt = now(ctx);
   const elapsed = () => now(ctx) - startedAt;
-  const rehearsed = (verdict: RehearsalVerdict, reason?: string): StepRehearsal => ({ kind: 'rehearsed', verdict, ...(reason !== undefined ? { reason } : {}), phases, durationMs: elapsed() });
+  const rehearsed = (verdict: RehearsalVerdict, reason?: string): StepRehearsal => ({
+    kind: 'rehearsed',
+    verdict,
+    ...(reason !== undefined ? { reason } : {}),
+    phases,
+    durationMs: elapsed(),
+  });
   const stopped = (kind: 'aborted' | 'not-done'): StepRehearsal => ({ kind, phases, durationMs: elapsed() });
   const failed = (phase: keyof RehearsalPhases, label: string): StepRehearsal => rehearsed('failed', `${label}: ${phases[phase]?.reason ?? 'failed'}`);
 
@@ -338,7 +374,8 @@ async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 
   const rollback = step.rollback;
   if (rollback.kind === 'none') {
     // cutover's own rollback passes over a manual step with nothing to undo (an approval, a look).
-    if (nothingToUndo(step)) return rehearsed('passed', `${step.action.kind === 'gate' ? 'a check-only step' : 'a manual step with "rollback: none"'} has nothing to undo`);
+    if (nothingToUndo(step))
+      return rehearsed('passed', `${step.action.kind === 'gate' ? 'a check-only step' : 'a manual step with "rollback: none"'} has nothing to undo`);
     return rehearsed('irreversible', `irreversible: ${rollback.reason}`);
   }
 
@@ -373,7 +410,11 @@ async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 
     const observed = await timed(ctx, () => runChecks(ctx, step, nextAttempt(ctx, step.id) - 1, 'verify', check));
     if (observed.value === 'aborted') return stopped('aborted');
     phases.verifyAfterRollback = observed.value.ok
-      ? { status: 'inconclusive', durationMs: observed.ms, reason: 'the step\'s verify still passes after the rollback, so it cannot tell whether the rollback undid the step' }
+      ? {
+          status: 'inconclusive',
+          durationMs: observed.ms,
+          reason: "the step's verify still passes after the rollback, so it cannot tell whether the rollback undid the step",
+        }
       : { status: 'passed', durationMs: observed.ms, reason: `verify fails after the rollback, as it should: ${observed.value.summary}` };
   }
 
@@ -388,9 +429,12 @@ async function rehearseStep(outer: EngineContext, step: Step, from: 'forward' | 
 
   const proven = phases.stateRestored?.status === 'passed' || phases.rollbackVerify?.status === 'passed' || phases.verifyAfterRollback?.status === 'passed';
   if (proven) return rehearsed('passed');
-  return rehearsed('rollback-unverified', step.verify
-    ? 'nothing proved the rollback worked: there is no rollback.verify, and the step\'s verify still passes after the rollback'
-    : 'nothing can check the rollback: the step has neither a rollback.verify nor a verify');
+  return rehearsed(
+    'rollback-unverified',
+    step.verify
+      ? "nothing proved the rollback worked: there is no rollback.verify, and the step's verify still passes after the rollback"
+      : 'nothing can check the rollback: the step has neither a rollback.verify nor a verify',
+  );
 }
 
 /** Phases of one executeStep: the first run (precheck, forward, verify) or the re-apply (reapply, reverify). */
@@ -406,12 +450,15 @@ function forwardPhases(step: Step, result: StepResult, totalMs: number, timer: C
   const verifyFailed = failure?.phase === 'verify';
   // The action ran unless the precheck failed; an interrupted step's phases are not judged.
   const actionRan = result.kind === 'succeeded' || (result.kind === 'failed' && !precheckFailed);
-  const precheck: RehearsalPhase | undefined = precheckMs === undefined ? undefined : { status: status(precheckFailed), durationMs: precheckMs, ...reasonIf(precheckFailed) };
+  const precheck: RehearsalPhase | undefined =
+    precheckMs === undefined ? undefined : { status: status(precheckFailed), durationMs: precheckMs, ...reasonIf(precheckFailed) };
   const action: RehearsalPhase | undefined = actionRan ? { status: status(actionFailed), durationMs: actionMs, ...reasonIf(actionFailed) } : undefined;
-  const verify: RehearsalPhase | undefined = verifyMs === undefined || result.kind === 'aborted' ? undefined : { status: status(verifyFailed), durationMs: verifyMs, ...reasonIf(verifyFailed) };
+  const verify: RehearsalPhase | undefined =
+    verifyMs === undefined || result.kind === 'aborted' ? undefined : { status: status(verifyFailed), durationMs: verifyMs, ...reasonIf(verifyFailed) };
   if (which === 'first') return { ...(precheck ? { precheck } : {}), ...(action ? { forward: action } : {}), ...(verify ? { verify } : {}) };
   // The re-apply's precheck and action count as one phase.
-  const reapply: RehearsalPhase | undefined = precheck?.status === 'failed' ? precheck : action ? { ...action, durationMs: action.durationMs + (precheck?.durationMs ?? 0) } : undefined;
+  const reapply: RehearsalPhase | undefined =
+    precheck?.status === 'failed' ? precheck : action ? { ...action, durationMs: action.durationMs + (precheck?.durationMs ?? 0) } : undefined;
   return { ...(reapply ? { reapply } : {}), ...(verify ? { reverify: verify } : {}) };
 }
 
@@ -435,7 +482,11 @@ function withoutRetry(check: SingleCheck): SingleCheck {
 
 async function compareWithCapture(ctx: EngineContext, captured: TrafficSnapshotData | undefined): Promise<RehearsalPhase | 'aborted'> {
   const startedAt = now(ctx);
-  const phase = (status: RehearsalPhase['status'], reason?: string): RehearsalPhase => ({ status, durationMs: now(ctx) - startedAt, ...(reason !== undefined ? { reason: ctx.masker.text(reason) } : {}) });
+  const phase = (status: RehearsalPhase['status'], reason?: string): RehearsalPhase => ({
+    status,
+    durationMs: now(ctx) - startedAt,
+    ...(reason !== undefined ? { reason: ctx.masker.text(reason) } : {}),
+  });
   if (!captured) return phase('failed', 'the journal holds no capture of the state before the step');
   if (!ctx.traffic) return phase('failed', 'this command was started without AWS access for traffic steps');
   let live;

@@ -27,7 +27,11 @@ export async function recoverInterruptedRollback(ctx: EngineContext, step: Step)
   if (child && child.phase === 'rollback' && child.host === ctx.host && ctx.processes.groupAlive(child.pgid)) {
     const orphan = await settleOrphan(ctx, step, attempt, child, 'rollback');
     if (orphan !== 'gone') {
-      return { kind: 'stuck', aborted: orphan === 'interrupted', reason: `the rollback command of step "${step.id}" (process group ${child.pgid}) is still running; stop it, then run the rollback again` };
+      return {
+        kind: 'stuck',
+        aborted: orphan === 'interrupted',
+        reason: `the rollback command of step "${step.id}" (process group ${child.pgid}) is still running; stop it, then run the rollback again`,
+      };
     }
   }
   if (step.rollback.kind === 'action' && step.rollback.verify) {

@@ -89,7 +89,15 @@ export function planRollback(state: JournalState, runbookIds: readonly string[],
 }
 
 export async function rollbackRunbook(ctx: EngineContext, steps: RollbackCandidate[], options: { confirmEach?: boolean } = {}): Promise<RollbackOutcome> {
-  await record(ctx, { type: 'run.started', data: { command: 'rollback', runbook: ctx.runbook.name, file: ctx.runbook.file, options: { steps: steps.map((s) => s.id), ...(options.confirmEach ? { confirmEach: true } : {}) } } });
+  await record(ctx, {
+    type: 'run.started',
+    data: {
+      command: 'rollback',
+      runbook: ctx.runbook.name,
+      file: ctx.runbook.file,
+      options: { steps: steps.map((s) => s.id), ...(options.confirmEach ? { confirmEach: true } : {}) },
+    },
+  });
   notify(ctx, { event: 'run-started', command: 'rollback' });
   const outcome = await reverse(ctx, steps, 'rollback requested', options.confirmEach === true);
   notifyRollback(ctx, outcome, 'rollback requested');
@@ -112,7 +120,12 @@ function notifyRollback(ctx: EngineContext, outcome: RollbackOutcome, why: strin
     case 'rollback_failed':
     case 'stopped':
     case 'stopped_at_irreversible':
-      notify(ctx, { event: 'rollback-failed', step: outcome.step, steps: outcome.steps, reason: outcome.state === 'stopped_at_irreversible' ? `cannot roll back past irreversible step ${outcome.step}: ${outcome.reason}` : outcome.reason });
+      notify(ctx, {
+        event: 'rollback-failed',
+        step: outcome.step,
+        steps: outcome.steps,
+        reason: outcome.state === 'stopped_at_irreversible' ? `cannot roll back past irreversible step ${outcome.step}: ${outcome.reason}` : outcome.reason,
+      });
       return;
     default:
       return;
@@ -137,7 +150,12 @@ export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], wh
     const runnable = runnableDefinition(ctx.runbook, candidate.definition);
     if (!runnable.ok) return { state: 'stopped', steps: done, step: candidate.id, reason: runnable.reason };
     if (runnable.journaledDiffers && !candidate.trusted) {
-      return { state: 'stopped', steps: done, step: candidate.id, reason: `the journaled definition of ${candidate.id} differs from the runbook's; a human must confirm running it ("cutover rollback" asks; --trust-journal in CI)` };
+      return {
+        state: 'stopped',
+        steps: done,
+        step: candidate.id,
+        reason: `the journaled definition of ${candidate.id} differs from the runbook's; a human must confirm running it ("cutover rollback" asks; --trust-journal in CI)`,
+      };
     }
     const definition = runnable.step;
     const result = await rollbackStep(ctx, definition, why);
@@ -161,7 +179,13 @@ export async function reverse(ctx: EngineContext, steps: RollbackCandidate[], wh
 
 /** The operator chose to roll back after a failure: this step, or everything done so far. */
 /** `failure`: what went wrong, for the webhooks (the journal's `why` says who chose the rollback). */
-export async function rollbackAfterFailure(ctx: EngineContext, failed: Step, scope: 'step' | 'all', why = `step failed; operator chose rollback-${scope}`, failure?: string): Promise<RollbackOutcome> {
+export async function rollbackAfterFailure(
+  ctx: EngineContext,
+  failed: Step,
+  scope: 'step' | 'all',
+  why = `step failed; operator chose rollback-${scope}`,
+  failure?: string,
+): Promise<RollbackOutcome> {
   const outcome = await rollbackInScope(ctx, failed, scope, why);
   notifyRollback(ctx, outcome, failure ?? why, failed.id);
   return outcome;

@@ -46,7 +46,20 @@ export async function runRunbook(ctx: EngineContext, options: RunOptions): Promi
     return 'reason' in outcome && outcome.reason !== undefined ? { ...outcome, reason: ctx.masker.text(outcome.reason) } : outcome;
   }
 
-  await record(ctx, { type: 'run.started', data: { command: options.command, runbook: runbook.name, file: runbook.file, options: { maxSteps: options.maxSteps, until: options.until, ...(options.startAt !== undefined ? { startAt: options.startAt } : {}), acceptChanges: options.acceptChanges === true } } });
+  await record(ctx, {
+    type: 'run.started',
+    data: {
+      command: options.command,
+      runbook: runbook.name,
+      file: runbook.file,
+      options: {
+        maxSteps: options.maxSteps,
+        until: options.until,
+        ...(options.startAt !== undefined ? { startAt: options.startAt } : {}),
+        acceptChanges: options.acceptChanges === true,
+      },
+    },
+  });
   notify(ctx, { event: 'run-started', command: options.command });
   for (const change of plan.acceptChanges) {
     await record(ctx, { type: 'changes.accepted', step: change.step, data: { digestBefore: change.digestBefore, digestAfter: change.digestAfter } });
@@ -71,7 +84,12 @@ function notifyOutcome(ctx: EngineContext, outcome: RunOutcome, hint: Hint): voi
   if (outcome.state === 'completed') notify(ctx, { event: 'completed' });
   if (outcome.state === 'waiting_approval') {
     const action = ctx.runbook.steps.find((step) => step.id === outcome.step)?.action;
-    notify(ctx, { event: 'waiting-approval', step: outcome.step, ...(action?.kind === 'manual' ? { instructions: action.instructions } : {}), approve: hint('approve', outcome.step) });
+    notify(ctx, {
+      event: 'waiting-approval',
+      step: outcome.step,
+      ...(action?.kind === 'manual' ? { instructions: action.instructions } : {}),
+      approve: hint('approve', outcome.step),
+    });
   }
 }
 
@@ -134,7 +152,11 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
       if (choice.choice === 'quit') return { state: 'advanced', stepsRun, next: step.id };
       if (choice.choice === 'continue') continuing = true;
       if (choice.choice === 'skip') {
-        await record(ctx, { type: 'step.skipped', step: step.id, data: { reason: choice.note ? `skipped by the operator: ${choice.note}` : 'skipped by the operator' } });
+        await record(ctx, {
+          type: 'step.skipped',
+          step: step.id,
+          data: { reason: choice.note ? `skipped by the operator: ${choice.note}` : 'skipped by the operator' },
+        });
         continue;
       }
     }
@@ -153,7 +175,11 @@ async function runScope(ctx: EngineContext, plan: NextPlan, options: RunOptions,
 async function chooseBeforeStep(ctx: EngineContext, step: Step, position: { index: number; total: number }): Promise<StepChoice> {
   const answer = await askBeforeStep(ctx.operator, step, position, (message) => ctx.reporter.notify({ kind: 'warning', step: step.id, message }));
   if (answer.choice === 'skip' && isGoNoGo(step)) {
-    await record(ctx, { type: 'decision', step: step.id, data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note } });
+    await record(ctx, {
+      type: 'decision',
+      step: step.id,
+      data: { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: answer.note },
+    });
     return answer;
   }
   if (ctx.operator.interactive) {
@@ -193,7 +219,8 @@ async function runWithRecovery(ctx: EngineContext, step: Step, stepsRun: string[
       case 'rollback-step':
       case 'rollback-all': {
         const rolled = await rollbackAfterFailure(ctx, step, choice === 'rollback-all' ? 'all' : 'step', undefined, result.failure.reason);
-        const untouched = rolled.state === 'nothing_to_roll_back' && result.failure.phase === 'precheck' ? `; ${step.id} never ran its action, so nothing was rolled back` : '';
+        const untouched =
+          rolled.state === 'nothing_to_roll_back' && result.failure.phase === 'precheck' ? `; ${step.id} never ran its action, so nothing was rolled back` : '';
         return rollbackToRunOutcome(rolled, stepsRun, step.id, `${result.failure.reason}${untouched}`);
       }
     }

@@ -15,9 +15,7 @@ import type { Runbook, Step } from '../runbook/types.js';
 import { MASK } from '../support/mask.js';
 
 export type Runnable =
-  | { ok: true; step: Step; journaledDiffers: false }
-  | { ok: true; step: Step; journaledDiffers: true; current?: Step }
-  | { ok: false; reason: string };
+  { ok: true; step: Step; journaledDiffers: false } | { ok: true; step: Step; journaledDiffers: true; current?: Step } | { ok: false; reason: string };
 
 export function runnableDefinition(runbook: Pick<Runbook, 'steps'>, journaled: Step): Runnable {
   const current = runbook.steps.find((s) => s.id === journaled.id);

@@ -38,8 +38,17 @@ export function trafficTargetKey(action: TrafficAction): string {
  * previews are then chained in runbook order: a later step on the same target starts from
  * what the earlier one would leave.
  */
-export async function previewForward(steps: readonly Step[], traffic: Traffic, signal: AbortSignal, options: { concurrency?: number } = {}): Promise<Map<string, TrafficPreview>> {
-  const actions = steps.flatMap((step) => (step.action.kind === 'route53' || step.action.kind === 'elbv2' ? [{ id: step.id, action: step.action as TrafficAction, key: trafficTargetKey(step.action) }] : []));
+export async function previewForward(
+  steps: readonly Step[],
+  traffic: Traffic,
+  signal: AbortSignal,
+  options: { concurrency?: number } = {},
+): Promise<Map<string, TrafficPreview>> {
+  const actions = steps.flatMap((step) =>
+    step.action.kind === 'route53' || step.action.kind === 'elbv2'
+      ? [{ id: step.id, action: step.action as TrafficAction, key: trafficTargetKey(step.action) }]
+      : [],
+  );
   const firstOfTarget = new Map<string, TrafficAction>();
   for (const { action, key } of actions) if (!firstOfTarget.has(key)) firstOfTarget.set(key, action);
   const reads = new Map<string, { live: TrafficSnapshot } | { error: string }>();

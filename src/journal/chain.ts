@@ -61,7 +61,12 @@ export function verifyChain(text: string): ChainResult {
     }
   }
   if (count === 0) {
-    throw new JournalError('damaged', 'the journal has no complete line, only a torn one', 'restore it from a copy; if you are certain nothing ran yet, delete the file', 1);
+    throw new JournalError(
+      'damaged',
+      'the journal has no complete line, only a torn one',
+      'restore it from a copy; if you are certain nothing ran yet, delete the file',
+      1,
+    );
   }
 
   const events: JournalEvent[] = new Array<JournalEvent>(count);

@@ -60,7 +60,9 @@ export function checkEventShape(value: unknown, expectedSeq: number): ShapeResul
   const fail = (problem: string): ShapeResult => ({ ok: false, problem });
   if (!isObject(value)) return fail('the line is not a JSON object');
   if (value.v !== JOURNAL_FORMAT) {
-    return fail(`the journal format version is ${JSON.stringify(value.v)}, but this cutover reads version ${JOURNAL_FORMAT} (was it written by a newer cutover?)`);
+    return fail(
+      `the journal format version is ${JSON.stringify(value.v)}, but this cutover reads version ${JOURNAL_FORMAT} (was it written by a newer cutover?)`,
+    );
   }
   if (value.seq !== expectedSeq) {
     return fail(`expected seq ${expectedSeq} but found ${JSON.stringify(value.seq)} (a line was deleted, inserted or moved)`);

@@ -96,7 +96,12 @@ export interface EventData {
    * machine whose process is gone (expiredAt: when that lease would have run out).
    * `previousHolder` is absent when the lease did not say.
    */
-  'lock.takeover': { lock: string; previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string }; expiredAt: string; why?: 'expired' | 'holder-gone' };
+  'lock.takeover': {
+    lock: string;
+    previousHolder?: { user: string; host: string; pid: number; command: string; since: string; ci?: string };
+    expiredAt: string;
+    why?: 'expired' | 'holder-gone';
+  };
   approval: { digest: string; note?: string; expiresAt?: string };
   'bake.watch': { ok: boolean; summary: string };
   /**

@@ -75,7 +75,11 @@ export class FileJournalStore implements JournalStore {
   private async missing(): Promise<undefined> {
     const target = await readlink(this.location).catch(() => undefined);
     if (target === undefined) return undefined;
-    throw new JournalError('io', `${this.location} is a symbolic link to ${target}, which does not exist`, 'remove the link (cutover creates the journal itself), or give the path where the journal should be with --journal');
+    throw new JournalError(
+      'io',
+      `${this.location} is a symbolic link to ${target}, which does not exist`,
+      'remove the link (cutover creates the journal itself), or give the path where the journal should be with --journal',
+    );
   }
 
   /**
@@ -156,7 +160,10 @@ export class FileJournalStore implements JournalStore {
     const info = fstatSync(fd);
     if (info.dev !== seen.dev || info.ino !== seen.ino) throw this.conflict(doing, 'it was replaced by another file');
     if (info.size !== seen.size) {
-      throw this.conflict(doing, info.size > seen.size ? `${info.size - seen.size} bytes were appended by another process` : `it was cut from ${seen.size} to ${info.size} bytes`);
+      throw this.conflict(
+        doing,
+        info.size > seen.size ? `${info.size - seen.size} bytes were appended by another process` : `it was cut from ${seen.size} to ${info.size} bytes`,
+      );
     }
     if (!readTail(fd, seen.size).equals(seen.tail)) throw this.conflict(doing, 'its last lines were rewritten by another process');
   }
@@ -209,7 +216,8 @@ export class FileJournalStore implements JournalStore {
       for (let index = lines.length - 1; index >= 0; index -= 1) {
         try {
           const value = JSON.parse(lines[index] ?? '') as Record<string, unknown>;
-          if (typeof value === 'object' && value !== null) return `#${String(value.seq)} ${String(value.type)}, written by ${String(value.by)} at ${String(value.ts)}`;
+          if (typeof value === 'object' && value !== null)
+            return `#${String(value.seq)} ${String(value.type)}, written by ${String(value.by)} at ${String(value.ts)}`;
         } catch {
           // a torn or partial line: look at the one before
         }

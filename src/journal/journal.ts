@@ -176,7 +176,9 @@ export class Journal {
       this.failure =
         error instanceof JournalError
           ? error
-          : new JournalError('io', `cannot write ${this.location}: ${String(error)}`, 'fix the cause and run the command again', undefined, undefined, { cause: error });
+          : new JournalError('io', `cannot write ${this.location}: ${String(error)}`, 'fix the cause and run the command again', undefined, undefined, {
+              cause: error,
+            });
       throw this.failure;
     }
   }

@@ -219,5 +219,14 @@ function parseHolder(raw: string): LockHolder | undefined {
   // pid 0 or negative would make process.kill address a process group.
   if (typeof user !== 'string' || typeof host !== 'string' || typeof since !== 'string' || typeof command !== 'string') return undefined;
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) return undefined;
-  return { user, host, pid, since, command, ...(typeof ci === 'string' ? { ci } : {}), ...(typeof pidns === 'string' ? { pidns } : {}), ...(typeof started === 'string' ? { started } : {}) };
+  return {
+    user,
+    host,
+    pid,
+    since,
+    command,
+    ...(typeof ci === 'string' ? { ci } : {}),
+    ...(typeof pidns === 'string' ? { pidns } : {}),
+    ...(typeof started === 'string' ? { started } : {}),
+  };
 }

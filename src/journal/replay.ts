@@ -13,16 +13,7 @@
 import type { JournalEvent, StepPhase, TrafficLeft, TrafficSnapshotData } from './events.js';
 import type { Step } from '../runbook/types.js';
 
-export type StepState =
-  | 'pending'
-  | 'running'
-  | 'succeeded'
-  | 'failed'
-  | 'interrupted'
-  | 'skipped'
-  | 'rolling-back'
-  | 'rolled-back'
-  | 'rollback-failed';
+export type StepState = 'pending' | 'running' | 'succeeded' | 'failed' | 'interrupted' | 'skipped' | 'rolling-back' | 'rolled-back' | 'rollback-failed';
 
 /** Done for `run`: never runs again. A rolled-back step is not done, so `run` does it again. */
 export function isDone(state: StepState): boolean {
@@ -190,7 +181,17 @@ export function stepState(state: JournalState, id: string): StepState {
 }
 
 export function replay(events: readonly JournalEvent[]): JournalState {
-  const state: JournalState = { steps: new Map(), runs: [], decisions: [], approvals: [], changesAccepted: [], repairs: [], notifications: [], targets: new Map(), lastSeq: 0 };
+  const state: JournalState = {
+    steps: new Map(),
+    runs: [],
+    decisions: [],
+    approvals: [],
+    changesAccepted: [],
+    repairs: [],
+    notifications: [],
+    targets: new Map(),
+    lastSeq: 0,
+  };
   for (const event of events) apply(state, event);
   return state;
 }
@@ -209,7 +210,12 @@ export function noteTraffic(targets: Map<string, TargetExpectation>, event: Jour
     if (restores) {
       const unconfirmed = { by: `the rollback of step ${event.step ?? '?'}`, step: event.step, weights: restores.weights };
       const earlier = known ? [...(known.earlier ?? []), ...(known.unconfirmed ? [known.unconfirmed.weights] : [])] : [];
-      targets.set(restores.target, known ? { ...known, unconfirmed, ...(earlier.length > 0 ? { earlier } : {}), seq: event.seq } : { left: restores, by: unconfirmed.by, step: event.step, unconfirmed, seq: event.seq });
+      targets.set(
+        restores.target,
+        known
+          ? { ...known, unconfirmed, ...(earlier.length > 0 ? { earlier } : {}), seq: event.seq }
+          : { left: restores, by: unconfirmed.by, step: event.step, unconfirmed, seq: event.seq },
+      );
     }
     return;
   }
@@ -239,7 +245,12 @@ function trafficNote(event: JournalEvent): TargetExpectation | undefined {
 
 /** Is this approval still waiting to be used, for this digest, at `now`? */
 export function approvalUsable(approval: ApprovalRecord, digest: string, now: number): boolean {
-  return approval.usedBy === undefined && approval.revokedBy === undefined && approval.digest === digest && (approval.expiresAt === undefined || Date.parse(approval.expiresAt) > now);
+  return (
+    approval.usedBy === undefined &&
+    approval.revokedBy === undefined &&
+    approval.digest === digest &&
+    (approval.expiresAt === undefined || Date.parse(approval.expiresAt) > now)
+  );
 }
 
 function apply(state: JournalState, event: JournalEvent): void {
@@ -270,9 +281,21 @@ function apply(state: JournalState, event: JournalEvent): void {
     case 'notify.sent':
     case 'notify.failed': {
       const { webhook, name, event: what, step, attempts } = event.data;
-      const outcome = event.type === 'notify.sent' ? { ok: true, status: event.data.status } : { ok: false, reason: event.data.reason, ...(event.data.status !== undefined ? { status: event.data.status } : {}) };
+      const outcome =
+        event.type === 'notify.sent'
+          ? { ok: true, status: event.data.status }
+          : { ok: false, reason: event.data.reason, ...(event.data.status !== undefined ? { status: event.data.status } : {}) };
       // Returns before the step record below even if a hand-written line has `step`: a notification changes no step.
-      state.notifications.push({ seq, ts, webhook, ...(name !== undefined ? { name } : {}), event: what, ...(step !== undefined ? { step } : {}), attempts, ...outcome });
+      state.notifications.push({
+        seq,
+        ts,
+        webhook,
+        ...(name !== undefined ? { name } : {}),
+        event: what,
+        ...(step !== undefined ? { step } : {}),
+        attempts,
+        ...outcome,
+      });
       return;
     }
     default:
@@ -291,7 +314,8 @@ function apply(state: JournalState, event: JournalEvent): void {
       step.skippedAfterFailure = undefined;
       step.bakeEndsAt = undefined;
       for (const approval of state.approvals) {
-        if (approval.step === step.id && approval.usedBy === undefined && approval.digest === event.data.digest) approval.usedBy = { attempt: event.attempt ?? step.attempts + 1, seq, ts };
+        if (approval.step === step.id && approval.usedBy === undefined && approval.digest === event.data.digest)
+          approval.usedBy = { attempt: event.attempt ?? step.attempts + 1, seq, ts };
       }
       step.definition = event.data.definition;
       step.digest = event.data.digest;

@@ -30,7 +30,8 @@ export async function getObject(client: S3Client, where: S3Location): Promise<S3
     throw error;
   }
   const body = await bodyBytes(response.Body);
-  if (!response.ETag) throw new Error(`S3 returned s3://${where.bucket}/${where.key} without an ETag, so it cannot be written conditionally (is the endpoint S3-compatible?)`);
+  if (!response.ETag)
+    throw new Error(`S3 returned s3://${where.bucket}/${where.key} without an ETag, so it cannot be written conditionally (is the endpoint S3-compatible?)`);
   return { body, etag: response.ETag };
 }
 
@@ -71,7 +72,11 @@ export async function listKeysAfter(client: S3Client, bucket: string, prefix: st
   let token: string | undefined;
   do {
     const response = await client.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(token !== undefined ? { ContinuationToken: token } : startAfter !== undefined ? { StartAfter: startAfter } : {}) }),
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: prefix,
+        ...(token !== undefined ? { ContinuationToken: token } : startAfter !== undefined ? { StartAfter: startAfter } : {}),
+      }),
     );
     for (const object of response.Contents ?? []) if (object.Key !== undefined) keys.push(object.Key);
     token = response.IsTruncated ? response.NextContinuationToken : undefined;
@@ -120,8 +125,12 @@ export function s3Failure(error: unknown, doing: string, url: string): JournalEr
   let described = describeAwsError(error, `cannot ${doing} ${url}`).message;
   // S3 answers 403, not 404, for an object that does not exist when s3:ListBucket is not granted;
   // cutover never takes "access denied" for "no journal yet".
-  if (nameOf(error) === 'AccessDenied' || statusOf(error) === 403) described += ' (S3 also answers AccessDenied for an object that does not exist yet when s3:ListBucket on the bucket is not granted: see docs/s3-journal.md)';
-  const advice = /^(write|repair)/.test(doing) ? 'fix the cause and run the command again; the journal in S3 is intact up to its last acknowledged event' : 'fix the cause and run the command again';
+  if (nameOf(error) === 'AccessDenied' || statusOf(error) === 403)
+    described +=
+      ' (S3 also answers AccessDenied for an object that does not exist yet when s3:ListBucket on the bucket is not granted: see docs/s3-journal.md)';
+  const advice = /^(write|repair)/.test(doing)
+    ? 'fix the cause and run the command again; the journal in S3 is intact up to its last acknowledged event'
+    : 'fix the cause and run the command again';
   return new JournalError('io', described, advice, undefined, undefined, { cause: error });
 }
 

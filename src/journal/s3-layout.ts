@@ -86,7 +86,8 @@ export function parseManifest(body: Buffer): Manifest | { newer: number } | unde
   if (!value || value.format !== MANIFEST_FORMAT) return undefined;
   if (value.version !== MANIFEST_VERSION) return { newer: typeof value.version === 'number' ? value.version : Number.NaN };
   const snapshot = value.snapshot;
-  if (typeof value.id !== 'string' || !(snapshot === null || (typeof snapshot === 'number' && Number.isInteger(snapshot) && snapshot >= 0))) return { newer: Number.NaN };
+  if (typeof value.id !== 'string' || !(snapshot === null || (typeof snapshot === 'number' && Number.isInteger(snapshot) && snapshot >= 0)))
+    return { newer: Number.NaN };
   return {
     format: MANIFEST_FORMAT,
     version: MANIFEST_VERSION,

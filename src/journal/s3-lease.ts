@@ -135,7 +135,14 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
   const id = randomUUID();
   const own = ownProcess(identity.pid);
   const bodyAt = (acquiredAt: Date, expiresAt: Date): LeaseBody => ({
-    holder: { user: identity.user, host: identity.host, pid: identity.pid, command: options.command, ...(identity.ci ? { ciJobUrl: identity.ci } : {}), ...own },
+    holder: {
+      user: identity.user,
+      host: identity.host,
+      pid: identity.pid,
+      command: options.command,
+      ...(identity.ci ? { ciJobUrl: identity.ci } : {}),
+      ...own,
+    },
     acquiredAt: acquiredAt.toISOString(),
     expiresAt: expiresAt.toISOString(),
     id,
@@ -194,7 +201,16 @@ export async function acquireS3Lease(client: S3Client, journal: S3Location, opti
   throw new LockedError(undefined, false, url, options.unlockCommand);
 }
 
-function heldLease(client: S3Client, journal: S3Location, where: S3Location, first: LeaseBody, firstEtag: string, leaseMs: number, options: S3LeaseOptions, takeover?: Takeover): Lease {
+function heldLease(
+  client: S3Client,
+  journal: S3Location,
+  where: S3Location,
+  first: LeaseBody,
+  firstEtag: string,
+  leaseMs: number,
+  options: S3LeaseOptions,
+  takeover?: Takeover,
+): Lease {
   const url = formatS3Url(where);
   const { clock } = options;
   let body = first;
@@ -313,9 +329,18 @@ export function parseLeaseBody(raw: string): LeaseBody | undefined {
   if (typeof acquiredAt !== 'string' || typeof expiresAt !== 'string' || Number.isNaN(Date.parse(expiresAt))) return undefined;
   if (typeof holder !== 'object' || holder === null) return undefined;
   const { user, host, pid, command, ciJobUrl, pidns, started } = holder as Record<string, unknown>;
-  if (typeof user !== 'string' || typeof host !== 'string' || typeof command !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid)) return undefined;
+  if (typeof user !== 'string' || typeof host !== 'string' || typeof command !== 'string' || typeof pid !== 'number' || !Number.isInteger(pid))
+    return undefined;
   return {
-    holder: { user, host, pid, command, ...(typeof ciJobUrl === 'string' ? { ciJobUrl } : {}), ...(typeof pidns === 'string' ? { pidns } : {}), ...(typeof started === 'string' ? { started } : {}) },
+    holder: {
+      user,
+      host,
+      pid,
+      command,
+      ...(typeof ciJobUrl === 'string' ? { ciJobUrl } : {}),
+      ...(typeof pidns === 'string' ? { pidns } : {}),
+      ...(typeof started === 'string' ? { started } : {}),
+    },
     acquiredAt,
     expiresAt,
     id: typeof id === 'string' ? id : '',
@@ -324,7 +349,16 @@ export function parseLeaseBody(raw: string): LeaseBody | undefined {
 
 function holderOf(body: LeaseBody): LockHolder {
   const { user, host, pid, command, ciJobUrl, pidns, started } = body.holder;
-  return { user, host, pid, command, since: body.acquiredAt, ...(ciJobUrl ? { ci: ciJobUrl } : {}), ...(pidns ? { pidns } : {}), ...(started ? { started } : {}) };
+  return {
+    user,
+    host,
+    pid,
+    command,
+    since: body.acquiredAt,
+    ...(ciJobUrl ? { ci: ciJobUrl } : {}),
+    ...(pidns ? { pidns } : {}),
+    ...(started ? { started } : {}),
+  };
 }
 
 /**

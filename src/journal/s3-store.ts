@@ -185,7 +185,9 @@ export class S3JournalStore implements JournalStore {
     numbers.forEach((n, index) => {
       const expected = state.last + 1 + index;
       if (n !== expected) {
-        throw this.damaged(`segment ${expected} (${formatS3Url({ bucket, key: segmentKey(key, expected) })}) is missing although segment ${n} exists: events were deleted from the middle of the journal`);
+        throw this.damaged(
+          `segment ${expected} (${formatS3Url({ bucket, key: segmentKey(key, expected) })}) is missing although segment ${n} exists: events were deleted from the middle of the journal`,
+        );
       }
     });
     if (numbers.length === 0) return;
@@ -201,7 +203,8 @@ export class S3JournalStore implements JournalStore {
 
   /** A snapshot or segment: one or more complete lines. */
   private wholeLines(body: Buffer, url: string): string {
-    if (body.length === 0 || body[body.length - 1] !== 0x0a) throw this.damaged(`${url} does not end with a complete line (cutover writes every segment and snapshot whole)`);
+    if (body.length === 0 || body[body.length - 1] !== 0x0a)
+      throw this.damaged(`${url} does not end with a complete line (cutover writes every segment and snapshot whole)`);
     return body.toString('utf8');
   }
 
@@ -226,7 +229,8 @@ export class S3JournalStore implements JournalStore {
     const existing = await getObject(this.client, snapshot).catch((error: unknown) => {
       throw s3Failure(error, 'migrate the journal', this.location);
     });
-    if (!existing?.body.equals(state.body)) await this.put(snapshot, state.body, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }, 'migrate the journal');
+    if (!existing?.body.equals(state.body))
+      await this.put(snapshot, state.body, existing ? { ifMatch: existing.etag } : { ifNoneMatch: '*' }, 'migrate the journal');
     const manifest = newManifest(randomUUID(), this.now().toISOString(), this.options.writer, 0, this.where.key);
     const etag = await this.put(this.where, encodeManifest(manifest), { ifMatch: state.etag }, 'migrate the journal', MANIFEST_TYPE);
     this.state = { kind: 'segmented', manifest, manifestEtag: etag, text: state.body.toString('utf8'), last: 0 };
@@ -245,14 +249,21 @@ export class S3JournalStore implements JournalStore {
   private async compact(state: Extract<State, { kind: 'segmented' }>): Promise<void> {
     const n = state.last;
     try {
-      await this.put({ bucket: this.where.bucket, key: snapshotKey(this.where.key, n) }, Buffer.from(state.text, 'utf8'), { ifNoneMatch: '*' }, 'compact the journal');
+      await this.put(
+        { bucket: this.where.bucket, key: snapshotKey(this.where.key, n) },
+        Buffer.from(state.text, 'utf8'),
+        { ifNoneMatch: '*' },
+        'compact the journal',
+      );
       const manifest: Manifest = { ...state.manifest, snapshot: n };
       state.manifestEtag = await this.put(this.where, encodeManifest(manifest), { ifMatch: state.manifestEtag }, 'compact the journal', MANIFEST_TYPE);
       state.manifest = manifest;
     } catch (error) {
       this.compactionFailed = true;
       const why = error instanceof JournalError ? error.problem : String(error);
-      this.options.onWarning?.(`could not compact ${this.location} (${why}); the journal is intact, readers just fetch more segments until the next command compacts it`);
+      this.options.onWarning?.(
+        `could not compact ${this.location} (${why}); the journal is intact, readers just fetch more segments until the next command compacts it`,
+      );
     }
   }
 
@@ -289,14 +300,17 @@ export class S3JournalStore implements JournalStore {
     const text = await fresh.readText().catch(() => undefined);
     const last = text === undefined ? (seen ? lastEvent(seen.body.toString('utf8')) : undefined) : lastEvent(text);
     if (last) who.push(`its last event is #${String(last.seq)} ${String(last.type)}, written by ${String(last.by)} at ${String(last.ts)}`);
-    else if (fresh.state.kind === 'segmented') who.push(`it was created by ${fresh.state.manifest.createdBy ?? 'another command'} at ${fresh.state.manifest.createdAt ?? 'the same time'}`);
+    else if (fresh.state.kind === 'segmented')
+      who.push(`it was created by ${fresh.state.manifest.createdBy ?? 'another command'} at ${fresh.state.manifest.createdAt ?? 'the same time'}`);
     else if (fresh.state.kind === 'none') who.push(this.state.kind === 'none' ? 'it was created and deleted again' : 'the journal was deleted');
     const ours = this.options.lease;
     const takeover = ours && text !== undefined ? findTakeoverOf(text, ours.holder) : undefined;
     const lease = await readS3Lease(this.client, this.where, this.now()).catch(() => undefined);
     if (takeover && lease) who.push(describeTakeoverOf(lease.url, takeover).replace(/^the lease /, "this command's lease "));
     if (ours && lease && ours.id !== undefined && lease.id === ours.id) {
-      who.push(`this command (pid ${ours.holder.pid}) still holds the lease, so the other writer wrote without it (by hand, a cutover that does not take the S3 lease, or a command whose lease was removed with cutover unlock)`);
+      who.push(
+        `this command (pid ${ours.holder.pid}) still holds the lease, so the other writer wrote without it (by hand, a cutover that does not take the S3 lease, or a command whose lease was removed with cutover unlock)`,
+      );
     } else if (lease?.holder) who.push(`the lease is ${takeover ? 'now ' : ''}held by ${describeHolder(lease.holder)}`);
     else if (lease) who.push(`the lease ${lease.url} does not say who holds it`);
     else if (takeover) who.push('nobody holds the lease now (the command that took it over has finished)');

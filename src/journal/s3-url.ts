@@ -26,9 +26,12 @@ export function parseS3Url(text: string): S3Location {
   const bucket = slash === -1 ? rest : rest.slice(0, slash);
   const key = slash === -1 ? '' : rest.slice(slash + 1);
   if (!isS3Url(text) || !BUCKET.test(bucket)) {
-    throw new Error(`${text} is not an S3 journal URL: write it as s3://bucket/path/to/name.journal.jsonl (bucket names are 3-63 lowercase letters, digits, dots and dashes)`);
+    throw new Error(
+      `${text} is not an S3 journal URL: write it as s3://bucket/path/to/name.journal.jsonl (bucket names are 3-63 lowercase letters, digits, dots and dashes)`,
+    );
   }
-  if (key === '' || key.endsWith('/')) throw new Error(`${text} names no object: write the journal's key after the bucket, e.g. s3://${bucket}/cutover/name.journal.jsonl`);
+  if (key === '' || key.endsWith('/'))
+    throw new Error(`${text} names no object: write the journal's key after the bucket, e.g. s3://${bucket}/cutover/name.journal.jsonl`);
   if (key.endsWith('.lock')) throw new Error(`${text}: a journal key may not end in .lock (cutover keeps its lease at <key>.lock)`);
   return { bucket, key };
 }

@@ -5,7 +5,10 @@ export function formatTime(iso: string | undefined): string {
   if (iso === undefined) return '-';
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
-  return new Date(ms).toISOString().replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
 }
 
 /** Human durations: `250ms`, `4.2s`, `3m 05s`, `2h 10m`, `3d 4h`. */

@@ -29,7 +29,16 @@ export const OKABE_ITO = {
 } as const;
 
 /** Weight series, in order of contrast on white (yellow last). */
-const SERIES_COLOURS = [OKABE_ITO.blue, OKABE_ITO.vermillion, OKABE_ITO.bluishGreen, OKABE_ITO.reddishPurple, OKABE_ITO.orange, OKABE_ITO.skyBlue, OKABE_ITO.black, OKABE_ITO.yellow];
+const SERIES_COLOURS = [
+  OKABE_ITO.blue,
+  OKABE_ITO.vermillion,
+  OKABE_ITO.bluishGreen,
+  OKABE_ITO.reddishPurple,
+  OKABE_ITO.orange,
+  OKABE_ITO.skyBlue,
+  OKABE_ITO.black,
+  OKABE_ITO.yellow,
+];
 const SERIES_DASHES = ['', '7 4', '2 3', '9 3 2 3'];
 const MARKERS = ['circle', 'square', 'triangle', 'diamond'] as const;
 
@@ -64,7 +73,11 @@ export function renderHtml(model: ReportModel): string {
     { id: 'summary', title: 'Summary', html: summarySection(model) },
     { id: 'timeline', title: 'Timeline', html: timelineSection(model) },
     { id: 'traffic', title: 'Traffic weights', html: trafficSection(model) },
-    { id: 'watch-metrics', title: 'Watched metrics', html: watchMetricsHtml(model.watchMetrics, esc, { ok: OKABE_ITO.bluishGreen, bad: OKABE_ITO.vermillion, line: OKABE_ITO.blue, band: OKABE_ITO.skyBlue }) },
+    {
+      id: 'watch-metrics',
+      title: 'Watched metrics',
+      html: watchMetricsHtml(model.watchMetrics, esc, { ok: OKABE_ITO.bluishGreen, bad: OKABE_ITO.vermillion, line: OKABE_ITO.blue, band: OKABE_ITO.skyBlue }),
+    },
     ...(model.items && model.items.length > 0 ? [{ id: 'items', title: 'Items', html: itemsSection(model.items) }] : []),
     { id: 'steps', title: 'Steps', html: stepsSection(model) },
     { id: 'failures', title: 'Failures and retries', html: failuresSection(model) },
@@ -119,7 +132,11 @@ function identityList(model: ReportModel): string {
   if (model.runbook.definitionDigest) rows.push(['Steps digest', `<code class="digest">${esc(model.runbook.definitionDigest)}</code>`]);
   if (model.journal.location) rows.push(['Journal', `<code>${esc(model.journal.location)}</code>`]);
   rows.push(['Journal events', `${model.journal.events}${model.journal.head ? `, chain head <code class="digest">${esc(model.journal.head)}</code>` : ''}`]);
-  if (model.totals.startedAt) rows.push(['From', `<time datetime="${esc(model.totals.startedAt)}">${esc(formatTime(model.totals.startedAt))}</time> to <time datetime="${esc(model.totals.endedAt ?? '')}">${esc(formatTime(model.totals.endedAt))}</time>`]);
+  if (model.totals.startedAt)
+    rows.push([
+      'From',
+      `<time datetime="${esc(model.totals.startedAt)}">${esc(formatTime(model.totals.startedAt))}</time> to <time datetime="${esc(model.totals.endedAt ?? '')}">${esc(formatTime(model.totals.endedAt))}</time>`,
+    ]);
   if (model.totals.operators.length > 0) rows.push(['Operators', model.totals.operators.map((o) => `<span class="who">${esc(o)}</span>`).join(', ')]);
   return `<dl class="meta">\n${rows.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('\n')}\n</dl>`;
 }
@@ -134,14 +151,25 @@ function summarySection(model: ReportModel): string {
     ['Steps', `${t.steps}${states ? ` (${states})` : ''}`],
     ['Steps without incident', `${t.cleanSteps} of ${t.steps}: succeeded at the first attempt, never failed, interrupted or rolled back, no failed watch`],
     ['Step runs', `${t.stepRuns} (${t.retries} ${t.retries === 1 ? 'retry' : 'retries'})`],
-    ['Failures', `${t.failures} step ${t.failures === 1 ? 'failure' : 'failures'}, ${t.interruptions} ${t.interruptions === 1 ? 'interruption' : 'interruptions'}, ${t.watchesFailed} failed ${t.watchesFailed === 1 ? 'watch' : 'watches'}`],
+    [
+      'Failures',
+      `${t.failures} step ${t.failures === 1 ? 'failure' : 'failures'}, ${t.interruptions} ${t.interruptions === 1 ? 'interruption' : 'interruptions'}, ${t.watchesFailed} failed ${t.watchesFailed === 1 ? 'watch' : 'watches'}`,
+    ],
     ['Rollbacks', `${t.rollbacks}${t.rollbacksFailed > 0 ? ` (${t.rollbacksFailed} failed)` : ''}`],
-    ['Traffic changes', `${t.trafficChanges} applied, ${t.trafficRestores} restored by rollbacks, on ${model.traffic.length} ${model.traffic.length === 1 ? 'target' : 'targets'}`],
+    [
+      'Traffic changes',
+      `${t.trafficChanges} applied, ${t.trafficRestores} restored by rollbacks, on ${model.traffic.length} ${model.traffic.length === 1 ? 'target' : 'targets'}`,
+    ],
     ['Operator decisions', String(t.decisions)],
     ['Approvals', String(t.approvals)],
     ['Runs', `${t.runs} (run, resume, rollback, rehearse invocations)`],
   ];
-  return `${table('Totals', ['What', 'Count'], rows.map(([k, v]) => [{ th: k }, { html: v }]), 'totals')}
+  return `${table(
+    'Totals',
+    ['What', 'Count'],
+    rows.map(([k, v]) => [{ th: k }, { html: v }]),
+    'totals',
+  )}
 ${model.notes.length > 0 ? `<div class="notes" role="note"><h3>Notes</h3><ul>${model.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul></div>` : ''}`;
 }
 
@@ -161,13 +189,21 @@ function stepsSection(model: ReportModel): string {
     ['Step', 'Title', 'State', 'Attempts', 'Last run', 'Operators', 'Digest', 'Rehearsal'],
     model.steps.map((s) => [
       { th: s.id, id: `step-${s.id}`, code: true },
-      { html: `${esc(s.title ?? '')}${s.action ? `<br><small class="muted"><code>${esc(truncate(s.action, 140))}</code></small>` : ''}${s.irreversible ? `<br><small>irreversible: ${esc(s.irreversible)}</small>` : ''}${s.inRunbook ? '' : '<br><small><strong>no longer in the runbook</strong></small>'}` },
+      {
+        html: `${esc(s.title ?? '')}${s.action ? `<br><small class="muted"><code>${esc(truncate(s.action, 140))}</code></small>` : ''}${s.irreversible ? `<br><small>irreversible: ${esc(s.irreversible)}</small>` : ''}${s.inRunbook ? '' : '<br><small><strong>no longer in the runbook</strong></small>'}`,
+      },
       { html: stateBadge(s.state) + (s.clean ? ' <small class="muted">(no incident)</small>' : '') },
       { text: String(s.attempts) },
       { text: s.durationMs === undefined ? '-' : formatSpan(s.durationMs) },
       { text: s.operators.join(', ') || '-' },
-      { html: `<code title="${esc(s.digest ?? '')}">${esc(shortHash(s.digest ?? s.currentDigest))}</code>${s.changed ? '<br><small><strong>changed since it ran</strong></small>' : ''}${s.unchecked ? `<br><small>${esc(notChecked(s.unchecked))}</small>` : ''}` },
-      { html: s.rehearsal ? `${verdictBadge(s.rehearsal.verdict)}${s.rehearsal.definition === 'different' ? '<br><small><strong>of another definition</strong></small>' : ''}` : '<span class="muted">none</span>' },
+      {
+        html: `<code title="${esc(s.digest ?? '')}">${esc(shortHash(s.digest ?? s.currentDigest))}</code>${s.changed ? '<br><small><strong>changed since it ran</strong></small>' : ''}${s.unchecked ? `<br><small>${esc(notChecked(s.unchecked))}</small>` : ''}`,
+      },
+      {
+        html: s.rehearsal
+          ? `${verdictBadge(s.rehearsal.verdict)}${s.rehearsal.definition === 'different' ? '<br><small><strong>of another definition</strong></small>' : ''}`
+          : '<span class="muted">none</span>',
+      },
     ]),
     'steps',
   );
@@ -190,9 +226,18 @@ function failureArticle(f: FailureItem): string {
   if (f.exitCode !== undefined) facts.push(['Exit code', esc(f.exitCode)]);
   if (f.timedOut) facts.push(['Timed out', 'yes']);
   if (f.signal) facts.push(['Signal', esc(f.signal)]);
-  if (f.decisions.length > 0) facts.push(['Operator chose', f.decisions.map((d) => `${esc(d.choice)} (<span class="who">${esc(d.by)}</span>, ${esc(formatTime(d.ts))})`).join('; ')]);
-  facts.push(['Then', f.next ? `${esc(f.next.what)}${f.next.attempt !== undefined ? ` (attempt ${f.next.attempt})` : ''} at ${esc(formatTime(f.next.ts))} by <span class="who">${esc(f.next.by)}</span>${f.next.outcome ? `: ${esc(f.next.outcome)}` : ''}` : 'nothing yet']);
-  const tail = f.tail.length > 0 ? `<details open><summary>Last ${f.tail.length} ${f.tail.length === 1 ? 'line' : 'lines'} of output</summary><pre>${esc(f.tail.join('\n'))}</pre></details>` : '';
+  if (f.decisions.length > 0)
+    facts.push(['Operator chose', f.decisions.map((d) => `${esc(d.choice)} (<span class="who">${esc(d.by)}</span>, ${esc(formatTime(d.ts))})`).join('; ')]);
+  facts.push([
+    'Then',
+    f.next
+      ? `${esc(f.next.what)}${f.next.attempt !== undefined ? ` (attempt ${f.next.attempt})` : ''} at ${esc(formatTime(f.next.ts))} by <span class="who">${esc(f.next.by)}</span>${f.next.outcome ? `: ${esc(f.next.outcome)}` : ''}`
+      : 'nothing yet',
+  ]);
+  const tail =
+    f.tail.length > 0
+      ? `<details open><summary>Last ${f.tail.length} ${f.tail.length === 1 ? 'line' : 'lines'} of output</summary><pre>${esc(f.tail.join('\n'))}</pre></details>`
+      : '';
   return `<article class="failure" id="failure-${f.seq}" aria-labelledby="failure-${f.seq}-h">
 <h3 id="failure-${f.seq}-h"><code>${esc(f.step)}</code> ${esc(FAILURE_KIND[f.kind])}${f.attempt !== undefined ? ` (attempt ${f.attempt})` : ''}</h3>
 <dl class="facts">${facts.map(([k, v]) => `<div><dt>${esc(k)}</dt><dd>${v}</dd></div>`).join('')}</dl>
@@ -248,12 +293,14 @@ const PHASES: [keyof NonNullable<StepSummary['rehearsal']>['phases'], string][] 
 ];
 
 function rehearsalSection(model: ReportModel): string {
-  if (!model.rehearsal) return '<p>No rehearsal journal was given or found (<code>cutover rehearse</code> writes <code>.cutover/&lt;name&gt;.rehearsal.jsonl</code>; pass another with <code>--rehearsal PATH</code>).</p>';
+  if (!model.rehearsal)
+    return '<p>No rehearsal journal was given or found (<code>cutover rehearse</code> writes <code>.cutover/&lt;name&gt;.rehearsal.jsonl</code>; pass another with <code>--rehearsal PATH</code>).</p>';
   const r = model.rehearsal;
   const intro = `<p>From ${r.location ? `<code>${esc(r.location)}</code>` : 'the rehearsal journal'} (${r.events} events${r.firstTs ? `, ${esc(formatTime(r.firstTs))} to ${esc(formatTime(r.lastTs))}` : ''}). The newest rehearsal of each step; <em>same definition</em> means it rehearsed exactly the definition (digest) that ran here.</p>`;
   const rows = model.steps.map((s) => {
     const ev = s.rehearsal;
-    if (!ev) return [{ th: s.id, code: true }, { html: '<span class="muted">never rehearsed</span>' }, { text: '-' }, { text: '-' }, { text: '-' }, { text: '-' }];
+    if (!ev)
+      return [{ th: s.id, code: true }, { html: '<span class="muted">never rehearsed</span>' }, { text: '-' }, { text: '-' }, { text: '-' }, { text: '-' }];
     const phases = PHASES.filter(([key]) => ev.phases[key])
       .map(([key, label]) => {
         const phase = ev.phases[key];
@@ -298,7 +345,12 @@ function aboutSection(model: ReportModel): string {
     ['Chain head', j.head ? `<code class="digest">${esc(j.head)}</code> (sha256 of the last line; a later journal extends it)` : '-'],
     ['Repairs', j.repairs.length === 0 ? 'none' : j.repairs.map((r) => `line ${r.line} (${r.droppedBytes} bytes) at ${esc(formatTime(r.ts))}`).join('; ')],
   ];
-  return `${table('Where this report comes from', ['What', 'Value'], rows.map(([k, v]) => [{ th: k }, { html: v }]), 'about')}
+  return `${table(
+    'Where this report comes from',
+    ['What', 'Value'],
+    rows.map(([k, v]) => [{ th: k }, { html: v }]),
+    'about',
+  )}
 <p>Every time is UTC. Durations of steps come from the journal (the engine's own measure where it recorded one). Charts use a time axis on which long idle gaps are drawn as breaks (marked <span aria-hidden="true">≈</span> with the time they stand for); the tables under each chart hold the same data as text.</p>`;
 }
 
@@ -344,7 +396,9 @@ function timelineSection(model: ReportModel): string {
 </ul>`;
   const rows = items.map((i) => [
     { html: timeCell(i.start) },
-    { html: i.end && i.kind !== 'approval' && i.kind !== 'decision' && i.kind !== 'watch' ? `${timeCell(i.end)}${i.open ? ' <small>(open)</small>' : ''}` : '-' },
+    {
+      html: i.end && i.kind !== 'approval' && i.kind !== 'decision' && i.kind !== 'watch' ? `${timeCell(i.end)}${i.open ? ' <small>(open)</small>' : ''}` : '-',
+    },
     { text: i.durationMs !== undefined ? formatSpan(i.durationMs) : '-' },
     { html: i.step ? stepLink(i.step) : '<span class="muted">-</span>' },
     { text: i.kind },
@@ -374,7 +428,9 @@ function ganttSvg(lanes: Lane[], model: ReportModel): string {
   const scale = buildTimeScale(timelineIntervals(model), LABEL_W + 8, CHART_W - 16);
   const parts: string[] = [];
   const desc = `${lanes.length} rows from ${formatTime(new Date(scale.t0).toISOString())} to ${formatTime(new Date(scale.t1).toISOString())}; ${model.timeline.filter((i) => i.kind === 'step').length} step runs, ${model.timeline.filter((i) => i.kind === 'rollback').length} rollbacks, ${model.timeline.filter((i) => i.kind === 'bake').length} bake windows, ${model.approvals.length} approvals, ${model.decisions.length} decisions. The table below lists every item.`;
-  parts.push(`<svg class="gantt" viewBox="0 0 ${CHART_W} ${height}" width="100%" role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">`);
+  parts.push(
+    `<svg class="gantt" viewBox="0 0 ${CHART_W} ${height}" width="100%" role="img" aria-labelledby="gantt-title gantt-desc" preserveAspectRatio="xMinYMin meet">`,
+  );
   parts.push(`<title id="gantt-title">Timeline of ${esc(model.runbook.name)}</title><desc id="gantt-desc">${esc(desc)}</desc>`);
   parts.push(patternDefs('g'));
   // Lanes.
@@ -382,20 +438,26 @@ function ganttSvg(lanes: Lane[], model: ReportModel): string {
     const y = top + index * LANE_H;
     parts.push(`<g class="lane" data-lane="${esc(lane.key)}">`);
     if (index % 2 === 0) parts.push(`<rect class="lane-bg" x="0" y="${y}" width="${CHART_W}" height="${LANE_H}" fill="#f3f3f3"/>`);
-    parts.push(`<text class="lane-label" x="6" y="${y + 13}" font-size="12" font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" fill="#000">${esc(truncate(lane.label, 26))}<title>${esc(lane.label)}</title></text>`);
+    parts.push(
+      `<text class="lane-label" x="6" y="${y + 13}" font-size="12" font-family="ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" fill="#000">${esc(truncate(lane.label, 26))}<title>${esc(lane.label)}</title></text>`,
+    );
     if (lane.sub) parts.push(`<text x="6" y="${y + 25}" font-size="10" fill="#444">${esc(lane.sub)}</text>`);
     parts.push('</g>');
   });
   // Breaks.
   for (const gap of scale.gaps) {
     const x = (gap.x0 + gap.x1) / 2;
-    parts.push(`<g class="break"><rect x="${fx(gap.x0)}" y="${top}" width="${fx(gap.x1 - gap.x0)}" height="${lanes.length * LANE_H}" fill="#fff" fill-opacity="0.85"/><path d="M${fx(x - 5)} ${top} l6 ${fx((lanes.length * LANE_H) / 2)} l-6 ${fx((lanes.length * LANE_H) / 2)}" stroke="#666" fill="none" stroke-dasharray="3 2"/><text x="${fx(x)}" y="${top + lanes.length * LANE_H + 28}" font-size="10" text-anchor="middle" fill="#333">≈${esc(formatSpan(gap.t1 - gap.t0))}</text></g>`);
+    parts.push(
+      `<g class="break"><rect x="${fx(gap.x0)}" y="${top}" width="${fx(gap.x1 - gap.x0)}" height="${lanes.length * LANE_H}" fill="#fff" fill-opacity="0.85"/><path d="M${fx(x - 5)} ${top} l6 ${fx((lanes.length * LANE_H) / 2)} l-6 ${fx((lanes.length * LANE_H) / 2)}" stroke="#666" fill="none" stroke-dasharray="3 2"/><text x="${fx(x)}" y="${top + lanes.length * LANE_H + 28}" font-size="10" text-anchor="middle" fill="#333">≈${esc(formatSpan(gap.t1 - gap.t0))}</text></g>`,
+    );
   }
   // Axis.
   const axisY = top + lanes.length * LANE_H;
   parts.push(`<g class="axis"><line x1="${scale.x0}" y1="${axisY}" x2="${scale.x1}" y2="${axisY}" stroke="#333"/>`);
   for (const tick of scale.ticks) {
-    parts.push(`<line x1="${fx(tick.x)}" y1="${top}" x2="${fx(tick.x)}" y2="${axisY + 4}" stroke="#bbb" stroke-width="0.6"/><text x="${fx(tick.x)}" y="${axisY + 15}" font-size="10" text-anchor="middle" fill="#222">${esc(tick.label)}</text>`);
+    parts.push(
+      `<line x1="${fx(tick.x)}" y1="${top}" x2="${fx(tick.x)}" y2="${axisY + 4}" stroke="#bbb" stroke-width="0.6"/><text x="${fx(tick.x)}" y="${axisY + 15}" font-size="10" text-anchor="middle" fill="#222">${esc(tick.label)}</text>`,
+    );
   }
   parts.push('</g>');
   // Items: bands and bars first, markers on top.
@@ -430,7 +492,10 @@ function ganttItem(item: TimelineItem, laneY: number, scale: TimeScale): string 
     const stroke = item.kind === 'run' ? (item.outcome === 'failed' || item.outcome === 'interrupted' ? OKABE_ITO.vermillion : '#333333') : '#000000';
     const base = `<rect x="${fx(x0)}" y="${y}" width="${w}" height="${h}" rx="2" fill="${fill}" stroke="${stroke}" stroke-width="${item.kind === 'run' ? (stroke === '#333333' ? 0.8 : 1.6) : 0.6}"${dashed ? ' stroke-dasharray="3 2"' : ''}/>`;
     const overlay = pattern ? `<rect x="${fx(x0)}" y="${y}" width="${w}" height="${h}" rx="2" fill="url(#g-${pattern})"/>` : '';
-    const label = item.kind === 'run' && x1 - x0 > 60 ? `<text x="${fx(x0 + 4)}" y="${y + 11}" font-size="10" fill="#000">${esc(truncate(item.label, Math.floor((x1 - x0) / 6)))}</text>` : '';
+    const label =
+      item.kind === 'run' && x1 - x0 > 60
+        ? `<text x="${fx(x0 + 4)}" y="${y + 11}" font-size="10" fill="#000">${esc(truncate(item.label, Math.floor((x1 - x0) / 6)))}</text>`
+        : '';
     return `<g class="item bar" ${kindAttr}>${base}${overlay}${label}${tooltip}</g>`;
   }
   if (item.kind === 'approval') return `<g class="item marker" ${kindAttr}>${marker('diamond', x0, laneY + 12, OKABE_ITO.black, 6)}${tooltip}</g>`;
@@ -444,7 +509,11 @@ function barStyle(item: TimelineItem): { fill: string; pattern?: string; dashed?
     return { fill: item.outcome === 'unfinished' ? '#ffffff' : '#e6e6e6', ...(item.outcome === 'unfinished' ? { dashed: true } : {}) };
   }
   if (item.kind === 'rollback') {
-    return item.outcome === 'failed' ? { fill: OKABE_ITO.reddishPurple, pattern: 'cross' } : item.outcome === 'succeeded' ? { fill: OKABE_ITO.reddishPurple, pattern: 'stripes' } : { fill: OKABE_ITO.reddishPurple, pattern: 'dots', dashed: true };
+    return item.outcome === 'failed'
+      ? { fill: OKABE_ITO.reddishPurple, pattern: 'cross' }
+      : item.outcome === 'succeeded'
+        ? { fill: OKABE_ITO.reddishPurple, pattern: 'stripes' }
+        : { fill: OKABE_ITO.reddishPurple, pattern: 'dots', dashed: true };
   }
   switch (item.outcome) {
     case 'succeeded':
@@ -488,19 +557,36 @@ function marker(shape: 'circle' | 'square' | 'triangle' | 'diamond' | 'cross', x
 /** A legend swatch; its patterns are the timeline chart's (same document). */
 function swatch(kind: 'bar' | 'band' | 'circle' | 'triangle' | 'diamond' | 'cross', colour: string, pattern?: string, dashed = false): string {
   let inner: string;
-  if (kind === 'bar') inner = `<rect x="1" y="2" width="22" height="10" rx="2" fill="${colour}" stroke="#000" stroke-width="0.6"${dashed ? ' stroke-dasharray="3 2"' : ''}/>${pattern ? `<rect x="1" y="2" width="22" height="10" rx="2" fill="url(#g-${pattern})"/>` : ''}`;
-  else if (kind === 'band') inner = `<rect x="1" y="5" width="22" height="5" fill="${colour}" fill-opacity="0.8" stroke="${OKABE_ITO.blue}" stroke-width="0.8"/>`;
+  if (kind === 'bar')
+    inner = `<rect x="1" y="2" width="22" height="10" rx="2" fill="${colour}" stroke="#000" stroke-width="0.6"${dashed ? ' stroke-dasharray="3 2"' : ''}/>${pattern ? `<rect x="1" y="2" width="22" height="10" rx="2" fill="url(#g-${pattern})"/>` : ''}`;
+  else if (kind === 'band')
+    inner = `<rect x="1" y="5" width="22" height="5" fill="${colour}" fill-opacity="0.8" stroke="${OKABE_ITO.blue}" stroke-width="0.8"/>`;
   else inner = marker(kind, 12, 7, colour, 5);
   return `<svg class="swatch" width="24" height="14" viewBox="0 0 24 14" aria-hidden="true" focusable="false">${inner}</svg>`;
 }
 
 function itemDescription(item: TimelineItem): string {
-  const when = item.end && item.end !== item.start && item.kind !== 'approval' && item.kind !== 'decision' ? `${formatTime(item.start)} to ${formatTime(item.end)}${item.open ? ' (open)' : ''}` : formatTime(item.start);
+  const when =
+    item.end && item.end !== item.start && item.kind !== 'approval' && item.kind !== 'decision'
+      ? `${formatTime(item.start)} to ${formatTime(item.end)}${item.open ? ' (open)' : ''}`
+      : formatTime(item.start);
   return `${item.step ?? 'runs'}: ${item.label}${item.detail ? ` (${item.detail})` : ''}; ${when}${item.durationMs !== undefined && item.end !== undefined ? `, ${formatSpan(item.durationMs)}` : ''}; by ${item.by}${item.endedBy ? `, ended by ${item.endedBy}` : ''}`;
 }
 
 function outcomeText(item: TimelineItem): string {
-  const symbol: Partial<Record<TimelineItem['outcome'], string>> = { succeeded: '✓', passed: '✓', ok: '✓', failed: '✗', 'watch-failed': '✗', interrupted: '‖', unfinished: '…', open: '…', skipped: '↷', 'cut-short': '✂', waiting: '◷' };
+  const symbol: Partial<Record<TimelineItem['outcome'], string>> = {
+    succeeded: '✓',
+    passed: '✓',
+    ok: '✓',
+    failed: '✗',
+    'watch-failed': '✗',
+    interrupted: '‖',
+    unfinished: '…',
+    open: '…',
+    skipped: '↷',
+    'cut-short': '✂',
+    waiting: '◷',
+  };
   const s = symbol[item.outcome];
   return `${s ? `<span aria-hidden="true">${s}</span> ` : ''}${esc(item.outcome)}`;
 }
@@ -530,17 +616,28 @@ function trafficChart(series: TrafficSeries, index: number, model: ReportModel):
   const keyNames = series.keys.map((k) => k.name).join(', ');
   const lastPoint = series.points.at(-1);
   const desc = `Step chart of the traffic share of ${keyNames} on ${series.label}, ${series.points.length} journaled states from ${formatTime(series.points[0]?.ts)} to ${formatTime(lastPoint?.ts)}${lastPoint ? `; last: ${series.keys.map((k) => `${k.name} ${lastPoint.shares[k.key] === null || lastPoint.shares[k.key] === undefined ? '-' : formatPercent(lastPoint.shares[k.key] as number)}`).join(', ')}` : ''}. The table below lists every state.`;
-  parts.push(`<svg class="weights" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" preserveAspectRatio="xMinYMin meet" data-target="${esc(series.target)}">`);
+  parts.push(
+    `<svg class="weights" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-labelledby="${id}-title ${id}-desc" preserveAspectRatio="xMinYMin meet" data-target="${esc(series.target)}">`,
+  );
   parts.push(`<title id="${id}-title">Traffic share over time: ${esc(series.label)}</title><desc id="${id}-desc">${esc(desc)}</desc>`);
   // Grid and y axis.
   for (const share of [0, 25, 50, 75, 100]) {
-    parts.push(`<line x1="${left}" y1="${fx(y(share))}" x2="${right}" y2="${fx(y(share))}" stroke="${share === 0 ? '#333' : '#ccc'}" stroke-width="${share === 0 ? 1 : 0.6}"/><text x="${left - 6}" y="${fx(y(share) + 3.5)}" font-size="10" text-anchor="end" fill="#222">${share}%</text>`);
+    parts.push(
+      `<line x1="${left}" y1="${fx(y(share))}" x2="${right}" y2="${fx(y(share))}" stroke="${share === 0 ? '#333' : '#ccc'}" stroke-width="${share === 0 ? 1 : 0.6}"/><text x="${left - 6}" y="${fx(y(share) + 3.5)}" font-size="10" text-anchor="end" fill="#222">${share}%</text>`,
+    );
   }
-  parts.push(`<text x="14" y="${fx((topY + bottomY) / 2)}" font-size="10" fill="#222" transform="rotate(-90 14 ${fx((topY + bottomY) / 2)})" text-anchor="middle">share of traffic</text>`);
-  for (const tick of scale.ticks) parts.push(`<line x1="${fx(tick.x)}" y1="${bottomY}" x2="${fx(tick.x)}" y2="${bottomY + 4}" stroke="#333"/><text x="${fx(tick.x)}" y="${bottomY + 16}" font-size="10" text-anchor="middle" fill="#222">${esc(tick.label)}</text>`);
+  parts.push(
+    `<text x="14" y="${fx((topY + bottomY) / 2)}" font-size="10" fill="#222" transform="rotate(-90 14 ${fx((topY + bottomY) / 2)})" text-anchor="middle">share of traffic</text>`,
+  );
+  for (const tick of scale.ticks)
+    parts.push(
+      `<line x1="${fx(tick.x)}" y1="${bottomY}" x2="${fx(tick.x)}" y2="${bottomY + 4}" stroke="#333"/><text x="${fx(tick.x)}" y="${bottomY + 16}" font-size="10" text-anchor="middle" fill="#222">${esc(tick.label)}</text>`,
+    );
   for (const gap of scale.gaps) {
     const x = (gap.x0 + gap.x1) / 2;
-    parts.push(`<g class="break"><rect x="${fx(gap.x0)}" y="${topY - 4}" width="${fx(gap.x1 - gap.x0)}" height="${bottomY - topY + 8}" fill="#fff"/><path d="M${fx(x - 4)} ${topY - 4}l5 ${fx((bottomY - topY + 8) / 2)}l-5 ${fx((bottomY - topY + 8) / 2)}" stroke="#666" fill="none" stroke-dasharray="3 2"/><text x="${fx(x)}" y="${bottomY + 30}" font-size="10" text-anchor="middle" fill="#333">≈${esc(formatSpan(gap.t1 - gap.t0))}</text></g>`);
+    parts.push(
+      `<g class="break"><rect x="${fx(gap.x0)}" y="${topY - 4}" width="${fx(gap.x1 - gap.x0)}" height="${bottomY - topY + 8}" fill="#fff"/><path d="M${fx(x - 4)} ${topY - 4}l5 ${fx((bottomY - topY + 8) / 2)}l-5 ${fx((bottomY - topY + 8) / 2)}" stroke="#666" fill="none" stroke-dasharray="3 2"/><text x="${fx(x)}" y="${bottomY + 30}" font-size="10" text-anchor="middle" fill="#333">≈${esc(formatSpan(gap.t1 - gap.t0))}</text></g>`,
+    );
   }
   // Steps that changed the target: a faint line and the step id where there is room.
   let lastLabelX = -Infinity;
@@ -548,7 +645,9 @@ function trafficChart(series: TrafficSeries, index: number, model: ReportModel):
     const x = scale.x(Date.parse(point.ts));
     parts.push(`<line x1="${fx(x)}" y1="${topY}" x2="${fx(x)}" y2="${bottomY}" stroke="#999" stroke-width="0.6" stroke-dasharray="2 3"/>`);
     if (x - lastLabelX > 70) {
-      parts.push(`<text x="${fx(x + 3)}" y="${topY - 6}" font-size="10" fill="#333">${esc(truncate(`${point.step}${point.phase === 'restored' ? ' ↺' : ''}`, 18))}</text>`);
+      parts.push(
+        `<text x="${fx(x + 3)}" y="${topY - 6}" font-size="10" fill="#333">${esc(truncate(`${point.step}${point.phase === 'restored' ? ' ↺' : ''}`, 18))}</text>`,
+      );
       lastLabelX = x;
     }
   }
@@ -568,10 +667,14 @@ function trafficChart(series: TrafficSeries, index: number, model: ReportModel):
     });
     d += `H${fx(scale.x(endMs))}`;
     // Journal text stays out of attributes (a set identifier can be anything): the series is numbered.
-    parts.push(`<g class="series" data-series="${k}"><path d="${d}" fill="none" stroke="${colour}" stroke-width="2.4"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`);
+    parts.push(
+      `<g class="series" data-series="${k}"><path d="${d}" fill="none" stroke="${colour}" stroke-width="2.4"${dash ? ` stroke-dasharray="${dash}"` : ''} stroke-linejoin="round"/>`,
+    );
     for (const p of known) {
       const share = p.shares[key.key] as number;
-      parts.push(`<g>${marker(shape, scale.x(Date.parse(p.ts)), y(share), colour, 4.2, p.phase === 'before')}<title>${esc(`${key.name}: weight ${p.weights[key.key]} = ${formatPercent(share)}, ${p.phase} ${p.step} at ${formatTime(p.ts)} by ${p.by}`)}</title></g>`);
+      parts.push(
+        `<g>${marker(shape, scale.x(Date.parse(p.ts)), y(share), colour, 4.2, p.phase === 'before')}<title>${esc(`${key.name}: weight ${p.weights[key.key]} = ${formatPercent(share)}, ${p.phase} ${p.step} at ${formatTime(p.ts)} by ${p.by}`)}</title></g>`,
+      );
     }
     parts.push('</g>');
     const lastShare = known.at(-1)?.shares[key.key] as number;
@@ -585,7 +688,9 @@ function trafficChart(series: TrafficSeries, index: number, model: ReportModel):
     if (cur.y - prev.y < 13) cur.y = prev.y + 13;
   }
   labels.forEach((label) => {
-    parts.push(`<text class="direct-label" x="${right + 8}" y="${fx(label.y + 4)}" font-size="12" fill="#000"><tspan fill="${label.colour}" font-weight="bold">■</tspan> ${esc(truncate(label.text, 22))}</text>`);
+    parts.push(
+      `<text class="direct-label" x="${right + 8}" y="${fx(label.y + 4)}" font-size="12" fill="#000"><tspan fill="${label.colour}" font-weight="bold">■</tspan> ${esc(truncate(label.text, 22))}</text>`,
+    );
   });
   parts.push('</svg>');
 
@@ -631,7 +736,8 @@ function table(caption: string, headers: string[], rows: Cell[][], cls: string):
       (row) =>
         `<tr>${row
           .map((cell) => {
-            if ('th' in cell) return `<th scope="row"${cell.id ? ` id="${esc(cell.id)}"` : ''}>${cell.code ? `<code>${esc(cell.th)}</code>` : esc(cell.th)}</th>`;
+            if ('th' in cell)
+              return `<th scope="row"${cell.id ? ` id="${esc(cell.id)}"` : ''}>${cell.code ? `<code>${esc(cell.th)}</code>` : esc(cell.th)}</th>`;
             if ('html' in cell) return `<td>${cell.html}</td>`;
             return `<td>${esc(cell.text)}</td>`;
           })
@@ -650,7 +756,17 @@ function stepLink(id: string): string {
 }
 
 function stateBadge(state: string): string {
-  const symbol: Record<string, string> = { succeeded: '✓', skipped: '↷', failed: '✗', 'rollback-failed': '✗', interrupted: '‖', running: '…', 'rolling-back': '…', 'rolled-back': '↺', pending: '○' };
+  const symbol: Record<string, string> = {
+    succeeded: '✓',
+    skipped: '↷',
+    failed: '✗',
+    'rollback-failed': '✗',
+    interrupted: '‖',
+    running: '…',
+    'rolling-back': '…',
+    'rolled-back': '↺',
+    pending: '○',
+  };
   return `<span class="state state-${esc(state)}"><span aria-hidden="true">${symbol[state] ?? ''}</span> ${esc(state)}</span>`;
 }
 
@@ -743,7 +859,11 @@ function notificationsSection(items: readonly NotificationItem[]): string {
       { text: n.webhook },
       { text: n.event },
       { html: n.step ? stepLink(n.step) : '-' },
-      { text: n.sent ? `sent (HTTP ${n.status ?? '?'}, ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'})` : `failed after ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'}: ${n.reason ?? ''}` },
+      {
+        text: n.sent
+          ? `sent (HTTP ${n.status ?? '?'}, ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'})`
+          : `failed after ${n.attempts} ${n.attempts === 1 ? 'try' : 'tries'}: ${n.reason ?? ''}`,
+      },
     ]),
     'notifications',
   )}`;

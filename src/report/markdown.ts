@@ -67,7 +67,9 @@ export function renderMarkdown(model: ReportModel): string {
   out.push('');
 
   out.push('## Summary', '');
-  const states = Object.entries(t.byState).map(([state, count]) => `${count} ${state}`).join(', ');
+  const states = Object.entries(t.byState)
+    .map(([state, count]) => `${count} ${state}`)
+    .join(', ');
   out.push(
     mdTable(
       ['What', 'Count'],
@@ -88,7 +90,13 @@ export function renderMarkdown(model: ReportModel): string {
 
   if (model.items && model.items.length > 0) {
     out.push('## Items', '', 'Groups run their steps item after item, one item at a time.', '');
-    out.push(mdTable(['Group', 'Item', 'Steps done', 'State'], model.items.map((i) => [mdCode(i.group), mdCode(i.item), `${i.done}/${i.total}`, i.state])), '');
+    out.push(
+      mdTable(
+        ['Group', 'Item', 'Steps done', 'State'],
+        model.items.map((i) => [mdCode(i.group), mdCode(i.item), `${i.done}/${i.total}`, i.state]),
+      ),
+      '',
+    );
   }
   out.push('## Steps', '');
   out.push(
@@ -101,7 +109,9 @@ export function renderMarkdown(model: ReportModel): string {
         String(s.attempts),
         s.durationMs === undefined ? '-' : formatSpan(s.durationMs),
         s.operators.map(mdText).join(', ') || '-',
-        mdCode(shortHash(s.digest ?? s.currentDigest)) + (s.changed ? ' (changed since it ran)' : '') + (s.unchecked ? ` (${mdText(notChecked(s.unchecked))})` : ''),
+        mdCode(shortHash(s.digest ?? s.currentDigest)) +
+          (s.changed ? ' (changed since it ran)' : '') +
+          (s.unchecked ? ` (${mdText(notChecked(s.unchecked))})` : ''),
         s.rehearsal ? `${s.rehearsal.verdict}${s.rehearsal.definition === 'different' ? ' (another definition)' : ''}` : 'none',
       ]),
     ),
@@ -127,7 +137,12 @@ export function renderMarkdown(model: ReportModel): string {
   );
 
   if (model.traffic.length > 0) {
-    out.push('## Traffic weights', '', 'Weight (share of traffic) per state: *before* = captured just before a change, *after* = what the step left, *restored* = what a rollback put back.', '');
+    out.push(
+      '## Traffic weights',
+      '',
+      'Weight (share of traffic) per state: *before* = captured just before a change, *after* = what the step left, *restored* = what a rollback put back.',
+      '',
+    );
     for (const series of model.traffic) {
       out.push(`### ${series.kind === 'route53' ? 'Route 53' : 'ELBv2'}: ${mdCode(series.label)}`, '');
       out.push(
@@ -160,7 +175,13 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(
       mdTable(
         ['When', 'Who', 'Step', 'Question', 'Choice'],
-        model.decisions.map((d) => [formatTime(d.ts), mdText(d.by), d.step ? mdCode(d.step) : '-', mdText(d.prompt), `**${mdText(d.choice)}**${d.note ? ` (${mdText(d.note)})` : ''}`]),
+        model.decisions.map((d) => [
+          formatTime(d.ts),
+          mdText(d.by),
+          d.step ? mdCode(d.step) : '-',
+          mdText(d.prompt),
+          `**${mdText(d.choice)}**${d.note ? ` (${mdText(d.note)})` : ''}`,
+        ]),
       ),
       '',
     );
@@ -170,14 +191,21 @@ export function renderMarkdown(model: ReportModel): string {
     out.push(
       mdTable(
         ['When', 'Who', 'Step', 'Note', 'Expires', 'Used'],
-        model.approvals.map((a) => [formatTime(a.ts), mdText(a.by), mdCode(a.step), a.note ? mdText(a.note) : '-', a.expiresAt ? formatTime(a.expiresAt) : 'never', approvalUse(a, formatTime)]),
+        model.approvals.map((a) => [
+          formatTime(a.ts),
+          mdText(a.by),
+          mdCode(a.step),
+          a.note ? mdText(a.note) : '-',
+          a.expiresAt ? formatTime(a.expiresAt) : 'never',
+          approvalUse(a, formatTime),
+        ]),
       ),
       '',
     );
   }
 
   if (model.notifications) {
-    out.push('## Notifications', '', 'Webhooks of the runbook\'s `notify:` (by name or position; their URLs are never journaled).', '');
+    out.push('## Notifications', '', "Webhooks of the runbook's `notify:` (by name or position; their URLs are never journaled).", '');
     out.push(
       mdTable(
         ['When', 'Webhook', 'Event', 'Step', 'Delivery'],
@@ -200,14 +228,26 @@ export function renderMarkdown(model: ReportModel): string {
           const phases = Object.entries(ev.phases)
             .map(([name, phase]) => `${name} ${phase.status}`)
             .join(', ');
-          return [mdCode(s.id), ev.verdict + (ev.reason ? `: ${mdText(ev.reason)}` : ''), ev.definition === 'same' ? 'same' : ev.definition === 'different' ? 'another definition' : 'unknown', formatTime(ev.ts), mdText(ev.by), mdText(phases)];
+          return [
+            mdCode(s.id),
+            ev.verdict + (ev.reason ? `: ${mdText(ev.reason)}` : ''),
+            ev.definition === 'same' ? 'same' : ev.definition === 'different' ? 'another definition' : 'unknown',
+            formatTime(ev.ts),
+            mdText(ev.by),
+            mdText(phases),
+          ];
         }),
       ),
       '',
     );
   }
 
-  out.push('---', '', `Generated by cutover${model.generatedAt ? ` at ${formatTime(model.generatedAt)}` : ''}. Secrets were masked as \`***\` when the journal was written and stay masked here.`, '');
+  out.push(
+    '---',
+    '',
+    `Generated by cutover${model.generatedAt ? ` at ${formatTime(model.generatedAt)}` : ''}. Secrets were masked as \`***\` when the journal was written and stay masked here.`,
+    '',
+  );
   return out.join('\n');
 }
 
@@ -220,8 +260,11 @@ function failureMd(f: FailureItem): string[] {
   out.push(`- **Reason:** ${mdText(f.reason)}`);
   if (f.exitCode !== undefined) out.push(`- **Exit code:** ${f.exitCode}${f.timedOut ? ' (timed out)' : ''}`);
   if (f.signal) out.push(`- **Signal:** ${mdText(f.signal)}`);
-  if (f.decisions.length > 0) out.push(`- **Operator chose:** ${f.decisions.map((d) => `${mdText(d.choice)} (${mdText(d.by)}, ${formatTime(d.ts)})`).join('; ')}`);
-  out.push(`- **Then:** ${f.next ? `${f.next.what}${f.next.attempt !== undefined ? ` (attempt ${f.next.attempt})` : ''} at ${formatTime(f.next.ts)} by ${mdText(f.next.by)}${f.next.outcome ? `: ${f.next.outcome}` : ''}` : 'nothing yet'}`);
+  if (f.decisions.length > 0)
+    out.push(`- **Operator chose:** ${f.decisions.map((d) => `${mdText(d.choice)} (${mdText(d.by)}, ${formatTime(d.ts)})`).join('; ')}`);
+  out.push(
+    `- **Then:** ${f.next ? `${f.next.what}${f.next.attempt !== undefined ? ` (attempt ${f.next.attempt})` : ''} at ${formatTime(f.next.ts)} by ${mdText(f.next.by)}${f.next.outcome ? `: ${f.next.outcome}` : ''}` : 'nothing yet'}`,
+  );
   out.push('');
   if (f.tail.length > 0) out.push(`Last ${f.tail.length} lines of output:`, '', fenced(f.tail), '');
   return out;

@@ -160,7 +160,13 @@ export interface FailureItem {
   tail: string[];
   /** What came next for this step: the operator's choices and the next attempt, if any. */
   decisions: { ts: string; by: string; choice: string }[];
-  next?: { what: 'retried' | 'rolled-back' | 'skipped' | 'recovered' | 'marked-done' | 'approved'; ts: string; by: string; attempt?: number; outcome?: TimelineOutcome };
+  next?: {
+    what: 'retried' | 'rolled-back' | 'skipped' | 'recovered' | 'marked-done' | 'approved';
+    ts: string;
+    by: string;
+    attempt?: number;
+    outcome?: TimelineOutcome;
+  };
   seq: number;
 }
 
@@ -489,7 +495,14 @@ export function buildReportModel(input: ReportInput): ReportModel {
     }
   };
 
-  const addTraffic = (event: JournalEvent, left: { target: string; label: string; weights: Record<string, number> }, phase: TrafficPointPhase, kind?: 'route53' | 'elbv2', names?: Record<string, string>, recovered?: boolean) => {
+  const addTraffic = (
+    event: JournalEvent,
+    left: { target: string; label: string; weights: Record<string, number> },
+    phase: TrafficPointPhase,
+    kind?: 'route53' | 'elbv2',
+    names?: Record<string, string>,
+    recovered?: boolean,
+  ) => {
     const targetKind = kind ?? (left.target.startsWith('elbv2:') ? 'elbv2' : 'route53');
     let series = traffic.get(left.target);
     if (!series) {
@@ -537,12 +550,23 @@ export function buildReportModel(input: ReportInput): ReportModel {
         continue;
       case 'journal.repaired':
         repairs.push({ seq: event.seq, ts: event.ts, line: event.data.line, droppedBytes: event.data.droppedBytes });
-        notes.push(`Line ${event.data.line} of the journal was cut off mid-write by a crash (${event.data.droppedBytes} bytes) and removed at ${event.ts}; the events before it are intact.`);
+        notes.push(
+          `Line ${event.data.line} of the journal was cut off mid-write by a crash (${event.data.droppedBytes} bytes) and removed at ${event.ts}; the events before it are intact.`,
+        );
         continue;
       case 'lock.takeover': {
         const held = event.data.previousHolder;
-        const previousHolder = held ? `${held.user}@${held.host}${held.ci ? ` (${held.ci})` : ''}, pid ${held.pid}, ${held.command} since ${held.since}` : undefined;
-        lockTakeovers.push({ seq: event.seq, ts: event.ts, by: event.by, lock: event.data.lock, ...(previousHolder ? { previousHolder } : {}), expiredAt: event.data.expiredAt });
+        const previousHolder = held
+          ? `${held.user}@${held.host}${held.ci ? ` (${held.ci})` : ''}, pid ${held.pid}, ${held.command} since ${held.since}`
+          : undefined;
+        lockTakeovers.push({
+          seq: event.seq,
+          ts: event.ts,
+          by: event.by,
+          lock: event.data.lock,
+          ...(previousHolder ? { previousHolder } : {}),
+          expiredAt: event.data.expiredAt,
+        });
         notes.push(
           event.data.why === 'holder-gone'
             ? `At ${event.ts} ${event.by} took over the lease of the journal${previousHolder ? ` held by ${previousHolder}` : ''}: that process was no longer running on the same machine (its lease would have run until ${event.data.expiredAt}).`
@@ -559,7 +583,8 @@ export function buildReportModel(input: ReportInput): ReportModel {
             if (step.run) {
               closeStepRun(step, { ts: gapEnd, by: step.run.start.by }, 'interrupted', 'cutover stopped while the step ran (no outcome journaled)');
             }
-            if (step.rollback) closeRollback(step, { ts: gapEnd, by: step.rollback.start.by }, 'interrupted', 'cutover stopped during the rollback (no outcome journaled)');
+            if (step.rollback)
+              closeRollback(step, { ts: gapEnd, by: step.rollback.start.by }, 'interrupted', 'cutover stopped during the rollback (no outcome journaled)');
           }
         }
         const run: RunItem = { seq: event.seq, command: event.data.command, by: event.by, startedAt: event.ts, options: event.data.options };
@@ -573,7 +598,16 @@ export function buildReportModel(input: ReportInput): ReportModel {
         closeRun(event.ts, event.data.outcome, event.by);
         continue;
       case 'decision':
-        decisions.push({ seq: event.seq, ts: event.ts, by: event.by, step: event.step, attempt: event.attempt, prompt: event.data.prompt, choice: event.data.choice, note: event.data.note });
+        decisions.push({
+          seq: event.seq,
+          ts: event.ts,
+          by: event.by,
+          step: event.step,
+          attempt: event.attempt,
+          prompt: event.data.prompt,
+          choice: event.data.choice,
+          note: event.data.note,
+        });
         timeline.push({
           kind: 'decision',
           ...(event.step !== undefined ? { step: event.step } : {}),
@@ -590,7 +624,16 @@ export function buildReportModel(input: ReportInput): ReportModel {
       case 'changes.accepted': {
         const prompt = `definition changed since it ran (${event.data.digestBefore || 'none'} -> ${event.data.digestAfter})`;
         decisions.push({ seq: event.seq, ts: event.ts, by: event.by, step: event.step, prompt, choice: 'accept changes' });
-        timeline.push({ kind: 'decision', ...(event.step !== undefined ? { step: event.step } : {}), start: event.ts, outcome: 'recorded', by: event.by, label: 'decision: accept changes', detail: prompt, seq: event.seq });
+        timeline.push({
+          kind: 'decision',
+          ...(event.step !== undefined ? { step: event.step } : {}),
+          start: event.ts,
+          outcome: 'recorded',
+          by: event.by,
+          label: 'decision: accept changes',
+          detail: prompt,
+          seq: event.seq,
+        });
         continue;
       }
       default:
@@ -616,7 +659,19 @@ export function buildReportModel(input: ReportInput): ReportModel {
         let item = closeStepRun(step, event, 'succeeded', note, data.recovered || data.markedDone ? undefined : data.durationMs);
         if (!item) {
           // A recovered / marked-done success after the run was closed as interrupted: a point.
-          item = { kind: 'step', step: step.id, attempt: event.attempt, start: event.ts, end: event.ts, durationMs: 0, outcome: 'succeeded', by: event.by, label: `run${event.attempt !== undefined ? ` (attempt ${event.attempt})` : ''}: ${note ?? 'succeeded'}`, ...(note ? { detail: note } : {}), seq: event.seq };
+          item = {
+            kind: 'step',
+            step: step.id,
+            attempt: event.attempt,
+            start: event.ts,
+            end: event.ts,
+            durationMs: 0,
+            outcome: 'succeeded',
+            by: event.by,
+            label: `run${event.attempt !== undefined ? ` (attempt ${event.attempt})` : ''}: ${note ?? 'succeeded'}`,
+            ...(note ? { detail: note } : {}),
+            seq: event.seq,
+          };
           timeline.push(item);
         }
         step.operators.add(event.by);
@@ -668,7 +723,18 @@ export function buildReportModel(input: ReportInput): ReportModel {
         const data = event.data;
         step.interruptions += 1;
         step.operators.add(event.by);
-        failures.push({ kind: 'interrupted', step: step.id, attempt: event.attempt, ts: event.ts, by: event.by, reason: data.reason, ...(data.signal ? { signal: data.signal } : {}), tail: [], decisions: [], seq: event.seq });
+        failures.push({
+          kind: 'interrupted',
+          step: step.id,
+          attempt: event.attempt,
+          ts: event.ts,
+          by: event.by,
+          reason: data.reason,
+          ...(data.signal ? { signal: data.signal } : {}),
+          tail: [],
+          decisions: [],
+          seq: event.seq,
+        });
         // An interrupted rollback leaves the step rolling-back: the rollback is what is unfinished.
         if (step.rollback) closeRollback(step, event, 'interrupted', data.reason);
         else closeStepRun(step, event, 'interrupted', data.reason);
@@ -676,7 +742,17 @@ export function buildReportModel(input: ReportInput): ReportModel {
       }
       case 'step.skipped':
         closeStepRun(step, event, 'skipped', event.data.reason);
-        timeline.push({ kind: 'step', step: step.id, attempt: event.attempt, start: event.ts, outcome: 'skipped', by: event.by, label: 'skipped', detail: event.data.reason, seq: event.seq });
+        timeline.push({
+          kind: 'step',
+          step: step.id,
+          attempt: event.attempt,
+          start: event.ts,
+          outcome: 'skipped',
+          by: event.by,
+          label: 'skipped',
+          detail: event.data.reason,
+          seq: event.seq,
+        });
         step.operators.add(event.by);
         continue;
       case 'rollback.started':
@@ -711,7 +787,16 @@ export function buildReportModel(input: ReportInput): ReportModel {
         continue;
       }
       case 'approval':
-        approvals.push({ seq: event.seq, ts: event.ts, by: event.by, step: step.id, digest: event.data.digest, note: event.data.note, expiresAt: event.data.expiresAt, used: false });
+        approvals.push({
+          seq: event.seq,
+          ts: event.ts,
+          by: event.by,
+          step: step.id,
+          digest: event.data.digest,
+          note: event.data.note,
+          expiresAt: event.data.expiresAt,
+          used: false,
+        });
         timeline.push({
           kind: 'approval',
           step: step.id,
@@ -725,14 +810,34 @@ export function buildReportModel(input: ReportInput): ReportModel {
         step.operators.add(event.by);
         continue;
       case 'bake.watch':
-        timeline.push({ kind: 'watch', step: step.id, attempt: event.attempt, start: event.ts, outcome: event.data.ok ? 'ok' : 'failed', by: event.by, label: `watch: ${event.data.ok ? 'ok' : 'failed'}`, detail: event.data.summary, seq: event.seq });
+        timeline.push({
+          kind: 'watch',
+          step: step.id,
+          attempt: event.attempt,
+          start: event.ts,
+          outcome: event.data.ok ? 'ok' : 'failed',
+          by: event.by,
+          label: `watch: ${event.data.ok ? 'ok' : 'failed'}`,
+          detail: event.data.summary,
+          seq: event.seq,
+        });
         if (!event.data.ok) {
           step.watchFailed = true;
           if (step.bake) {
             step.bake.item.outcome = 'watch-failed';
             step.bake.item.label = 'bake: a watch failed';
           }
-          failures.push({ kind: 'watch', step: step.id, attempt: event.attempt, ts: event.ts, by: event.by, reason: event.data.summary, tail: [], decisions: [], seq: event.seq });
+          failures.push({
+            kind: 'watch',
+            step: step.id,
+            attempt: event.attempt,
+            ts: event.ts,
+            by: event.by,
+            reason: event.data.summary,
+            tail: [],
+            decisions: [],
+            seq: event.seq,
+          });
         }
         continue;
     }
@@ -748,11 +853,33 @@ export function buildReportModel(input: ReportInput): ReportModel {
   }
   for (const step of steps.values()) {
     if (step.run) {
-      timeline.push({ kind: 'step', step: step.id, attempt: step.run.attempt, start: step.run.start.ts, end: drawTo, open: true, outcome: 'unfinished', by: step.run.start.by, label: 'run: no outcome yet (still running, or cutover stopped)', seq: step.run.start.seq });
+      timeline.push({
+        kind: 'step',
+        step: step.id,
+        attempt: step.run.attempt,
+        start: step.run.start.ts,
+        end: drawTo,
+        open: true,
+        outcome: 'unfinished',
+        by: step.run.start.by,
+        label: 'run: no outcome yet (still running, or cutover stopped)',
+        seq: step.run.start.seq,
+      });
       step.busyMs += span(step.run.start.ts, drawTo);
     }
     if (step.rollback) {
-      timeline.push({ kind: 'rollback', step: step.id, attempt: step.rollback.attempt, start: step.rollback.start.ts, end: drawTo, open: true, outcome: 'unfinished', by: step.rollback.start.by, label: 'rollback: no outcome yet (still running, or cutover stopped)', seq: step.rollback.start.seq });
+      timeline.push({
+        kind: 'rollback',
+        step: step.id,
+        attempt: step.rollback.attempt,
+        start: step.rollback.start.ts,
+        end: drawTo,
+        open: true,
+        outcome: 'unfinished',
+        by: step.rollback.start.by,
+        label: 'rollback: no outcome yet (still running, or cutover stopped)',
+        seq: step.rollback.start.seq,
+      });
       step.busyMs += span(step.rollback.start.ts, drawTo);
     }
   }
@@ -769,7 +896,14 @@ export function buildReportModel(input: ReportInput): ReportModel {
   const itemAt = new Map(timeline.filter((t) => t.kind === 'step' || t.kind === 'rollback').map((t) => [`${t.kind}:${t.seq}`, t]));
   for (const failure of failures) {
     const later = (byStep.get(failure.step) ?? []).filter((e) => e.seq > failure.seq);
-    const stop = later.find((e) => e.type === 'step.started' || e.type === 'rollback.started' || e.type === 'step.skipped' || e.type === 'step.succeeded' || (failure.kind === 'watch' && e.type === 'approval'));
+    const stop = later.find(
+      (e) =>
+        e.type === 'step.started' ||
+        e.type === 'rollback.started' ||
+        e.type === 'step.skipped' ||
+        e.type === 'step.succeeded' ||
+        (failure.kind === 'watch' && e.type === 'approval'),
+    );
     failure.decisions = later
       .filter((e) => e.type === 'decision' && (stop === undefined || e.seq < stop.seq))
       .map((e) => ({ ts: e.ts, by: e.by, choice: e.type === 'decision' ? e.data.choice : '' }));
@@ -825,7 +959,7 @@ export function buildReportModel(input: ReportInput): ReportModel {
     const evidence = rehearsal?.get(step.id);
     return {
       id: step.id,
-      ...(step.title ?? definition?.title ? { title: step.title ?? definition?.title } : {}),
+      ...((step.title ?? definition?.title) ? { title: step.title ?? definition?.title } : {}),
       inRunbook: runbookSteps ? inRunbook.has(step.id) : true,
       inJournal: state !== 'pending' || step.operators.size > 0,
       state,
@@ -867,7 +1001,11 @@ export function buildReportModel(input: ReportInput): ReportModel {
     ...(first ? { startedAt: first.ts } : {}),
     ...(endMs !== undefined ? { endedAt: new Date(endMs).toISOString() } : {}),
     durationMs: startMs !== undefined && endMs !== undefined ? Math.max(0, endMs - startMs) : 0,
-    busyMs: unionMs(timeline.filter((t) => (t.kind === 'step' || t.kind === 'rollback') && t.end !== undefined).map((t) => [Date.parse(t.start), Date.parse(t.end as string)])),
+    busyMs: unionMs(
+      timeline
+        .filter((t) => (t.kind === 'step' || t.kind === 'rollback') && t.end !== undefined)
+        .map((t) => [Date.parse(t.start), Date.parse(t.end as string)]),
+    ),
     steps: runbookSteps ? runbookSteps.length : sortedSteps.length,
     byState,
     cleanSteps: sortedSteps.filter((s) => s.clean && s.inRunbook).length,
@@ -897,7 +1035,9 @@ export function buildReportModel(input: ReportInput): ReportModel {
       ...(input.runbook?.description !== undefined ? { description: input.runbook.description } : {}),
       ...(input.runbook?.file !== undefined ? { file: input.runbook.file } : {}),
       ...(input.runbook?.fileDigest !== undefined ? { fileDigest: input.runbook.fileDigest } : {}),
-      ...(runbookSteps && runbookSteps.every((s) => s.digest !== undefined) ? { definitionDigest: definitionDigest(runbookSteps as { id: string; digest: string }[]) } : {}),
+      ...(runbookSteps && runbookSteps.every((s) => s.digest !== undefined)
+        ? { definitionDigest: definitionDigest(runbookSteps as { id: string; digest: string }[]) }
+        : {}),
     },
     journal: {
       ...(input.journalLocation !== undefined ? { location: input.journalLocation } : {}),
@@ -908,7 +1048,10 @@ export function buildReportModel(input: ReportInput): ReportModel {
       ...(last ? { lastTs: last.ts } : {}),
       repairs,
     },
-    outcome: overallOutcome(sortedSteps.filter((s) => s.inRunbook || s.state !== 'pending'), events.length > 0),
+    outcome: overallOutcome(
+      sortedSteps.filter((s) => s.inRunbook || s.state !== 'pending'),
+      events.length > 0,
+    ),
     ...(lastRun?.outcome !== undefined ? { lastRunOutcome: lastRun.outcome } : {}),
     totals,
     steps: sortedSteps,
@@ -946,7 +1089,19 @@ function notificationItems(events: readonly JournalEvent[]): NotificationItem[] 
     const { webhook, name, event: what, step, attempts } = event.data;
     const sent = event.type === 'notify.sent';
     const status = event.data.status;
-    return [{ seq: event.seq, ts: event.ts, webhook: name ?? `#${webhook}`, event: what, ...(step !== undefined ? { step } : {}), sent, attempts, ...(status !== undefined ? { status } : {}), ...(event.type === 'notify.failed' ? { reason: event.data.reason } : {}) }];
+    return [
+      {
+        seq: event.seq,
+        ts: event.ts,
+        webhook: name ?? `#${webhook}`,
+        event: what,
+        ...(step !== undefined ? { step } : {}),
+        sent,
+        attempts,
+        ...(status !== undefined ? { status } : {}),
+        ...(event.type === 'notify.failed' ? { reason: event.data.reason } : {}),
+      },
+    ];
   });
 }
 
@@ -1035,7 +1190,8 @@ function unionMs(intervals: [number, number][]): number {
 /** How an approval was used, for people: `by attempt 2 at ...`, `revoked by a rollback of dns-25 at ...`, `not (yet)`. */
 export function approvalUse(approval: Pick<ApprovalItem, 'usedBy' | 'revokedBy'>, time: (iso: string) => string): string {
   if (approval.usedBy) return `used by attempt ${approval.usedBy.attempt} at ${time(approval.usedBy.ts)}`;
-  if (approval.revokedBy) return `revoked by ${approval.revokedBy.step ? `the rollback of ${approval.revokedBy.step}` : 'a rollback'} at ${time(approval.revokedBy.ts)}`;
+  if (approval.revokedBy)
+    return `revoked by ${approval.revokedBy.step ? `the rollback of ${approval.revokedBy.step}` : 'a rollback'} at ${time(approval.revokedBy.ts)}`;
   return 'not (yet)';
 }
 
@@ -1046,7 +1202,10 @@ export function readableKey(key: string): string {
 }
 
 function oneLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const first = lines[0] ?? '';
   return lines.length > 1 ? `${first} …` : first;
 }

@@ -41,8 +41,8 @@ export interface ScaleOptions {
 }
 
 const NICE_STEPS = [
-  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000, 10_800_000,
-  21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
+  1, 2, 5, 10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 15_000, 30_000, 60_000, 120_000, 300_000, 600_000, 900_000, 1_800_000, 3_600_000, 7_200_000,
+  10_800_000, 21_600_000, 43_200_000, 86_400_000, 172_800_000, 604_800_000,
 ];
 
 export function buildTimeScale(intervals: readonly (readonly [number, number])[], x0: number, x1: number, options: ScaleOptions = {}): TimeScale {
@@ -76,7 +76,13 @@ export function buildTimeScale(intervals: readonly (readonly [number, number])[]
   }
   const width = x1 - x0;
   // Never let breaks eat more than a third of the width.
-  const usableGaps = gaps.length * gapWidth > width / 3 ? gaps.sort((a, b) => b[1] - b[0] - (a[1] - a[0])).slice(0, Math.floor(width / 3 / gapWidth)).sort((a, b) => a[0] - b[0]) : gaps;
+  const usableGaps =
+    gaps.length * gapWidth > width / 3
+      ? gaps
+          .sort((a, b) => b[1] - b[0] - (a[1] - a[0]))
+          .slice(0, Math.floor(width / 3 / gapWidth))
+          .sort((a, b) => a[0] - b[0])
+      : gaps;
   const busyTime = total - usableGaps.reduce((n, [a, b]) => n + (b - a), 0);
   const busyWidth = width - usableGaps.length * gapWidth;
 

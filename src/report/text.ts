@@ -76,7 +76,7 @@ export function renderTextTimeline(model: ReportModel, options: TextTimelineOpti
     }
     // Runs of one style are painted together: one pair of colour codes per run, not per cell.
     let row = '';
-    for (let c = 0; c < cells.length; ) {
+    for (let c = 0; c < cells.length;) {
       const style = cells[c]?.style;
       let text = '';
       while (c < cells.length && cells[c]?.style === style) text += (cells[c++] as { glyph: string }).glyph;
@@ -86,7 +86,10 @@ export function renderTextTimeline(model: ReportModel, options: TextTimelineOpti
     lines.push(`${label}  ${row.replace(/\s+$/, '')}`);
   }
   // The legend, wrapped to the width (measured without colour codes).
-  const entries = [...GLYPHS.map((g) => ({ plain: `${g.glyph} ${g.legend}`, shown: `${g.style ? paint(g.style, g.glyph) : g.glyph} ${g.legend}` })), ...(scale.gaps.length > 0 ? [{ plain: '┊ idle gap', shown: '┊ idle gap' }] : [])];
+  const entries = [
+    ...GLYPHS.map((g) => ({ plain: `${g.glyph} ${g.legend}`, shown: `${g.style ? paint(g.style, g.glyph) : g.glyph} ${g.legend}` })),
+    ...(scale.gaps.length > 0 ? [{ plain: '┊ idle gap', shown: '┊ idle gap' }] : []),
+  ];
   let plain = '';
   let shown = '';
   for (const entry of entries) {

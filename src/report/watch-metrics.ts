@@ -25,7 +25,10 @@ export interface WatchMetricSeries {
 }
 
 /** `bakeOf(step, attempt)`: the bake window the report model drew for that run of the step. */
-export function watchMetricSeries(events: readonly JournalEvent[], bakeOf: (step: string, attempt: number | undefined) => { start: string; end?: string } | undefined): WatchMetricSeries[] {
+export function watchMetricSeries(
+  events: readonly JournalEvent[],
+  bakeOf: (step: string, attempt: number | undefined) => { start: string; end?: string } | undefined,
+): WatchMetricSeries[] {
   const series = new Map<string, WatchMetricSeries>();
   for (const event of events) {
     if (event.type !== 'check.observed' || event.data.phase !== 'watch' || event.step === undefined) continue;
@@ -46,7 +49,11 @@ export function watchMetricSeries(events: readonly JournalEvent[], bakeOf: (step
         };
         series.set(key, found);
       }
-      found.points.push({ ts: event.ts, value: typeof observation.value === 'number' && Number.isFinite(observation.value) ? observation.value : null, ok: observation.ok === true });
+      found.points.push({
+        ts: event.ts,
+        value: typeof observation.value === 'number' && Number.isFinite(observation.value) ? observation.value : null,
+        ok: observation.ok === true,
+      });
     }
   }
   return [...series.values()];

@@ -8,7 +8,12 @@ export function describeMetricCheck(check: MetricCheck): string {
       return `${alarmLabel(check)} must be OK${check.insufficientData === 'pass' ? ' (INSUFFICIENT_DATA passes)' : ' (INSUFFICIENT_DATA fails)'}`;
     case 'cloudwatchMetric': {
       const { query } = check;
-      const inputs = query.kind === 'expression' ? ` with ${Object.entries(query.metrics).map(([id, metric]) => `${id} = ${statLabel(metric)}`).join('; ')}` : '';
+      const inputs =
+        query.kind === 'expression'
+          ? ` with ${Object.entries(query.metrics)
+              .map(([id, metric]) => `${id} = ${statLabel(metric)}`)
+              .join('; ')}`
+          : '';
       const noData = check.noData === 'pass' ? ', no data passes' : '';
       return `${metricLabel(check)}${inputs} over the ${windowLabel(check)} must be ${describeThreshold(check)}${noData}`;
     }

@@ -46,7 +46,12 @@ export function fieldsOf(value: Record<string, unknown>): Record<string, string>
  * The items of a `foreach: {name: values}`, values being a literal list (scalars or
  * mappings) or "${listVar}"; undefined where they are not known (the validator reports why).
  */
-export function foreachItemsOf(name: string, values: RawForeachValues, listVar: (name: string) => VarValue | undefined, label?: string): ForeachItem[] | undefined {
+export function foreachItemsOf(
+  name: string,
+  values: RawForeachValues,
+  listVar: (name: string) => VarValue | undefined,
+  label?: string,
+): ForeachItem[] | undefined {
   if (Array.isArray(values)) {
     return values.map((value): ForeachItem => {
       if (!isMappingItem(value)) {

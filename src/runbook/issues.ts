@@ -45,7 +45,12 @@ function collect(source: YamlSource, issue: Issue, base: PathSegment[], out: Dia
       const value = valueAt(source.data, path);
       if (value === undefined) {
         const key = path[path.length - 1];
-        push(path, 'key', 'missing-key', typeof key === 'string' ? `missing required key "${key}"${isDefaultMessage(issue.message) ? '' : `: ${issue.message}`}` : issue.message);
+        push(
+          path,
+          'key',
+          'missing-key',
+          typeof key === 'string' ? `missing required key "${key}"${isDefaultMessage(issue.message) ? '' : `: ${issue.message}`}` : issue.message,
+        );
       } else {
         const message = isDefaultMessage(issue.message) ? `expected ${article(issue.expected)}, got ${describeValue(value)}` : issue.message;
         push(path, 'value', 'invalid-type', `${label(path)}${message}`);
@@ -73,10 +78,15 @@ function withoutTypoedKeys(source: YamlSource, issues: readonly Issue[], base: r
 
 /** A group inside a group is one mistake: say that, not also that its keys are not a step's. */
 function withoutNestedGroupNoise(issues: Issue[]): Issue[] {
-  const nested = issues.filter((issue) => issue.path.at(-1) === 'group' && issue.code === 'invalid_type' && issue.expected === 'never').map((issue) => issue.path.slice(0, -1));
+  const nested = issues
+    .filter((issue) => issue.path.at(-1) === 'group' && issue.code === 'invalid_type' && issue.expected === 'never')
+    .map((issue) => issue.path.slice(0, -1));
   if (nested.length === 0) return issues;
-  const inside = (issue: Issue, parent: readonly PropertyKey[]) => issue.path.length >= parent.length && parent.every((segment, i) => issue.path[i] === segment);
-  return issues.filter((issue) => !nested.some((parent) => inside(issue, parent) && !(issue.path.length === parent.length + 1 && issue.path.at(-1) === 'group')));
+  const inside = (issue: Issue, parent: readonly PropertyKey[]) =>
+    issue.path.length >= parent.length && parent.every((segment, i) => issue.path[i] === segment);
+  return issues.filter(
+    (issue) => !nested.some((parent) => inside(issue, parent) && !(issue.path.length === parent.length + 1 && issue.path.at(-1) === 'group')),
+  );
 }
 
 /** Whether issue reports a missing key that an unrecognized sibling key misspells. */
@@ -85,7 +95,9 @@ function isMisspelledKey(source: YamlSource, issue: Issue, base: readonly PathSe
   if (typeof key !== 'string' || (issue.code !== 'invalid_type' && issue.code !== 'invalid_union')) return false;
   if (valueAt(source.data, [...base, ...(issue.path as PathSegment[])]) !== undefined) return false;
   const parent = issue.path.slice(0, -1);
-  return siblings.some((other) => other.code === 'unrecognized_keys' && samePath(other.path, parent) && other.keys.some((unknown) => closest(unknown, [key]) !== undefined));
+  return siblings.some(
+    (other) => other.code === 'unrecognized_keys' && samePath(other.path, parent) && other.keys.some((unknown) => closest(unknown, [key]) !== undefined),
+  );
 }
 
 function samePath(a: readonly PropertyKey[], b: readonly PropertyKey[]): boolean {
@@ -110,7 +122,12 @@ function pickBranch(branches: Issue[][], value: unknown): Issue[] | undefined {
     const keys = isMapping ? Object.keys(value).length : 0;
     // A missing key that one of the unknown keys misspells ({rout53: ...}) is the option meant.
     const missingDiscriminator = branch.some(
-      (i) => i.path.length === 1 && i.code === 'invalid_type' && isMapping && !(String(i.path[0]) in value) && !unknownKeys.some((k) => closest(k, [String(i.path[0])]) !== undefined),
+      (i) =>
+        i.path.length === 1 &&
+        i.code === 'invalid_type' &&
+        isMapping &&
+        !(String(i.path[0]) in value) &&
+        !unknownKeys.some((k) => closest(k, [String(i.path[0])]) !== undefined),
     );
     const score = (keys - unknownAtRoot) * 10 - (missingDiscriminator ? 5 : 0) - branch.length;
     if (score > bestScore) {
@@ -142,9 +159,12 @@ function describeUnion(path: readonly PathSegment[], value: unknown): string {
       return `"${key}" must be a shell script string, a mapping with one of: sh, exec, http, elbv2TargetHealth, cloudwatchAlarm, cloudwatchMetric, prometheus, or a list of those (got ${got})`;
     default:
       // Record values (a var, a foreach item) are named by their key, so look at the parent too.
-      if (path[path.length - 2] === 'foreach') return `foreach takes a list (of scalars, or of mappings), or a single list variable, as "\${name}" (got ${got})`;
-      if (path[path.length - 2] === 'weights') return `${label(path)}a weight is a whole number from 0 to ${path.includes('route53') ? 255 : 999}, or one reference such as "\${pct}" (got ${got})`;
-      if (path[path.length - 2] === 'vars') return `${label(path)}a variable is a string, a number, true/false, a list, or {default, description, secret, env} (got ${got})`;
+      if (path[path.length - 2] === 'foreach')
+        return `foreach takes a list (of scalars, or of mappings), or a single list variable, as "\${name}" (got ${got})`;
+      if (path[path.length - 2] === 'weights')
+        return `${label(path)}a weight is a whole number from 0 to ${path.includes('route53') ? 255 : 999}, or one reference such as "\${pct}" (got ${got})`;
+      if (path[path.length - 2] === 'vars')
+        return `${label(path)}a variable is a string, a number, true/false, a list, or {default, description, secret, env} (got ${got})`;
       if (path[path.length - 1] === 'default') return `"default" is a string, a number, true/false or a list (got ${got})`;
       return `${label(path)}${got} is not allowed here`;
   }
@@ -154,13 +174,19 @@ function friendly(issue: Issue): string {
   if (!isDefaultMessage(issue.message)) return issue.message;
   switch (issue.code) {
     case 'too_small':
-      return issue.origin === 'array' ? `needs at least ${String(issue.minimum)} item(s)` : issue.origin === 'string' ? 'must not be empty' : `must be at least ${String(issue.minimum)}`;
+      return issue.origin === 'array'
+        ? `needs at least ${String(issue.minimum)} item(s)`
+        : issue.origin === 'string'
+          ? 'must not be empty'
+          : `must be at least ${String(issue.minimum)}`;
     case 'too_big':
       return issue.origin === 'array' ? `allows at most ${String(issue.maximum)} item(s)` : `must be at most ${String(issue.maximum)}`;
     case 'invalid_value':
       return `must be one of: ${issue.values.map((v) => String(v)).join(', ')}`;
     case 'invalid_format':
-      return issue.format === 'regex' ? `does not have the expected form (${String((issue as { pattern?: string }).pattern ?? '')})` : `is not a valid ${issue.format}`;
+      return issue.format === 'regex'
+        ? `does not have the expected form (${String((issue as { pattern?: string }).pattern ?? '')})`
+        : `is not a valid ${issue.format}`;
     default:
       return issue.message;
   }
@@ -176,7 +202,15 @@ function label(path: readonly PathSegment[]): string {
 }
 
 function article(expected: string): string {
-  const names: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false', int: 'a whole number' };
+  const names: Record<string, string> = {
+    object: 'a mapping',
+    record: 'a mapping',
+    array: 'a list',
+    string: 'a string',
+    number: 'a number',
+    boolean: 'true or false',
+    int: 'a whole number',
+  };
   return names[expected] ?? expected;
 }
 

@@ -27,9 +27,7 @@ export interface LoadOptions {
   digests?: boolean;
 }
 
-export type LoadResult =
-  | { ok: true; runbook: Runbook; diagnostics: Diagnostic[] }
-  | { ok: false; diagnostics: Diagnostic[] };
+export type LoadResult = { ok: true; runbook: Runbook; diagnostics: Diagnostic[] } | { ok: false; diagnostics: Diagnostic[] };
 
 /** Files larger than this are refused before parsing: no runbook is this big. */
 export const MAX_RUNBOOK_BYTES = 10 * 1024 * 1024;
@@ -42,7 +40,8 @@ export async function loadRunbookFile(file: string, options: LoadOptions = {}): 
     text = read.bytes.toString('utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
+    const why =
+      code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : code === 'EACCES' ? 'permission denied' : (error as Error).message;
     return fail(file, 'unreadable', `cannot read the runbook: ${why}; check the path`, 0);
   }
   return loadRunbookText(file, text, options);
@@ -95,18 +94,35 @@ function loadFromSource(file: string, source: YamlSource, options: LoadOptions, 
   return { ok: true, runbook, diagnostics };
 }
 
-function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOverrides | undefined): { vars: Map<string, VarDeclaration>; diagnostics: Diagnostic[] } {
+function applyOverrides(
+  rawVars: Record<string, RawVarValue>,
+  overrides: VarOverrides | undefined,
+): { vars: Map<string, VarDeclaration>; diagnostics: Diagnostic[] } {
   const vars = new Map(Object.entries(rawVars).map(([name, raw]) => [name, declarationOf(name, raw)]));
   const diagnostics: Diagnostic[] = [];
   const set = (name: string, value: VarValue, origin: string) => {
     const declaration = vars.get(name);
     if (!declaration) {
-      diagnostics.push({ file: origin, line: 0, col: 0, severity: 'error', rule: 'unknown-override', message: `"${name}" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: ${[...vars.keys()].join(', ') || 'none'})` });
+      diagnostics.push({
+        file: origin,
+        line: 0,
+        col: 0,
+        severity: 'error',
+        rule: 'unknown-override',
+        message: `"${name}" is not a variable of this runbook; declare it under "vars:" or fix the name (declared: ${[...vars.keys()].join(', ') || 'none'})`,
+      });
       return;
     }
     // No command line or environment can carry a NUL; refused here, before anything runs.
     if ((Array.isArray(value) ? value : [value]).some((item) => item.includes('\u0000'))) {
-      diagnostics.push({ file: origin, line: 0, col: 0, severity: 'error', rule: 'nul-in-value', message: `the value of "${name}" contains a NUL byte, which no command or environment variable can carry; remove it` });
+      diagnostics.push({
+        file: origin,
+        line: 0,
+        col: 0,
+        severity: 'error',
+        rule: 'nul-in-value',
+        message: `the value of "${name}" contains a NUL byte, which no command or environment variable can carry; remove it`,
+      });
     }
     vars.set(name, { ...declaration, value });
   };
@@ -115,7 +131,14 @@ function applyOverrides(rawVars: Record<string, RawVarValue>, overrides: VarOver
     for (const [name, value] of Object.entries(values)) {
       if (!isScalarOrList(value)) {
         // A mapping (or nothing) has no text to put into a command; String() would give "[object Object]".
-        diagnostics.push({ file: path, line: 0, col: 0, severity: 'error', rule: 'bad-override', message: `"${name}" is ${describeValue(value)}; a variable's value is a string, a number, true/false or a list of those` });
+        diagnostics.push({
+          file: path,
+          line: 0,
+          col: 0,
+          severity: 'error',
+          rule: 'bad-override',
+          message: `"${name}" is ${describeValue(value)}; a variable's value is a string, a number, true/false or a list of those`,
+        });
         continue;
       }
       set(name, toVarValue(value), path);

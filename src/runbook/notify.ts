@@ -9,7 +9,15 @@ import { closest } from './suggest.js';
 import type { NotifyEvent, Webhook } from './types.js';
 
 /** Every event a webhook can ask for, in the order a run meets them. */
-export const NOTIFY_EVENTS = ['run-started', 'waiting-approval', 'step-failed', 'watch-failed', 'rolled-back', 'rollback-failed', 'completed'] as const satisfies readonly NotifyEvent[];
+export const NOTIFY_EVENTS = [
+  'run-started',
+  'waiting-approval',
+  'step-failed',
+  'watch-failed',
+  'rolled-back',
+  'rollback-failed',
+  'completed',
+] as const satisfies readonly NotifyEvent[];
 
 /** `events:` left out: everything but run-started, which a CI job retried every few minutes would repeat. */
 export const DEFAULT_NOTIFY_EVENTS: readonly NotifyEvent[] = NOTIFY_EVENTS.filter((event) => event !== 'run-started');
@@ -45,13 +53,20 @@ const webhook = z
         .regex(NAME_PATTERN, { error: 'a webhook name is lowercase letters, digits and dashes (the journal and status call the webhook by it)' })
         .max(100)
         .optional()
-        .meta({ description: 'How the journal, status and the report call this webhook (default: its position, #1, #2, ...); the URL itself is never journaled' }),
+        .meta({
+          description: 'How the journal, status and the report call this webhook (default: its position, #1, #2, ...); the URL itself is never journaled',
+        }),
       url: z
         .string({ error: 'a webhook needs a url (http:// or https://; ${var} or ${env.NAME} for a secret one)' })
         .min(1, { error: 'a webhook needs a url' })
-        .refine((text) => /^https?:\/\//i.test(text) || text.startsWith('${'), { error: 'a webhook url starts with http:// or https:// (or is a ${var} / ${env.NAME} reference)' })
+        .refine((text) => /^https?:\/\//i.test(text) || text.startsWith('${'), {
+          error: 'a webhook url starts with http:// or https:// (or is a ${var} / ${env.NAME} reference)',
+        })
         .meta({ description: 'Where to POST; a secret var or a `secrets:` env var keeps it out of every output', examples: ['${env.SLACK_WEBHOOK_URL}'] }),
-      format: z.enum(['slack', 'json'], { error: 'format is slack (a Slack incoming webhook payload) or json (cutover\'s own payload, version 1)' }).optional().meta({ description: 'slack or json (default json)' }),
+      format: z
+        .enum(['slack', 'json'], { error: "format is slack (a Slack incoming webhook payload) or json (cutover's own payload, version 1)" })
+        .optional()
+        .meta({ description: 'slack or json (default json)' }),
       events: z
         .array(notifyEvent, { error: `events is a list of: ${known}` })
         .min(1, { error: 'an empty events list notifies nothing; remove the webhook, or the key for the default' })
@@ -60,13 +75,22 @@ const webhook = z
       timeout: z
         .string()
         .regex(new RegExp(DURATION_PATTERN), { error: 'timeout is a duration such as 5s' })
-        .refine((text) => {
-          const ms = parseDuration(text) ?? 0;
-          return ms > 0 && ms <= MAX_NOTIFY_TIMEOUT_MS;
-        }, { error: 'a webhook timeout is more than 0 and at most 30s' })
+        .refine(
+          (text) => {
+            const ms = parseDuration(text) ?? 0;
+            return ms > 0 && ms <= MAX_NOTIFY_TIMEOUT_MS;
+          },
+          { error: 'a webhook timeout is more than 0 and at most 30s' },
+        )
         .optional()
         .meta({ description: 'Per request (default 5s, at most 30s)' }),
-      retries: z.number().int().min(0).max(MAX_NOTIFY_RETRIES, { error: `retries goes from 0 to ${MAX_NOTIFY_RETRIES}` }).optional().meta({ description: 'Tries after the first on a network error, 429 or 5xx (default 2)' }),
+      retries: z
+        .number()
+        .int()
+        .min(0)
+        .max(MAX_NOTIFY_RETRIES, { error: `retries goes from 0 to ${MAX_NOTIFY_RETRIES}` })
+        .optional()
+        .meta({ description: 'Tries after the first on a network error, 429 or 5xx (default 2)' }),
     },
     {
       error: (issue) =>
@@ -116,7 +140,13 @@ export interface WebhookOutline {
 }
 
 export function outlineWebhooks(hooks: readonly Webhook[] | undefined): WebhookOutline[] {
-  return (hooks ?? []).map((hook, index) => ({ webhook: index + 1, ...(hook.name !== undefined ? { name: hook.name } : {}), format: hook.format, events: [...hook.events], target: targetOf(hook.url) }));
+  return (hooks ?? []).map((hook, index) => ({
+    webhook: index + 1,
+    ...(hook.name !== undefined ? { name: hook.name } : {}),
+    format: hook.format,
+    events: [...hook.events],
+    target: targetOf(hook.url),
+  }));
 }
 
 function targetOf(url: string): string {

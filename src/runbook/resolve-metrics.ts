@@ -28,9 +28,20 @@ export function resolveMetricCheck(raw: RawMetricCheck, text: (value: string) =>
     const lastMs = parseDuration(m.last) ?? 0;
     const query: CloudwatchMetricCheck['query'] =
       m.expression !== undefined
-        ? { kind: 'expression', expression: text(m.expression), metrics: Object.fromEntries(Object.entries(m.metrics ?? {}).map(([id, metric]) => [id, metricStat(metric, text)])) }
+        ? {
+            kind: 'expression',
+            expression: text(m.expression),
+            metrics: Object.fromEntries(Object.entries(m.metrics ?? {}).map(([id, metric]) => [id, metricStat(metric, text)])),
+          }
         : { kind: 'metric', metric: metricStat(m, text) };
-    return { kind: 'cloudwatchMetric', query, lastMs, periodMs: m.period === undefined ? lastMs : (parseDuration(m.period) ?? lastMs), noData: m.noData ?? 'fail', ...boundsOf(m) };
+    return {
+      kind: 'cloudwatchMetric',
+      query,
+      lastMs,
+      periodMs: m.period === undefined ? lastMs : (parseDuration(m.period) ?? lastMs),
+      noData: m.noData ?? 'fail',
+      ...boundsOf(m),
+    };
   }
   const p = raw.prometheus;
   const check: PrometheusCheck = {

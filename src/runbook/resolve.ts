@@ -65,7 +65,13 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
       items.forEach((item, i) => {
         const group: StepGroup = { id: entry.group, item: item.value, index: i + 1, of: items.length };
         entry.steps.forEach((rawStep, j) => {
-          steps.push(checked(resolveStep(raw, rawStep, item, context, positions[j] ?? position, runbookEnv, { id: groupStepId(entry.group, item.value, rawStep.id), group }), rawStep, item));
+          steps.push(
+            checked(
+              resolveStep(raw, rawStep, item, context, positions[j] ?? position, runbookEnv, { id: groupStepId(entry.group, item.value, rawStep.id), group }),
+              rawStep,
+              item,
+            ),
+          );
         });
       });
       return;
@@ -76,7 +82,9 @@ export function resolveRunbook(raw: RawRunbook, context: ResolveContext): Runboo
   });
   const text = makeInterpolator(context, undefined, 'run');
   // A secret list is masked item by item: each item is what reaches a command or its output.
-  const secretVarValues = [...context.vars.values()].filter((v) => v.secret).flatMap((v) => (v.value === undefined ? [] : Array.isArray(v.value) ? v.value : [v.value]));
+  const secretVarValues = [...context.vars.values()]
+    .filter((v) => v.secret)
+    .flatMap((v) => (v.value === undefined ? [] : Array.isArray(v.value) ? v.value : [v.value]));
   const secretEnvNames = raw.secrets ?? [];
   const secretEnvValues = secretEnvNames.map((name) => ownValue(context.env, name)).filter((v): v is string => typeof v === 'string' && v !== '');
   return {
@@ -104,7 +112,10 @@ type Item = ForeachItem | undefined;
 /** The declared vars without a value that `raw` refers to (the foreach item is not one). */
 function varsWithoutValue(raw: unknown, context: ResolveContext, item: Item): string[] {
   return findReferences(JSON.stringify(raw))
-    .filter((reference) => reference.kind === 'var' && reference.name !== item?.name && context.vars.has(reference.name) && context.vars.get(reference.name)?.value === undefined)
+    .filter(
+      (reference) =>
+        reference.kind === 'var' && reference.name !== item?.name && context.vars.has(reference.name) && context.vars.get(reference.name)?.value === undefined,
+    )
     .map((reference) => (reference as { name: string }).name);
 }
 
@@ -127,7 +138,15 @@ interface InGroup {
  */
 export const GATE_ROLLBACK_REASON = 'a check-only step changes nothing';
 
-function resolveStep(raw: RawRunbook, rawStep: RawStep, item: Item, context: ResolveContext, source: SourcePosition, runbookEnv: Record<string, string>, inGroup?: InGroup): Step {
+function resolveStep(
+  raw: RawRunbook,
+  rawStep: RawStep,
+  item: Item,
+  context: ResolveContext,
+  source: SourcePosition,
+  runbookEnv: Record<string, string>,
+  inGroup?: InGroup,
+): Step {
   let carried = false;
   const build = (mode: Mode): Omit<DigestInput, 'runbookEnv'> & Pick<Step, 'title' | 'description' | 'confirm'> => {
     const text = makeInterpolator(context, item, mode, () => (carried = true));
@@ -182,7 +201,12 @@ export function maskedForms(secret: string): string[] {
   const inShellQuotes = secret.replaceAll("'", `'\\''`);
   const inDoubleQuotes = escapeForDoubleQuotes(secret);
   const json = (text: string) => JSON.stringify(text).slice(1, -1);
-  const lines = secret.includes('\n') ? secret.split('\n').map((line) => line.replace(/\r$/, '')).filter((line) => line.trim().length >= 4) : [];
+  const lines = secret.includes('\n')
+    ? secret
+        .split('\n')
+        .map((line) => line.replace(/\r$/, ''))
+        .filter((line) => line.trim().length >= 4)
+    : [];
   return [...new Set([secret, inShellQuotes, inDoubleQuotes, json(secret), json(inShellQuotes), json(inDoubleQuotes), ...lines, ...base64Forms(secret)])];
 }
 
@@ -241,7 +265,15 @@ function resolveAction(raw: RawAction, text: Interpolator): Action {
   if ('wait' in raw) return { kind: 'wait', durationMs: duration(raw.wait, text) ?? 0 };
   if ('route53' in raw) {
     const r = raw.route53;
-    return { kind: 'route53', zone: text.text(r.zone), name: text.text(r.name), type: r.type ?? 'A', weights: weightsOf(r.weights, text), wait: r.wait ?? true, allowAllZero: r.allowAllZero ?? false };
+    return {
+      kind: 'route53',
+      zone: text.text(r.zone),
+      name: text.text(r.name),
+      type: r.type ?? 'A',
+      weights: weightsOf(r.weights, text),
+      wait: r.wait ?? true,
+      allowAllZero: r.allowAllZero ?? false,
+    };
   }
   const e = raw.elbv2;
   const target = e.listener !== undefined ? { kind: 'listener' as const, arn: text.text(e.listener) } : { kind: 'rule' as const, arn: text.text(e.rule ?? '') };
@@ -250,7 +282,9 @@ function resolveAction(raw: RawAction, text: Interpolator): Action {
 
 /** Weight keys (set identifiers, target group names or ARNs) take references too: `"${new_pool}": 10`, and so do weights: `aws: "${pct}"`. */
 function weightsOf(raw: Record<string, number | string>, text: Interpolator): Record<string, number> {
-  return Object.fromEntries(Object.entries(raw).map(([key, weight]) => [text.text(key), typeof weight === 'number' ? weight : typed(text.text(weight), Number)]));
+  return Object.fromEntries(
+    Object.entries(raw).map(([key, weight]) => [text.text(key), typeof weight === 'number' ? weight : typed(text.text(weight), Number)]),
+  );
 }
 
 /**

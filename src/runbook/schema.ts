@@ -39,8 +39,7 @@ function unknownKeyMessages(keys: readonly string[], known: readonly string[], w
 function strict<T extends z.ZodRawShape>(shape: T, where: string) {
   const known = Object.keys(shape);
   return z.strictObject(shape, {
-    error: (issue) =>
-      issue.code === 'unrecognized_keys' ? unknownKeyMessages(issue.keys, known, where) : undefined,
+    error: (issue) => (issue.code === 'unrecognized_keys' ? unknownKeyMessages(issue.keys, known, where) : undefined),
   });
 }
 
@@ -50,7 +49,9 @@ const duration = z
     error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`,
   })
   .refine((text) => text !== '', { error: 'empty duration; write it like 30s, 15m or 1h30m' })
-  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
+  .refine((text) => (parseDuration(text) ?? 0) <= MAX_DURATION_MS, {
+    error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts`,
+  })
   .meta({ description: 'A duration: 500ms, 30s, 15m, 1h30m, 2d', examples: ['30s', '15m', '1h30m'] });
 
 /**
@@ -60,10 +61,16 @@ const duration = z
 const stepDuration = z
   .string({ error: 'expected a duration such as 30s, 15m or 1h30m, or a reference such as "${bake}"' })
   .refine((text) => REFERENCE_RE.test(text) || isDuration(text), {
-    error: (issue) => `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required), or as one reference such as "\${bake}"`,
+    error: (issue) =>
+      `"${String(issue.input)}" is not a duration; write it like 30s, 15m or 1h30m (a unit is required), or as one reference such as "\${bake}"`,
   })
-  .refine((text) => REFERENCE_RE.test(text) || (parseDuration(text) ?? 0) <= MAX_DURATION_MS, { error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts` })
-  .meta({ description: 'A duration (500ms, 30s, 15m, 1h30m, 2d) or one reference to a value that is one ("${bake}")', examples: ['30s', '15m', '${step.bake}'] });
+  .refine((text) => REFERENCE_RE.test(text) || (parseDuration(text) ?? 0) <= MAX_DURATION_MS, {
+    error: (issue) => `"${String(issue.input)}" is longer than 365d, the longest duration cutover accepts`,
+  })
+  .meta({
+    description: 'A duration (500ms, 30s, 15m, 1h30m, 2d) or one reference to a value that is one ("${bake}")',
+    examples: ['30s', '15m', '${step.bake}'],
+  });
 
 const envMap = z
   .record(z.string().regex(new RegExp(ENV_NAME_PATTERN), { error: 'environment variable names are letters, digits and _' }), z.string())
@@ -73,7 +80,9 @@ const onFailure = z
   .enum(['ask', 'stop', 'rollback-step', 'rollback-all'], {
     error: 'onFailure must be one of: ask, stop, rollback-step, rollback-all',
   })
-  .meta({ description: 'What to do when the step fails: ask the operator (stop when nobody can be asked), stop, roll back this step, or roll back everything' });
+  .meta({
+    description: 'What to do when the step fails: ask the operator (stop when nobody can be asked), stop, roll back this step, or roll back everything',
+  });
 
 /** A local path, or s3://bucket/key for a journal shared by several machines (${var} allowed). */
 const journalLocation = z
@@ -82,9 +91,12 @@ const journalLocation = z
   .refine((text) => !text.startsWith('s3://') || /^s3:\/\/[^/\s]+\/\S*[^/\s]$/.test(text), {
     error: 'an S3 journal is written s3://bucket/path/to/name.journal.jsonl (a bucket, then the key of the object)',
   })
-  .refine((text) => text.startsWith('s3://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(text), { error: 'journal is a file path or an s3:// URL; no other URL scheme is supported' })
+  .refine((text) => text.startsWith('s3://') || !/^[a-z][a-z0-9+.-]*:\/\//i.test(text), {
+    error: 'journal is a file path or an s3:// URL; no other URL scheme is supported',
+  })
   .meta({
-    description: 'Where the journal lives: a file path (relative to the runbook file) or s3://bucket/key, shared by every machine that runs this runbook (default .cutover/<name>.journal.jsonl next to the runbook); --journal overrides it',
+    description:
+      'Where the journal lives: a file path (relative to the runbook file) or s3://bucket/key, shared by every machine that runs this runbook (default .cutover/<name>.journal.jsonl next to the runbook); --journal overrides it',
     examples: ['s3://acme-cutover/journals/traffic-shift.journal.jsonl'],
   });
 
@@ -116,10 +128,7 @@ export const execAction = strict(
   'an exec action',
 );
 
-export const manualAction = strict(
-  { manual: z.string().min(1, { error: 'manual needs the instructions for the operator' }) },
-  'a manual action',
-);
+export const manualAction = strict({ manual: z.string().min(1, { error: 'manual needs the instructions for the operator' }) }, 'a manual action');
 
 export const waitAction = strict({ wait: stepDuration }, 'a wait action');
 
@@ -148,7 +157,9 @@ export const route53Action = strict(
         type: z.enum(['A', 'AAAA', 'CNAME'], { error: 'type must be A, AAAA or CNAME' }).optional(),
         weights: weights(ROUTE53_MAX_WEIGHT, 'Route 53').meta({ description: 'setIdentifier: weight (0..255)' }),
         wait: z.boolean().optional().meta({ description: 'Wait for the change to be INSYNC (default true)' }),
-        allowAllZero: z.boolean().optional().meta({ description: 'Allow the weights after the step (the live ones with this step\'s applied) to be all 0; Route 53 then answers with every record equally' }),
+        allowAllZero: z.boolean().optional().meta({
+          description: "Allow the weights after the step (the live ones with this step's applied) to be all 0; Route 53 then answers with every record equally",
+        }),
       },
       'route53',
     ),
@@ -224,11 +235,20 @@ const execCheck = strict({ ...execAction.shape, ...retryFields }, 'an exec check
 
 const metricChecks = metricCheckSchemas({ strict, duration, retryFields });
 
-export const singleCheck = z.union([shellScript, shCheck, execCheck, httpCheck, targetHealthCheck, metricChecks.cloudwatchAlarm, metricChecks.cloudwatchMetric, metricChecks.prometheus]);
+export const singleCheck = z.union([
+  shellScript,
+  shCheck,
+  execCheck,
+  httpCheck,
+  targetHealthCheck,
+  metricChecks.cloudwatchAlarm,
+  metricChecks.cloudwatchMetric,
+  metricChecks.prometheus,
+]);
 
-export const check = z
-  .union([singleCheck, z.array(singleCheck).min(1, { error: 'an empty list of checks checks nothing; remove the key instead' })])
-  .meta({ description: 'A shell script, {sh}, {exec}, {http}, {elbv2TargetHealth}, {cloudwatchAlarm}, {cloudwatchMetric}, {prometheus}, or a list (all must pass)' });
+export const check = z.union([singleCheck, z.array(singleCheck).min(1, { error: 'an empty list of checks checks nothing; remove the key instead' })]).meta({
+  description: 'A shell script, {sh}, {exec}, {http}, {elbv2TargetHealth}, {cloudwatchAlarm}, {cloudwatchMetric}, {prometheus}, or a list (all must pass)',
+});
 
 // ---- steps ---------------------------------------------------------------------------
 
@@ -255,7 +275,10 @@ const retryPolicy = strict(
 const foreachScalar = z.union([z.string(), z.number()]);
 /** A mapping item ({pct: 5, bake: 30m}): its fields are read as ${item.pct}. */
 const foreachMapping = z
-  .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the keys of a foreach item are letters, digits and _ (they are used as ${item.key})' }), z.union([z.string(), z.number(), z.boolean()]))
+  .record(
+    z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the keys of a foreach item are letters, digits and _ (they are used as ${item.key})' }),
+    z.union([z.string(), z.number(), z.boolean()]),
+  )
   .refine((map) => Object.keys(map).length > 0, { error: 'an empty mapping gives the item no field; write {key: value, ...}' });
 const foreachValues = z.union([
   z.array(foreachScalar).min(1, { error: 'foreach needs at least one item' }),
@@ -266,26 +289,32 @@ const foreachValues = z.union([
 export const foreach = z
   .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'the foreach item name is letters, digits and _ (it is used as ${name})' }), foreachValues)
   .refine((map) => Object.keys(map).length === 1, { error: 'foreach takes exactly one name: {app: [a, b]}' })
-  .meta({ description: 'Expand into one step per item: {app: [billing, mail]}, {app: "${apps}"}, or a list of mappings {step: [{pct: 1, bake: 10m}, ...]} read as ${step.pct}' });
+  .meta({
+    description:
+      'Expand into one step per item: {app: [billing, mail]}, {app: "${apps}"}, or a list of mappings {step: [{pct: 1, bake: 10m}, ...]} read as ${step.pct}',
+  });
 
 const stepShape = {
-  id: z
-    .string({ error: 'every step needs an id' })
-    .regex(new RegExp(TEMPLATE_ID_PATTERN), {
-      error: (issue) => `step id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
-    }),
+  id: z.string({ error: 'every step needs an id' }).regex(new RegExp(TEMPLATE_ID_PATTERN), {
+    error: (issue) => `step id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
+  }),
   title: z.string().optional(),
   description: z.string().optional(),
   foreach: foreach.optional(),
   precheck: check.optional(),
-  run: action.optional().meta({ description: 'What the step does. Without it the step is check-only (a gate): its precheck and verify decide, and it has nothing to roll back' }),
+  run: action
+    .optional()
+    .meta({ description: 'What the step does. Without it the step is check-only (a gate): its precheck and verify decide, and it has nothing to roll back' }),
   verify: check.optional(),
   rollback: rollback.optional(),
   irreversible: z.string().min(1, { error: 'irreversible needs a reason' }).optional(),
   timeout: stepDuration.optional(),
   retry: retryPolicy.optional(),
   confirm: z.boolean().optional(),
-  skippable: z.boolean().optional().meta({ description: 'false: the operator cannot skip this step (a go/no-go that must be decided); default true, and skipping a manual step asks for its id and a reason' }),
+  skippable: z.boolean().optional().meta({
+    description:
+      'false: the operator cannot skip this step (a go/no-go that must be decided); default true, and skipping a manual step asks for its id and a reason',
+  }),
   bake: stepDuration.optional(),
   watch: check.optional(),
   onFailure: onFailure.optional(),
@@ -298,13 +327,19 @@ export const STEP_KEYS: readonly string[] = Object.keys(stepShape);
 const groupStep = strict(
   {
     ...stepShape,
-    id: z
-      .string({ error: 'every step needs an id' })
-      .regex(new RegExp(ID_PATTERN), {
-        error: (issue) => `the id of a step of a group ("${String(issue.input)}") is lowercase letters, digits and dashes, without references: the group adds its own id and the item (<group>-<item>-<step>)`,
-      }),
-    foreach: z.never({ error: 'a step of a group cannot have its own foreach: the group\'s foreach repeats all of its steps; move the step out of the group, or make it a group of its own' }).optional(),
-    group: z.never({ error: 'groups cannot be nested: a group\'s steps are ordinary steps; put the inner group after this one, or use a longer foreach' }).optional(),
+    id: z.string({ error: 'every step needs an id' }).regex(new RegExp(ID_PATTERN), {
+      error: (issue) =>
+        `the id of a step of a group ("${String(issue.input)}") is lowercase letters, digits and dashes, without references: the group adds its own id and the item (<group>-<item>-<step>)`,
+    }),
+    foreach: z
+      .never({
+        error:
+          "a step of a group cannot have its own foreach: the group's foreach repeats all of its steps; move the step out of the group, or make it a group of its own",
+      })
+      .optional(),
+    group: z
+      .never({ error: "groups cannot be nested: a group's steps are ordinary steps; put the inner group after this one, or use a longer foreach" })
+      .optional(),
   },
   'a step of a group',
 );
@@ -313,17 +348,19 @@ export const group = strict(
   {
     group: z
       .string({ error: 'a group needs an id: group: <id>' })
-      .regex(new RegExp(ID_PATTERN), { error: (issue) => `group id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit` })
-      .meta({ description: 'The group\'s id: its steps are <group>-<item>-<step>' }),
+      .regex(new RegExp(ID_PATTERN), {
+        error: (issue) => `group id "${String(issue.input)}" must be lowercase letters, digits and dashes, starting with a letter or digit`,
+      })
+      .meta({ description: "The group's id: its steps are <group>-<item>-<step>" }),
     title: z.string().optional(),
     description: z.string().optional(),
-    foreach: foreach.meta({ description: 'The items: the group\'s steps run in order for one item, then for the next' }),
+    foreach: foreach.meta({ description: "The items: the group's steps run in order for one item, then for the next" }),
     label: z
       .string()
       .min(1)
       .optional()
       .meta({ description: 'What each item adds to the step ids; required when the items are mappings ("${shard.name}"); default the item itself' }),
-    steps: z.array(groupStep, { error: 'a group\'s steps is a list of steps' }).min(1, { error: 'a group needs at least one step' }),
+    steps: z.array(groupStep, { error: "a group's steps is a list of steps" }).min(1, { error: 'a group needs at least one step' }),
   },
   'a group',
 );
@@ -340,13 +377,7 @@ const varDeclaration = strict(
   'a variable declaration',
 );
 
-export const varValue = z.union([
-  z.string(),
-  z.number(),
-  z.boolean(),
-  z.array(z.union([z.string(), z.number()])),
-  varDeclaration,
-]);
+export const varValue = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number()])), varDeclaration]);
 
 export const runbookSchema = strict(
   {
@@ -361,7 +392,10 @@ export const runbookSchema = strict(
     name: z
       .string({ error: 'the runbook needs a name (it names the journal)' })
       .regex(new RegExp(ID_PATTERN), { error: 'name must be lowercase letters, digits and dashes, starting with a letter or digit' })
-      .max(MAX_NAME_LENGTH, { error: (issue) => `the name is ${String((issue.input as string).length)} characters long; it names the journal file, so it is limited to ${MAX_NAME_LENGTH}` }),
+      .max(MAX_NAME_LENGTH, {
+        error: (issue) =>
+          `the name is ${String((issue.input as string).length)} characters long; it names the journal file, so it is limited to ${MAX_NAME_LENGTH}`,
+      }),
     description: z.string().optional(),
     vars: z
       .record(z.string().regex(new RegExp(VAR_NAME_PATTERN), { error: 'variable names are letters, digits and _' }), varValue)
@@ -390,16 +424,14 @@ export const runbookSchema = strict(
         retry: retryPolicy.optional(),
         precheck: check.optional().meta({ description: 'The precheck of every step without its own' }),
         verify: check.optional().meta({ description: 'The verify of every step without its own' }),
-        watch: check.optional().meta({ description: 'The watch of every step without its own (it runs during the step\'s bake)' }),
+        watch: check.optional().meta({ description: "The watch of every step without its own (it runs during the step's bake)" }),
       },
       'defaults',
     ).optional(),
     journal: journalLocation.optional(),
     policy: strict({ requireRehearsal: z.boolean().optional() }, 'policy').optional(),
     notify: notifyBlock.optional(),
-    steps: z
-      .array(stepEntry, { error: 'steps is a list of steps' })
-      .min(1, { error: 'a runbook needs at least one step' }),
+    steps: z.array(stepEntry, { error: 'steps is a list of steps' }).min(1, { error: 'a runbook needs at least one step' }),
   },
   'the runbook',
 );

@@ -49,7 +49,15 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
   if (!root) return out;
 
   // A YAML escape ("\0", "\x00", "\u0000") puts a NUL into a value, which no command can carry.
-  if (JSON.stringify(root).includes('\\u0000')) visitNul(root, [], (path, isKey) => report(path, 'nul-in-value', 'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it', isKey ? 'key' : 'value'));
+  if (JSON.stringify(root).includes('\\u0000'))
+    visitNul(root, [], (path, isKey) =>
+      report(
+        path,
+        'nul-in-value',
+        'this text contains a NUL byte (a YAML escape such as "\\0"), which no command or environment variable can carry; remove it',
+        isKey ? 'key' : 'value',
+      ),
+    );
 
   checkReferences(source, root.env, ['env'], new Set(), context, out);
   // Where the journal is, and how to reach it: every command uses these values.
@@ -81,7 +89,8 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     const items = foreachItems(entry.foreach, context);
     if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
     // Without its list the step has no ids at all: every command but validate needs it.
-    if (items?.withoutValue) report(at('foreach', items.name), 'var-without-value', varWithoutValue(items.withoutValue), 'value', context.mode === 'validate' ? 'warning' : 'error');
+    if (items?.withoutValue)
+      report(at('foreach', items.name), 'var-without-value', varWithoutValue(items.withoutValue), 'value', context.mode === 'validate' ? 'warning' : 'error');
     const ids = typeof entry.id === 'string' ? checkId(entry.id, entry, items, at, report) : [];
     checkStep(entry, at, items, ids, `step ${index + 1}`, shared);
   });
@@ -104,7 +113,14 @@ interface StepChecks {
 }
 
 /** The rules of one step (or step template, or step of a group), given the ids it expands to. */
-function checkStep(step: Raw, at: (...rest: PathSegment[]) => PathSegment[], items: ForeachItems | undefined, ids: { id: string; where: PathSegment[] }[], name: string, shared: StepChecks): void {
+function checkStep(
+  step: Raw,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  items: ForeachItems | undefined,
+  ids: { id: string; where: PathSegment[] }[],
+  name: string,
+  shared: StepChecks,
+): void {
   const { source, context, report, out, defaults } = shared;
   for (const { id, where } of ids) {
     const first = shared.seenIds.get(id);
@@ -178,7 +194,12 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
   const items = foreachItems(group.foreach, context, label);
   if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
   if (items?.mapping && label === undefined) {
-    report(at('group'), 'group-label', `the items of group "${String(group.group)}" are mappings: add "label:" with what each item adds to its step ids, such as label: "\${${items.name}.${[...items.fields][0] ?? 'name'}}"`, 'key');
+    report(
+      at('group'),
+      'group-label',
+      `the items of group "${String(group.group)}" are mappings: add "label:" with what each item adds to its step ids, such as label: "\${${items.name}.${[...items.fields][0] ?? 'name'}}"`,
+      'key',
+    );
   }
   const labelOk = label === undefined || checkLabel(label, items, at('label'), report);
   const groupId = typeof group.group === 'string' ? group.group : undefined;
@@ -189,12 +210,20 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
   labels?.forEach((value, i) => {
     if (!ID_RE.test(value)) {
       badLabel.add(i);
-      report(itemPath(i), 'foreach-id', `item ${i + 1} of group "${groupId ?? '?'}" is labelled "${value}", which cannot be part of a step id; labels are lowercase letters, digits and dashes`);
+      report(
+        itemPath(i),
+        'foreach-id',
+        `item ${i + 1} of group "${groupId ?? '?'}" is labelled "${value}", which cannot be part of a step id; labels are lowercase letters, digits and dashes`,
+      );
     }
     const twice = labels.indexOf(value);
     if (twice !== i) {
       badLabel.add(i);
-      report(itemPath(i), 'duplicate-id', `items ${twice + 1} and ${i + 1} of group "${groupId ?? '?'}" have the same label "${value}", which would give their steps the same ids; each item needs its own label`);
+      report(
+        itemPath(i),
+        'duplicate-id',
+        `items ${twice + 1} and ${i + 1} of group "${groupId ?? '?'}" have the same label "${value}", which would give their steps the same ids; each item needs its own label`,
+      );
     }
   });
   const steps = Array.isArray(group.steps) ? group.steps : [];
@@ -208,7 +237,11 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
         if (badLabel.has(i)) return;
         const id = groupStepId(groupId, value, step.id as string);
         if (id.length > MAX_NAME_LENGTH) {
-          report(itemPath(i), 'id-length', `step id "${id.slice(0, 40)}…" (group "${groupId}", item ${i + 1}, step "${String(step.id)}") is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`);
+          report(
+            itemPath(i),
+            'id-length',
+            `step id "${id.slice(0, 40)}…" (group "${groupId}", item ${i + 1}, step "${String(step.id)}") is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`,
+          );
           return;
         }
         ids.push({ id, where: stepAt('id') });
@@ -221,10 +254,16 @@ function checkGroup(group: Raw, index: number, shared: StepChecks): void {
 /** A label names the item in step ids: only the item's own references, never a var (it would change the journal's keys between runs). */
 function checkLabel(label: string, items: ForeachItems | undefined, path: PathSegment[], report: Reporter): boolean {
   const name = items?.name;
-  const other = findReferences(label).find((reference) => reference.kind !== 'var' || name === undefined || (reference.name !== name && !reference.name.startsWith(`${name}.`)));
+  const other = findReferences(label).find(
+    (reference) => reference.kind !== 'var' || name === undefined || (reference.name !== name && !reference.name.startsWith(`${name}.`)),
+  );
   if (other) {
     const text = label.slice(other.index, other.index + other.length);
-    report(path, 'id-reference', `label "${label}" may not contain "${text}"; a label becomes part of step ids, so the only references allowed in one are the group's item ("\${${name ?? 'item'}}" or "\${${name ?? 'item'}.field}")`);
+    report(
+      path,
+      'id-reference',
+      `label "${label}" may not contain "${text}"; a label becomes part of step ids, so the only references allowed in one are the group's item ("\${${name ?? 'item'}}" or "\${${name ?? 'item'}.field}")`,
+    );
   }
   return other === undefined;
 }
@@ -236,19 +275,35 @@ function checkGate(step: Raw, at: (...rest: PathSegment[]) => PathSegment[], def
   const undo = ['rollback', 'irreversible'].find((key) => step[key] !== undefined);
   if (undo !== undefined) {
     // Something to undo means something is done: the run was forgotten, not a gate meant.
-    report(at(), 'missing-run', `missing required key "run": step "${String(step.id)}" has "${undo}:" but no "run:"; add what it does (only a check-only step, a gate, goes without "run:", and it has nothing to undo)`, 'value');
+    report(
+      at(),
+      'missing-run',
+      `missing required key "run": step "${String(step.id)}" has "${undo}:" but no "run:"; add what it does (only a check-only step, a gate, goes without "run:", and it has nothing to undo)`,
+      'value',
+    );
     return;
   }
   const checks = ['precheck', 'verify'].some((key) => step[key] !== undefined || defaults[key] !== undefined);
   if (!checks) {
-    report(at('id'), 'missing-run', `step "${String(step.id)}" has no "run:"; add what it does, or, for a check-only step (a gate), a "verify:" or "precheck:" that decides whether the run goes on`);
+    report(
+      at('id'),
+      'missing-run',
+      `step "${String(step.id)}" has no "run:"; add what it does, or, for a check-only step (a gate), a "verify:" or "precheck:" that decides whether the run goes on`,
+    );
   }
 }
 
 /** Ids key the journal: fixed names, valid and unique once foreach has expanded them. Returns the expanded ids (the duplicates are checked by the caller). */
-function checkId(template: string, step: Raw, items: ForeachItems | undefined, at: (...rest: PathSegment[]) => PathSegment[], report: Reporter): { id: string; where: PathSegment[] }[] {
+function checkId(
+  template: string,
+  step: Raw,
+  items: ForeachItems | undefined,
+  at: (...rest: PathSegment[]) => PathSegment[],
+  report: Reporter,
+): { id: string; where: PathSegment[] }[] {
   const itemName = items?.name;
-  const isItem = (reference: Reference) => reference.kind === 'var' && itemName !== undefined && (items?.mapping ? reference.name.startsWith(`${itemName}.`) : reference.name === itemName);
+  const isItem = (reference: Reference) =>
+    reference.kind === 'var' && itemName !== undefined && (items?.mapping ? reference.name.startsWith(`${itemName}.`) : reference.name === itemName);
   const references = findReferences(template);
   const hasItem = references.some(isItem);
   if (itemName !== undefined && !hasItem) {
@@ -259,8 +314,15 @@ function checkId(template: string, step: Raw, items: ForeachItems | undefined, a
   const other = references.find((reference) => !isItem(reference));
   if (other) {
     const text = template.slice(other.index, other.index + other.length);
-    const allowed = itemName !== undefined ? `"\${${itemName}${items?.mapping ? '.field' : ''}}", the item of its foreach` : 'the item of a foreach (id: deploy-${app} with foreach: {app: [...]})';
-    report(at('id'), 'id-reference', `step id "${template}" may not contain "${text}"; ids key the journal, so the only reference allowed in one is ${allowed}`);
+    const allowed =
+      itemName !== undefined
+        ? `"\${${itemName}${items?.mapping ? '.field' : ''}}", the item of its foreach`
+        : 'the item of a foreach (id: deploy-${app} with foreach: {app: [...]})';
+    report(
+      at('id'),
+      'id-reference',
+      `step id "${template}" may not contain "${text}"; ids key the journal, so the only reference allowed in one is ${allowed}`,
+    );
   }
   // Without the item in the id, every expanded id is the template: reported above, once.
   const expanded = hasItem && !other ? items?.items : undefined;
@@ -271,11 +333,19 @@ function checkId(template: string, step: Raw, items: ForeachItems | undefined, a
     if (expanded && !ID_RE.test(id)) {
       // The schema checked the template; each item must also make a valid id.
       const item = expanded[i] as ForeachItem;
-      report(itemAt(i), 'foreach-id', `foreach item ${item.fields ? `${i + 1} (${item.value})` : `"${item.value}"`} makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`);
+      report(
+        itemAt(i),
+        'foreach-id',
+        `foreach item ${item.fields ? `${i + 1} (${item.value})` : `"${item.value}"`} makes step id "${id}", which is not a valid id; items used in an id must be lowercase letters, digits and dashes`,
+      );
       return;
     }
     if (id.length > MAX_NAME_LENGTH) {
-      report(expanded && items?.literal ? itemAt(i) : at('id'), 'id-length', `step id "${id.slice(0, 40)}…" is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`);
+      report(
+        expanded && items?.literal ? itemAt(i) : at('id'),
+        'id-length',
+        `step id "${id.slice(0, 40)}…" is ${id.length} characters long; ids name the step logs, so they are limited to ${MAX_NAME_LENGTH}`,
+      );
       return;
     }
     out.push({ id, where: at('id') });
@@ -296,12 +366,21 @@ function checkRollback(step: Raw, at: (...rest: PathSegment[]) => PathSegment[],
   }
   if (rollback === undefined) {
     if (reason === undefined && !isTraffic && run !== undefined) {
-      report(at('id'), 'missing-rollback', `step "${String(step.id)}" has no rollback; add "rollback:" with how to undo it, or "rollback: none" with "irreversible: <reason>"`);
+      report(
+        at('id'),
+        'missing-rollback',
+        `step "${String(step.id)}" has no rollback; add "rollback:" with how to undo it, or "rollback: none" with "irreversible: <reason>"`,
+      );
     }
     return;
   }
   if (reason !== undefined) {
-    report(at('irreversible'), 'irreversible-with-rollback', 'a step with a rollback is not irreversible; remove "irreversible" or set "rollback: none"', 'key');
+    report(
+      at('irreversible'),
+      'irreversible-with-rollback',
+      'a step with a rollback is not irreversible; remove "irreversible" or set "rollback: none"',
+      'key',
+    );
   }
   // {run, verify} without run (an action mapping has its own kind's key instead).
   if (isRecord(rollback) && !('run' in rollback) && !ACTION_KEYS.some((kind) => kind in rollback) && !isTraffic) {
@@ -337,7 +416,12 @@ function checkTraffic(action: unknown, path: PathSegment[], report: Reporter): v
     const hasListener = elbv2.listener !== undefined;
     const hasRule = elbv2.rule !== undefined;
     if (hasListener === hasRule) {
-      report([...path, 'elbv2'], 'elbv2-target', hasListener ? 'give either "listener" or "rule", not both' : 'elbv2 needs "listener: <arn>" (default action) or "rule: <arn>"', 'key');
+      report(
+        [...path, 'elbv2'],
+        'elbv2-target',
+        hasListener ? 'give either "listener" or "rule", not both' : 'elbv2 needs "listener: <arn>" (default action) or "rule: <arn>"',
+        'key',
+      );
     }
   }
 }
@@ -400,7 +484,8 @@ function foreachItems(rawForeach: unknown, context: SemanticContext, label?: str
     const info = { ...none, mapping: true, fields };
     for (const [i, item] of mappings.entries()) {
       const missing = [...fields].find((field) => !(field in item));
-      if (missing !== undefined) return { ...info, problemItem: i, problem: `foreach item ${i + 1} has no "${missing}"; give every item the same keys (${[...fields].join(', ')})` };
+      if (missing !== undefined)
+        return { ...info, problemItem: i, problem: `foreach item ${i + 1} has no "${missing}"; give every item the same keys (${[...fields].join(', ')})` };
       const bad = Object.entries(item).find(([, value]) => typeof value === 'object' && value !== null);
       if (bad) return { ...info, problemItem: i, problem: `"${bad[0]}" of foreach item ${i + 1} is not a scalar; a field is a string, a number or true/false` };
     }
@@ -412,7 +497,10 @@ function foreachItems(rawForeach: unknown, context: SemanticContext, label?: str
     const varName = match[1] as string;
     if (!context.vars.has(varName)) return { ...none, problem: unknownVarMessage(varName, context) };
     if (context.secretVars?.has(varName)) {
-      return { ...none, problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)` };
+      return {
+        ...none,
+        problem: `variable "${varName}" is secret, and foreach makes each item part of a step id, which status, the journal and its cache show in clear; iterate over a list that is not secret (use the secret inside the step)`,
+      };
     }
     const value = context.vars.get(varName);
     if (value === undefined) return { ...none, withoutValue: varName };
@@ -426,7 +514,9 @@ function foreachItems(rawForeach: unknown, context: SemanticContext, label?: str
 /** The references a foreach makes available: `${name}` for scalars, `${name.field}` for mappings. */
 function itemScope(items: ForeachItems | undefined): ItemScope {
   if (!items) return { names: new Set() };
-  return items.mapping ? { names: new Set([...items.fields].map((field) => `${items.name}.${field}`)), mapping: items.name, fields: items.fields } : { names: new Set([items.name]), scalar: items.name };
+  return items.mapping
+    ? { names: new Set([...items.fields].map((field) => `${items.name}.${field}`)), mapping: items.name, fields: items.fields }
+    : { names: new Set([items.name]), scalar: items.name };
 }
 
 interface ItemScope {
@@ -464,7 +554,11 @@ function checkTypedValues(value: unknown, path: PathSegment[], item: ForeachItem
         if (found === undefined) continue;
         const number = Number(found.value);
         if (found.value.trim() === '' || !Number.isInteger(number) || number < 0 || number > max) {
-          report([...path, key, name], 'bad-weight', `weight "${weight}" is ${JSON.stringify(found.value)} (${found.from}); ${service} weights are whole numbers from 0 to ${max}`);
+          report(
+            [...path, key, name],
+            'bad-weight',
+            `weight "${weight}" is ${JSON.stringify(found.value)} (${found.from}); ${service} weights are whole numbers from 0 to ${max}`,
+          );
         }
       }
       continue;
@@ -473,8 +567,14 @@ function checkTypedValues(value: unknown, path: PathSegment[], item: ForeachItem
       const found = referenceValue(inner, item, context);
       if (found === undefined) continue;
       const ms = parseDuration(found.value);
-      if (ms === undefined) report([...path, key], 'bad-duration', `${key} "${inner}" is ${JSON.stringify(found.value)} (${found.from}), which is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`);
-      else if (ms > MAX_DURATION_MS) report([...path, key], 'bad-duration', `${key} "${inner}" is ${found.value} (${found.from}), longer than 365d, the longest duration cutover accepts`);
+      if (ms === undefined)
+        report(
+          [...path, key],
+          'bad-duration',
+          `${key} "${inner}" is ${JSON.stringify(found.value)} (${found.from}), which is not a duration; write it like 30s, 15m or 1h30m (a unit is required)`,
+        );
+      else if (ms > MAX_DURATION_MS)
+        report([...path, key], 'bad-duration', `${key} "${inner}" is ${found.value} (${found.from}), longer than 365d, the longest duration cutover accepts`);
       continue;
     }
     checkTypedValues(inner, [...path, key], item, context, report, depth + 1);
@@ -499,7 +599,14 @@ function referenceValue(text: string, item: ForeachItem | undefined, context: Se
   return typeof value === 'string' ? { value, from: `variable "${reference.name}"` } : undefined;
 }
 
-function checkReferences(source: YamlSource, value: unknown, path: PathSegment[], scopeOrNames: ItemScope | Set<string>, context: SemanticContext, out: Diagnostic[]): void {
+function checkReferences(
+  source: YamlSource,
+  value: unknown,
+  path: PathSegment[],
+  scopeOrNames: ItemScope | Set<string>,
+  context: SemanticContext,
+  out: Diagnostic[],
+): void {
   const scope = scopeOrNames instanceof Set ? { names: scopeOrNames } : scopeOrNames;
   walkStrings(value, path, (text, at, isKey) => {
     for (const reference of findReferences(text)) {
@@ -510,18 +617,25 @@ function checkReferences(source: YamlSource, value: unknown, path: PathSegment[]
         out.push({ file: source.file, line, col, severity, rule, message });
       };
       if (reference.kind === 'malformed') {
-        push('bad-reference', `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`);
+        push(
+          'bad-reference',
+          `"${reference.text}" is not a reference; write \${name} for a var, \${env.NAME} for the environment, or $\${ for a literal "\${"`,
+        );
       } else if (reference.kind === 'env') {
         const value = ownValue(context.env, reference.name);
         if (value === undefined) {
-          if (context.mode !== 'read') push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
+          if (context.mode !== 'read')
+            push('unset-env', `environment variable ${reference.name} is not set; export it before running`, context.mode === 'validate' ? 'warning' : 'error');
         } else if (value.includes('\u0000')) {
           push('nul-in-value', `environment variable ${reference.name} contains a NUL byte, which no command can carry; fix its value`);
         }
       } else if (scope.names.has(reference.name)) {
         continue;
       } else if (scope.mapping !== undefined && reference.name === scope.mapping) {
-        push('mapping-item', `foreach item "${scope.mapping}" is a mapping; use one of its fields: ${[...(scope.fields ?? [])].map((field) => `\${${scope.mapping ?? ''}.${field}}`).join(', ')}`);
+        push(
+          'mapping-item',
+          `foreach item "${scope.mapping}" is a mapping; use one of its fields: ${[...(scope.fields ?? [])].map((field) => `\${${scope.mapping ?? ''}.${field}}`).join(', ')}`,
+        );
       } else if (reference.name.includes('.')) {
         const [base = '', field = ''] = reference.name.split('.');
         const message =

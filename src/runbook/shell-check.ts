@@ -31,7 +31,8 @@ function shellScriptsOf(step: Raw, at: (...rest: PathSegment[]) => PathSegment[]
   const out: Script[] = [];
   const action = (value: unknown, path: PathSegment[]) => {
     if (typeof value === 'string') out.push({ path, script: value, shell: 'sh' });
-    else if (isRecord(value) && typeof value.sh === 'string') out.push({ path: [...path, 'sh'], script: value.sh, shell: typeof value.shell === 'string' ? value.shell : 'sh' });
+    else if (isRecord(value) && typeof value.sh === 'string')
+      out.push({ path: [...path, 'sh'], script: value.sh, shell: typeof value.shell === 'string' ? value.shell : 'sh' });
   };
   const check = (value: unknown, path: PathSegment[]) => {
     if (Array.isArray(value)) value.forEach((item, i) => action(item, [...path, i]));

@@ -595,7 +595,7 @@ class Lexer {
     const start = this.i;
     let bodyEnd = this.s.length;
     let next = this.s.length;
-    for (let line = start; line < this.s.length; ) {
+    for (let line = start; line < this.s.length;) {
       const stop = this.s.indexOf('\n', line);
       const lineEnd = stop === -1 ? this.s.length : stop;
       const text = this.s.slice(line, lineEnd);
@@ -696,9 +696,17 @@ function commandRules(words: Word[]): Mark[] {
     for (const word of args) for (const mark of word.marks) if (mark.nameSide) mark.finding = { refusal: 'variable-name', command: name };
     return words.flatMap((word) => word.marks);
   }
-  if (NAMING.has(name)) return refuseIn(args.filter((word, i) => !word.text.startsWith('-') && !VALUE_OPTIONS.has(args[i - 1]?.text ?? '')), 'variable-name');
+  if (NAMING.has(name))
+    return refuseIn(
+      args.filter((word, i) => !word.text.startsWith('-') && !VALUE_OPTIONS.has(args[i - 1]?.text ?? '')),
+      'variable-name',
+    );
   if (name === 'printf') return refuseIn(after(['-v']), 'variable-name');
   if (name === 'test' || name === '[') return refuseIn(after(['-v', '-R']), 'test-operator');
-  if (SHELLS.has(name)) return refuseIn(args.filter((_, i) => /^-[A-Za-z]*c[A-Za-z]*$/.test(args[i - 1]?.text ?? '')), 'evaluated');
+  if (SHELLS.has(name))
+    return refuseIn(
+      args.filter((_, i) => /^-[A-Za-z]*c[A-Za-z]*$/.test(args[i - 1]?.text ?? '')),
+      'evaluated',
+    );
   return words.flatMap((word) => word.marks);
 }

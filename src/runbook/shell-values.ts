@@ -55,7 +55,11 @@ export function analyseScript(script: string, shell: string): ScriptAnalysis {
   for (let i = 0; i < between.length; i++) between[i] = (between[i] as string).replaceAll('$${', '${');
   const dialects = dialectsFor(shell);
   const findings: Finding[] =
-    references.length === 0 ? [] : dialects === undefined ? references.map((): Finding => ({ refusal: 'unsupported-shell' })) : combine(readAs(between.join(MARK), dialects), references.length);
+    references.length === 0
+      ? []
+      : dialects === undefined
+        ? references.map((): Finding => ({ refusal: 'unsupported-shell' }))
+        : combine(readAs(between.join(MARK), dialects), references.length);
   const analysis = { references, findings, between };
   if (cache.size >= CACHE_LIMIT) cache.clear();
   cache.set(key, analysis);
@@ -169,10 +173,13 @@ function escapeForHeredoc(value: string): string {
 export function displayScript(action: { script: string; values?: Record<string, string> }): string {
   const values = action.values;
   if (!values || Object.keys(values).length === 0) return action.script;
-  return action.script.replace(/"\$\{(CUTOVER_(?:VAR|ENV)_[A-Za-z0-9_]+)\}"|\$\{(CUTOVER_(?:VAR|ENV)_[A-Za-z0-9_]+)\}/g, (whole, quoted?: string, bare?: string) => {
-    const name = quoted ?? bare ?? '';
-    if (!Object.hasOwn(values, name)) return whole;
-    const value = values[name] as string;
-    return quoted !== undefined ? shellQuote(value) : escapeForDoubleQuotes(value);
-  });
+  return action.script.replace(
+    /"\$\{(CUTOVER_(?:VAR|ENV)_[A-Za-z0-9_]+)\}"|\$\{(CUTOVER_(?:VAR|ENV)_[A-Za-z0-9_]+)\}/g,
+    (whole, quoted?: string, bare?: string) => {
+      const name = quoted ?? bare ?? '';
+      if (!Object.hasOwn(values, name)) return whole;
+      const value = values[name] as string;
+      return quoted !== undefined ? shellQuote(value) : escapeForDoubleQuotes(value);
+    },
+  );
 }

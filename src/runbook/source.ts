@@ -34,7 +34,15 @@ export interface YamlSource {
 const MAX_ALIAS_COUNT = 100;
 /** Far more than any runbook needs; deep enough nesting overflows the stack of yaml's composer. */
 const MAX_NESTING = 64;
-const ALLOWED_TAGS = new Set(['tag:yaml.org,2002:str', 'tag:yaml.org,2002:int', 'tag:yaml.org,2002:float', 'tag:yaml.org,2002:bool', 'tag:yaml.org,2002:null', 'tag:yaml.org,2002:map', 'tag:yaml.org,2002:seq']);
+const ALLOWED_TAGS = new Set([
+  'tag:yaml.org,2002:str',
+  'tag:yaml.org,2002:int',
+  'tag:yaml.org,2002:float',
+  'tag:yaml.org,2002:bool',
+  'tag:yaml.org,2002:null',
+  'tag:yaml.org,2002:map',
+  'tag:yaml.org,2002:seq',
+]);
 
 export function parseYamlSource(file: string, text: string): { source?: YamlSource; diagnostics: Diagnostic[] } {
   const lineCounter = new (Y().LineCounter)();
@@ -46,20 +54,31 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   // parseAllDocuments in two steps, to look at the nesting before composing.
   const tokens = [...new (Y().Parser)(lineCounter.addNewLine).parse(body)];
   const tooDeep = tooDeepAt(tokens);
-  if (tooDeep !== undefined) return { diagnostics: [at(tooDeep, 'yaml-depth', `the YAML nests more than ${MAX_NESTING} levels deep; a runbook never needs that many`)] };
+  if (tooDeep !== undefined)
+    return { diagnostics: [at(tooDeep, 'yaml-depth', `the YAML nests more than ${MAX_NESTING} levels deep; a runbook never needs that many`)] };
   // logLevel 'error': yaml would otherwise print process warnings (a collection used as a
   // key) on stderr, where they look like a crash; the schema reports such keys anyway.
   const docs = [...new (Y().Composer)({ prettyErrors: false, uniqueKeys: true, strict: true, customTags: [], logLevel: 'error' }).compose(tokens)];
   const diagnostics: Diagnostic[] = [];
   const [first, ...rest] = docs;
   for (const extra of rest) {
-    diagnostics.push(at((extra.range[0]), 'multiple-documents', 'the file holds more than one YAML document ("---"); keep one runbook per file'));
+    diagnostics.push(at(extra.range[0], 'multiple-documents', 'the file holds more than one YAML document ("---"); keep one runbook per file'));
   }
   if (!first) return { diagnostics: [at(0, 'empty', 'the file is empty; a runbook starts with "cutover: 1"')] };
   if (first.errors.length > 0) {
     // One message per unquoted `${…}` in a flow collection, instead of the cascade it causes.
     const unquoted = unquotedFlowReferences(body);
-    if (unquoted.length > 0) return { diagnostics: unquoted.map((u) => ({ file, line: u.line, col: u.col, severity: 'error', rule: 'unquoted-reference', message: unquotedReferenceMessage(u.text) })) };
+    if (unquoted.length > 0)
+      return {
+        diagnostics: unquoted.map((u) => ({
+          file,
+          line: u.line,
+          col: u.col,
+          severity: 'error',
+          rule: 'unquoted-reference',
+          message: unquotedReferenceMessage(u.text),
+        })),
+      };
   }
   for (const error of first.errors) {
     const opening = error.code === 'MISSING_CHAR' && error.message.includes('quote') ? openingQuote(first, error.pos[0]) : undefined;
@@ -87,7 +106,9 @@ export function parseYamlSource(file: string, text: string): { source?: YamlSour
   }
   if (!Y().isMap(first.contents)) {
     const offset = first.contents.range?.[0] ?? 0;
-    return { diagnostics: [at((offset), 'not-a-mapping', 'a runbook is a YAML mapping (key: value lines starting with "cutover: 1"), not a list or a single value')] };
+    return {
+      diagnostics: [at(offset, 'not-a-mapping', 'a runbook is a YAML mapping (key: value lines starting with "cutover: 1"), not a list or a single value')],
+    };
   }
   let data: unknown;
   try {

@@ -25,11 +25,7 @@ function target(id: string, state: string, reason?: string): TargetHealthDescrip
 }
 
 const three = {
-  TargetHealthDescriptions: [
-    target('i-0aaa', 'healthy'),
-    target('i-0bbb', 'healthy'),
-    target('i-0ccc', 'unhealthy', 'Target.FailedHealthChecks'),
-  ],
+  TargetHealthDescriptions: [target('i-0aaa', 'healthy'), target('i-0bbb', 'healthy'), target('i-0ccc', 'unhealthy', 'Target.FailedHealthChecks')],
 };
 
 describe('elbv2TargetHealth check', () => {
@@ -81,12 +77,18 @@ describe('elbv2TargetHealth check', () => {
     expect(result).toEqual({
       ok: false,
       summary: '0/3 targets healthy in web-aws (need 1)',
-      details: ['i-0aaa:8080 initial Elb.InitialHealthChecking', 'i-0bbb:8080 draining Target.DeregistrationInProgress', 'arn:aws:lambda:eu-west-1:123456789012:function:web unused Target.NotInUse'],
+      details: [
+        'i-0aaa:8080 initial Elb.InitialHealthChecking',
+        'i-0bbb:8080 draining Target.DeregistrationInProgress',
+        'arn:aws:lambda:eu-west-1:123456789012:function:web unused Target.NotInUse',
+      ],
     });
   });
 
   it('reports an unknown target group as a failed check, not a throw', async () => {
-    elb.on(DescribeTargetGroupsCommand).rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: { httpStatusCode: 400 } }));
+    elb
+      .on(DescribeTargetGroupsCommand)
+      .rejects(new TargetGroupNotFoundException({ message: 'One or more target groups not found', $metadata: { httpStatusCode: 400 } }));
 
     const result = await runElbv2TargetHealth({ targetGroup: 'web-awz', minHealthy: 1 }, ctx());
 
@@ -99,7 +101,9 @@ describe('elbv2TargetHealth check', () => {
   });
 
   it('reports missing permissions as a failed check', async () => {
-    elb.on(DescribeTargetHealthCommand).rejects(Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DescribeTargetHealth'), { name: 'AccessDenied' }));
+    elb
+      .on(DescribeTargetHealthCommand)
+      .rejects(Object.assign(new Error('User is not authorized to perform: elasticloadbalancing:DescribeTargetHealth'), { name: 'AccessDenied' }));
 
     const result = await runElbv2TargetHealth({ targetGroup: ARN, minHealthy: 1 }, ctx());
 

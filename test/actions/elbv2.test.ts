@@ -125,7 +125,10 @@ describe('elbv2 driver (mocked client)', () => {
   });
 
   it('resends the whole action list with only the weights changed: authenticate action, Order and stickiness kept', async () => {
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([oidc, forward(100, 0)])).resolves(listener([oidc, forward(90, 10)]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([oidc, forward(100, 0)]))
+      .resolves(listener([oidc, forward(90, 10)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
     elb.on(ModifyListenerCommand).resolves({});
     const action = listenerAction({ 'web-onprem': 90, [AWS]: 10 });
@@ -154,7 +157,10 @@ describe('elbv2 driver (mocked client)', () => {
 
   it('drops the top-level TargetGroupArn when the forward action has several groups', async () => {
     const both: ElbAction = { ...forward(100, 0, 1), TargetGroupArn: ONPREM };
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([both])).resolves(listener([forward(50, 50, 1)]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([both]))
+      .resolves(listener([forward(50, 50, 1)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
     elb.on(ModifyListenerCommand).resolves({});
     const action = listenerAction({ 'web-onprem': 50, 'web-aws': 50 });
@@ -169,7 +175,10 @@ describe('elbv2 driver (mocked client)', () => {
   it('counts a plain single-group forward as weight 1 and keeps TargetGroupArn consistent when rewriting it', async () => {
     const plain: ElbAction = { Type: 'forward', TargetGroupArn: ONPREM };
     const rewritten: ElbAction = { Type: 'forward', TargetGroupArn: ONPREM, ForwardConfig: { TargetGroups: [{ TargetGroupArn: ONPREM, Weight: 5 }] } };
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([plain])).resolves(listener([rewritten]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([plain]))
+      .resolves(listener([rewritten]));
     elb.on(DescribeTargetGroupsCommand).resolves({ TargetGroups: [groups.TargetGroups[0]!] });
     elb.on(ModifyListenerCommand).resolves({});
     const action = listenerAction({ 'web-onprem': 5 });
@@ -193,7 +202,10 @@ describe('elbv2 driver (mocked client)', () => {
   });
 
   it('fails when the weights read back are not the ones set, showing expected and live', async () => {
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([forward(100, 0)])).resolves(listener([forward(100, 0)]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([forward(100, 0)]))
+      .resolves(listener([forward(100, 0)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
     elb.on(ModifyListenerCommand).resolves({});
     const action = listenerAction({ 'web-onprem': 90, 'web-aws': 10 });
@@ -208,7 +220,11 @@ describe('elbv2 driver (mocked client)', () => {
     const cognito: ElbAction = {
       Type: 'authenticate-cognito',
       Order: 1,
-      AuthenticateCognitoConfig: { UserPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc', UserPoolClientId: 'c1', UserPoolDomain: 'auth' },
+      AuthenticateCognitoConfig: {
+        UserPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc',
+        UserPoolClientId: 'c1',
+        UserPoolDomain: 'auth',
+      },
     };
     const rule = (onprem: number, aws: number) => ({ Rules: [{ RuleArn: RULE, Priority: '10', Conditions: [], Actions: [cognito, forward(onprem, aws)] }] });
     elb.on(DescribeRulesCommand).resolvesOnce(rule(100, 0)).resolves(rule(0, 100));
@@ -230,7 +246,10 @@ describe('elbv2 driver (mocked client)', () => {
   });
 
   it('reports the weights read back when a restore does not stick', async () => {
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([forward(100, 0)])).resolves(listener([forward(60, 40)]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([forward(100, 0)]))
+      .resolves(listener([forward(60, 40)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
     elb.on(ModifyListenerCommand).resolves({});
 
@@ -274,7 +293,9 @@ describe('elbv2 driver (mocked client)', () => {
 
   it('falls back to the ARN name segment when DescribeTargetGroups is not allowed', async () => {
     elb.on(DescribeListenersCommand).resolves(listener([forward(100, 0)]));
-    elb.on(DescribeTargetGroupsCommand).rejects(Object.assign(new Error('not authorized to perform: elasticloadbalancing:DescribeTargetGroups'), { name: 'AccessDenied' }));
+    elb
+      .on(DescribeTargetGroupsCommand)
+      .rejects(Object.assign(new Error('not authorized to perform: elasticloadbalancing:DescribeTargetGroups'), { name: 'AccessDenied' }));
 
     const snapshot = await elbv2Driver.read(listenerAction({ 'web-aws': 10 }), context());
     expect(snapshot.names).toEqual({ [ONPREM]: 'web-onprem', [AWS]: 'web-aws' });
@@ -283,7 +304,11 @@ describe('elbv2 driver (mocked client)', () => {
 
   it('refuses a listener without a forward action, but rereads one (drift is a state too)', async () => {
     const fixed: ElbAction = { Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } };
-    elb.on(DescribeListenersCommand).resolvesOnce(listener([fixed])).resolvesOnce(listener([forward(100, 0)])).resolves(listener([fixed]));
+    elb
+      .on(DescribeListenersCommand)
+      .resolvesOnce(listener([fixed]))
+      .resolvesOnce(listener([forward(100, 0)]))
+      .resolves(listener([fixed]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
 
     const error = await rejection(elbv2Driver.read(listenerAction({ 'web-aws': 10 }), context()));
@@ -299,7 +324,12 @@ describe('elbv2 driver (mocked client)', () => {
   it('turns a ValidationError from Modify into a one-line message with what to check', async () => {
     elb.on(DescribeListenersCommand).resolves(listener([forward(100, 0)]));
     elb.on(DescribeTargetGroupsCommand).resolves(groups);
-    elb.on(ModifyListenerCommand).rejects(Object.assign(new Error('The weight for each target group must be between 0 and 999, inclusive'), { name: 'ValidationError', $metadata: { httpStatusCode: 400 } }));
+    elb.on(ModifyListenerCommand).rejects(
+      Object.assign(new Error('The weight for each target group must be between 0 and 999, inclusive'), {
+        name: 'ValidationError',
+        $metadata: { httpStatusCode: 400 },
+      }),
+    );
     const action = listenerAction({ 'web-onprem': 50 });
 
     const error = await rejection(elbv2Driver.apply(action, await elbv2Driver.read(action, context()), context()));
@@ -479,7 +509,27 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
     expect(fake.writes()).toEqual([]);
     // What AWS answers when asked anyway.
     const client = await fake.ctx.clients.elbv2();
-    const refused = await client.send(new ModifyListenerCommand({ ListenerArn: nlb, DefaultActions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: ONPREM, Weight: 90 }, { TargetGroupArn: AWS, Weight: 10 }] } }] })).then(() => new Error('accepted'), (e: unknown) => e as Error);
+    const refused = await client
+      .send(
+        new ModifyListenerCommand({
+          ListenerArn: nlb,
+          DefaultActions: [
+            {
+              Type: 'forward',
+              ForwardConfig: {
+                TargetGroups: [
+                  { TargetGroupArn: ONPREM, Weight: 90 },
+                  { TargetGroupArn: AWS, Weight: 10 },
+                ],
+              },
+            },
+          ],
+        }),
+      )
+      .then(
+        () => new Error('accepted'),
+        (e: unknown) => e as Error,
+      );
     expect(refused.name).toBe('ValidationError');
     expect(refused.message).toBe("You cannot specify multiple target groups in a single action with a load balancer of type 'network'");
   });
@@ -503,14 +553,20 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
 
     const [, restoreModify, ...more] = fake.writes();
     expect(more).toEqual([]);
-    expect(sentActions(restoreModify)).toEqual([{ ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true } }, forward(100, 0)]);
+    expect(sentActions(restoreModify)).toEqual([
+      { ...oidc, AuthenticateOidcConfig: { ...oidc.AuthenticateOidcConfig, UseExistingClientSecret: true } },
+      forward(100, 0),
+    ]);
     expect(after.weights).toEqual({ [ONPREM]: 100, [AWS]: 0 });
     expect(after.state).toEqual(captured.state);
     expect(fake.aws.state.listeners[0]!.defaultActions).toEqual(original);
   });
 
   it('keeps target group stickiness turned on by hand after the step, and puts back only the weights', async () => {
-    const unsticky: ElbAction = { ...forward(100, 0, 1), ForwardConfig: { ...forward(100, 0, 1).ForwardConfig, TargetGroupStickinessConfig: { Enabled: false } } };
+    const unsticky: ElbAction = {
+      ...forward(100, 0, 1),
+      ForwardConfig: { ...forward(100, 0, 1).ForwardConfig, TargetGroupStickinessConfig: { Enabled: false } },
+    };
     const { captured, fake } = await afterStep(fixture([unsticky]));
     liveForward(fake).ForwardConfig!.TargetGroupStickinessConfig = { Enabled: true, DurationSeconds: 600 };
     const live = await elbv2Driver.reread(captured, fake.ctx);
@@ -525,7 +581,15 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
 
   it("puts back a rule's weights with ModifyRule, keeping its conditions and other actions as they are live", async () => {
     const state = fixture([forward(100, 0, 1)]);
-    state.rules = [{ arn: RULE, listenerArn: LISTENER, priority: '10', conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app/*'] } }], actions: [forward(100, 0, 2)] }];
+    state.rules = [
+      {
+        arn: RULE,
+        listenerArn: LISTENER,
+        priority: '10',
+        conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app/*'] } }],
+        actions: [forward(100, 0, 2)],
+      },
+    ];
     const { captured, fake } = await afterStep(state, { kind: 'rule', arn: RULE });
     const rule = fake.aws.state.rules[0]!;
     const handConditions = [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/app/*', '/api/*'] } }];
@@ -533,7 +597,11 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
     const cognito: ElbAction = {
       Type: 'authenticate-cognito',
       Order: 1,
-      AuthenticateCognitoConfig: { UserPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc', UserPoolClientId: 'c1', UserPoolDomain: 'auth' },
+      AuthenticateCognitoConfig: {
+        UserPoolArn: 'arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_abc',
+        UserPoolClientId: 'c1',
+        UserPoolDomain: 'auth',
+      },
     };
     rule.actions = [cognito, ...rule.actions];
 
@@ -560,8 +628,16 @@ describe('elbv2 driver (real client against the fake AWS)', () => {
       `listener app/web/50dc6c495c0c9188/f2f7dc8efc522ab2 changed since the step captured it in a way a rollback cannot undo (${changes}); ` +
       'find out who changed it; a rollback only puts weights back, so undo that change by hand and roll back again, or set the weights by hand';
     const cases: [string, (f: FakeAwsContext) => void, string[]][] = [
-      ['a target group added', (f) => void liveForward(f).ForwardConfig!.TargetGroups!.push({ TargetGroupArn: CANARY, Weight: 0 }), ['target group web-canary added to the forward action']],
-      ['a target group removed', (f) => void (liveForward(f).ForwardConfig!.TargetGroups = [{ TargetGroupArn: ONPREM, Weight: 100 }]), ['target group web-aws removed from the forward action']],
+      [
+        'a target group added',
+        (f) => void liveForward(f).ForwardConfig!.TargetGroups!.push({ TargetGroupArn: CANARY, Weight: 0 }),
+        ['target group web-canary added to the forward action'],
+      ],
+      [
+        'a target group removed',
+        (f) => void (liveForward(f).ForwardConfig!.TargetGroups = [{ TargetGroupArn: ONPREM, Weight: 100 }]),
+        ['target group web-aws removed from the forward action'],
+      ],
       [
         'the forward action replaced by a fixed response',
         (f) => void (f.aws.state.listeners[0]!.defaultActions = [{ Type: 'fixed-response', FixedResponseConfig: { StatusCode: '503' } }]),

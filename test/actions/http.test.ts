@@ -47,7 +47,18 @@ afterAll(async () => {
 });
 
 function http(path: string, extra: Partial<HttpCheck> = {}): HttpCheck {
-  return { kind: 'http', url: `${base}${path}`, method: 'GET', headers: {}, expectStatus: [200], samples: 1, minSuccess: 1, intervalMs: 1_000, timeoutMs: 2_000, ...extra };
+  return {
+    kind: 'http',
+    url: `${base}${path}`,
+    method: 'GET',
+    headers: {},
+    expectStatus: [200],
+    samples: 1,
+    minSuccess: 1,
+    intervalMs: 1_000,
+    timeoutMs: 2_000,
+    ...extra,
+  };
 }
 
 describe('http check', () => {

@@ -90,8 +90,14 @@ describe('exit status', () => {
   });
 
   it('says when an exec program or a shell does not exist', async () => {
-    expect(await runExec({ argv: ['no-such-command-xyz', '--flag'], env: {} }, testContext())).toMatchObject({ ok: false, reason: 'command not found: no-such-command-xyz' });
-    expect(await runShell(sh('true', { shell: 'no-such-shell-xyz' }), testContext())).toMatchObject({ ok: false, reason: 'shell not found: no-such-shell-xyz' });
+    expect(await runExec({ argv: ['no-such-command-xyz', '--flag'], env: {} }, testContext())).toMatchObject({
+      ok: false,
+      reason: 'command not found: no-such-command-xyz',
+    });
+    expect(await runShell(sh('true', { shell: 'no-such-shell-xyz' }), testContext())).toMatchObject({
+      ok: false,
+      reason: 'shell not found: no-such-shell-xyz',
+    });
   });
 
   it('reports a kill from outside', async () => {
@@ -197,7 +203,10 @@ describe('process group', () => {
       out.onOutput(line, stream);
       ready.onOutput(line);
     };
-    const running = runShell(sh("trap 'echo cleaned up; exit 130' INT; echo ready; while true; do sleep 0.05; done"), testContext({ signal: controller.signal, onOutput }));
+    const running = runShell(
+      sh("trap 'echo cleaned up; exit 130' INT; echo ready; while true; do sleep 0.05; done"),
+      testContext({ signal: controller.signal, onOutput }),
+    );
     await ready.seen;
     controller.abort('SIGINT');
     expect(await running).toMatchObject({ ok: false, aborted: true });
@@ -208,7 +217,10 @@ describe('process group', () => {
     const controller = new AbortController();
     const force = new AbortController();
     const ready = waitForLine(/^ready$/);
-    const running = runShell(sh("trap '' TERM INT; echo ready; sleep 1000"), testContext({ signal: controller.signal, forceKill: force.signal, killGraceMs: 10_000, onOutput: ready.onOutput }));
+    const running = runShell(
+      sh("trap '' TERM INT; echo ready; sleep 1000"),
+      testContext({ signal: controller.signal, forceKill: force.signal, killGraceMs: 10_000, onOutput: ready.onOutput }),
+    );
     await ready.seen;
     const started = Date.now();
     controller.abort('SIGINT');

@@ -39,8 +39,19 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 const ctx = () => ({ signal: new AbortController().signal, masker: createMasker([TOKEN]) });
-const check = (over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({ kind: 'prometheus', url, query: 'sum(rate(errors[5m]))', headers: {}, timeoutMs: 15_000, max: 0.05, ...over });
-const vector = (...series: { metric: Record<string, string>; value: string }[]) => ({ status: 'success', data: { resultType: 'vector', result: series.map((s) => ({ metric: s.metric, value: [1_780_000_000, s.value] })) } });
+const check = (over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({
+  kind: 'prometheus',
+  url,
+  query: 'sum(rate(errors[5m]))',
+  headers: {},
+  timeoutMs: 15_000,
+  max: 0.05,
+  ...over,
+});
+const vector = (...series: { metric: Record<string, string>; value: string }[]) => ({
+  status: 'success',
+  data: { resultType: 'vector', result: series.map((s) => ({ metric: s.metric, value: [1_780_000_000, s.value] })) },
+});
 
 describe('prometheus check', () => {
   it('POSTs the query to /api/v1/query under the base URL, with the headers given', async () => {
@@ -53,16 +64,48 @@ describe('prometheus check', () => {
       details: [],
       observations: [{ check: 'Prometheus query "sum(rate(errors[5m]))"', value: 0.012, max: 0.05, ok: true }],
     });
-    expect(seen).toEqual([{ method: 'POST', path: '/prom/api/v1/query', auth: `Bearer ${TOKEN}`, type: 'application/x-www-form-urlencoded', body: 'query=sum%28rate%28errors%5B5m%5D%29%29' }]);
+    expect(seen).toEqual([
+      {
+        method: 'POST',
+        path: '/prom/api/v1/query',
+        auth: `Bearer ${TOKEN}`,
+        type: 'application/x-www-form-urlencoded',
+        body: 'query=sum%28rate%28errors%5B5m%5D%29%29',
+      },
+    ]);
     expect(queryEndpoint('http://p:9090')).toBe('http://p:9090/api/v1/query');
     expect(queryEndpoint('http://p:9090/api/v1/query')).toBe('http://p:9090/api/v1/query');
   });
 
   it.each([
-    { name: 'a scalar above max', body: { status: 'success', data: { resultType: 'scalar', result: [1, '0.2'] } }, over: {}, ok: false, summary: /answered 0.2, above max 0.05$/ },
-    { name: 'a scalar below min', body: { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } }, over: { max: undefined, min: 5 }, ok: false, summary: /answered 3, below min 5$/ },
-    { name: 'a value within min and max', body: vector({ metric: { job: 'web' }, value: '7' }), over: { max: 10, min: 5 }, ok: true, summary: /answered 7, within >= 5 and <= 10$/ },
-    { name: 'NaN', body: vector({ metric: {}, value: 'NaN' }), over: {}, ok: false, summary: /answered NaN, not a number \(NaN\), which no threshold accepts$/ },
+    {
+      name: 'a scalar above max',
+      body: { status: 'success', data: { resultType: 'scalar', result: [1, '0.2'] } },
+      over: {},
+      ok: false,
+      summary: /answered 0.2, above max 0.05$/,
+    },
+    {
+      name: 'a scalar below min',
+      body: { status: 'success', data: { resultType: 'scalar', result: [1, '3'] } },
+      over: { max: undefined, min: 5 },
+      ok: false,
+      summary: /answered 3, below min 5$/,
+    },
+    {
+      name: 'a value within min and max',
+      body: vector({ metric: { job: 'web' }, value: '7' }),
+      over: { max: 10, min: 5 },
+      ok: true,
+      summary: /answered 7, within >= 5 and <= 10$/,
+    },
+    {
+      name: 'NaN',
+      body: vector({ metric: {}, value: 'NaN' }),
+      over: {},
+      ok: false,
+      summary: /answered NaN, not a number \(NaN\), which no threshold accepts$/,
+    },
     { name: '+Inf', body: vector({ metric: {}, value: '+Inf' }), over: {}, ok: false, summary: /answered \+Inf, above max 0.05$/ },
     { name: 'an empty vector', body: vector(), over: {}, ok: false, summary: /answered no series \(an empty vector\); it must answer exactly one value/ },
     {
@@ -72,7 +115,13 @@ describe('prometheus check', () => {
       ok: false,
       summary: /answered 2 series \(up\{job="a"\}, up\{job="b"\}\); it must answer one: aggregate it/,
     },
-    { name: 'a range vector', body: { status: 'success', data: { resultType: 'matrix', result: [] } }, over: {}, ok: false, summary: /answered a matrix; it must answer a scalar or an instant vector/ },
+    {
+      name: 'a range vector',
+      body: { status: 'success', data: { resultType: 'matrix', result: [] } },
+      over: {},
+      ok: false,
+      summary: /answered a matrix; it must answer a scalar or an instant vector/,
+    },
   ])('$name', async ({ body, over, ok, summary }) => {
     answer = { status: 200, body };
     const result = await runPrometheus(check(over), ctx());
@@ -82,13 +131,17 @@ describe('prometheus check', () => {
 
   it('an API error, an HTTP error and an answer that is not the API fail with what was said; secrets masked', async () => {
     answer = { status: 400, body: { status: 'error', errorType: 'bad_data', error: 'invalid parameter "query": 1:5: parse error' } };
-    expect((await runPrometheus(check(), ctx())).summary).toMatch(/Prometheus refused the query \(400 bad_data\): invalid parameter "query": 1:5: parse error$/);
+    expect((await runPrometheus(check(), ctx())).summary).toMatch(
+      /Prometheus refused the query \(400 bad_data\): invalid parameter "query": 1:5: parse error$/,
+    );
     answer = { status: 401, body: `unauthorized: ${TOKEN} is not valid` };
     const refused = await runPrometheus(check(), ctx());
     expect(refused.summary).toMatch(/HTTP 401 from .*\/prom\/api\/v1\/query \(check the auth header and its secret\): unauthorized: \*\*\* is not valid$/);
     expect(JSON.stringify(refused)).not.toContain(TOKEN);
     answer = { status: 200, body: '<html>grafana</html>' };
-    expect((await runPrometheus(check(), ctx())).summary).toMatch(/did not answer as the Prometheus API does \(is the URL the Prometheus base URL\?\): <html>grafana<\/html>$/);
+    expect((await runPrometheus(check(), ctx())).summary).toMatch(
+      /did not answer as the Prometheus API does \(is the URL the Prometheus base URL\?\): <html>grafana<\/html>$/,
+    );
   });
 
   it('an unreachable server fails; an abort is no verdict', async () => {

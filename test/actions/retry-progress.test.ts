@@ -33,6 +33,8 @@ describe('retryFor progress', () => {
     const step = world.runbook.steps[0];
     if (!step) throw new Error('no step');
     executionFor(ctx, step, 1, 'verify').onProgress?.('attempt 1 failed (password hunter2 rejected); next try in 10s, 50s left of retryFor 1m');
-    expect(notices).toEqual([{ kind: 'info', step: 'verify-db', message: 'verify: attempt 1 failed (password *** rejected); next try in 10s, 50s left of retryFor 1m' }]);
+    expect(notices).toEqual([
+      { kind: 'info', step: 'verify-db', message: 'verify: attempt 1 failed (password *** rejected); next try in 10s, 50s left of retryFor 1m' },
+    ]);
   });
 });

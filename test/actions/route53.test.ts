@@ -26,7 +26,15 @@ const LABEL = `${NAME} A in ${ZONE}`;
 const SUBMITTED = new Date('2026-01-01T00:00:00Z');
 
 /** The on-prem gateway: plain A record with a TTL and a health check. */
-const onprem: ResourceRecordSet = { Name: NAME, Type: 'A', SetIdentifier: 'onprem', Weight: 100, TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }], HealthCheckId: 'hc-onprem' };
+const onprem: ResourceRecordSet = {
+  Name: NAME,
+  Type: 'A',
+  SetIdentifier: 'onprem',
+  Weight: 100,
+  TTL: 60,
+  ResourceRecords: [{ Value: '192.0.2.10' }, { Value: '192.0.2.11' }],
+  HealthCheckId: 'hc-onprem',
+};
 /** The AWS NLB: an alias record. */
 const aws: ResourceRecordSet = {
   Name: NAME,
@@ -89,11 +97,14 @@ function fakeZone(mock: Route53Mock, initial: ResourceRecordSet[], statuses: str
     MaxItems: 300,
   }));
   mock.on(ChangeResourceRecordSetsCommand).callsFake((input: ChangeResourceRecordSetsCommandInput) => {
-    if (!options.ignoreChanges) for (const change of input.ChangeBatch!.Changes!) store.set(change.ResourceRecordSet!.SetIdentifier!, structuredClone(change.ResourceRecordSet!));
+    if (!options.ignoreChanges)
+      for (const change of input.ChangeBatch!.Changes!) store.set(change.ResourceRecordSet!.SetIdentifier!, structuredClone(change.ResourceRecordSet!));
     return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: SUBMITTED } };
   });
   const queue = [...statuses];
-  mock.on(GetChangeCommand).callsFake(() => ({ ChangeInfo: { Id: '/change/C1', Status: queue.length > 1 ? queue.shift() : queue[0], SubmittedAt: SUBMITTED } }));
+  mock
+    .on(GetChangeCommand)
+    .callsFake(() => ({ ChangeInfo: { Id: '/change/C1', Status: queue.length > 1 ? queue.shift() : queue[0], SubmittedAt: SUBMITTED } }));
   return store;
 }
 
@@ -160,13 +171,17 @@ describe('route53 read', () => {
       IsTruncated: false,
     });
     const error = await failure(route53Driver.read(action({ aws: 10 }, { zone: 'example.com.' }), ctx));
-    expect(error.message).toBe('several hosted zones are named "example.com.": ZPUBLIC (public), ZPRIVATE (private); set the route53 zone to the id of the one to change');
+    expect(error.message).toBe(
+      'several hosted zones are named "example.com.": ZPUBLIC (public), ZPRIVATE (private); set the route53 zone to the id of the one to change',
+    );
     expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
   });
 
   it('says which zone name is unknown and what to check', async () => {
     const { mock, ctx } = setup();
-    mock.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: '/hostedzone/ZOTHER', Name: 'example.org.', CallerReference: 'a' }], IsTruncated: false });
+    mock
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [{ Id: '/hostedzone/ZOTHER', Name: 'example.org.', CallerReference: 'a' }], IsTruncated: false });
     const error = await failure(route53Driver.read(action({ aws: 10 }, { zone: 'example.com' }), ctx));
     expect(error.message).toBe(
       'no hosted zone named "example.com." is visible to these credentials; check the zone in the runbook (or give its id) and that --profile / AWS_PROFILE point at the account that owns it',
@@ -192,7 +207,9 @@ describe('route53 read', () => {
 
   it('stops when Route 53 returns the same page token twice', async () => {
     const { mock, ctx } = setup();
-    mock.on(ListResourceRecordSetsCommand).resolves({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: 'onprem' });
+    mock
+      .on(ListResourceRecordSetsCommand)
+      .resolves({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: 'onprem' });
     const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
     expect(error.message).toBe(`reading ${LABEL}: Route 53 returned the same page token twice (${NAME}|A|onprem); stopped to avoid a loop, try again later`);
     expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(2);
@@ -201,7 +218,9 @@ describe('route53 read', () => {
   it('stops after 1000 pages', async () => {
     const { mock, ctx } = setup();
     let page = 0;
-    mock.on(ListResourceRecordSetsCommand).callsFake(() => ({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: `id-${++page}` }));
+    mock
+      .on(ListResourceRecordSetsCommand)
+      .callsFake(() => ({ ResourceRecordSets: [aws], IsTruncated: true, NextRecordName: NAME, NextRecordType: 'A', NextRecordIdentifier: `id-${++page}` }));
     const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
     expect(error.message).toBe(`reading ${LABEL}: more than 1000 pages; stopped to avoid a loop`);
     expect(mock.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(1001);
@@ -219,7 +238,13 @@ describe('route53 read', () => {
 });
 
 describe('route53 desired', () => {
-  const before: TrafficSnapshot = { kind: 'route53', target: `route53:${ZONE}:${NAME}:A`, label: LABEL, weights: { onprem: 100, aws: 0, legacy: 0 }, state: {} };
+  const before: TrafficSnapshot = {
+    kind: 'route53',
+    target: `route53:${ZONE}:${NAME}:A`,
+    label: LABEL,
+    weights: { onprem: 100, aws: 0, legacy: 0 },
+    state: {},
+  };
 
   it('overlays the action weights on the current ones', () => {
     expect(route53Driver.desired(action({ onprem: 90, aws: 10 }), before)).toEqual({ onprem: 90, aws: 10, legacy: 0 });
@@ -308,7 +333,9 @@ describe('route53 apply', () => {
       return { ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: SUBMITTED } };
     });
     const error = await failure(route53Driver.apply(action({ onprem: 90, aws: 10 }), before, ctx));
-    expect(error.message).toBe('interrupted while waiting for Route 53 change C1 to be INSYNC; the change may still be applied; check with: aws route53 get-change --id C1');
+    expect(error.message).toBe(
+      'interrupted while waiting for Route 53 change C1 to be INSYNC; the change may still be applied; check with: aws route53 get-change --id C1',
+    );
     expect(mock.commandCalls(GetChangeCommand)).toHaveLength(1);
   });
 
@@ -357,7 +384,9 @@ describe('route53 weights of 0 (real client against the fake AWS)', () => {
 describe('route53 reread and restore', () => {
   it('rereads by the zone id in the state, without a name lookup', async () => {
     const { mock, ctx } = setup();
-    mock.on(ListHostedZonesByNameCommand).resolves({ HostedZones: [{ Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'a' }], IsTruncated: false });
+    mock
+      .on(ListHostedZonesByNameCommand)
+      .resolves({ HostedZones: [{ Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'a' }], IsTruncated: false });
     const store = fakeZone(mock, [onprem, aws]);
     const before = await route53Driver.read(action({}, { zone: 'example.com' }), ctx);
     store.set('aws', { ...aws, Weight: 50 });
@@ -416,7 +445,8 @@ describe('route53 restore puts back weights only (real client against the fake A
     return { captured: JSON.parse(JSON.stringify(captured)) as TrafficSnapshot, fake };
   }
   const liveSet = (f: FakeAwsContext, id: string) => f.aws.state.zones[0]!.recordSets.find((set) => set.SetIdentifier === id)!;
-  const batches = (f: FakeAwsContext) => f.writes().map((r) => (r.input.ChangeBatch as { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] }).Changes);
+  const batches = (f: FakeAwsContext) =>
+    f.writes().map((r) => (r.input.ChangeBatch as { Changes: { Action: string; ResourceRecordSet: ResourceRecordSet }[] }).Changes);
 
   it('sends one batch of UPSERTs for the sets whose weight differs, waits for INSYNC, and leaves the record as captured', async () => {
     const { captured, fake } = await afterStep([onprem, aws, legacy], { onprem: 90, aws: 10 });
@@ -488,7 +518,9 @@ describe('route53 restore puts back weights only (real client against the fake A
 describe('route53 errors', () => {
   it('NoSuchHostedZone', async () => {
     const { mock, ctx } = setup();
-    mock.on(ListResourceRecordSetsCommand).rejects(new NoSuchHostedZone({ message: `No hosted zone found with ID: ${ZONE}`, $metadata: { httpStatusCode: 404 } }));
+    mock
+      .on(ListResourceRecordSetsCommand)
+      .rejects(new NoSuchHostedZone({ message: `No hosted zone found with ID: ${ZONE}`, $metadata: { httpStatusCode: 404 } }));
     const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
     expect(error.message).toBe(
       `reading ${LABEL}: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ${ZONE}; check the zone id (or name) in the runbook and that the credentials belong to the account that owns it`,
@@ -500,10 +532,13 @@ describe('route53 errors', () => {
     const { mock, ctx } = setup();
     fakeZone(mock, [onprem, aws]);
     const before = await route53Driver.read(action({}), ctx);
-    const reason = "[RRSet with DNS name app.example.com., type A, SetIdentifier aws cannot be created because a non-weighted set exists with the same name and type.]";
+    const reason =
+      '[RRSet with DNS name app.example.com., type A, SetIdentifier aws cannot be created because a non-weighted set exists with the same name and type.]';
     mock.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: reason, $metadata: { httpStatusCode: 400 } }));
     const error = await failure(route53Driver.apply(action({ aws: 10 }), before, ctx));
-    expect(error.message).toBe(`changing the weights of ${LABEL}: InvalidChangeBatch (HTTP 400): ${reason}; Route 53 refused the change batch; check the record sets in the zone against the runbook`);
+    expect(error.message).toBe(
+      `changing the weights of ${LABEL}: InvalidChangeBatch (HTTP 400): ${reason}; Route 53 refused the change batch; check the record sets in the zone against the runbook`,
+    );
     expect(mock.commandCalls(GetChangeCommand)).toHaveLength(0);
   });
 
@@ -511,14 +546,18 @@ describe('route53 errors', () => {
     const { mock, ctx } = setup();
     fakeZone(mock, [onprem, aws]);
     const before = await route53Driver.read(action({}), ctx);
-    mock.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: '', messages: ['first reason', 'second reason'], $metadata: { httpStatusCode: 400 } }));
+    mock
+      .on(ChangeResourceRecordSetsCommand)
+      .rejects(new InvalidChangeBatch({ message: '', messages: ['first reason', 'second reason'], $metadata: { httpStatusCode: 400 } }));
     const error = await failure(route53Driver.apply(action({ aws: 10 }), before, ctx));
     expect(error.message).toContain('InvalidChangeBatch (HTTP 400): first reason; second reason; Route 53 refused');
   });
 
   it('missing credentials', async () => {
     const { mock, ctx } = setup();
-    mock.on(ListResourceRecordSetsCommand).rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
+    mock
+      .on(ListResourceRecordSetsCommand)
+      .rejects(Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }));
     const error = await failure(route53Driver.read(action({ aws: 10 }), ctx));
     expect(error.message).toBe(
       `reading ${LABEL}: no AWS credentials found (Could not load credentials from any providers); set --profile, AWS_PROFILE or the AWS_* variables, or log in (aws sso login)`,
@@ -555,7 +594,9 @@ describe('route53 retries (real client, HTTP layer stubbed)', () => {
   const xml = (body: string) => `<?xml version="1.0" encoding="UTF-8"?>\n${body}`;
   const ns = 'https://route53.amazonaws.com/doc/2013-04-01/';
   const errorBody = (code: string, message: string) =>
-    xml(`<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`);
+    xml(
+      `<ErrorResponse xmlns="${ns}"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>req-1</RequestId></ErrorResponse>`,
+    );
   const listBody = xml(
     `<ListResourceRecordSetsResponse xmlns="${ns}"><ResourceRecordSets>` +
       `<ResourceRecordSet><Name>${NAME}</Name><Type>A</Type><SetIdentifier>onprem</SetIdentifier><Weight>100</Weight><TTL>60</TTL><ResourceRecords><ResourceRecord><Value>192.0.2.10</Value></ResourceRecord></ResourceRecords></ResourceRecordSet>` +

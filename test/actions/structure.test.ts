@@ -55,7 +55,9 @@ describe('structuralChanges', () => {
   it('refuses to compare snapshots of different targets', () => {
     const other = route53([], { target: 'route53:Z1:www.example.com.:A', label: 'www.example.com. A in Z1' });
     expect(() => structuralChanges(route53([]), other)).toThrow(TrafficError);
-    expect(() => structuralChanges(route53([]), other)).toThrow('internal error: compared the capture of app.example.com. A in Z1 with the live state of www.example.com. A in Z1');
+    expect(() => structuralChanges(route53([]), other)).toThrow(
+      'internal error: compared the capture of app.example.com. A in Z1 with the live state of www.example.com. A in Z1',
+    );
   });
 
   it('refuses a snapshot without a usable state, as a restore would', () => {
@@ -93,7 +95,14 @@ describe('structuralChanges', () => {
       }
     };
     visit(path.join(root, 'structure.ts'));
-    expect([...seen].map((f) => path.basename(f)).sort()).toEqual(['elbv2-actions.ts', 'elbv2-structure.ts', 'route53-state.ts', 'route53-structure.ts', 'structure.ts', 'types.ts']);
+    expect([...seen].map((f) => path.basename(f)).sort()).toEqual([
+      'elbv2-actions.ts',
+      'elbv2-structure.ts',
+      'route53-state.ts',
+      'route53-structure.ts',
+      'structure.ts',
+      'types.ts',
+    ]);
     expect(runtimeSdk).toEqual([]);
   });
 });

@@ -19,7 +19,13 @@ afterEach(async () => {
 
 /** No region from the environment or an AWS config file; credentials so the SDK has those. */
 function withoutRegion(): NodeJS.ProcessEnv {
-  const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_CONFIG_FILE: '/nonexistent/cutover-test/config', AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/cutover-test/credentials', AWS_EC2_METADATA_DISABLED: 'true' });
+  const env = cliEnv({
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'y',
+    AWS_CONFIG_FILE: '/nonexistent/cutover-test/config',
+    AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/cutover-test/credentials',
+    AWS_EC2_METADATA_DISABLED: 'true',
+  });
   delete env.AWS_REGION;
   delete env.AWS_DEFAULT_REGION;
   delete env.AWS_PROFILE;
@@ -38,11 +44,16 @@ describe('AWS preflight', () => {
     );
     const run = await cli(['run', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
     expect(run.code, describeResult(run)).toBe(2);
-    expect(run.stderr).toContain('no AWS region: step lb-25 uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1), set "aws: { region: … }" in the runbook, export AWS_REGION');
+    expect(run.stderr).toContain(
+      'no AWS region: step lb-25 uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1), set "aws: { region: … }" in the runbook, export AWS_REGION',
+    );
     expect(readLedger(dir)).toEqual([]);
     expect(aws.requests).toEqual([]);
 
-    const given = await cli(['run', '--yes', '--max-steps', '1', '--region', 'eu-west-1', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
+    const given = await cli(['run', '--yes', '--max-steps', '1', '--region', 'eu-west-1', '--endpoint-url', aws.url, 'rb.yaml'], {
+      cwd: dir,
+      env: withoutRegion(),
+    });
     expect(given.code, describeResult(given)).toBe(0);
     expect(readLedger(dir)).toEqual(['first']);
   });

@@ -37,7 +37,11 @@ describe('canary steps from CI', () => {
     const again = await run();
     expect(again.code, describeResult(again)).toBe(11);
     expect(readLedger(dir)).toEqual(['step-1']);
-    expect(readJournal(journalPath(dir)).filter((e) => e.type === 'bake.watch').map((e) => [e.step, e.data.ok])).toEqual([
+    expect(
+      readJournal(journalPath(dir))
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => [e.step, e.data.ok]),
+    ).toEqual([
       ['step-1', true],
       ['step-1', true],
     ]);
@@ -87,13 +91,19 @@ describe('canary steps from CI', () => {
     const before = readJournal(journalPath(dir)).length;
     const refused = await cli(['status', '--check', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(refused.code, describeResult(refused)).toBe(2);
-    expect(refused.stderr).toContain('status only reads the journal; to evaluate the watch of a baking step (and apply its onFailure, which may roll back) run "cutover watch runbook.yaml"');
+    expect(refused.stderr).toContain(
+      'status only reads the journal; to evaluate the watch of a baking step (and apply its onFailure, which may roll back) run "cutover watch runbook.yaml"',
+    );
     expect(readJournal(journalPath(dir)).length, 'status --check wrote nothing').toBe(before);
     const { rmSync } = await import('node:fs');
     rmSync(path.join(dir, 'healthy'));
     const bad = await cli(['watch', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(bad.code, describeResult(bad)).toBe(1);
-    expect(readJournal(journalPath(dir)).filter((e) => e.type === 'bake.watch').map((e) => e.data.ok)).toEqual([true, true, false]);
+    expect(
+      readJournal(journalPath(dir))
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => e.data.ok),
+    ).toEqual([true, true, false]);
     const status = await cli(['status', 'runbook.yaml'], { cwd: dir, ...ci });
     expect(status.stdout).toContain('WATCH FAILED');
   });

@@ -48,7 +48,17 @@ async function fake(alarmState: 'OK' | 'ALARM'): Promise<FakeAws> {
       { name: 'green-5xx', state: alarmState, reason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (10.0)' },
       { name: 'green-latency', state: 'OK', type: 'composite' },
     ],
-    metrics: [{ namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { TargetGroup: 'targetgroup/green/abc' }, datapoints: [{ at: recent, value: 3 }, { at: recent, value: 4 }] }],
+    metrics: [
+      {
+        namespace: 'AWS/ApplicationELB',
+        name: 'HTTPCode_Target_5XX_Count',
+        dimensions: { TargetGroup: 'targetgroup/green/abc' },
+        datapoints: [
+          { at: recent, value: 3 },
+          { at: recent, value: 4 },
+        ],
+      },
+    ],
   });
 }
 
@@ -61,7 +71,9 @@ describe('CloudWatch checks through the CLI', () => {
     const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
 
     const plan = await cli(['plan', '--endpoint-url', aws.url, 'e2e.yaml'], { cwd: dir, env });
-    expect(plan.stdout, describeResult(plan)).toContain('CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum {TargetGroup=targetgroup/green/abc} over the last 5m must be <= 10');
+    expect(plan.stdout, describeResult(plan)).toContain(
+      'CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum {TargetGroup=targetgroup/green/abc} over the last 5m must be <= 10',
+    );
     expect(plan.stdout).toContain('CloudWatch alarms named green-* must be OK (INSUFFICIENT_DATA fails)');
     expect(aws.requests).toEqual([]);
 
@@ -71,9 +83,21 @@ describe('CloudWatch checks through the CLI', () => {
     expect(observed[0]?.data).toEqual({
       phase: 'verify',
       ok: true,
-      observations: [{ check: 'CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum {TargetGroup=targetgroup/green/abc}', value: 7, max: 10, window: 'last 5m', ok: true }],
+      observations: [
+        {
+          check: 'CloudWatch AWS/ApplicationELB HTTPCode_Target_5XX_Count Sum {TargetGroup=targetgroup/green/abc}',
+          value: 7,
+          max: 10,
+          window: 'last 5m',
+          ok: true,
+        },
+      ],
     });
-    expect(observed.slice(1).map((e) => e.data)).toContainEqual({ phase: 'watch', ok: true, observations: [{ check: 'CloudWatch alarms named green-*', value: 0, max: 0, ok: true }] });
+    expect(observed.slice(1).map((e) => e.data)).toContainEqual({
+      phase: 'watch',
+      ok: true,
+      observations: [{ check: 'CloudWatch alarms named green-*', value: 0, max: 0, ok: true }],
+    });
     expect(aws.requests.map((r) => `${r.service} ${r.operation}`)).toContain('cloudwatch GetMetricData');
     expect(aws.requests.filter((r) => r.operation === 'DescribeAlarms').length).toBeGreaterThanOrEqual(1);
   });

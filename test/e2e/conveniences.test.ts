@@ -8,7 +8,20 @@ import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, QUICKSTART, cli, cliEnv, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, stepTimeline, writeLedgerRunbook } from './helpers.js';
+import {
+  CLI,
+  QUICKSTART,
+  cli,
+  cliEnv,
+  describeResult,
+  journalPath,
+  readJournal,
+  readLedger,
+  requireBuild,
+  scratch,
+  stepTimeline,
+  writeLedgerRunbook,
+} from './helpers.js';
 import { PtySession } from './pty.js';
 
 beforeAll(requireBuild);
@@ -168,11 +181,15 @@ describe.concurrent('shell completion', () => {
     const script = (await cli(['completion', 'bash'], { cwd: dir })).stdout;
     writeFileSync(path.join(dir, 'cutover.bash'), script);
     const complete = (at: number, ...words: string[]) =>
-      execFileSync('bash', ['-c', 'source ./cutover.bash; COMP_WORDS=("$@"); COMP_CWORD=$CWORD; COMPREPLY=(); _cutover; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', ...words], {
-        cwd: dir,
-        env: { ...cliEnv(), PATH: `${bin}:${process.env.PATH ?? ''}`, CWORD: String(at) },
-        encoding: 'utf8',
-      })
+      execFileSync(
+        'bash',
+        ['-c', 'source ./cutover.bash; COMP_WORDS=("$@"); COMP_CWORD=$CWORD; COMPREPLY=(); _cutover; printf "%s\\n" "${COMPREPLY[@]}"', 'bash', ...words],
+        {
+          cwd: dir,
+          env: { ...cliEnv(), PATH: `${bin}:${process.env.PATH ?? ''}`, CWORD: String(at) },
+          encoding: 'utf8',
+        },
+      )
         .split('\n')
         .filter((line) => line !== '');
     expect(complete(1, 'cutover', 'rol')).toEqual(['rollback']);

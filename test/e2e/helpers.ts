@@ -202,7 +202,9 @@ export function writeLedgerRunbook(dir: string, steps: StepSpec[], options: { na
 export function readLedger(dir: string): string[] {
   const file = path.join(dir, 'ledger');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
 }
 
 // ---------------------------------------------------------------------------------------
@@ -260,7 +262,8 @@ export function sleep(ms: number): Promise<void> {
 export async function waitUntil(description: string | (() => string), condition: () => boolean, timeoutMs = 10_000, pollMs = 20): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${typeof description === 'string' ? description : description()}`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting until ${typeof description === 'string' ? description : description()}`);
     await sleep(pollMs);
   }
 }

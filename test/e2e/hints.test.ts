@@ -47,7 +47,10 @@ describe.concurrent('hints that work when copied', () => {
     expect(again.stderr).toContain(`Output is in ${path.join('.cutover', 'logs', 'breaks.2.log')}.`);
 
     const manual = path.join(dir, 'manual.yaml');
-    writeFileSync(manual, 'cutover: 1\nname: manual\nsteps:\n  - id: look\n    run: { wait: 1ms }\n    precheck: { http: { url: "http://127.0.0.1:9/", timeout: 200ms } }\n    rollback: none\n    irreversible: a person looks\n');
+    writeFileSync(
+      manual,
+      'cutover: 1\nname: manual\nsteps:\n  - id: look\n    run: { wait: 1ms }\n    precheck: { http: { url: "http://127.0.0.1:9/", timeout: 200ms } }\n    rollback: none\n    irreversible: a person looks\n',
+    );
     const noLog = await cli(['run', '--yes', manual], { cwd: dir });
     expect(noLog.code, describeResult(noLog)).toBe(1);
     expect(noLog.stderr).not.toContain('Output is in');

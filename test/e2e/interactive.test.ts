@@ -5,7 +5,21 @@
 import { existsSync } from 'node:fs';
 import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLI, cliEnv, groupRunning, journalPath, readJournal, readLedger, requireBuild, scratch, sleep, stepTimeline, timeline, waitUntil, writeLedgerRunbook } from './helpers.js';
+import {
+  CLI,
+  cliEnv,
+  groupRunning,
+  journalPath,
+  readJournal,
+  readLedger,
+  requireBuild,
+  scratch,
+  sleep,
+  stepTimeline,
+  timeline,
+  waitUntil,
+  writeLedgerRunbook,
+} from './helpers.js';
 import { KEY, PtySession } from './pty.js';
 
 beforeAll(requireBuild);

@@ -43,11 +43,14 @@ function background(context: TestContext, dir: string, args: string[]): CliProce
 async function runUntilStep2IsRunning(context: TestContext, dir: string, runbook: string): Promise<{ proc: CliProcess; pgid: number }> {
   const proc = background(context, dir, ['run', '--yes', runbook]);
   let pgid: number | undefined;
-  await waitUntil(() => `step-2 runs (stderr so far: ${proc.stderr()})`, () => {
-    if (!readLedger(dir).includes('step-2')) return false;
-    pgid = journalEvents(dir).find((e) => e.type === 'step.spawned' && e.step === 'step-2' && e.data.phase === 'action')?.data.pgid as number | undefined;
-    return pgid !== undefined;
-  });
+  await waitUntil(
+    () => `step-2 runs (stderr so far: ${proc.stderr()})`,
+    () => {
+      if (!readLedger(dir).includes('step-2')) return false;
+      pgid = journalEvents(dir).find((e) => e.type === 'step.spawned' && e.step === 'step-2' && e.data.phase === 'action')?.data.pgid as number | undefined;
+      return pgid !== undefined;
+    },
+  );
   const group = pgid as number;
   // The children of a killed cutover outlive it (own process group): never leave one behind.
   context.onTestFinished(() => {
@@ -102,12 +105,19 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
   });
 
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+  ] as const) {
     it(`resume waits for a still-running command to finish before it judges the step (${signal} while waiting exits ${code}, journaled, the command left running and named)`, async (context) => {
       const dir = scratch(context);
       // The orphan keeps running until the test lets it finish, so the timing cannot decide the outcome.
       const release = path.join(dir, 'release');
-      const runbook = writeLedgerRunbook(dir, [{}, { run: 'echo step-2 >> ${dir}/ledger; while [ ! -e ${dir}/release ]; do sleep 0.05; done; echo step-2-finished >> ${dir}/ledger' }, {}]);
+      const runbook = writeLedgerRunbook(dir, [
+        {},
+        { run: 'echo step-2 >> ${dir}/ledger; while [ ! -e ${dir}/release ]; do sleep 0.05; done; echo step-2-finished >> ${dir}/ledger' },
+        {},
+      ]);
       const { proc, pgid } = await runUntilStep2IsRunning(context, dir, runbook);
       proc.child.kill('SIGKILL');
       await proc.done;
@@ -116,7 +126,10 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
       // A signal while resume waits for the orphan: an interruption (130/143). The operator chose
       // to wait for it, so it is left alone, and that is journaled and said plainly.
       const impatient = background(context, dir, ['resume', '--yes', runbook]);
-      await waitUntil(() => `resume notices the running command (stderr so far: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'));
+      await waitUntil(
+        () => `resume notices the running command (stderr so far: ${impatient.stderr()})`,
+        () => impatient.stderr().includes('still running'),
+      );
       impatient.child.kill(signal);
       const stopped = await impatient.done;
       expect(stopped.code, describeResult(stopped)).toBe(code);
@@ -124,12 +137,19 @@ describe.concurrent('cutover killed with SIGKILL in the middle of a step', () =>
       expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
       expect(stopped.stderr).toContain(`${signal}: stopped waiting. The orphaned command of step "step-2" is STILL RUNNING (process group ${pgid}`);
       expect(stopped.stderr).toContain(`To stop it now: kill -TERM -- -${pgid}`);
-      const left = readJournal(journalPath(dir)).filter((e) => e.type === 'step.interrupted' && e.step === 'step-2').at(-1);
+      const left = readJournal(journalPath(dir))
+        .filter((e) => e.type === 'step.interrupted' && e.step === 'step-2')
+        .at(-1);
       expect(left?.data).toMatchObject({ signal, leftRunning: { pid: pgid, pgid } });
-      expect(String(left?.data.reason)).toContain(`${signal} while cutover waited for the orphaned command of step "step-2" (process group ${pgid}), which was left running`);
+      expect(String(left?.data.reason)).toContain(
+        `${signal} while cutover waited for the orphaned command of step "step-2" (process group ${pgid}), which was left running`,
+      );
 
       const resume = background(context, dir, ['resume', '--yes', runbook]);
-      await waitUntil(() => `resume notices the running command (stderr so far: ${resume.stderr()})`, () => resume.stderr().includes('still running'));
+      await waitUntil(
+        () => `resume notices the running command (stderr so far: ${resume.stderr()})`,
+        () => resume.stderr().includes('still running'),
+      );
       await sleep(300);
       expect(readLedger(dir)).toEqual(['step-1', 'step-2']); // resume neither killed it nor moved on
       expect(groupRunning(pgid)).toBe(true);

@@ -3,7 +3,19 @@ import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from './helpers.js';
-import { cli, describeResult, journalPath, readJournal, readLedger, requireBuild, scratch, startCli, stepTimeline, waitUntil, writeLedgerRunbook } from './helpers.js';
+import {
+  cli,
+  describeResult,
+  journalPath,
+  readJournal,
+  readLedger,
+  requireBuild,
+  scratch,
+  startCli,
+  stepTimeline,
+  waitUntil,
+  writeLedgerRunbook,
+} from './helpers.js';
 
 beforeAll(requireBuild);
 
@@ -114,7 +126,11 @@ describe('concurrent runs on one journal', () => {
     });
     const exited: CliResult[] = [];
     for (const proc of procs) void proc.done.then((result) => exited.push(result));
-    await waitUntil(() => `four runs give up (exited: ${exited.map(describeResult).join('\n')})`, () => exited.length >= 4, 15_000).catch(() => undefined);
+    await waitUntil(
+      () => `four runs give up (exited: ${exited.map(describeResult).join('\n')})`,
+      () => exited.length >= 4,
+      15_000,
+    ).catch(() => undefined);
     writeFileSync(path.join(dir, 'release'), '');
     const results = await Promise.all(procs.map((p) => p.done));
 

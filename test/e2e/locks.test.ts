@@ -13,7 +13,19 @@ import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
 import type { CliProcess, Event } from './helpers.js';
-import { cli, describeResult, groupRunning, journalPath, readJournal, readLedger, requireBuild, scratch, startCli, waitUntil, writeLedgerRunbook } from './helpers.js';
+import {
+  cli,
+  describeResult,
+  groupRunning,
+  journalPath,
+  readJournal,
+  readLedger,
+  requireBuild,
+  scratch,
+  startCli,
+  waitUntil,
+  writeLedgerRunbook,
+} from './helpers.js';
 
 beforeAll(requireBuild);
 
@@ -66,7 +78,10 @@ describe.concurrent('a second process while a step runs', () => {
     expect(status.stdout).toContain(`next: wait: step step-2 is running, by ${me} (pid ${proc.pid}, cutover run since `);
     expect(status.stdout).toContain(`locked: ${me} (pid ${proc.pid}, cutover run since `);
     expect(status.stdout).not.toContain('interrupted');
-    const json = JSON.parse((await cli(['status', '--json', runbook], { cwd: dir })).stdout) as { nextAction: string; lock: { running: boolean; liveness: string; holder: { pid: number } } };
+    const json = JSON.parse((await cli(['status', '--json', runbook], { cwd: dir })).stdout) as {
+      nextAction: string;
+      lock: { running: boolean; liveness: string; holder: { pid: number } };
+    };
     expect(json.lock).toMatchObject({ running: true, liveness: 'alive', holder: { pid: proc.pid } });
     expect(json.nextAction).toMatch(/^wait: step step-2 is running/);
     // status --watch reads the holder too (one block without a terminal, then stopped).
@@ -91,7 +106,10 @@ describe.concurrent('a second process while a step runs', () => {
     const runbook = writeLedgerRunbook(dir, [{}, slow, {}]);
     const { proc } = await runningStep2(context, dir, runbook);
     const lock = `${journalPath(dir)}.lock`;
-    for (const args of [['unlock', runbook], ['unlock', '--force', runbook]]) {
+    for (const args of [
+      ['unlock', runbook],
+      ['unlock', '--force', runbook],
+    ]) {
       const refused = await cli(args, { cwd: dir });
       expect(refused.code, describeResult(refused)).toBe(4);
       expect(refused.stderr).toContain(`not removed: the lock is held by ${userInfo().username}@${hostname()} (pid ${proc.pid}, cutover run since `);

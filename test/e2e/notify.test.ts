@@ -71,8 +71,18 @@ steps:
     const env = cliEnv({ HOOK_URL: `${base}${secretPath}` });
     const run = await cli(['run', '--yes', file], { cwd: dir, env });
     expect(run.code, describeResult(run)).toBe(0);
-    expect(received.filter((r) => r.path === secretPath).map((r) => r.body.event).sort()).toEqual(['completed', 'run-started']);
-    expect(received.find((r) => r.path === secretPath && r.body.event === 'completed')?.body).toMatchObject({ version: 1, source: 'cutover', runbook: 'e2e', message: 'e2e: completed' });
+    expect(
+      received
+        .filter((r) => r.path === secretPath)
+        .map((r) => r.body.event)
+        .sort(),
+    ).toEqual(['completed', 'run-started']);
+    expect(received.find((r) => r.path === secretPath && r.body.event === 'completed')?.body).toMatchObject({
+      version: 1,
+      source: 'cutover',
+      runbook: 'e2e',
+      message: 'e2e: completed',
+    });
     expect(received.find((r) => r.path === '/slack')?.body).toMatchObject({ text: 'e2e: completed' });
 
     const events = readJournal(journalPath(dir));

@@ -62,11 +62,18 @@ describe.runIf(HAVE_PROMETHEUS)('prometheus check against a real Prometheus', ()
     await new Promise<void>((resolve) => exporter?.listen(0, '127.0.0.1', resolve));
     const exporterPort = (exporter.address() as AddressInfo).port;
     const config = path.join(dir, 'prometheus.yml');
-    writeFileSync(config, `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: cutover-test\n    static_configs:\n      - targets: ["127.0.0.1:${exporterPort}"]\n`);
+    writeFileSync(
+      config,
+      `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n  - job_name: cutover-test\n    static_configs:\n      - targets: ["127.0.0.1:${exporterPort}"]\n`,
+    );
     mkdirSync(path.join(dir, 'data'));
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    prometheus = spawn(PROMETHEUS, [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prometheus = spawn(
+      PROMETHEUS,
+      [`--config.file=${config}`, `--storage.tsdb.path=${path.join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     prometheus.stdout?.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog += chunk));
     prometheus.stderr?.setEncoding('utf8').on('data', (chunk: string) => (prometheusLog += chunk));
     // Ready when the scraped series can be queried.
@@ -94,20 +101,41 @@ describe.runIf(HAVE_PROMETHEUS)('prometheus check against a real Prometheus', ()
   });
 
   const ctx = () => ({ signal: new AbortController().signal, masker: createMasker([]) });
-  const check = (query: string, over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({ kind: 'prometheus', url, query, headers: {}, timeoutMs: 10_000, ...over });
+  const check = (query: string, over: Partial<PrometheusCheck> = {}): PrometheusCheck => ({
+    kind: 'prometheus',
+    url,
+    query,
+    headers: {},
+    timeoutMs: 10_000,
+    ...over,
+  });
 
   it('a one-element vector within max passes; above max fails with the value', async () => {
-    expect(await runPrometheus(check('cutover_test_error_ratio{service="green"}', { max: 0.05 }), ctx())).toMatchObject({ ok: true, summary: 'Prometheus query "cutover_test_error_ratio{service=\\"green\\"}" answered 0.02, within <= 0.05' });
-    expect(await runPrometheus(check('cutover_test_error_ratio', { max: 0.01 }), ctx())).toMatchObject({ ok: false, summary: 'Prometheus query "cutover_test_error_ratio" answered 0.02, above max 0.01', observations: [{ value: 0.02, max: 0.01, ok: false }] });
+    expect(await runPrometheus(check('cutover_test_error_ratio{service="green"}', { max: 0.05 }), ctx())).toMatchObject({
+      ok: true,
+      summary: 'Prometheus query "cutover_test_error_ratio{service=\\"green\\"}" answered 0.02, within <= 0.05',
+    });
+    expect(await runPrometheus(check('cutover_test_error_ratio', { max: 0.01 }), ctx())).toMatchObject({
+      ok: false,
+      summary: 'Prometheus query "cutover_test_error_ratio" answered 0.02, above max 0.01',
+      observations: [{ value: 0.02, max: 0.01, ok: false }],
+    });
   });
 
   it('a scalar, compared with min', async () => {
-    expect(await runPrometheus(check('scalar(sum(cutover_test_requests_total))', { min: 150 }), ctx())).toMatchObject({ ok: true, summary: expect.stringMatching(/answered 200, within >= 150$/) });
+    expect(await runPrometheus(check('scalar(sum(cutover_test_requests_total))', { min: 150 }), ctx())).toMatchObject({
+      ok: true,
+      summary: expect.stringMatching(/answered 200, within >= 150$/),
+    });
   });
 
   it('several series, an empty result and a parse error are failures', async () => {
-    expect((await runPrometheus(check('cutover_test_requests_total', { max: 1000 }), ctx())).summary).toMatch(/answered 2 series \(cutover_test_requests_total\{.*service="(blue|green)".*\}, .*\); it must answer one/);
-    expect((await runPrometheus(check('cutover_test_requests_total{service="purple"}', { max: 1000 }), ctx())).summary).toMatch(/answered no series \(an empty vector\)/);
+    expect((await runPrometheus(check('cutover_test_requests_total', { max: 1000 }), ctx())).summary).toMatch(
+      /answered 2 series \(cutover_test_requests_total\{.*service="(blue|green)".*\}, .*\); it must answer one/,
+    );
+    expect((await runPrometheus(check('cutover_test_requests_total{service="purple"}', { max: 1000 }), ctx())).summary).toMatch(
+      /answered no series \(an empty vector\)/,
+    );
     expect((await runPrometheus(check('sum(', { max: 1 }), ctx())).summary).toMatch(/Prometheus refused the query \(400 bad_data\): .*parse error/);
   });
 
@@ -142,7 +170,9 @@ steps:
       { phase: 'verify', ok: true, observations: [{ check: 'Prometheus query "max(cutover_test_error_ratio)"', value: 0.02, max: 0.05, ok: true }] },
     ]);
     const plan = await cli(['plan', file], { cwd: work, env });
-    expect(plan.stdout).toContain(`Prometheus query "max(cutover_test_error_ratio)" at ${url}/api/v1/query must be <= 0.05 (headers: Authorization) (retry for 2s every 1s)`);
+    expect(plan.stdout).toContain(
+      `Prometheus query "max(cutover_test_error_ratio)" at ${url}/api/v1/query must be <= 0.05 (headers: Authorization) (retry for 2s every 1s)`,
+    );
     expect(plan.stdout + JSON.stringify(events)).not.toContain('tok-3f9a7c-secret');
 
     const second = path.join(work, 'second');
@@ -152,7 +182,9 @@ steps:
     expect(failed.code, describeResult(failed)).not.toBe(0);
     const failedEvents = readJournal(journalPath(second));
     const stepFailed = failedEvents.find((e) => e.type === 'step.failed');
-    expect(stepFailed?.data.reason).toMatch(/^verify failed: Prometheus query "max\(cutover_test_error_ratio\)" answered 0.02, above max 0.01 \(still failing after [0-9a-z]+, \d+ attempts\)$/);
+    expect(stepFailed?.data.reason).toMatch(
+      /^verify failed: Prometheus query "max\(cutover_test_error_ratio\)" answered 0.02, above max 0.01 \(still failing after [0-9a-z]+, \d+ attempts\)$/,
+    );
     expect(failed.stdout + failed.stderr).toContain('answered 0.02, above max 0.01');
     expect(failedEvents.filter((e) => e.type === 'check.observed').map((e) => (e.data.observations as { value: number }[])[0]?.value)).toEqual([0.02]);
   }, 60_000);

@@ -30,7 +30,12 @@ describe('quick status', () => {
     const dir = scratch(context);
     await ranOnce(dir);
     const env = cliEnv();
-    for (const args of [['runbook.yaml'], ['--json', 'runbook.yaml'], ['runbook.yaml', '--journal', journalPath(dir)], ['--journal=.cutover/e2e.journal.jsonl', 'runbook.yaml', '--no-color']]) {
+    for (const args of [
+      ['runbook.yaml'],
+      ['--json', 'runbook.yaml'],
+      ['runbook.yaml', '--journal', journalPath(dir)],
+      ['--journal=.cutover/e2e.journal.jsonl', 'runbook.yaml', '--no-color'],
+    ]) {
       const quick = await quickStatus(['status', ...args], dir, env);
       expect(quick, args.join(' ')).toBeDefined();
       const full = fullStatus(args, dir);
@@ -109,7 +114,9 @@ describe('quick status', () => {
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
     writeFileSync(`${journalPath(dir)}.lock`, `${JSON.stringify({ ...holder, pid: dead })}\n`);
     const stale = await cli(['status', 'runbook.yaml'], { cwd: dir });
-    expect(stale.stdout).toContain(`next: run step-2: "cutover run runbook.yaml" (first "cutover unlock runbook.yaml": the lock of alice@${hostname()} (pid ${dead}`);
+    expect(stale.stdout).toContain(
+      `next: run step-2: "cutover run runbook.yaml" (first "cutover unlock runbook.yaml": the lock of alice@${hostname()} (pid ${dead}`,
+    );
     expect(stale.stdout).not.toContain('locked:');
     rmSync(`${journalPath(dir)}.lock`);
     expect(await quickStatus(['status', 'runbook.yaml'], dir, env)).toBe(unlocked);
@@ -120,7 +127,19 @@ describe('quick status', () => {
     expect(quickStatusArgs(['status', '--json', 'rb.yaml', '--no-color'])).toEqual({ file: 'rb.yaml', json: true, color: false });
     expect(quickStatusArgs(['status', '--journal', 'j.jsonl', 'rb.yaml'])).toEqual({ file: 'rb.yaml', journal: 'j.jsonl', json: false, color: true });
     expect(quickStatusArgs(['status', '--journal=j.jsonl', 'rb.yaml'])).toEqual({ file: 'rb.yaml', journal: 'j.jsonl', json: false, color: true });
-    for (const args of [['status'], ['status', '--help'], ['status', 'rb.yaml', '--journal'], ['status', '--journal', '--json', 'rb.yaml'], ['status', '--journal=', 'rb.yaml'], ['status', 'a.yaml', 'b.yaml'], ['status', '--check', 'rb.yaml'], ['status', '--watch', 'rb.yaml'], ['log', 'rb.yaml'], ['status', '-x'], ['status', '--', 'rb.yaml']]) {
+    for (const args of [
+      ['status'],
+      ['status', '--help'],
+      ['status', 'rb.yaml', '--journal'],
+      ['status', '--journal', '--json', 'rb.yaml'],
+      ['status', '--journal=', 'rb.yaml'],
+      ['status', 'a.yaml', 'b.yaml'],
+      ['status', '--check', 'rb.yaml'],
+      ['status', '--watch', 'rb.yaml'],
+      ['log', 'rb.yaml'],
+      ['status', '-x'],
+      ['status', '--', 'rb.yaml'],
+    ]) {
       expect(quickStatusArgs(args), args.join(' ')).toBeUndefined();
     }
   });

@@ -51,13 +51,20 @@ describe.concurrent('vars without a value in read-only commands', () => {
 
     const json = await cli(['status', '--json', runbook], { cwd: dir });
     const rows = (JSON.parse(json.stdout) as { steps: { id: string; changed: boolean; unchecked?: string[] }[] }).steps;
-    expect(rows.map((row) => [row.id, row.changed, row.unchecked])).toEqual([['first', false, undefined], ['uses-listener', false, ['listener', 'zone']], ['gate', false, undefined]]);
+    expect(rows.map((row) => [row.id, row.changed, row.unchecked])).toEqual([
+      ['first', false, undefined],
+      ['uses-listener', false, ['listener', 'zone']],
+      ['gate', false, undefined],
+    ]);
 
     // With the values given, a different one is a change again.
     const other = await cli(['status', '--var', 'listener=L2', '--var', 'zone=Z1', runbook], { cwd: dir });
     expect(other.stdout).toContain('uses-listener *');
 
-    for (const args of [['log', runbook], ['report', runbook]]) {
+    for (const args of [
+      ['log', runbook],
+      ['report', runbook],
+    ]) {
       const result = await cli(args, { cwd: dir });
       expect(result.code, describeResult(result)).toBe(0);
     }

@@ -119,13 +119,21 @@ describe.concurrent('cutover rehearse', () => {
     expect(readFileSync(path.join(dir, 'a', 'b'), 'utf8')).toBe('staging\n');
     expect(existsSync(path.join(dir, '.cutover', 'files.journal.jsonl'))).toBe(false);
     const events = readJournal(rehearsalJournal(dir));
-    expect(events.filter((e) => e.type === 'rehearsal.step').map((e) => [e.step, e.data.verdict])).toEqual([['make-a', 'passed'], ['write-b', 'passed']]);
+    expect(events.filter((e) => e.type === 'rehearsal.step').map((e) => [e.step, e.data.verdict])).toEqual([
+      ['make-a', 'passed'],
+      ['write-b', 'passed'],
+    ]);
 
     // Nothing left to rehearse; --return rolls it all back, newest first.
     const back = await rehearse(['--yes', '--return', '--json', runbook], { cwd: dir });
     expect(back.code, describeResult(back)).toBe(0);
     const summary = summaryOf(back.stdout);
-    expect(summary).toMatchObject({ state: 'completed', exitCode: 0, journal: rehearsalJournal(dir), returned: { state: 'rolled_back', steps: ['write-b', 'make-a'] } });
+    expect(summary).toMatchObject({
+      state: 'completed',
+      exitCode: 0,
+      journal: rehearsalJournal(dir),
+      returned: { state: 'rolled_back', steps: ['write-b', 'make-a'] },
+    });
     expect(summary.steps.map((s) => s.verdict)).toEqual(['passed', 'passed']);
     expect(existsSync(path.join(dir, 'a'))).toBe(false);
   });
@@ -139,11 +147,17 @@ describe.concurrent('cutover rehearse', () => {
     expect(result.stdout).toMatch(/^write-b\s+ok \S+\s+ok \S+\s+ok \S+\s+FAILED \S+\s+-\s+-\s+\S+\s+FAILED$/m);
     expect(result.stderr).toContain('rehearsal failed at step write-b: the rollback did not undo the step: rollback verify failed');
 
-    const json = await rehearse(['--yes', '--json', '--journal', path.join(dir, 'second.jsonl'), writeRunbook(scratch(context), { writeBRollback: 'echo pretending to remove it' })], { cwd: dir });
+    const json = await rehearse(
+      ['--yes', '--json', '--journal', path.join(dir, 'second.jsonl'), writeRunbook(scratch(context), { writeBRollback: 'echo pretending to remove it' })],
+      { cwd: dir },
+    );
     expect(json.code, describeResult(json)).toBe(1);
     const summary = summaryOf(json.stdout);
     expect(summary).toMatchObject({ state: 'failed', step: 'write-b', exitCode: 1 });
-    expect(summary.steps.map((s) => [s.id, s.verdict])).toEqual([['make-a', 'passed'], ['write-b', 'failed']]);
+    expect(summary.steps.map((s) => [s.id, s.verdict])).toEqual([
+      ['make-a', 'passed'],
+      ['write-b', 'failed'],
+    ]);
     expect(summary.steps[1]!.phases.rollbackVerify!.status).toBe('failed');
   });
 
@@ -154,13 +168,19 @@ describe.concurrent('cutover rehearse', () => {
     expect(result.code, describeResult(result)).toBe(1);
     const summary = summaryOf(result.stdout);
     expect(summary).toMatchObject({ state: 'failed', step: 'write-b' });
-    expect(summary.steps[1]).toMatchObject({ verdict: 'failed', phases: { rollback: { status: 'failed' } }, reason: expect.stringContaining('the rollback failed') });
+    expect(summary.steps[1]).toMatchObject({
+      verdict: 'failed',
+      phases: { rollback: { status: 'failed' } },
+      reason: expect.stringContaining('the rollback failed'),
+    });
   });
 
   it('reports a step whose rollback nothing can check as "rollback unverified", not passed', async (context) => {
     const dir = scratch(context);
     const file = path.join(dir, 'touch.yaml');
-    writeFileSync(file, `cutover: 1
+    writeFileSync(
+      file,
+      `cutover: 1
 name: touch
 vars: { dir: ${JSON.stringify(dir)} }
 defaults: { confirm: false }
@@ -168,7 +188,8 @@ steps:
   - id: touch
     run: touch \${dir}/x
     rollback: rm \${dir}/x
-`);
+`,
+    );
     const result = await rehearse(['--yes', file], { cwd: dir });
     expect(result.code, describeResult(result)).toBe(0);
     expect(result.stdout).toMatch(/^touch\s.*rollback unverified$/m);

@@ -52,7 +52,12 @@ interface ReportFlags {
 /** `cutover report` through the built CLI. */
 async function runReport(file: string, flags: ReportFlags, cwd: string): Promise<CliResult> {
   const args = ['report', file];
-  for (const [name, value] of [['--journal', flags.journal], ['--rehearsal', flags.rehearsal], ['--html', flags.html], ['--md', flags.md]] as const) {
+  for (const [name, value] of [
+    ['--journal', flags.journal],
+    ['--rehearsal', flags.rehearsal],
+    ['--html', flags.html],
+    ['--md', flags.md],
+  ] as const) {
     if (value !== undefined) args.push(name, value);
   }
   for (const v of flags.var ?? []) args.push('--var', v);
@@ -79,7 +84,10 @@ async function open(file: string): Promise<Opened> {
   // No JavaScript: the report must not need any.
   const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 1200, height: 900 }, deviceScaleFactor: 1 });
   // Belt and braces: whatever the page asks for beyond the file is refused, never fetched.
-  await context.route((url) => url.protocol !== 'file:', (route) => route.abort());
+  await context.route(
+    (url) => url.protocol !== 'file:',
+    (route) => route.abort(),
+  );
   const page = await context.newPage();
   const requests: string[] = [];
   const problems: string[] = [];
@@ -130,7 +138,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in headless Chromium', () => {
     // A control for the assertions below: the same harness sees a request when there is one.
     const dir = scratch(context);
     const file = path.join(dir, 'leaky.html');
-    writeFileSync(file, '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>leaky</title></head><body><img src="http://127.0.0.1:9/x.png" alt=""></body></html>');
+    writeFileSync(
+      file,
+      '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>leaky</title></head><body><img src="http://127.0.0.1:9/x.png" alt=""></body></html>',
+    );
     const opened = await open(file);
     try {
       expect(opened.requests).toContain('http://127.0.0.1:9/x.png');
@@ -178,62 +189,71 @@ describe.skipIf(!HAVE_CHROMIUM)('the HTML report in headless Chromium', () => {
     }
   });
 
-  it('the report of a traffic migration: timeline and one weight chart per target drawn, prints, no request, no console error', { timeout: 90_000 }, async (context) => {
-    const dir = scratch(context);
-    const runbookFile = path.join(dir, 'web.yaml');
-    writeFileSync(runbookFile, TRAFFIC_RUNBOOK);
-    const loaded = await loadRunbookFile(runbookFile, { mode: 'resolve', env: {} });
-    if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
-    // The journal carries the runbook's real definitions and digests, as a run would.
-    const steps: Record<string, Step> = Object.fromEntries(loaded.runbook.steps.map((s) => [s.id, s]));
-    const journal = await trafficMigration({ steps });
-    mkdirSync(path.join(dir, '.cutover'), { recursive: true, mode: 0o700 });
-    writeFileSync(path.join(dir, '.cutover', 'web.journal.jsonl'), journal.text, { mode: 0o600 });
-    const rehearsal = new JournalScript('web', '2026-02-26T14:00:00Z');
-    await rehearsal.append(runStarted('rehearse'));
-    for (const step of loaded.runbook.steps.slice(0, 4)) await rehearsal.after(90_000).append(rehearsed(step.id, step.digest, step.action.kind === 'manual' ? 'irreversible' : 'passed', step.action.kind === 'manual' ? {} : passedPhases));
-    writeFileSync(path.join(dir, '.cutover', 'web.rehearsal.jsonl'), rehearsal.text, { mode: 0o600 });
+  it(
+    'the report of a traffic migration: timeline and one weight chart per target drawn, prints, no request, no console error',
+    { timeout: 90_000 },
+    async (context) => {
+      const dir = scratch(context);
+      const runbookFile = path.join(dir, 'web.yaml');
+      writeFileSync(runbookFile, TRAFFIC_RUNBOOK);
+      const loaded = await loadRunbookFile(runbookFile, { mode: 'resolve', env: {} });
+      if (!loaded.ok) throw new Error(JSON.stringify(loaded.diagnostics));
+      // The journal carries the runbook's real definitions and digests, as a run would.
+      const steps: Record<string, Step> = Object.fromEntries(loaded.runbook.steps.map((s) => [s.id, s]));
+      const journal = await trafficMigration({ steps });
+      mkdirSync(path.join(dir, '.cutover'), { recursive: true, mode: 0o700 });
+      writeFileSync(path.join(dir, '.cutover', 'web.journal.jsonl'), journal.text, { mode: 0o600 });
+      const rehearsal = new JournalScript('web', '2026-02-26T14:00:00Z');
+      await rehearsal.append(runStarted('rehearse'));
+      for (const step of loaded.runbook.steps.slice(0, 4))
+        await rehearsal
+          .after(90_000)
+          .append(
+            rehearsed(step.id, step.digest, step.action.kind === 'manual' ? 'irreversible' : 'passed', step.action.kind === 'manual' ? {} : passedPhases),
+          );
+      writeFileSync(path.join(dir, '.cutover', 'web.rehearsal.jsonl'), rehearsal.text, { mode: 0o600 });
 
-    const report = await runReport('web.yaml', { html: 'report.html' }, dir);
-    expect(report.code, describeResult(report)).toBe(0);
-    expect(report.stderr).toContain('report: wrote report.html');
-    expect(report.stderr).toContain('with rehearsal evidence');
+      const report = await runReport('web.yaml', { html: 'report.html' }, dir);
+      expect(report.code, describeResult(report)).toBe(0);
+      expect(report.stderr).toContain('report: wrote report.html');
+      expect(report.stderr).toContain('with rehearsal evidence');
 
-    const opened = await open(path.join(dir, 'report.html'));
-    try {
-      const { page } = opened;
-      await expectSized(page, 'svg.gantt');
-      await expectSized(page, 'svg.gantt g.item[data-kind="step"]', 7);
-      await expectSized(page, 'svg.gantt g.item[data-kind="rollback"]', 1);
-      await expectSized(page, 'svg.gantt g.item[data-kind="bake"]', 2);
-      await expectSized(page, 'svg.gantt g.break', 1);
-      // One weight chart per target, a line per set identifier / target group, direct labels.
-      expect(await expectSized(page, 'svg.weights', 2)).toBe(2);
-      expect(await expectSized(page, 'svg.weights g.series path', 4)).toBe(4);
-      await expectSized(page, 'svg.weights text.direct-label', 4);
-      const labels = await page.locator('svg.weights').first().locator('text.direct-label').allTextContents();
-      expect(labels.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual(['■ onprem 80%', '■ aws 20%']);
-      // Each chart is followed by its table, which a reader (or a screen reader) can use instead.
-      await expectSized(page, 'figure.chart + .table-wrap table', 3);
-      await expect(page.locator('#rehearsal').innerText()).resolves.toMatch(/deploy-aws\s+✓ passed\s+same definition/);
-      await expect(page.locator('#failures').innerText()).resolves.toContain('error: deployment "app" exceeded its progress deadline');
+      const opened = await open(path.join(dir, 'report.html'));
+      try {
+        const { page } = opened;
+        await expectSized(page, 'svg.gantt');
+        await expectSized(page, 'svg.gantt g.item[data-kind="step"]', 7);
+        await expectSized(page, 'svg.gantt g.item[data-kind="rollback"]', 1);
+        await expectSized(page, 'svg.gantt g.item[data-kind="bake"]', 2);
+        await expectSized(page, 'svg.gantt g.break', 1);
+        // One weight chart per target, a line per set identifier / target group, direct labels.
+        expect(await expectSized(page, 'svg.weights', 2)).toBe(2);
+        expect(await expectSized(page, 'svg.weights g.series path', 4)).toBe(4);
+        await expectSized(page, 'svg.weights text.direct-label', 4);
+        const labels = await page.locator('svg.weights').first().locator('text.direct-label').allTextContents();
+        expect(labels.map((l) => l.replace(/\s+/g, ' ').trim())).toEqual(['■ onprem 80%', '■ aws 20%']);
+        // Each chart is followed by its table, which a reader (or a screen reader) can use instead.
+        await expectSized(page, 'figure.chart + .table-wrap table', 3);
+        await expect(page.locator('#rehearsal').innerText()).resolves.toMatch(/deploy-aws\s+✓ passed\s+same definition/);
+        await expect(page.locator('#failures').innerText()).resolves.toContain('error: deployment "app" exceeded its progress deadline');
 
-      await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
-      if (process.env.CUTOVER_UPDATE_DOCS_SCREENSHOT === '1') await docsScreenshot(page);
+        await page.screenshot({ path: path.join(ARTIFACTS, 'report.png'), fullPage: true });
+        if (process.env.CUTOVER_UPDATE_DOCS_SCREENSHOT === '1') await docsScreenshot(page);
 
-      // Printed: the navigation goes, the charts stay whole and sized; a PDF comes out.
-      await page.emulateMedia({ media: 'print' });
-      await expect(page.locator('nav').isVisible()).resolves.toBe(false);
-      await expectSized(page, 'svg.gantt');
-      await expectSized(page, 'svg.weights', 2);
-      const pdf = await page.pdf({ format: 'A4', printBackground: true });
-      expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
-      writeFileSync(path.join(ARTIFACTS, 'report.pdf'), pdf);
-      await expectClean(opened);
-    } finally {
-      await opened.close();
-    }
-  });
+        // Printed: the navigation goes, the charts stay whole and sized; a PDF comes out.
+        await page.emulateMedia({ media: 'print' });
+        await expect(page.locator('nav').isVisible()).resolves.toBe(false);
+        await expectSized(page, 'svg.gantt');
+        await expectSized(page, 'svg.weights', 2);
+        const pdf = await page.pdf({ format: 'A4', printBackground: true });
+        expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+        writeFileSync(path.join(ARTIFACTS, 'report.pdf'), pdf);
+        await expectClean(opened);
+      } finally {
+        await opened.close();
+      }
+    },
+  );
 });
 
 /** docs/report.png for the README: the top of the report and its first weight chart, one above the other. */
@@ -243,7 +263,15 @@ async function docsScreenshot(page: Page): Promise<void> {
   const traffic = await page.locator('#traffic article').first().boundingBox();
   if (!top || !gantt || !traffic) throw new Error('report sections not found');
   const upper = await page.screenshot({ fullPage: true, clip: { x: 0, y: top.y - 16, width: 1200, height: gantt.y + gantt.height - top.y + 24 } });
-  const lower = await page.screenshot({ fullPage: true, clip: { x: 0, y: traffic.y - 8, width: 1200, height: traffic.height - (await page.locator('#traffic article').first().locator('.table-wrap').boundingBox())!.height + 8 } });
+  const lower = await page.screenshot({
+    fullPage: true,
+    clip: {
+      x: 0,
+      y: traffic.y - 8,
+      width: 1200,
+      height: traffic.height - (await page.locator('#traffic article').first().locator('.table-wrap').boundingBox())!.height + 8,
+    },
+  });
   const composite = await page.context().newPage();
   await composite.setViewportSize({ width: 1200, height: 600 });
   await composite.setContent(

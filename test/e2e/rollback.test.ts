@@ -71,7 +71,12 @@ describe.concurrent('rollback', () => {
     const needs = path.join(dir, 'backup');
     const runbook = writeLedgerRunbook(dir, [
       {},
-      { rollback: { run: 'test -e ${dir}/backup || { echo "no backup to restore from" >&2; exit 1; }; echo undo-2 >> ${dir}/ledger', verify: 'grep -qx undo-2 ${dir}/ledger' } },
+      {
+        rollback: {
+          run: 'test -e ${dir}/backup || { echo "no backup to restore from" >&2; exit 1; }; echo undo-2 >> ${dir}/ledger',
+          verify: 'grep -qx undo-2 ${dir}/ledger',
+        },
+      },
       {},
     ]);
     expect((await cli(['run', '--yes', runbook], { cwd: dir })).code).toBe(0);

@@ -51,7 +51,10 @@ function s3Events(key: string): JournalEvent[] {
 
 function writeRunbook(dir: string, name: string, steps: Record<string, unknown>[], root: Record<string, unknown> = {}): string {
   const file = path.join(dir, `${name}.yaml`);
-  writeFileSync(file, `${JSON.stringify({ cutover: 1, name, vars: { dir }, defaults: { timeout: '1m', onFailure: 'stop', confirm: true }, ...root, steps }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ cutover: 1, name, vars: { dir }, defaults: { timeout: '1m', onFailure: 'stop', confirm: true }, ...root, steps }, null, 2)}\n`,
+  );
   return file;
 }
 
@@ -80,9 +83,16 @@ describe('a journal on S3', () => {
       const processes = Array.from({ length: 8 }, (_, index) => {
         if (index % 3 === 2) {
           const note = `approver ${wave}.${index}`;
-          return { kind: 'approve' as const, note, proc: startCli(['approve', ...flags(key), runbook, 'gate', '--note', note], { cwd: dir, env: env(), timeoutMs: 60_000 }) };
+          return {
+            kind: 'approve' as const,
+            note,
+            proc: startCli(['approve', ...flags(key), runbook, 'gate', '--note', note], { cwd: dir, env: env(), timeoutMs: 60_000 }),
+          };
         }
-        return { kind: 'run' as const, proc: startCli(['run', '--yes', '--max-steps', '1', ...flags(key), runbook], { cwd: dir, env: env(), timeoutMs: 60_000 }) };
+        return {
+          kind: 'run' as const,
+          proc: startCli(['run', '--yes', '--max-steps', '1', ...flags(key), runbook], { cwd: dir, env: env(), timeoutMs: 60_000 }),
+        };
       });
       for (const { kind, note, proc } of processes) results.push({ kind, note, result: await proc.done });
     }
@@ -95,7 +105,9 @@ describe('a journal on S3', () => {
       expect([0, 4], `${kind}: ${describeResult(result)}`).toContain(result.code);
       if (result.code === 4) {
         // Named: who holds the lease, since when, and until when it runs.
-        expect(result.stderr).toMatch(/the journal is locked by \S+@\S+ \(pid \d+, cutover (run|approve) since [0-9T:.Z-]+\); its lease is renewed while that command runs/);
+        expect(result.stderr).toMatch(
+          /the journal is locked by \S+@\S+ \(pid \d+, cutover (run|approve) since [0-9T:.Z-]+\); its lease is renewed while that command runs/,
+        );
       }
     }
     const ran = results.filter((r) => r.kind === 'run' && r.result.code === 0).length;
@@ -129,7 +141,12 @@ describe('a journal on S3', () => {
     expect(ledger).toEqual(['start s1', 'end s1', 'start s2', 'end s2', 'start s3', 'end s3']);
     expect(events.filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['s1', 'gate', 's2', 's3']);
     const status = await cli(['status', '--json', ...flags(key), runbook], { cwd: dir, env: env() });
-    expect((JSON.parse(status.stdout) as { steps: { state: string }[] }).steps.map((step) => step.state)).toEqual(['succeeded', 'succeeded', 'succeeded', 'succeeded']);
+    expect((JSON.parse(status.stdout) as { steps: { state: string }[] }).steps.map((step) => step.state)).toEqual([
+      'succeeded',
+      'succeeded',
+      'succeeded',
+      'succeeded',
+    ]);
     // Every holder released its lease on the way out.
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
     // Every journal write was conditional: each event a new segment (If-None-Match: *), the manifest If-Match.
@@ -140,13 +157,21 @@ describe('a journal on S3', () => {
     expect(segmentPuts).toHaveLength(events.length);
   }, 180_000);
 
-  it('status and log only read (GetObject); the runbook\'s journal: and aws.endpointUrl work without flags, for resume and rollback too', async (context) => {
+  it("status and log only read (GetObject); the runbook's journal: and aws.endpointUrl work without flags, for resume and rollback too", async (context) => {
     const dir = scratch(context);
     const key = 'from-runbook/app.journal.jsonl';
-    const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), slowStep('two', 0)], { journal: 's3://journals/from-runbook/${name}.journal.jsonl', vars: { dir, name: 'app' }, aws: { endpointUrl: s3.url } });
+    const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), slowStep('two', 0)], {
+      journal: 's3://journals/from-runbook/${name}.journal.jsonl',
+      vars: { dir, name: 'app' },
+      aws: { endpointUrl: s3.url },
+    });
     const run = await cli(['run', '--yes', runbook], { cwd: dir, env: env() });
     expect(run.code, describeResult(run)).toBe(0);
-    expect(s3Events(key).filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['one', 'two']);
+    expect(
+      s3Events(key)
+        .filter((e) => e.type === 'step.succeeded')
+        .map((e) => e.step),
+    ).toEqual(['one', 'two']);
     expect(existsSync(journalPath(dir, 'app'))).toBe(false);
 
     const before = s3.requests.length;
@@ -172,7 +197,11 @@ describe('a journal on S3', () => {
     expect(resume.code, describeResult(resume)).toBe(0);
     const rollback = await cli(['rollback', '--yes', runbook], { cwd: dir, env: env() });
     expect(rollback.code, describeResult(rollback)).toBe(0);
-    expect(s3Events(key).filter((e) => e.type === 'rollback.succeeded').map((e) => e.step)).toEqual(['two', 'one']);
+    expect(
+      s3Events(key)
+        .filter((e) => e.type === 'rollback.succeeded')
+        .map((e) => e.step),
+    ).toEqual(['two', 'one']);
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
   });
 
@@ -182,7 +211,11 @@ describe('a journal on S3', () => {
     const runbook = writeRunbook(dir, 'app', [slowStep('one', 0)]);
     const rehearse = await cli(['rehearse', '--yes', '--return', ...flags(key), runbook], { cwd: dir, env: env() });
     expect(rehearse.code, describeResult(rehearse)).toBe(0);
-    expect(s3Events(key).filter((e) => e.type === 'rehearsal.step').map((e) => e.step)).toEqual(['one']);
+    expect(
+      s3Events(key)
+        .filter((e) => e.type === 'rehearsal.step')
+        .map((e) => e.step),
+    ).toEqual(['one']);
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
   });
 
@@ -209,7 +242,11 @@ describe('a journal on S3', () => {
     const key = 'leases/app.journal.jsonl';
     const runbook = writeRunbook(dir, 'app', [slowStep('one', 0), gate]);
     const lease = (expiresAt: string, user: string) =>
-      s3.model.set('journals', `${key}.lock`, `${JSON.stringify({ holder: { user, host: 'gone-host', pid: 99, command: 'run' }, acquiredAt: '2026-01-01T00:00:00.000Z', expiresAt, id: user })}\n`);
+      s3.model.set(
+        'journals',
+        `${key}.lock`,
+        `${JSON.stringify({ holder: { user, host: 'gone-host', pid: 99, command: 'run' }, acquiredAt: '2026-01-01T00:00:00.000Z', expiresAt, id: user })}\n`,
+      );
 
     // Killed two hours ago: its lease expired long since.
     lease('2026-01-01T00:02:00.000Z', 'ghost');
@@ -217,7 +254,11 @@ describe('a journal on S3', () => {
     expect(run.code, describeResult(run)).toBe(0);
     expect(run.stderr).toContain('took over the lease of ghost@gone-host (pid 99, cutover run), which expired at 2026-01-01T00:02:00.000Z');
     const takeover = s3Events(key).find((e) => e.type === 'lock.takeover');
-    expect(takeover?.data).toEqual({ lock: `s3://journals/${key}.lock`, previousHolder: { user: 'ghost', host: 'gone-host', pid: 99, command: 'run', since: '2026-01-01T00:00:00.000Z' }, expiredAt: '2026-01-01T00:02:00.000Z' });
+    expect(takeover?.data).toEqual({
+      lock: `s3://journals/${key}.lock`,
+      previousHolder: { user: 'ghost', host: 'gone-host', pid: 99, command: 'run', since: '2026-01-01T00:00:00.000Z' },
+      expiredAt: '2026-01-01T00:02:00.000Z',
+    });
     expect(s3.model.object('journals', `${key}.lock`)).toBeUndefined();
 
     // A live lease (renewed until far in the future): refused, named, nothing written.
@@ -231,7 +272,9 @@ describe('a journal on S3', () => {
     // unlock shows the holder; without a terminal it removes the lease only with --force.
     const refused = await cli(['unlock', ...flags(key), runbook], { cwd: dir, env: env() });
     expect(refused.code, describeResult(refused)).toBe(4);
-    expect(refused.stderr).toContain(`the lease s3://journals/${key}.lock is held by dave@gone-host (pid 99, cutover run since 2026-01-01T00:00:00.000Z); it runs until 2999-01-01T00:00:00.000Z`);
+    expect(refused.stderr).toContain(
+      `the lease s3://journals/${key}.lock is held by dave@gone-host (pid 99, cutover run since 2026-01-01T00:00:00.000Z); it runs until 2999-01-01T00:00:00.000Z`,
+    );
     expect(refused.stderr).toContain('--force');
     expect(s3.model.object('journals', `${key}.lock`)).toBeDefined();
     const forced = await cli(['unlock', '--force', ...flags(key), runbook], { cwd: dir, env: env() });
@@ -248,7 +291,11 @@ describe('a journal on S3', () => {
     const runbook = writeRunbook(dir, 'local', [slowStep('one', 0), gate]);
     const since = new Date().toISOString();
     const lease = (pid: number, user: string) =>
-      s3.model.set('journals', `${key}.lock`, `${JSON.stringify({ holder: { user, host: hostname(), pid, command: 'run' }, acquiredAt: since, expiresAt: '2999-01-01T00:00:00.000Z', id: user })}\n`);
+      s3.model.set(
+        'journals',
+        `${key}.lock`,
+        `${JSON.stringify({ holder: { user, host: hostname(), pid, command: 'run' }, acquiredAt: since, expiresAt: '2999-01-01T00:00:00.000Z', id: user })}\n`,
+      );
 
     // Killed a moment ago on this machine: its lease would run for centuries; its pid is gone.
     const dead = spawnSync(process.execPath, ['-e', '']).pid;
@@ -261,7 +308,10 @@ describe('a journal on S3', () => {
 
     // This test process stands for a live holder on this machine.
     lease(process.pid, 'alive');
-    for (const args of [['unlock', ...flags(key), runbook], ['unlock', '--force', ...flags(key), runbook]]) {
+    for (const args of [
+      ['unlock', ...flags(key), runbook],
+      ['unlock', '--force', ...flags(key), runbook],
+    ]) {
       const refused = await cli(args, { cwd: dir, env: env() });
       expect(refused.code, describeResult(refused)).toBe(4);
       expect(refused.stderr).toContain(`which is running on this machine (pid ${process.pid} is alive)`);
@@ -285,7 +335,11 @@ describe('a journal on S3', () => {
     };
     const proc = startCli(['run', '--yes', ...flags(key), runbook], { cwd: dir, env: env(), timeoutMs: 60_000 });
     try {
-      await waitUntil('the write after step.started is held', () => s3.requests.some((r) => r.stalled === true && r.key !== '' && isJournalObject(key, r.key)), 30_000);
+      await waitUntil(
+        'the write after step.started is held',
+        () => s3.requests.some((r) => r.stalled === true && r.key !== '' && isJournalObject(key, r.key)),
+        30_000,
+      );
       proc.child.kill('SIGKILL');
       await proc.done;
     } finally {
@@ -327,7 +381,11 @@ describe('a journal on S3', () => {
     expect(s3.model.object('journals', `${key}.d/snapshots/000000000000.jsonl`)?.body.equals(legacy)).toBe(true);
     const text = objectText(key) ?? '';
     expect(text.startsWith(legacy.toString('utf8'))).toBe(true);
-    expect(s3Events(key).filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['one', 'two']);
+    expect(
+      s3Events(key)
+        .filter((e) => e.type === 'step.succeeded')
+        .map((e) => e.step),
+    ).toEqual(['one', 'two']);
   }, 120_000);
 
   it('journal push then journal pull round-trips a journal byte for byte, and refuses a damaged one', async (context) => {
@@ -364,7 +422,14 @@ describe('a journal on S3', () => {
     expect(readFileSync(local).equals(remote ?? Buffer.alloc(0))).toBe(true);
     const finish = await cli(['run', '--yes', runbook], { cwd: dir, env: env() });
     expect(finish.code, describeResult(finish)).toBe(0);
-    expect(readFileSync(path.join(dir, 'ledger'), 'utf8').trim().split('\n')).toEqual(['start one', 'end one', 'start two', 'end two', 'start three', 'end three']);
+    expect(readFileSync(path.join(dir, 'ledger'), 'utf8').trim().split('\n')).toEqual([
+      'start one',
+      'end one',
+      'start two',
+      'end two',
+      'start three',
+      'end three',
+    ]);
 
     // A damaged S3 journal (an edited line) is refused; nothing is written locally.
     const damagedKey = 'moved/damaged.journal.jsonl';
@@ -378,7 +443,10 @@ describe('a journal on S3', () => {
     // A damaged local journal is not pushed.
     const edited = path.join(dir, 'edited.journal.jsonl');
     writeFileSync(edited, original.toString('utf8').replace('"runbook":"app","file"', '"runbook":"app","fil"'));
-    const badPush = await cli(['journal', 'push', '--journal', edited, '--endpoint-url', s3.url, runbook, url('moved/never.journal.jsonl')], { cwd: dir, env: env() });
+    const badPush = await cli(['journal', 'push', '--journal', edited, '--endpoint-url', s3.url, runbook, url('moved/never.journal.jsonl')], {
+      cwd: dir,
+      env: env(),
+    });
     expect(badPush.code, describeResult(badPush)).toBe(2);
     expect(badPush.stderr).toContain('refused, nothing was copied');
     expect(s3.model.object('journals', 'moved/never.journal.jsonl')).toBeUndefined();

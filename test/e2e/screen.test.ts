@@ -51,7 +51,10 @@ describe.concurrent('the screen', () => {
     const wide = terminal(context, dir, ['status', runbook]);
     await wide.done;
     expect(SGR.test(wide.rawOutput()), 'coloured').toBe(true);
-    const table = (text: string) => stripAnsi(text).split('\n').filter((line) => /^(STEP|step-)/.test(line));
+    const table = (text: string) =>
+      stripAnsi(text)
+        .split('\n')
+        .filter((line) => /^(STEP|step-)/.test(line));
     const rows = table(wide.rawOutput());
     expect(rows).toHaveLength(5);
     // Every column starts where its header does.

@@ -21,7 +21,13 @@ describe.concurrent('the migration state across commands', () => {
     const first = await cli(['run', '--yes', '--max-steps', '1', runbook], { cwd: dir });
     expect(first.code, describeResult(first)).toBe(0);
 
-    for (const args of [['status', runbook], ['plan', '--offline', runbook], ['run', '--dry-run', runbook], ['log', runbook], ['rollback', '--dry-run', runbook]]) {
+    for (const args of [
+      ['status', runbook],
+      ['plan', '--offline', runbook],
+      ['run', '--dry-run', runbook],
+      ['log', runbook],
+      ['rollback', '--dry-run', runbook],
+    ]) {
       const result = await cli(args, { cwd: elsewhere });
       expect(result.code, describeResult(result)).toBe(0);
     }
@@ -35,7 +41,11 @@ describe.concurrent('the migration state across commands', () => {
     expect(second.code, describeResult(second)).toBe(0);
     expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
     expect(existsSync(path.join(elsewhere, '.cutover'))).toBe(false);
-    expect(readJournal(journalPath(dir)).filter((e) => e.type === 'step.succeeded').map((e) => e.step)).toEqual(['step-1', 'step-2']);
+    expect(
+      readJournal(journalPath(dir))
+        .filter((e) => e.type === 'step.succeeded')
+        .map((e) => e.step),
+    ).toEqual(['step-1', 'step-2']);
   });
 
   it('a journal left in the working directory (where it used to live) stops the command instead of starting a new one', async (context) => {
@@ -48,7 +58,10 @@ describe.concurrent('the migration state across commands', () => {
     mkdirSync(path.join(dir, '.cutover'), { recursive: true });
     renameSync(path.join(runbooks, '.cutover', 'legacy.journal.jsonl'), path.join(dir, '.cutover', 'legacy.journal.jsonl'));
 
-    for (const args of [['run', '--yes', runbook], ['status', runbook]]) {
+    for (const args of [
+      ['run', '--yes', runbook],
+      ['status', runbook],
+    ]) {
       const refused = await cli(args, { cwd: dir });
       expect(refused.code, describeResult(refused)).toBe(2);
       expect(refused.stderr).toContain(`${path.join(dir, '.cutover', 'legacy.journal.jsonl')} holds a journal of runbook "legacy"`);
@@ -122,7 +135,9 @@ describe.concurrent('the migration state across commands', () => {
     const rolled = await cli(['rollback', '--yes', '--failed-steps', 'rollback', runbook], { cwd: dir });
     expect(rolled.code, describeResult(rolled)).toBe(0);
     expect(readLedger(dir)).toEqual(['step-1', 'step-2', 'undo-1', 'undo-2']);
-    const decisions = readJournal(journalPath(dir)).filter((e) => e.type === 'decision' && e.data.note !== undefined).map((e) => [e.step, e.data.choice, e.data.note]);
+    const decisions = readJournal(journalPath(dir))
+      .filter((e) => e.type === 'decision' && e.data.note !== undefined)
+      .map((e) => [e.step, e.data.choice, e.data.note]);
     expect(decisions).toEqual([
       ['step-2', 'leave as is', '--failed-steps skip'],
       ['step-2', 'rollback', '--failed-steps rollback'],
@@ -157,7 +172,9 @@ describe.concurrent('the migration state across commands', () => {
   it('a rollback runs with the real value of a secret (the journal holds it masked) and never runs a rewritten journal unasked', async (context) => {
     const dir = scratch(context);
     const runbook = path.join(dir, 'secret.yaml');
-    writeFileSync(runbook, `cutover: 1
+    writeFileSync(
+      runbook,
+      `cutover: 1
 name: secret
 vars:
   pw: { secret: true }
@@ -165,7 +182,8 @@ steps:
   - id: a
     run: "true"
     rollback: "printf '%s' \${pw} > ${dir}/undone"
-`);
+`,
+    );
     expect((await cli(['run', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir })).code).toBe(0);
     const rolled = await cli(['rollback', '--yes', '--var', 'pw=hunter2', runbook], { cwd: dir });
     expect(rolled.code, describeResult(rolled)).toBe(0);
@@ -175,8 +193,13 @@ steps:
     // Someone with write access rewrites the journaled rollback and recomputes the hash chain.
     const tamper = (digest?: string) => {
       const file = journalPath(dir, 'secret');
-      const lines = readFileSync(file, 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
-      const started = lines.filter((e) => e.type === 'step.started').at(-1) as { data: { definition: { digest: string; rollback: { run: { script: string } } }; digest: string } };
+      const lines = readFileSync(file, 'utf8')
+        .trimEnd()
+        .split('\n')
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      const started = lines.filter((e) => e.type === 'step.started').at(-1) as {
+        data: { definition: { digest: string; rollback: { run: { script: string } } }; digest: string };
+      };
       started.data.definition.rollback.run.script = `touch ${dir}/PWNED`;
       if (digest) started.data.digest = started.data.definition.digest = digest;
       let prev: string | null = null;
@@ -207,7 +230,13 @@ steps:
 
   it('at a manual step, CI output (plain and --json) shows what it asks and the exact approve command', async (context) => {
     const dir = scratch(context);
-    const gate = { id: 'gate', run: { manual: 'Check the replication dashboard: lag under 1s' }, verify: null, rollback: 'none', irreversible: 'nothing to undo' };
+    const gate = {
+      id: 'gate',
+      run: { manual: 'Check the replication dashboard: lag under 1s' },
+      verify: null,
+      rollback: 'none',
+      irreversible: 'nothing to undo',
+    };
     const runbook = writeLedgerRunbook(dir, [gate, {}]);
     const plain = await cli(['run', '--yes', runbook], { cwd: dir, env: cliEnv({ CI: 'true' }) });
     expect(plain.code, describeResult(plain)).toBe(0);
@@ -216,7 +245,14 @@ steps:
     const json = await cli(['run', '--yes', '--json', runbook], { cwd: dir, env: cliEnv({ CI: 'true' }) });
     expect(json.code, describeResult(json)).toBe(0);
     const summary = JSON.parse(json.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
-    expect(summary).toMatchObject({ type: 'summary', version: 1, state: 'waiting_approval', step: 'gate', approve: `cutover approve ${runbook} gate`, instructions: 'Check the replication dashboard: lag under 1s' });
+    expect(summary).toMatchObject({
+      type: 'summary',
+      version: 1,
+      state: 'waiting_approval',
+      step: 'gate',
+      approve: `cutover approve ${runbook} gate`,
+      instructions: 'Check the replication dashboard: lag under 1s',
+    });
     expect(json.stderr).toContain('It asks: Check the replication dashboard: lag under 1s');
   });
 });

@@ -41,7 +41,10 @@ describe.concurrent('stepping and read-only views', () => {
     const text = await cli(['log', runbook], { cwd: dir });
     expect(text.stdout).toMatch(/step\.succeeded step-1/);
     const json = await cli(['log', '--json', runbook], { cwd: dir });
-    const types = json.stdout.trim().split('\n').map((line) => (JSON.parse(line) as { type: string }).type);
+    const types = json.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { type: string }).type);
     expect(types[0]).toBe('journal.created');
     expect(types).toContain('run.finished');
     expect(readJournal(journalPath(dir)).map((e) => e.type)).toEqual(types);

@@ -24,7 +24,10 @@ describe.concurrent('stopping', () => {
     const dir = scratch(context);
     const runbook = writeLedgerRunbook(dir, [{ bake: '10m' }, {}]);
     const run = startCli(['run', '--yes', '--bake', 'wait', runbook], { cwd: dir });
-    await waitUntil(() => `a bake line; stderr:\n${run.stderr()}`, () => run.stderr().includes('baking:'));
+    await waitUntil(
+      () => `a bake line; stderr:\n${run.stderr()}`,
+      () => run.stderr().includes('baking:'),
+    );
     run.child.kill('SIGINT');
     const result = await run.done;
     expect(result.code, describeResult(result)).toBe(130);

@@ -150,9 +150,16 @@ describe.concurrent('runbooks/2-database-shards-half.yaml, grouped per shard', (
 
     // Everything back, newest first: shard-01's stages undone before shard-00's.
     const rollback = await run(['rollback', '--yes', ...flags, file]);
-    expect(rollback.stderr).toContain('move-shard-01-resume-writes, move-shard-01-route, move-shard-01-reverse, move-shard-01-detach, move-shard-01-pause-writes, move-shard-00-resume-writes');
+    expect(rollback.stderr).toContain(
+      'move-shard-01-resume-writes, move-shard-01-route, move-shard-01-reverse, move-shard-01-detach, move-shard-01-pause-writes, move-shard-00-resume-writes',
+    );
     const undo = (s: string) => [`pause ${s}`, `route ${s} onprem`, `stop ${s} aws>onprem`, `start ${s} onprem>aws`, `resume ${s}`];
-    expect(log().slice(12)).toEqual([...undo('shard-01'), ...undo('shard-00'), 'stop shard-01 onprem>aws --drop-target', 'stop shard-00 onprem>aws --drop-target']);
+    expect(log().slice(12)).toEqual([
+      ...undo('shard-01'),
+      ...undo('shard-00'),
+      'stop shard-01 onprem>aws --drop-target',
+      'stop shard-00 onprem>aws --drop-target',
+    ]);
     for (const s of ['shard-00', 'shard-01']) expect(readFileSync(path.join(state, `route-${s}`), 'utf8').trim()).toBe('onprem');
 
     // The report groups by item too.
@@ -188,7 +195,16 @@ describe.concurrent('runbooks/nfs-to-efs.yaml', () => {
     writeFileSync(path.join(nfs, 'uploads', 'a.txt'), 'a');
     writeFileSync(path.join(nfs, 'b.txt'), 'b');
     const file = template('nfs-to-efs.yaml');
-    const flags = ['--var', `nfs_mount=${nfs}`, '--var', `efs_mount=${efs}`, '--var', `work_dir=${path.join(dir, 'work')}`, '--journal', path.join(dir, 'nfs.journal.jsonl')];
+    const flags = [
+      '--var',
+      `nfs_mount=${nfs}`,
+      '--var',
+      `efs_mount=${efs}`,
+      '--var',
+      `work_dir=${path.join(dir, 'work')}`,
+      '--journal',
+      path.join(dir, 'nfs.journal.jsonl'),
+    ];
     const first = await run(['run', '--yes', ...flags, file]);
     expect(first.stdout + first.stderr).toContain('approve-decommission');
     expect(readFileSync(path.join(state, 'storage'), 'utf8').trim()).toBe('efs');

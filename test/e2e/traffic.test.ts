@@ -24,8 +24,22 @@ function fixture(): FakeAwsState {
         id: 'ZAPP',
         name: 'example.com',
         recordSets: [
-          { Name: 'app.example.com.', Type: 'A', SetIdentifier: 'aws', Weight: 0, AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-1.eu-west-1.elb.amazonaws.com.', EvaluateTargetHealth: true } },
-          { Name: 'app.example.com.', Type: 'A', SetIdentifier: 'onprem', Weight: 100, TTL: 60, ResourceRecords: [{ Value: '203.0.113.10' }], HealthCheckId: 'hc-1' },
+          {
+            Name: 'app.example.com.',
+            Type: 'A',
+            SetIdentifier: 'aws',
+            Weight: 0,
+            AliasTarget: { HostedZoneId: 'Z35SXDOTRQ7X7K', DNSName: 'web-1.eu-west-1.elb.amazonaws.com.', EvaluateTargetHealth: true },
+          },
+          {
+            Name: 'app.example.com.',
+            Type: 'A',
+            SetIdentifier: 'onprem',
+            Weight: 100,
+            TTL: 60,
+            ResourceRecords: [{ Value: '203.0.113.10' }],
+            HealthCheckId: 'hc-1',
+          },
         ],
       },
     ],
@@ -150,7 +164,9 @@ describe('traffic steps through the CLI', () => {
     // The dry run says so too, and sends nothing.
     const preview = await cli(['rollback', '--dry-run', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(preview.code, describeResult(preview)).toBe(0);
-    expect(preview.stdout).toMatch(/drift: .* changed since step dns-10 \(.*aws: journal says 10, live 50.*\); the rollback would stop here \(--force restores anyway\)/);
+    expect(preview.stdout).toMatch(
+      /drift: .* changed since step dns-10 \(.*aws: journal says 10, live 50.*\); the rollback would stop here \(--force restores anyway\)/,
+    );
     const previewJson = await cli(['rollback', '--dry-run', '--json', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(JSON.parse(previewJson.stdout).rollback[0].traffic.drift).toContain('aws: journal says 10, live 50');
     expect(aws.requests.filter((r) => r.operation === 'ChangeResourceRecordSets')).toHaveLength(1);
@@ -185,9 +201,7 @@ describe('a derived rollback puts back weights only', () => {
 
     const rollback = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(rollback.code, describeResult(rollback)).toBe(0);
-    expect(aws.state.zones[0]!.recordSets).toEqual(
-      handMade.zones[0]!.recordSets.map((s) => ({ ...s, Weight: s.SetIdentifier === 'onprem' ? 100 : 0 })),
-    );
+    expect(aws.state.zones[0]!.recordSets).toEqual(handMade.zones[0]!.recordSets.map((s) => ({ ...s, Weight: s.SetIdentifier === 'onprem' ? 100 : 0 })));
     expect(aws.state.listeners[0]!.defaultActions[0]!.ForwardConfig).toEqual({
       TargetGroups: [
         { TargetGroupArn: ONPREM_TG, Weight: 100 },
@@ -204,7 +218,14 @@ describe('a derived rollback puts back weights only', () => {
     const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     const run = await cli(['run', '--yes', '--max-steps', '1', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(run.code, describeResult(run)).toBe(0);
-    aws.state.zones[0]!.recordSets.push({ Name: 'app.example.com.', Type: 'A', SetIdentifier: 'canary', Weight: 0, TTL: 60, ResourceRecords: [{ Value: '198.51.100.9' }] });
+    aws.state.zones[0]!.recordSets.push({
+      Name: 'app.example.com.',
+      Type: 'A',
+      SetIdentifier: 'canary',
+      Weight: 0,
+      TTL: 60,
+      ResourceRecords: [{ Value: '198.51.100.9' }],
+    });
     const changes = () => aws!.requests.filter((r) => r.operation === 'ChangeResourceRecordSets').length;
 
     for (const flags of [[], ['--force']]) {
@@ -228,7 +249,9 @@ describe('a derived rollback puts back weights only', () => {
     const env = cliEnv({ AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y' });
     const rehearse = await cli(['rehearse', '--yes', '--json', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
     expect(rehearse.code, describeResult(rehearse)).toBe(0);
-    const summary = JSON.parse(rehearse.stdout.trim().split('\n').at(-1)!) as { steps: { id: string; verdict: string; phases: Record<string, { status: string }> }[] };
+    const summary = JSON.parse(rehearse.stdout.trim().split('\n').at(-1)!) as {
+      steps: { id: string; verdict: string; phases: Record<string, { status: string }> }[];
+    };
     expect(summary.steps.map((s) => [s.id, s.verdict, s.phases.stateRestored?.status])).toEqual([
       ['dns-10', 'passed', 'passed'],
       ['lb-25', 'passed', 'passed'],
@@ -312,7 +335,10 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
     expect([weightOf(aws, 'onprem'), weightOf(aws, 'aws')]).toEqual([75, 25]);
     const decisions = journalOf(dir).filter((e) => e.type === 'decision');
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]).toMatchObject({ step: 'dns-25', data: { choice: 'force', note: '--force', prompt: expect.stringContaining('aws: journal says 10, live 50') } });
+    expect(decisions[0]).toMatchObject({
+      step: 'dns-25',
+      data: { choice: 'force', note: '--force', prompt: expect.stringContaining('aws: journal says 10, live 50') },
+    });
     // The capture of the forced step is the drifted state: a rollback puts back what was there.
     const captures = journalOf(dir).filter((e) => e.type === 'step.captured' && e.step === 'dns-25');
     expect(captures.map((e) => e.data.weights)).toEqual([{ aws: 50, onprem: 50 }]);
@@ -350,7 +376,10 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
     const journalText = readFileSync(path.join(dir, '.cutover', 'traffic-e2e.journal.jsonl'), 'utf8');
     const state = structuredClone(aws.state);
 
-    for (const args of [['plan', '--rollback'], ['rollback', '--dry-run']]) {
+    for (const args of [
+      ['plan', '--rollback'],
+      ['rollback', '--dry-run'],
+    ]) {
       const preview = await cli([...args, '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env });
       expect(preview.code, describeResult(preview)).toBe(0);
       const lines = preview.stdout.split('\n');
@@ -413,7 +442,7 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
     expect(aws.state.zones[0]!.recordSets).toEqual(before);
   });
 
-  it('retries a throttled ModifyListener (the SDK\'s retry strategy) and succeeds', async (context) => {
+  it("retries a throttled ModifyListener (the SDK's retry strategy) and succeeds", async (context) => {
     const dir = scratch(context);
     const state = fixture();
     state.faults = [{ operation: 'ModifyListener', code: 'Throttling', message: 'Rate exceeded' }];
@@ -424,7 +453,11 @@ describe('traffic steps through the CLI: drift, previews and errors', () => {
     const modify = aws.requests.filter((r) => r.operation === 'ModifyListener');
     expect(modify.map((r) => r.error ?? 'ok')).toEqual(['Throttling', 'ok']);
     expect(aws.state.faults).toEqual([]);
-    expect(journalOf(dir).filter((e) => e.step === 'lb-25').map((e) => e.type)).toEqual(['step.started', 'step.captured', 'step.succeeded']);
+    expect(
+      journalOf(dir)
+        .filter((e) => e.step === 'lb-25')
+        .map((e) => e.type),
+    ).toEqual(['step.started', 'step.captured', 'step.succeeded']);
   });
 
   it('a zone id that does not exist: exit 1 with one line naming the zone', async (context) => {

@@ -27,12 +27,28 @@ function operator(answers: BeforeStepChoice[], skips: ({ note: string } | undefi
 }
 
 describe('the question before a step', () => {
-  const cases: [name: string, step: ReturnType<typeof shellStep>, answers: BeforeStepChoice[], skips: ({ note: string } | undefined)[], expected: unknown, asked: number, refusals: number][] = [
+  const cases: [
+    name: string,
+    step: ReturnType<typeof shellStep>,
+    answers: BeforeStepChoice[],
+    skips: ({ note: string } | undefined)[],
+    expected: unknown,
+    asked: number,
+    refusals: number,
+  ][] = [
     ['run is run', shellStep('a'), ['run'], [], { choice: 'run' }, 1, 0],
     ['quit is quit', shellStep('a'), ['quit'], [], { choice: 'quit' }, 1, 0],
     ['a skippable step is skipped', shellStep('a'), ['skip'], [], { choice: 'skip' }, 1, 0],
     ['skippable: false is never skipped: asked again', shellStep('a', { skippable: false }), ['skip', 'run'], [], { choice: 'run' }, 2, 1],
-    ['a manual step is skipped once its id is typed, with the reason', manual, ['skip'], [{ note: 'not needed' }], { choice: 'skip', note: 'not needed' }, 1, 0],
+    [
+      'a manual step is skipped once its id is typed, with the reason',
+      manual,
+      ['skip'],
+      [{ note: 'not needed' }],
+      { choice: 'skip', note: 'not needed' },
+      1,
+      0,
+    ],
     ['an unconfirmed skip of a manual step asks again', manual, ['skip', 'quit'], [undefined], { choice: 'quit' }, 2, 0],
   ];
   it.each(cases)('%s', async (_name, step, answers, skips, expected, asked, refusals) => {
@@ -47,7 +63,14 @@ describe('the question before a step', () => {
 
 describe('approvals of a manual step', () => {
   const now = Date.parse('2026-03-02T10:00:00Z');
-  const approval = (extra: Partial<ApprovalRecord> = {}): ApprovalRecord => ({ seq: 3, ts: '2026-03-02T09:00:00Z', by: 'ana', step: 'go', digest: manual.digest, ...extra });
+  const approval = (extra: Partial<ApprovalRecord> = {}): ApprovalRecord => ({
+    seq: 3,
+    ts: '2026-03-02T09:00:00Z',
+    by: 'ana',
+    step: 'go',
+    digest: manual.digest,
+    ...extra,
+  });
   const used = { usedBy: { attempt: 1, seq: 4, ts: '2026-03-02T09:01:00Z' } };
   const cases: [name: string, approvals: ApprovalRecord[], attempt: boolean, rehearsal: boolean][] = [
     ['none', [], false, false],

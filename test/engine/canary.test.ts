@@ -13,10 +13,20 @@ const MINUTE = 60_000;
 describe('bake windows across separate runs, on the injected clock', () => {
   it('successive runs advance, wait (11), then advance again exactly as the bake windows allow', async () => {
     const world = new MigrationWorld(runbookFrom([shell('a', BAKE), shell('b', BAKE), shell('c'), shell('d')].join('')));
-    const watches = () => world.events().filter((e) => e.type === 'bake.watch').map((e) => [e.step, e.data.ok]);
+    const watches = () =>
+      world
+        .events()
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => [e.step, e.data.ok]);
     const started = world.clock.now().getTime();
 
-    expect(await world.run()).toEqual({ state: 'waiting_bake', stepsRun: ['a'], step: 'a', next: 'b', waitUntil: new Date(started + 5 * MINUTE).toISOString() });
+    expect(await world.run()).toEqual({
+      state: 'waiting_bake',
+      stepsRun: ['a'],
+      step: 'a',
+      next: 'b',
+      waitUntil: new Date(started + 5 * MINUTE).toISOString(),
+    });
     expect(world.ledger).toEqual(['apply a']);
 
     // A run inside the window changes nothing but watches again, journaled.
@@ -46,6 +56,11 @@ describe('bake windows across separate runs, on the injected clock', () => {
     world.failNextVerify = true;
     expect(await world.run()).toMatchObject({ state: 'rolled_back', steps: ['a'] });
     expect(world.ledger).toEqual(['apply a', 'undo a']);
-    expect(world.events().filter((e) => e.type === 'bake.watch').map((e) => e.data.ok)).toEqual([true, false]);
+    expect(
+      world
+        .events()
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => e.data.ok),
+    ).toEqual([true, false]);
   });
 });

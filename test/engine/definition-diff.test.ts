@@ -26,7 +26,7 @@ steps:
 }
 
 describe('a changed completed step', () => {
-  it('shows what changed, field by field, in run\'s refusal and in plan', async () => {
+  it("shows what changed, field by field, in run's refusal and in plan", async () => {
     const world = new MigrationWorld(canary(10));
     await world.run({ until: 'dns-10' });
     world.runbook = canary(15);
@@ -58,8 +58,12 @@ describe('a changed completed step', () => {
     expect(JSON.stringify(journaled)).not.toContain('s3cr3t-one');
     const step = (runbook: Runbook) => runbook.steps[0] as NonNullable<Runbook['steps'][0]>;
     const masker = createMasker(['s3cr3t-one']);
-    expect(definitionDiff(journaled, step(withSecret('s3cr3t-one', 'log in with ${token}')), masker)).toEqual(["no field of the step changed: the runbook's env: or a secret value did"]);
-    expect(definitionDiff(journaled, step(withSecret('s3cr3t-one', 'log in with ${token} twice')), masker)).toEqual(['action.instructions: "log in with ***" → "log in with *** twice"']);
+    expect(definitionDiff(journaled, step(withSecret('s3cr3t-one', 'log in with ${token}')), masker)).toEqual([
+      "no field of the step changed: the runbook's env: or a secret value did",
+    ]);
+    expect(definitionDiff(journaled, step(withSecret('s3cr3t-one', 'log in with ${token} twice')), masker)).toEqual([
+      'action.instructions: "log in with ***" → "log in with *** twice"',
+    ]);
     world.runbook = withSecret('s3cr3t-one', 'log in with ${token} twice');
     const outcome = await world.run();
     expect((outcome as { reason: string }).reason).toContain('go (action.instructions: "log in with ***" → "log in with *** twice")');

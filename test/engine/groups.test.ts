@@ -39,7 +39,11 @@ const forward = (shards: string[]) => shards.flatMap((shard) => ['pause', 'switc
 describe('a group over three items', () => {
   it('expands to <group>-<item>-<step>, item after item, with the group and item on each step', () => {
     const runbook = grouped();
-    expect(runbook.steps.map((s) => s.id)).toEqual(['ready', ...SHARDS.flatMap((shard) => ['pause', 'switch', 'resume'].map((stage) => `move-${shard}-${stage}`)), 'done']);
+    expect(runbook.steps.map((s) => s.id)).toEqual([
+      'ready',
+      ...SHARDS.flatMap((shard) => ['pause', 'switch', 'resume'].map((stage) => `move-${shard}-${stage}`)),
+      'done',
+    ]);
     expect(runbook.steps[4]?.group).toEqual({ id: 'move', item: 's2', index: 2, of: 3 });
     expect(runbook.steps[0]?.group).toBeUndefined();
     // Each expanded step has its own digest.
@@ -50,7 +54,10 @@ describe('a group over three items', () => {
     const world = new MigrationWorld(grouped());
     expect(await world.run()).toMatchObject({ state: 'completed' });
     expect(world.ledger).toEqual([...forward(SHARDS).map((name) => `apply ${name}`), 'apply done']);
-    const started = world.events().filter((e) => e.type === 'step.started').map((e) => e.step);
+    const started = world
+      .events()
+      .filter((e) => e.type === 'step.started')
+      .map((e) => e.step);
     expect(started).toEqual(world.runbook.steps.map((s) => s.id));
   });
 
@@ -83,7 +90,12 @@ describe('a group over three items', () => {
     expect(world.state().steps.get('move-s2-switch')?.state).toBe('running');
     expect(await world.run()).toMatchObject({ state: 'completed' });
     expect(world.ledger.filter((line) => line === 'apply s2-switch')).toEqual([]);
-    expect(world.ledger).toEqual([...forward(SHARDS).filter((name) => name !== 's2-switch').map((name) => `apply ${name}`), 'apply done']);
+    expect(world.ledger).toEqual([
+      ...forward(SHARDS)
+        .filter((name) => name !== 's2-switch')
+        .map((name) => `apply ${name}`),
+      'apply done',
+    ]);
     expect(world.state().steps.get('move-s2-switch')?.state).toBe('succeeded');
   });
 
@@ -101,7 +113,11 @@ describe('a group over three items', () => {
     expect(await world.run({ until: 'move-s2-switch' })).toMatchObject({ state: 'advanced' });
     const plan = buildPlan(world.runbook, world.state());
     expect(plan.steps.map((s) => s.group?.item ?? '-')).toEqual(['-', 's1', 's1', 's1', 's2', 's2', 's2', 's3', 's3', 's3', '-']);
-    const outline = { name: world.runbook.name, file: world.runbook.file, steps: world.runbook.steps.map((s) => ({ id: s.id, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}) })) };
+    const outline = {
+      name: world.runbook.name,
+      file: world.runbook.file,
+      steps: world.runbook.steps.map((s) => ({ id: s.id, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}) })),
+    };
     const status = buildStatus(outline, world.state(), 'memory');
     expect(status.items).toEqual([
       { group: 'move', item: 's1', done: 3, total: 3 },
@@ -135,7 +151,12 @@ describe('check-only steps (gates)', () => {
     expect(world.runbook.steps[1]).toMatchObject({ action: { kind: 'gate' }, rollback: { kind: 'none' } });
     expect(await world.run()).toMatchObject({ state: 'completed', stepsRun: ['a', 'gate', 'b'] });
     expect(world.ledger).toEqual(['apply a', 'apply b']);
-    expect(world.events().filter((e) => e.step === 'gate').map((e) => e.type)).toEqual(['step.started', 'step.succeeded']);
+    expect(
+      world
+        .events()
+        .filter((e) => e.step === 'gate')
+        .map((e) => e.type),
+    ).toEqual(['step.started', 'step.succeeded']);
   });
 
   it('a rollback passes over it instead of stopping there', async () => {
@@ -158,14 +179,16 @@ describe('check-only steps (gates)', () => {
 
 describe('a parameterised ramp: foreach over mappings', () => {
   const ramp = () =>
-    runbookFrom(`  - id: aws-\${step.pct}
+    runbookFrom(
+      `  - id: aws-\${step.pct}
     foreach:
       step: [{pct: 10, bake: 10m}, {pct: 50, bake: 1h}, {pct: 100, bake: 4h}]
     run:
       route53: { zone: ZAPP, name: app.example.com., type: A, weights: { onprem: "\${step.rest}", aws: "\${step.pct}" } }
     verify: verify
     bake: \${step.bake}
-`.replace(/\{pct: (\d+), /g, (_, pct: string) => `{pct: ${pct}, rest: ${100 - Number(pct)}, `));
+`.replace(/\{pct: (\d+), /g, (_, pct: string) => `{pct: ${pct}, rest: ${100 - Number(pct)}, `),
+    );
 
   it('gives each item its own id, weights, bake and rollback', () => {
     const steps = ramp().steps;

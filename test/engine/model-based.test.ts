@@ -52,12 +52,32 @@ type Command =
   | { kind: 'elsewhere' };
 
 const command: fc.Arbitrary<Command> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ kind: fc.constant('run' as const), until: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined }), startAt: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined, freq: 4 }), maxSteps: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), acceptChanges: fc.boolean() }) },
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('run' as const),
+      until: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined }),
+      startAt: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined, freq: 4 }),
+      maxSteps: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      acceptChanges: fc.boolean(),
+    }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'fail-verify' as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'fail-action' as const }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), op: fc.constantFrom('apply' as const, 'restore' as const), afterChange: fc.boolean() }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('crash' as const), op: fc.constantFrom('apply' as const, 'restore' as const), afterChange: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.constant({ kind: 'approve' as const }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('rollback' as const), to: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined }), last: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }), failedSteps: fc.constantFrom('rollback' as const, 'skip' as const) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('rollback' as const),
+      to: fc.option(fc.constantFrom(...STEP_IDS), { nil: undefined }),
+      last: fc.option(fc.integer({ min: 1, max: 3 }), { nil: undefined }),
+      failedSteps: fc.constantFrom('rollback' as const, 'skip' as const),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ kind: 'edit' as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('hand' as const), aws: fc.integer({ min: 0, max: 100 }) }) },
   { weight: 2, arbitrary: fc.constant({ kind: 'fix' as const }) },
@@ -174,12 +194,18 @@ class Checker {
     const context = this.log.join('\n');
     // --start-at: the steps whatNext named are journaled as skipped first, and only steps that left nothing applied.
     const startSkips = fresh.filter((e) => e.type === 'step.skipped' && e.data.reason.startsWith('--start-at '));
-    expect(startSkips.map((e) => e.step), context).toEqual(next.refusal ? [] : next.skipped);
+    expect(
+      startSkips.map((e) => e.step),
+      context,
+    ).toEqual(next.refusal ? [] : next.skipped);
     for (const id of next.skipped) expect(state.steps.get(id)?.effect ?? 'none', context).toBe('none');
     const stepEvents = fresh.filter((e) => ['step.started', 'step.skipped', 'step.interrupted', 'step.succeeded'].includes(e.type) && !startSkips.includes(e));
     if (next.refusal) {
       // `--until` a done step still watches an open bake window (and acts on a failing watch).
-      const allowed = next.refusal.kind === 'until-done' && next.bake ? ['up_to_date', 'waiting_bake', 'rolled_back', 'failed', 'rollback_failed', 'advanced', 'completed'] : ['refused', 'failed', 'up_to_date'];
+      const allowed =
+        next.refusal.kind === 'until-done' && next.bake
+          ? ['up_to_date', 'waiting_bake', 'rolled_back', 'failed', 'rollback_failed', 'advanced', 'completed']
+          : ['refused', 'failed', 'up_to_date'];
       expect(typeof outcome === 'object' && allowed.includes(outcome.state), context).toBe(true);
       expect(stepEvents, context).toEqual([]);
       return;
@@ -218,7 +244,10 @@ class Checker {
     if (this.drifted) return;
     const expected = expectedWeights(this.world.events()) ?? [BASELINE];
     const live = this.world.live();
-    expect(expected.some((w) => same(w, live)), `live ${JSON.stringify(live)} is not what the journal says (${JSON.stringify(expected)})\n${this.log.join('\n')}`).toBe(true);
+    expect(
+      expected.some((w) => same(w, live)),
+      `live ${JSON.stringify(live)} is not what the journal says (${JSON.stringify(expected)})\n${this.log.join('\n')}`,
+    ).toBe(true);
   }
 }
 

@@ -24,7 +24,15 @@ const sets = (t: number): ResourceRecordSet[] => [
 /** `count` traffic steps over `targets` record sets, round robin; step i moves green to i's share. */
 function trafficSteps(count: number, targets: number): Step[] {
   return Array.from({ length: count }, (_, i) => {
-    const action: Route53Action = { kind: 'route53', zone: ZONE, name: name(i % targets), type: 'A', weights: { green: (i + 1) % 101, blue: 100 - ((i + 1) % 101) }, wait: true, allowAllZero: false };
+    const action: Route53Action = {
+      kind: 'route53',
+      zone: ZONE,
+      name: name(i % targets),
+      type: 'A',
+      weights: { green: (i + 1) % 101, blue: 100 - ((i + 1) % 101) },
+      wait: true,
+      allowAllZero: false,
+    };
     return { ...step(`shift-${i}`), action };
   });
 }
@@ -36,7 +44,12 @@ afterEach(async () => {
 });
 
 async function setup(targets: number): Promise<{ traffic: Traffic; reads: () => number }> {
-  world = await fakeAwsContext({ zones: [{ id: ZONE, name: 'example.com.', recordSets: Array.from({ length: targets }, (_, t) => sets(t)).flat() }], listeners: [], rules: [], targetGroups: [] });
+  world = await fakeAwsContext({
+    zones: [{ id: ZONE, name: 'example.com.', recordSets: Array.from({ length: targets }, (_, t) => sets(t)).flat() }],
+    listeners: [],
+    rules: [],
+    targetGroups: [],
+  });
   const aws = world.aws;
   return { traffic: createTraffic({ clients: world.ctx.clients, clock: fakeClock() }), reads: () => aws.requests.length };
 }
@@ -51,7 +64,10 @@ describe('plan live reads', () => {
     expect(new Set(world?.aws.requests.map((r) => JSON.stringify(r.input))).size).toBe(20);
     expect([...previews.keys()]).toEqual(steps.map((s) => s.id));
     // Chained per target: step 20 is the second on target 0 and starts from what step 0 leaves.
-    expect(previews.get('shift-0')).toEqual({ label: expect.stringContaining('app0.example.com.'), change: expect.stringMatching(/blue 100 -> 99.*green 0 -> 1|green 0 -> 1.*blue 100 -> 99/s) });
+    expect(previews.get('shift-0')).toEqual({
+      label: expect.stringContaining('app0.example.com.'),
+      change: expect.stringMatching(/blue 100 -> 99.*green 0 -> 1|green 0 -> 1.*blue 100 -> 99/s),
+    });
     expect(previews.get('shift-20')).toMatchObject({ change: expect.stringMatching(/green 1 -> 21/) });
   });
 
@@ -87,6 +103,8 @@ describe('plan live reads', () => {
     const base: Route53Action = { kind: 'route53', zone: ZONE, name: 'App.Example.com', type: 'A', weights: {}, wait: true, allowAllZero: false };
     expect(trafficTargetKey(base)).toBe(trafficTargetKey({ ...base, name: 'app.example.com.' }));
     expect(trafficTargetKey(base)).not.toBe(trafficTargetKey({ ...base, type: 'AAAA' }));
-    expect(trafficTargetKey({ kind: 'elbv2', target: { kind: 'listener', arn: 'arn:l' }, weights: {} })).not.toBe(trafficTargetKey({ kind: 'elbv2', target: { kind: 'rule', arn: 'arn:l' }, weights: {} }));
+    expect(trafficTargetKey({ kind: 'elbv2', target: { kind: 'listener', arn: 'arn:l' }, weights: {} })).not.toBe(
+      trafficTargetKey({ kind: 'elbv2', target: { kind: 'rule', arn: 'arn:l' }, weights: {} }),
+    );
   });
 });

@@ -103,7 +103,10 @@ steps:
 
   it('lets a production runbook through the gate on a staging rehearsal when only env values differ', () => {
     const staging = load([]);
-    const { events } = buildJournal(staging.steps.map((s) => rehearsed(s.id, s.digest, 'passed')), 'shift');
+    const { events } = buildJournal(
+      staging.steps.map((s) => rehearsed(s.id, s.digest, 'passed')),
+      'shift',
+    );
     expect(checkRehearsalGate(load(['zone=ZPRODUCTION']), events)).toEqual({ ok: true });
     expect(checkRehearsalGate(load(['replicas=5']), events)).toEqual({ ok: false, steps: [{ id: 'deploy', why: 'definition changed since' }] });
   });

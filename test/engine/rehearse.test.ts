@@ -91,7 +91,13 @@ class FakeTraffic implements Traffic {
   private snapshot(target: string): TrafficSnapshot {
     const live = this.live.get(target);
     if (!live) throw new TrafficError(`no such target ${target}`);
-    return { kind: 'route53', target, label: 'app.example.com. A in ZAPP', weights: { ...live.weights }, state: { recordSets: Object.entries(live.weights).map(([id, weight]) => ({ SetIdentifier: id, Weight: weight, TTL: live.ttl })) } };
+    return {
+      kind: 'route53',
+      target,
+      label: 'app.example.com. A in ZAPP',
+      weights: { ...live.weights },
+      state: { recordSets: Object.entries(live.weights).map(([id, weight]) => ({ SetIdentifier: id, Weight: weight, TTL: live.ttl })) },
+    };
   }
 
   async read(action: TrafficAction): Promise<TrafficSnapshot> {
@@ -163,7 +169,10 @@ interface Harness {
   events(): readonly JournalEvent[];
 }
 
-async function harness(runbook: Runbook, options: { operator?: Operator; store?: MemoryJournalStore; world?: World; traffic?: FakeTraffic; processes?: ProcessTable } = {}): Promise<Harness> {
+async function harness(
+  runbook: Runbook,
+  options: { operator?: Operator; store?: MemoryJournalStore; world?: World; traffic?: FakeTraffic; processes?: ProcessTable } = {},
+): Promise<Harness> {
   const store = options.store ?? new MemoryJournalStore();
   const world = options.world ?? new World();
   const clock = world.clock;
@@ -176,7 +185,14 @@ async function harness(runbook: Runbook, options: { operator?: Operator; store?:
     },
     runCheck: async (check: Check) => world.runCheck(check),
   };
-  const { ctx, journal } = await testEngineContext({ runbook, store, clock, actions, logDir, overrides: { traffic, ...(options.operator ? { operator: options.operator } : {}), ...(options.processes ? { processes: options.processes } : {}) } });
+  const { ctx, journal } = await testEngineContext({
+    runbook,
+    store,
+    clock,
+    actions,
+    logDir,
+    overrides: { traffic, ...(options.operator ? { operator: options.operator } : {}), ...(options.processes ? { processes: options.processes } : {}) },
+  });
   return {
     ctx,
     store,
@@ -190,9 +206,11 @@ async function harness(runbook: Runbook, options: { operator?: Operator; store?:
 }
 
 /** The next rehearsal on the same journal and world (a second `cutover rehearse`). */
-const again = (h: Harness, runbook: Runbook = h.ctx.runbook, operator?: Operator) => harness(runbook, { store: h.store, world: h.world, traffic: h.traffic, operator });
+const again = (h: Harness, runbook: Runbook = h.ctx.runbook, operator?: Operator) =>
+  harness(runbook, { store: h.store, world: h.world, traffic: h.traffic, operator });
 
-const rehearsalEvents = (events: readonly JournalEvent[]) => events.filter((e): e is Extract<JournalEvent, { type: 'rehearsal.step' }> => e.type === 'rehearsal.step');
+const rehearsalEvents = (events: readonly JournalEvent[]) =>
+  events.filter((e): e is Extract<JournalEvent, { type: 'rehearsal.step' }> => e.type === 'rehearsal.step');
 
 const verdicts = (outcome: RehearsalOutcome) => Object.fromEntries(outcome.steps.map((s) => [s.id, s.verdict]));
 
@@ -207,8 +225,20 @@ describe('rehearse: steps whose rollbacks work', () => {
     expect(verdicts(outcome)).toEqual({ a: 'passed', b: 'passed' });
     expect(h.world.log).toEqual(['add a', 'del a', 'add a', 'add b', 'del b', 'add b']);
     expect(h.timeline()).toEqual([
-      'step.started:a', 'step.succeeded:a', 'rollback.started:a', 'rollback.succeeded:a', 'step.started:a', 'step.succeeded:a', 'rehearsal.step:a',
-      'step.started:b', 'step.succeeded:b', 'rollback.started:b', 'rollback.succeeded:b', 'step.started:b', 'step.succeeded:b', 'rehearsal.step:b',
+      'step.started:a',
+      'step.succeeded:a',
+      'rollback.started:a',
+      'rollback.succeeded:a',
+      'step.started:a',
+      'step.succeeded:a',
+      'rehearsal.step:a',
+      'step.started:b',
+      'step.succeeded:b',
+      'rollback.started:b',
+      'rollback.succeeded:b',
+      'step.started:b',
+      'step.succeeded:b',
+      'rehearsal.step:b',
     ]);
     // Staging is left migrated, as a run would leave it.
     expect([...h.world.things]).toEqual(['a', 'b']);
@@ -228,17 +258,21 @@ describe('rehearse: steps whose rollbacks work', () => {
     });
     expect(outcome.steps[0]!.durationMs).toBe(3 * ACTION_MS + 3 * CHECK_MS);
     const events = h.events();
-    expect(events.filter((e) => e.type === 'run.started').map((e) => e.data)).toEqual([{ command: 'rehearse', runbook: 'rehearsal', file: 'rehearsal.yaml', options: { return: false } }]);
+    expect(events.filter((e) => e.type === 'run.started').map((e) => e.data)).toEqual([
+      { command: 'rehearse', runbook: 'rehearsal', file: 'rehearsal.yaml', options: { return: false } },
+    ]);
     expect(events.at(-1)).toMatchObject({ type: 'run.finished', data: { command: 'rehearse', outcome: 'completed' } });
   });
 
   it('times the precheck apart from the action, and runs it again before re-applying', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     precheck: lacks a
     run: add a
     verify: has a
     rollback: { run: del a, verify: lacks a }
-`));
+`),
+    );
     const outcome = await h.rehearse();
     expect(outcome.steps[0]!.phases).toMatchObject({
       precheck: { status: 'passed', durationMs: CHECK_MS },
@@ -250,7 +284,12 @@ describe('rehearse: steps whose rollbacks work', () => {
   it('writes a journal that reopens as a valid chain (rehearsal.step has the shape replay expects)', async () => {
     const h = await harness(runbookOf(goodStep('a')));
     await h.rehearse();
-    const reopened = await openJournal(new MemoryJournalStore(h.store.text), { runbook: { name: 'rehearsal', file: 'rehearsal.yaml' }, identity: alice, masker: createMasker([]), clock: fakeClock() });
+    const reopened = await openJournal(new MemoryJournalStore(h.store.text), {
+      runbook: { name: 'rehearsal', file: 'rehearsal.yaml' },
+      identity: alice,
+      masker: createMasker([]),
+      clock: fakeClock(),
+    });
     expect(reopened.events.map((e) => e.type)).toContain('rehearsal.step');
   });
 
@@ -264,14 +303,19 @@ describe('rehearse: steps whose rollbacks work', () => {
     expect(h.events().at(-1)).toMatchObject({ type: 'run.finished', data: { outcome: 'completed; returned: rolled_back' } });
   });
 
-  it('proves a rollback without rollback.verify by the step\'s verify failing after it (run once: retryFor is not waited out)', async () => {
-    const h = await harness(runbookOf(`  - id: a
+  it("proves a rollback without rollback.verify by the step's verify failing after it (run once: retryFor is not waited out)", async () => {
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: { sh: has a, retryFor: 5m, interval: 10s }
     rollback: del a
-`));
+`),
+    );
     const outcome = await h.rehearse();
-    expect(outcome.steps[0]).toMatchObject({ verdict: 'passed', phases: { verifyAfterRollback: { status: 'passed', reason: expect.stringContaining('verify fails after the rollback') } } });
+    expect(outcome.steps[0]).toMatchObject({
+      verdict: 'passed',
+      phases: { verifyAfterRollback: { status: 'passed', reason: expect.stringContaining('verify fails after the rollback') } },
+    });
     // forward verify, verify after the rollback, verify after re-applying
     expect(h.world.checksSeen.map((c) => c[0]!.retry !== undefined)).toEqual([true, false, true]);
   });
@@ -279,24 +323,31 @@ describe('rehearse: steps whose rollbacks work', () => {
 
 describe('rehearse: rollbacks that cannot be verified', () => {
   it('reports "rollback unverified" when the step\'s verify still passes after the rollback; the rehearsal goes on (exit 0)', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: has a
     rollback: echo forgot to undo
-${goodStep('b')}`));
+${goodStep('b')}`),
+    );
     const outcome = await h.rehearse();
     expect(outcome.state).toBe('completed');
     expect(exitCodeFor(outcome)).toBe(0);
     expect(verdicts(outcome)).toEqual({ a: 'rollback-unverified', b: 'passed' });
-    expect(outcome.steps[0]).toMatchObject({ phases: { verifyAfterRollback: { status: 'inconclusive' } }, reason: expect.stringContaining('still passes after the rollback') });
+    expect(outcome.steps[0]).toMatchObject({
+      phases: { verifyAfterRollback: { status: 'inconclusive' } },
+      reason: expect.stringContaining('still passes after the rollback'),
+    });
     expect(rehearsalEvents(h.events()).map((e) => e.data.verdict)).toEqual(['rollback-unverified', 'passed']);
   });
 
   it('reports "rollback unverified" for a step with neither verify nor rollback.verify', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     rollback: del a
-`));
+`),
+    );
     const outcome = await h.rehearse();
     expect(outcome.steps[0]).toMatchObject({ verdict: 'rollback-unverified', reason: expect.stringContaining('neither a rollback.verify nor a verify') });
     expect(outcome.steps[0]!.phases.verifyAfterRollback).toBeUndefined();
@@ -339,23 +390,32 @@ ${goodStep('b')}`);
     const h2 = await again(h, rb, nonInteractiveOperator({ approved: () => true }));
     const second = await h2.rehearse();
     expect(second.state).toBe('completed');
-    expect(second.steps.map((s) => [s.id, s.verdict, s.earlier === true])).toEqual([['a', 'passed', true], ['approve', 'passed', false], ['b', 'passed', false]]);
+    expect(second.steps.map((s) => [s.id, s.verdict, s.earlier === true])).toEqual([
+      ['a', 'passed', true],
+      ['approve', 'passed', false],
+      ['b', 'passed', false],
+    ]);
     expect(h.world.log).toEqual(['add a', 'del a', 'add a', 'add b', 'del b', 'add b']);
   });
 });
 
 describe('rehearse: failures', () => {
   it('reports a rollback that does not undo the step (its rollback.verify fails), stops there and exits 1', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: has a
     rollback: { run: echo not really, verify: lacks a }
-${goodStep('b')}`));
+${goodStep('b')}`),
+    );
     const outcome = await h.rehearse({ return: true });
     expect(outcome).toMatchObject({ state: 'failed', step: 'a' });
     expect(exitCodeFor(outcome)).toBe(1);
     expect(verdicts(outcome)).toEqual({ a: 'failed', b: 'not-reached' });
-    expect(outcome.steps[0]!.phases).toMatchObject({ rollback: { status: 'passed' }, rollbackVerify: { status: 'failed', reason: expect.stringContaining('lacks a') } });
+    expect(outcome.steps[0]!.phases).toMatchObject({
+      rollback: { status: 'passed' },
+      rollbackVerify: { status: 'failed', reason: expect.stringContaining('lacks a') },
+    });
     expect(outcome.steps[0]!.phases.reapply).toBeUndefined();
     expect((outcome as { reason: string }).reason).toMatch(/^the rollback did not undo the step: rollback verify failed/);
     // No --return after a failure: staging stays as the failure left it, for a human to look at.
@@ -365,11 +425,13 @@ ${goodStep('b')}`));
   });
 
   it('reports a rollback that fails outright', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: has a
     rollback: { run: fail, verify: lacks a }
-`));
+`),
+    );
     const outcome = await h.rehearse();
     expect(outcome).toMatchObject({ state: 'failed', step: 'a', reason: expect.stringMatching(/^the rollback failed: `fail` exited with code 1/) });
     expect(outcome.steps[0]!.phases).toMatchObject({ rollback: { status: 'failed' } });
@@ -378,11 +440,13 @@ ${goodStep('b')}`));
   });
 
   it('reports a failing action or verify, and a failing re-apply', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: has nothing
     rollback: { run: del a, verify: lacks a }
-`));
+`),
+    );
     const outcome = await h.rehearse();
     expect(outcome).toMatchObject({ state: 'failed', step: 'a' });
     expect(outcome.steps[0]!.phases).toMatchObject({ forward: { status: 'passed' }, verify: { status: 'failed' } });
@@ -398,11 +462,14 @@ ${goodStep('b')}`));
   });
 
   it('continues after a fix: steps still applied whose definition passed are not rehearsed again', async () => {
-    const broken = runbookOf(goodStep('a') + `  - id: b
+    const broken = runbookOf(
+      goodStep('a') +
+        `  - id: b
     run: add b
     verify: has b
     rollback: { run: echo oops, verify: lacks b }
-`);
+`,
+    );
     const h = await harness(broken);
     expect(await h.rehearse()).toMatchObject({ state: 'failed', step: 'b' });
     h.world.things.delete('b'); // the operator repairs staging by hand
@@ -411,7 +478,10 @@ ${goodStep('b')}`));
     const h2 = await again(h, fixed);
     const outcome = await h2.rehearse();
     expect(outcome.state).toBe('completed');
-    expect(outcome.steps.map((s) => [s.id, s.verdict, s.earlier === true])).toEqual([['a', 'passed', true], ['b', 'passed', false]]);
+    expect(outcome.steps.map((s) => [s.id, s.verdict, s.earlier === true])).toEqual([
+      ['a', 'passed', true],
+      ['b', 'passed', false],
+    ]);
     expect(h.world.log.slice(3)).toEqual(['add b', 'echo oops', 'add b', 'del b', 'add b']);
     expect(checkRehearsalGate(fixed, h2.events())).toEqual({ ok: true });
   });
@@ -423,7 +493,11 @@ ${goodStep('b')}`));
     const h2 = await again(h, edited);
     const before = h2.events().length;
     const outcome = await h2.rehearse();
-    expect(outcome).toMatchObject({ state: 'refused', undo: { to: 'a' }, reason: expect.stringContaining('step "b" changed since its rehearsal, but b, c are still applied') });
+    expect(outcome).toMatchObject({
+      state: 'refused',
+      undo: { to: 'a' },
+      reason: expect.stringContaining('step "b" changed since its rehearsal, but b, c are still applied'),
+    });
     expect(exitCodeFor(outcome)).toBe(2);
     expect(h2.events().length).toBe(before); // nothing journaled
   });
@@ -471,8 +545,15 @@ function killOn(h: Harness, script: string, options: { effect: boolean; nth?: nu
   h.world.runAction = async (run) => {
     if (run === script && ++seen === (options.nth ?? 1)) {
       if (options.spawned) {
-        const attempt = h.events().filter((e) => e.step === 'a' && e.type === (options.spawned?.phase === 'rollback' ? 'rollback.started' : 'step.started')).length;
-        await h.ctx.journal.append({ type: 'step.spawned', step: 'a', attempt, data: { pid: options.spawned.pid, pgid: options.spawned.pid, host: alice.host, phase: options.spawned.phase } });
+        const attempt = h
+          .events()
+          .filter((e) => e.step === 'a' && e.type === (options.spawned?.phase === 'rollback' ? 'rollback.started' : 'step.started')).length;
+        await h.ctx.journal.append({
+          type: 'step.spawned',
+          step: 'a',
+          attempt,
+          data: { pid: options.spawned.pid, pgid: options.spawned.pid, host: alice.host, phase: options.spawned.phase },
+        });
       }
       if (options.effect) await original(run);
       throw new Killed(`killed during ${run}`);
@@ -499,8 +580,15 @@ describe('rehearse: recovery after it was killed in the middle of a step', () =>
     expect(effects(h)).toEqual(['add a', 'del a', 'add a', 'del a', 'add a']);
     expect(h2.timeline().slice(2)).toEqual([
       'rollback.started:a', // the killed rollback
-      'rollback.started:a', 'rollback.succeeded:a', // finished first
-      'step.started:a', 'step.succeeded:a', 'rollback.started:a', 'rollback.succeeded:a', 'step.started:a', 'step.succeeded:a', 'rehearsal.step:a',
+      'rollback.started:a',
+      'rollback.succeeded:a', // finished first
+      'step.started:a',
+      'step.succeeded:a',
+      'rollback.started:a',
+      'rollback.succeeded:a',
+      'step.started:a',
+      'step.succeeded:a',
+      'rehearsal.step:a',
     ]);
   });
 
@@ -526,7 +614,11 @@ describe('rehearse: recovery after it was killed in the middle of a step', () =>
 `);
     const h2 = await again(h, edited);
     const outcome = await h2.rehearse();
-    expect(outcome).toMatchObject({ state: 'refused', undo: {}, reason: expect.stringContaining('finish that rollback with "cutover rollback" on the rehearsal journal') });
+    expect(outcome).toMatchObject({
+      state: 'refused',
+      undo: {},
+      reason: expect.stringContaining('finish that rollback with "cutover rollback" on the rehearsal journal'),
+    });
     expect(exitCodeFor(outcome)).toBe(2);
     expect(effects(h)).toEqual(['add a']);
   });
@@ -551,7 +643,12 @@ describe('rehearse: recovery after it was killed in the middle of a step', () =>
     };
     const h2 = await harness(h.ctx.runbook, { store: h.store, world: h.world, traffic: h.traffic, processes });
     expect(verdicts(await h2.rehearse())).toEqual({ a: 'passed' });
-    expect(h2.events().filter((e) => e.type === 'decision').map((e) => e.data)).toEqual([{ prompt: 'rollback process group 4711 still running', choice: 'wait' }]);
+    expect(
+      h2
+        .events()
+        .filter((e) => e.type === 'decision')
+        .map((e) => e.data),
+    ).toEqual([{ prompt: 'rollback process group 4711 still running', choice: 'wait' }]);
     // The orphan did the undo (it is not in the log: it ran outside cutover); cutover's only
     // `del a` is the rehearsal's own rollback, after the step was applied again.
     expect(effects(h)).toEqual(['add a', 'add a', 'del a', 'add a']);
@@ -598,10 +695,12 @@ describe('rehearse: recovery after it was killed in the middle of a step', () =>
   });
 
   it('a step without verify left interrupted stops the rehearsal (exit 1) and names --on-interrupted, instead of guessing', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     rollback: { run: del a, verify: lacks a }
-`));
+`),
+    );
     killOn(h, 'add a', { effect: true });
     await expect(h.rehearse()).rejects.toThrow(Killed);
     const h2 = await again(h);
@@ -639,12 +738,26 @@ describe('rehearse: the operator', () => {
   it('asks before each step; Skip journals a skip, Quit stops', async () => {
     const rb = runbookOf(`${goodStep('a')}${goodStep('b')}${goodStep('c')}`.replaceAll('    run: add', '    confirm: true\n    run: add'));
     const answers = ['skip', 'run', 'quit'];
-    const operator: Operator = { ...nonInteractiveOperator(), interactive: true, name: 'alice@laptop', beforeStep: async () => answers.shift() as 'run' | 'skip' | 'quit' };
+    const operator: Operator = {
+      ...nonInteractiveOperator(),
+      interactive: true,
+      name: 'alice@laptop',
+      beforeStep: async () => answers.shift() as 'run' | 'skip' | 'quit',
+    };
     const h = await harness(rb, { operator });
     const outcome = await h.rehearse();
     expect(outcome).toMatchObject({ state: 'advanced', next: 'c' });
     expect(verdicts(outcome)).toEqual({ a: 'skipped', b: 'passed', c: 'not-reached' });
-    expect(h.events().filter((e) => e.type === 'decision').map((e) => [e.step, (e.data as { choice: string }).choice])).toEqual([['a', 'skip'], ['b', 'run'], ['c', 'quit']]);
+    expect(
+      h
+        .events()
+        .filter((e) => e.type === 'decision')
+        .map((e) => [e.step, (e.data as { choice: string }).choice]),
+    ).toEqual([
+      ['a', 'skip'],
+      ['b', 'run'],
+      ['c', 'quit'],
+    ]);
   });
 });
 
@@ -681,10 +794,13 @@ ${more}`;
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10)));
     h.traffic.restoreWrong = { ttl: 300 };
     const outcome = await h.rehearse();
-    expect(outcome.steps[0]!.phases.stateRestored).toMatchObject({ status: 'failed', reason: expect.stringContaining('the full state differs from the capture at state.recordSets[0].TTL: 60 -> 300') });
+    expect(outcome.steps[0]!.phases.stateRestored).toMatchObject({
+      status: 'failed',
+      reason: expect.stringContaining('the full state differs from the capture at state.recordSets[0].TTL: 60 -> 300'),
+    });
   });
 
-  it('runs the traffic rollback\'s own verify too', async () => {
+  it("runs the traffic rollback's own verify too", async () => {
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    rollback: { verify: "true" }\n')));
     const outcome = await h.rehearse();
     expect(outcome.steps[0]!.phases).toMatchObject({ rollbackVerify: { status: 'passed' }, stateRestored: { status: 'passed' } });
@@ -693,11 +809,13 @@ ${more}`;
 
 describe('the report', () => {
   it('shows one row per step with each phase and its time, and explains the verdicts that need it', async () => {
-    const h = await harness(runbookOf(`  - id: a
+    const h = await harness(
+      runbookOf(`  - id: a
     run: add a
     verify: has a
     rollback: echo forgot
-${goodStep('b')}`));
+${goodStep('b')}`),
+    );
     const outcome = await h.rehearse();
     const text = renderReport(outcome.steps, { color: false });
     expect(text.split('\n')[0]).toMatch(/^STEP\s+FORWARD\s+VERIFY\s+ROLLBACK\s+ROLLBACK VERIFY\s+STATE RESTORED\s+RE-APPLY\s+TOTAL\s+VERDICT$/);

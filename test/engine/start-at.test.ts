@@ -29,12 +29,29 @@ describe('run --start-at', () => {
     const world = new MigrationWorld(four());
     await world.run({ until: 'a' });
     expect(await world.run({ startAt: 'c', until: 'c' })).toMatchObject({ state: 'advanced', stepsRun: ['c'], next: 'd' });
-    expect(world.events().filter((e) => e.type === 'step.skipped').map((e) => e.step)).toEqual(['b']);
+    expect(
+      world
+        .events()
+        .filter((e) => e.type === 'step.skipped')
+        .map((e) => e.step),
+    ).toEqual(['b']);
     expect(world.ledger).toEqual(['apply a', 'apply c']);
   });
 
-  const refusals: { name: string; setup: (world: MigrationWorld) => Promise<unknown>; startAt: string; until?: string; reason: string; runbook?: () => ReturnType<typeof four> }[] = [
-    { name: 'an unknown step, with a did-you-mean', setup: async () => undefined, startAt: 'cc', reason: '--start-at cc: no such step (did you mean c?); "cutover plan migration.yaml" lists the steps' },
+  const refusals: {
+    name: string;
+    setup: (world: MigrationWorld) => Promise<unknown>;
+    startAt: string;
+    until?: string;
+    reason: string;
+    runbook?: () => ReturnType<typeof four>;
+  }[] = [
+    {
+      name: 'an unknown step, with a did-you-mean',
+      setup: async () => undefined,
+      startAt: 'cc',
+      reason: '--start-at cc: no such step (did you mean c?); "cutover plan migration.yaml" lists the steps',
+    },
     {
       name: 'a step that is done already',
       setup: (world) => world.run({ until: 'b' }),
@@ -55,14 +72,16 @@ describe('run --start-at', () => {
         return world.run();
       },
       startAt: 'c',
-      reason: '--start-at c would skip a, which is failed and may have left changes applied; resolve it first ("cutover resume migration.yaml" judges it by its verify or runs it again; "cutover rollback migration.yaml" undoes it)',
+      reason:
+        '--start-at c would skip a, which is failed and may have left changes applied; resolve it first ("cutover resume migration.yaml" judges it by its verify or runs it again; "cutover rollback migration.yaml" undoes it)',
     },
     {
       name: 'skipping a manual go/no-go',
       runbook: () => runbookFrom([shell('a'), MANUAL, shell('c')].join('')),
       setup: async () => undefined,
       startAt: 'c',
-      reason: '--start-at c would skip go, a manual go/no-go step, which a flag does not answer; run it (approve it for an unattended run) or skip it at the prompt (asks why)',
+      reason:
+        '--start-at c would skip go, a manual go/no-go step, which a flag does not answer; run it (approve it for an unattended run) or skip it at the prompt (asks why)',
     },
     {
       name: 'skipping a step marked skippable: false',
@@ -78,7 +97,11 @@ describe('run --start-at', () => {
       await testCase.setup(world);
       const before = world.events().length;
       const ledger = world.ledger.length;
-      expect(await world.run({ startAt: testCase.startAt, ...(testCase.until ? { until: testCase.until } : {}) })).toEqual({ state: 'refused', stepsRun: [], reason: testCase.reason });
+      expect(await world.run({ startAt: testCase.startAt, ...(testCase.until ? { until: testCase.until } : {}) })).toEqual({
+        state: 'refused',
+        stepsRun: [],
+        reason: testCase.reason,
+      });
       expect(world.events().length).toBe(before);
       expect(world.ledger.length).toBe(ledger);
     });

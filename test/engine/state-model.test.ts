@@ -27,7 +27,11 @@ describe('run --until', () => {
     const before = world.events().length;
 
     const again = await world.run({ until: 'dns-10' });
-    expect(again).toEqual({ state: 'up_to_date', stepsRun: [], reason: 'nothing to do: --until dns-10 is already done; the next step is dns-25 ("cutover run --until dns-25 migration.yaml")' });
+    expect(again).toEqual({
+      state: 'up_to_date',
+      stepsRun: [],
+      reason: 'nothing to do: --until dns-10 is already done; the next step is dns-25 ("cutover run --until dns-25 migration.yaml")',
+    });
     expect(world.events().length, 'nothing journaled').toBe(before);
     expect(world.live()).toEqual({ onprem: 90, aws: 10 });
   });
@@ -102,7 +106,10 @@ describe('plan, dry-run and status say what run does', () => {
       // And run does exactly that.
       const before = world.events().length;
       const outcome = await world.run({ maxSteps: 1 });
-      const started = world.events().slice(before).filter((e) => e.type === 'step.started' || e.type === 'step.succeeded');
+      const started = world
+        .events()
+        .slice(before)
+        .filter((e) => e.type === 'step.started' || e.type === 'step.succeeded');
       if (testCase.refusal) {
         expect(outcome).toMatchObject({ state: 'refused' });
         expect(started).toEqual([]);
@@ -128,7 +135,11 @@ describe('rollback covers every step whose effect may be applied', () => {
 
   it('restores a traffic step whose change went through but whose answer was lost, and one that was killed after its change', async () => {
     const world = new MigrationWorld(canary());
-    world.traffic.faults.push({ op: 'apply', afterChange: true, error: new (await import('../../src/actions/traffic/types.js')).TrafficError('ModifyListener: socket hang up') });
+    world.traffic.faults.push({
+      op: 'apply',
+      afterChange: true,
+      error: new (await import('../../src/actions/traffic/types.js')).TrafficError('ModifyListener: socket hang up'),
+    });
     expect(await world.run()).toMatchObject({ state: 'failed', step: 'dns-10' });
     expect(world.live()).toEqual({ onprem: 90, aws: 10 });
     expect(await world.rollback()).toEqual({ state: 'rolled_back', steps: ['dns-10'] });
@@ -216,8 +227,15 @@ describe('a derived rollback puts back weights only', () => {
     const eventsBefore = world.events().length;
     const stopped = await world.rollback({ force: true });
     expect(stopped).toMatchObject({ state: 'stopped', step: 'dns-10' });
-    expect((stopped as { reason: string }).reason).toContain('changed since the step captured it in a way a rollback cannot undo (weighted set "canary" added)');
-    expect(world.events().slice(eventsBefore).map((e) => e.type)).toEqual(['run.started', 'run.finished']);
+    expect((stopped as { reason: string }).reason).toContain(
+      'changed since the step captured it in a way a rollback cannot undo (weighted set "canary" added)',
+    );
+    expect(
+      world
+        .events()
+        .slice(eventsBefore)
+        .map((e) => e.type),
+    ).toEqual(['run.started', 'run.finished']);
     expect(world.traffic.ops('restore')).toEqual([]);
     const previews = await previewRestores(world.state(), [{ id: 'dns-10', order: [] }], world.traffic, new AbortController().signal, { checkDrift: true });
     expect(previews.get('dns-10')).toMatchObject({ structural: expect.stringContaining('weighted set "canary" added') });
@@ -229,7 +247,16 @@ describe('rollback previews chain', () => {
     const world = new MigrationWorld(canary());
     await world.run({ until: 'dns-25' });
     const state = world.state();
-    const previews = await previewRestores(state, [{ id: 'dns-25', order: ['onprem', 'aws'] }, { id: 'dns-10', order: ['onprem', 'aws'] }], world.traffic, new AbortController().signal, { checkDrift: true });
+    const previews = await previewRestores(
+      state,
+      [
+        { id: 'dns-25', order: ['onprem', 'aws'] },
+        { id: 'dns-10', order: ['onprem', 'aws'] },
+      ],
+      world.traffic,
+      new AbortController().signal,
+      { checkDrift: true },
+    );
     expect(previews.get('dns-25')).toEqual({ label: 'app.example.com. A in ZAPP', change: 'onprem 75 -> 90, aws 25 -> 10' });
     expect(previews.get('dns-10')).toEqual({ label: 'app.example.com. A in ZAPP', change: 'onprem 90 -> 100, aws 10 -> 0' });
     expect(world.traffic.ops('reread')).toHaveLength(1);
@@ -238,7 +265,13 @@ describe('rollback previews chain', () => {
 
 describe('approvals', () => {
   it('are used by one attempt: after a rollback of the approved step the next run waits for a new one', async () => {
-    const rb = runbookFrom([dns('dns-25', 75, 25), '  - id: go\n    run: { manual: "look at the dashboards" }\n    rollback: none\n    irreversible: an approval has nothing to undo\n', dns('dns-100', 0, 100)].join(''));
+    const rb = runbookFrom(
+      [
+        dns('dns-25', 75, 25),
+        '  - id: go\n    run: { manual: "look at the dashboards" }\n    rollback: none\n    irreversible: an approval has nothing to undo\n',
+        dns('dns-100', 0, 100),
+      ].join(''),
+    );
     const world = new MigrationWorld(rb);
     expect(await world.run()).toMatchObject({ state: 'waiting_approval', step: 'go' });
     await world.approve('go');
@@ -250,7 +283,11 @@ describe('approvals', () => {
   });
 
   it('recorded but unused is revoked by a rollback that starts before it is used', async () => {
-    const rb = runbookFrom([dns('dns-25', 75, 25), '  - id: go\n    run: { manual: "look" }\n    rollback: none\n    irreversible: nothing to undo\n', dns('dns-100', 0, 100)].join(''));
+    const rb = runbookFrom(
+      [dns('dns-25', 75, 25), '  - id: go\n    run: { manual: "look" }\n    rollback: none\n    irreversible: nothing to undo\n', dns('dns-100', 0, 100)].join(
+        '',
+      ),
+    );
     const world = new MigrationWorld(rb);
     await world.run();
     await world.approve('go');
@@ -283,13 +320,24 @@ describe('status and report agree', () => {
 });
 
 describe('bake windows are watched until they close, the last step included', () => {
-  const baked = () => runbookFrom([dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'), dns('dns-100', 0, 100, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n')].join(''));
+  const baked = () =>
+    runbookFrom(
+      [
+        dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'),
+        dns('dns-100', 0, 100, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'),
+      ].join(''),
+    );
 
   it('--max-steps 1 that applies a baked step watches once and reports baking (exit 11), not advanced', async () => {
     const world = new MigrationWorld(baked());
     const outcome = await world.run({ maxSteps: 1 });
     expect(outcome).toMatchObject({ state: 'waiting_bake', step: 'dns-10', next: 'dns-100', stepsRun: ['dns-10'] });
-    expect(world.events().filter((e) => e.type === 'bake.watch').map((e) => e.step)).toEqual(['dns-10']);
+    expect(
+      world
+        .events()
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => e.step),
+    ).toEqual(['dns-10']);
   });
 
   it('after the last step, each run evaluates its watch while the window is open, and a failure rolls back by itself', async () => {
@@ -340,7 +388,9 @@ describe('skipping a manual go/no-go', () => {
     const outcome = await world.run({ until: 'go' }, operator(['skip', 'skip'], [undefined, { note: 'change freeze lifted by the CAB' }]));
     expect(outcome).toMatchObject({ state: 'advanced', next: 'dns-100', stepsRun: [] });
     const events = world.events();
-    expect(events.filter((e) => e.type === 'decision').map((e) => e.data)).toEqual([{ prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: 'change freeze lifted by the CAB' }]);
+    expect(events.filter((e) => e.type === 'decision').map((e) => e.data)).toEqual([
+      { prompt: 'skip this manual step? (its id typed to confirm)', choice: 'skip', note: 'change freeze lifted by the CAB' },
+    ]);
     expect(events.find((e) => e.type === 'step.skipped')?.data).toEqual({ reason: 'skipped by the operator: change freeze lifted by the CAB' });
   });
 
@@ -367,7 +417,10 @@ describe('resume after cutover was killed during a traffic step', () => {
       const resumed = await world.run({ until: 'dns-10' });
       expect(resumed).toMatchObject({ state: 'advanced', stepsRun: ['dns-10'], next: 'dns-25' });
       expect(world.traffic.ops('apply')).toHaveLength(testCase.applies);
-      const success = world.events().filter((e) => e.type === 'step.succeeded').at(-1);
+      const success = world
+        .events()
+        .filter((e) => e.type === 'step.succeeded')
+        .at(-1);
       expect(success?.data).toMatchObject(testCase.recovered ? { recovered: true } : { durationMs: expect.any(Number) });
       expect(world.live()).toEqual({ onprem: 90, aws: 10 });
     });
@@ -389,23 +442,45 @@ describe('waiting out a bake at a terminal', () => {
 describe('the JSON summary', () => {
   it('has a version, and a reason whenever the run did not end well', async () => {
     const { summaryObject } = await import('../../src/cli/handlers/run.js');
-    expect(summaryObject({ state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM' }, 143)).toEqual({ type: 'summary', version: 1, state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM', reason: 'interrupted by SIGTERM', exitCode: 143 });
+    expect(summaryObject({ state: 'interrupted', stepsRun: [], step: 'dns-10', signal: 'SIGTERM' }, 143)).toEqual({
+      type: 'summary',
+      version: 1,
+      state: 'interrupted',
+      stepsRun: [],
+      step: 'dns-10',
+      signal: 'SIGTERM',
+      reason: 'interrupted by SIGTERM',
+      exitCode: 143,
+    });
     const world = new MigrationWorld(runbookFrom(dns('dns-10', 90, 10, '    onFailure: rollback-step\n')));
     world.failNextVerify = true;
     const rolled = await world.run();
-    expect(summaryObject(rolled as never, 1)).toMatchObject({ version: 1, state: 'rolled_back', steps: ['dns-10'], step: 'dns-10', reason: 'verify failed: verify failed' });
+    expect(summaryObject(rolled as never, 1)).toMatchObject({
+      version: 1,
+      state: 'rolled_back',
+      steps: ['dns-10'],
+      step: 'dns-10',
+      reason: 'verify failed: verify failed',
+    });
     expect(summaryObject({ state: 'completed', stepsRun: [] }, 0)).not.toHaveProperty('reason');
   });
 });
 
-describe('a CI retry of run --until during that step\'s bake', () => {
+describe("a CI retry of run --until during that step's bake", () => {
   it('still evaluates the watch (and reports baking), then does nothing once the window has closed', async () => {
-    const world = new MigrationWorld(runbookFrom([dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'), dns('dns-100', 0, 100)].join('')));
+    const world = new MigrationWorld(
+      runbookFrom([dns('dns-10', 90, 10, '    bake: 30m\n    watch: verify\n    onFailure: rollback-step\n'), dns('dns-100', 0, 100)].join('')),
+    );
     expect(await world.run({ until: 'dns-10' })).toMatchObject({ state: 'waiting_bake', step: 'dns-10', next: 'dns-100' });
     world.clock.advance(10 * 60_000);
     world.failNextVerify = true;
     expect(await world.run({ until: 'dns-10' })).toMatchObject({ state: 'rolled_back', steps: ['dns-10'] });
     expect(world.live()).toEqual({ onprem: 100, aws: 0 });
-    expect(world.events().filter((e) => e.type === 'bake.watch').map((e) => e.data.ok)).toEqual([true, false]);
+    expect(
+      world
+        .events()
+        .filter((e) => e.type === 'bake.watch')
+        .map((e) => e.data.ok),
+    ).toEqual([true, false]);
   });
 });

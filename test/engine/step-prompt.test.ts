@@ -53,7 +53,10 @@ describe('run all remaining without asking', () => {
     const asked: string[] = [];
     // c fails: the failure menu is still asked.
     const original = world.actions.runAction;
-    world.actions.runAction = async (action, context) => (action.kind === 'shell' && action.script.includes('apply c') ? { ok: false, reason: 'exit code 1', exitCode: 1, tail: [], durationMs: 1 } : original(action, context));
+    world.actions.runAction = async (action, context) =>
+      action.kind === 'shell' && action.script.includes('apply c')
+        ? { ok: false, reason: 'exit code 1', exitCode: 1, tail: [], durationMs: 1 }
+        : original(action, context);
     expect(await world.run({}, operator(['continue'], asked))).toMatchObject({ state: 'failed', step: 'c', stepsRun: ['a', 'go'] });
     expect(asked).toEqual(['before a', 'manual go', 'failure c']);
   });
@@ -65,13 +68,25 @@ describe('rollback --confirm-each', () => {
     await world.run();
     const questions: string[] = [];
     const answers = [true, false];
-    const ctx = await world.context({ operator: { ...nonInteractiveOperator(), interactive: true, name: 'alice@laptop', confirm: async (question) => (questions.push(question), answers.shift() ?? false) } });
+    const ctx = await world.context({
+      operator: {
+        ...nonInteractiveOperator(),
+        interactive: true,
+        name: 'alice@laptop',
+        confirm: async (question) => (questions.push(question), answers.shift() ?? false),
+      },
+    });
     const plan = planRollback(replay(ctx.journal.events), ['a', 'b', 'c'], {});
     if (!plan.ok) throw new Error(plan.reason);
     expect(await rollbackRunbook(ctx, plan.steps, { confirmEach: true })).toEqual({ state: 'cancelled', steps: ['c'], step: 'b' });
     expect(questions).toEqual(['Roll back c (undo c)?', 'Roll back b (undo b)?']);
     expect(world.ledger).toEqual(['apply a', 'apply b', 'apply c', 'undo c']);
-    expect(world.events().filter((e) => e.type === 'decision').map((e) => [e.step, e.data.choice])).toEqual([
+    expect(
+      world
+        .events()
+        .filter((e) => e.type === 'decision')
+        .map((e) => [e.step, e.data.choice]),
+    ).toEqual([
       ['c', 'rollback'],
       ['b', 'stop'],
     ]);

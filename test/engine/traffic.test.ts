@@ -32,7 +32,6 @@ afterAll(() => rmSync(logDir, { recursive: true, force: true }));
 // ---------------------------------------------------------------------------------------
 // Runbooks and the engine context
 
-
 function runbookOf(steps: string, extra = ''): Runbook {
   const text = `cutover: 1
 name: traffic
@@ -58,7 +57,10 @@ interface Harness {
   timeline(): string[];
 }
 
-async function harness(runbook: Runbook, options: { operator?: Operator; force?: boolean; journalMasker?: ReturnType<typeof createMasker> } = {}): Promise<Harness> {
+async function harness(
+  runbook: Runbook,
+  options: { operator?: Operator; force?: boolean; journalMasker?: ReturnType<typeof createMasker> } = {},
+): Promise<Harness> {
   const store = new RecordingStore();
   const clock = fakeClock();
   const traffic = new FakeTraffic();
@@ -92,7 +94,11 @@ async function harness(runbook: Runbook, options: { operator?: Operator; force?:
 const run = (h: Harness, maxSteps?: number) => runRunbook(h.ctx, { command: 'run', maxSteps });
 
 async function rollbackAll(h: Harness) {
-  const plan = planRollback(replay(h.ctx.journal.events), h.ctx.runbook.steps.map((s) => s.id), {});
+  const plan = planRollback(
+    replay(h.ctx.journal.events),
+    h.ctx.runbook.steps.map((s) => s.id),
+    {},
+  );
   if (!plan.ok) throw new Error(plan.reason);
   return rollbackRunbook(h.ctx, plan.steps);
 }
@@ -150,7 +156,13 @@ describe('a traffic step', () => {
     const rb = runbookOf(dnsStep('dns-10', 90, 10), 'vars:\n  token: { default: hunter2-secret, secret: true }\n');
     // The journal gets no masker of its own here, so what is asserted is the engine's masking.
     const h = await harness(rb, { journalMasker: createMasker([]) });
-    h.traffic.faults.push({ op: 'read', error: new TrafficError('reading app.example.com. A in ZAPP: AccessDenied (HTTP 403): token hunter2-secret is not allowed; see the IAM policy in the README', 'AccessDenied') });
+    h.traffic.faults.push({
+      op: 'read',
+      error: new TrafficError(
+        'reading app.example.com. A in ZAPP: AccessDenied (HTTP 403): token hunter2-secret is not allowed; see the IAM policy in the README',
+        'AccessDenied',
+      ),
+    });
     const outcome = await run(h);
     expect(outcome.state).toBe('failed');
     const reason = (outcome as { reason: string }).reason;
@@ -165,9 +177,16 @@ describe('a traffic step', () => {
   it('masks a TrafficError thrown by apply too (after the capture)', async () => {
     const rb = runbookOf(dnsStep('dns-10', 90, 10), 'vars:\n  token: { default: hunter2-secret, secret: true }\n');
     const h = await harness(rb, { journalMasker: createMasker([]) });
-    h.traffic.faults.push({ op: 'apply', error: new TrafficError('changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): hunter2-secret; Route 53 refused the change batch') });
+    h.traffic.faults.push({
+      op: 'apply',
+      error: new TrafficError('changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): hunter2-secret; Route 53 refused the change batch'),
+    });
     const outcome = await run(h);
-    expect(outcome).toMatchObject({ state: 'failed', step: 'dns-10', reason: 'changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): ***; Route 53 refused the change batch' });
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      step: 'dns-10',
+      reason: 'changing app.example.com. A in ZAPP: InvalidChangeBatch (HTTP 400): ***; Route 53 refused the change batch',
+    });
     expect(h.timeline()).toEqual(['step.started:dns-10', 'step.captured:dns-10', 'step.failed:dns-10', 'decision:dns-10']);
     expect(h.store.text).not.toContain('hunter2-secret');
   });
@@ -213,7 +232,11 @@ describe('the drift guard before a change', () => {
     expect((await rollbackAll(h)).state).toBe('rolled_back');
     h.traffic.live.set(DNS, { aws: 5, onprem: 95 });
     const outcome = await run(h, 1);
-    expect(outcome).toMatchObject({ state: 'failed', step: 'dns-10', reason: expect.stringContaining('changed since the rollback of step dns-10 (aws: journal says 0, live 5') });
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      step: 'dns-10',
+      reason: expect.stringContaining('changed since the rollback of step dns-10 (aws: journal says 0, live 5'),
+    });
   });
 
   it('has nothing to compare with on the first change of a target', async () => {
@@ -233,7 +256,10 @@ describe('the drift guard before a change', () => {
     await run(h, 1);
     h.traffic.live.set(`elbv2:listener:${LISTENER}`, { [TG('onprem')]: 50, [TG('aws')]: 50 });
     const outcome = await run(h);
-    expect(outcome).toMatchObject({ state: 'failed', reason: expect.stringContaining('listener app/web changed since step lb-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)') });
+    expect(outcome).toMatchObject({
+      state: 'failed',
+      reason: expect.stringContaining('listener app/web changed since step lb-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)'),
+    });
   });
 
   it('asks an interactive operator; "proceed" is journaled with who, and the change goes ahead', async () => {
@@ -243,7 +269,9 @@ describe('the drift guard before a change', () => {
     h.traffic.live.set(DNS, { aws: 20, onprem: 80 });
 
     expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-25'] });
-    expect(asked).toEqual([{ doing: 'apply', description: 'app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)' }]);
+    expect(asked).toEqual([
+      { doing: 'apply', description: 'app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)' },
+    ]);
     const decisions = only(h.events(), 'decision', 'dns-25');
     expect(decisions.map((d) => d.data)).toEqual([{ prompt: `drift: ${asked[0]!.description}`, choice: 'proceed' }]);
     expect(decisions[0]!.by).toBe('alice@laptop');
@@ -271,7 +299,11 @@ describe('the drift guard before a change', () => {
     expect(await run(h)).toEqual({ state: 'completed', stepsRun: ['dns-25'] });
     const decisions = only(h.events(), 'decision', 'dns-25');
     expect(decisions.map((d) => d.data)).toEqual([
-      { prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)', choice: 'force', note: '--force' },
+      {
+        prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20; onprem: journal says 90, live 80)',
+        choice: 'force',
+        note: '--force',
+      },
     ]);
     expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
   });
@@ -286,7 +318,11 @@ describe('the drift guard before a change', () => {
     const h = await harness(runbookOf(`${dnsStep('dns-10', 90, 10)}${dnsStep('dns-25', 75, 25)}`));
     await run(h, 1);
     // dns-25's change reaches Route 53, but waiting for INSYNC times out: the step fails (onFailure: stop).
-    h.traffic.faults.push({ op: 'apply', afterChange: true, error: new TrafficError('waiting for INSYNC of change C1: not in sync after 10m; check the change in the console, then resume') });
+    h.traffic.faults.push({
+      op: 'apply',
+      afterChange: true,
+      error: new TrafficError('waiting for INSYNC of change C1: not in sync after 10m; check the change in the console, then resume'),
+    });
     expect(await run(h)).toMatchObject({ state: 'failed', step: 'dns-25', reason: expect.stringContaining('not in sync after 10m') });
     expect(h.traffic.live.get(DNS)).toEqual({ aws: 25, onprem: 75 });
 
@@ -298,7 +334,7 @@ describe('the drift guard before a change', () => {
   });
 });
 
-describe('the drift guard after a traffic step of cutover\'s own failed and was skipped', () => {
+describe("the drift guard after a traffic step of cutover's own failed and was skipped", () => {
   const skipping = (asked: string[] = [], meanwhile = () => undefined as void): Operator => ({
     ...interactive('abort'),
     drift: async (_step, description) => {
@@ -413,11 +449,17 @@ describe('derived rollback', () => {
     expect(refused).toMatchObject({
       state: 'stopped',
       step: 'dns-10',
-      reason: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50); find out who changed it, then run again (--force applies anyway)',
+      reason:
+        'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50); find out who changed it, then run again (--force applies anyway)',
     });
     expect(h.traffic.ops('restore')).toEqual([]);
     // Only the command's own run.started / run.finished: no rollback.started, no rollback.failed.
-    expect(h.events().slice(eventsBefore).map((e) => e.type)).toEqual(['run.started', 'run.finished']);
+    expect(
+      h
+        .events()
+        .slice(eventsBefore)
+        .map((e) => e.type),
+    ).toEqual(['run.started', 'run.finished']);
     expect(replay(h.events()).steps.get('dns-10')?.state).toBe('succeeded');
     expect(h.traffic.live.get(DNS)).toEqual({ aws: 50, onprem: 50 });
 
@@ -425,7 +467,11 @@ describe('derived rollback', () => {
     expect((await rollbackAll(h)).state).toBe('rolled_back');
     expect(h.traffic.live.get(DNS)).toEqual({ aws: 0, onprem: 100 });
     expect(only(h.events(), 'decision', 'dns-10').map((d) => d.data)).toEqual([
-      { prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)', choice: 'force', note: '--force' },
+      {
+        prompt: 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 50; onprem: journal says 90, live 50)',
+        choice: 'force',
+        note: '--force',
+      },
     ]);
   });
 
@@ -476,9 +522,18 @@ describe('derived rollback', () => {
 
   it('a step that failed before capturing rolls back as nothing to restore', async () => {
     const h = await harness(runbookOf(dnsStep('dns-10', 90, 10, '    onFailure: rollback-step\n')));
-    h.traffic.faults.push({ op: 'read', error: new TrafficError('reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP') });
+    h.traffic.faults.push({
+      op: 'read',
+      error: new TrafficError('reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP'),
+    });
     const outcome = await run(h);
-    expect(outcome).toEqual({ state: 'rolled_back', stepsRun: [], steps: ['dns-10'], step: 'dns-10', reason: 'reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP' });
+    expect(outcome).toEqual({
+      state: 'rolled_back',
+      stepsRun: [],
+      steps: ['dns-10'],
+      step: 'dns-10',
+      reason: 'reading app.example.com. A in ZAPP: NoSuchHostedZone (HTTP 404): No hosted zone found with ID: ZAPP',
+    });
     expect(h.traffic.calls.map((c) => c.op)).toEqual(['read']);
     const [done] = only(h.events(), 'rollback.succeeded', 'dns-10');
     expect(done!.data.traffic).toBeUndefined();

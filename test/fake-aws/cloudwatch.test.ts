@@ -34,13 +34,35 @@ beforeEach(async () => {
         namespace: 'AWS/ApplicationELB',
         name: 'TargetResponseTime',
         dimensions: { TargetGroup: 'targetgroup/green/abc', LoadBalancer: 'app/web/123' },
-        datapoints: [minute(3, 10), minute(3, 40), minute(4, 5), minute(5, 5), minute(6, 59), minute(7, 10)].map((at, i) => ({ at, value: [0.2, 0.4, 0.3, 0.9, 0.5, 9][i]! })),
+        datapoints: [minute(3, 10), minute(3, 40), minute(4, 5), minute(5, 5), minute(6, 59), minute(7, 10)].map((at, i) => ({
+          at,
+          value: [0.2, 0.4, 0.3, 0.9, 0.5, 9][i]!,
+        })),
       },
-      { namespace: 'AWS/ApplicationELB', name: 'HTTPCode_Target_5XX_Count', dimensions: { TargetGroup: 'targetgroup/green/abc' }, datapoints: [{ at: minute(5), value: 3 }, { at: minute(6), value: 1 }] },
-      { namespace: 'AWS/ApplicationELB', name: 'RequestCount', dimensions: { TargetGroup: 'targetgroup/green/abc' }, datapoints: [{ at: minute(5), value: 100 }, { at: minute(6), value: 300 }] },
+      {
+        namespace: 'AWS/ApplicationELB',
+        name: 'HTTPCode_Target_5XX_Count',
+        dimensions: { TargetGroup: 'targetgroup/green/abc' },
+        datapoints: [
+          { at: minute(5), value: 3 },
+          { at: minute(6), value: 1 },
+        ],
+      },
+      {
+        namespace: 'AWS/ApplicationELB',
+        name: 'RequestCount',
+        dimensions: { TargetGroup: 'targetgroup/green/abc' },
+        datapoints: [
+          { at: minute(5), value: 100 },
+          { at: minute(6), value: 300 },
+        ],
+      },
     ],
   });
-  const client = new CloudWatchClient({ ...clientConfig({ endpointUrl: aws.url, region: 'eu-west-1', maxAttempts: 1 }), credentials: { accessKeyId: 'x', secretAccessKey: 'y' } });
+  const client = new CloudWatchClient({
+    ...clientConfig({ endpointUrl: aws.url, region: 'eu-west-1', maxAttempts: 1 }),
+    credentials: { accessKeyId: 'x', secretAccessKey: 'y' },
+  });
   const unused = async (): Promise<never> => {
     throw new Error('unused');
   };
@@ -78,7 +100,15 @@ describe('cloudwatchAlarm against the fake endpoint', () => {
 
 const p99: CloudwatchMetricCheck = {
   kind: 'cloudwatchMetric',
-  query: { kind: 'metric', metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { TargetGroup: 'targetgroup/green/abc', LoadBalancer: 'app/web/123' }, statistic: 'Maximum' } },
+  query: {
+    kind: 'metric',
+    metric: {
+      namespace: 'AWS/ApplicationELB',
+      name: 'TargetResponseTime',
+      dimensions: { TargetGroup: 'targetgroup/green/abc', LoadBalancer: 'app/web/123' },
+      statistic: 'Maximum',
+    },
+  },
   lastMs: 5 * 60_000,
   periodMs: 60_000,
   noData: 'fail',
@@ -91,13 +121,20 @@ describe('cloudwatchMetric against the fake endpoint', () => {
     expect(result.summary).toBe(
       'CloudWatch AWS/ApplicationELB TargetResponseTime Maximum {TargetGroup=targetgroup/green/abc, LoadBalancer=app/web/123} was 0.9 at 12:05Z over the last 5m (period 1m), above max 0.8 (1 of 4 datapoints)',
     );
-    expect(aws.requests.find((r) => r.operation === 'GetMetricData')?.input).toMatchObject({ StartTime: Date.parse(minute(2)) / 1000, EndTime: Date.parse(minute(7)) / 1000 });
+    expect(aws.requests.find((r) => r.operation === 'GetMetricData')?.input).toMatchObject({
+      StartTime: Date.parse(minute(2)) / 1000,
+      EndTime: Date.parse(minute(7)) / 1000,
+    });
   });
 
   it('one value over the whole window, within the threshold', async () => {
     const metric = p99.query.kind === 'metric' ? p99.query.metric : undefined;
     const result = await runCloudwatchMetric({ ...p99, periodMs: 5 * 60_000, query: { kind: 'metric', metric: { ...metric!, statistic: 'Average' } } }, ctx());
-    expect(result).toMatchObject({ ok: true, summary: expect.stringMatching(/ was 0.46 over the last 5m, within <= 0.8$/), observations: [{ max: 0.8, window: 'last 5m', ok: true }] });
+    expect(result).toMatchObject({
+      ok: true,
+      summary: expect.stringMatching(/ was 0.46 over the last 5m, within <= 0.8$/),
+      observations: [{ max: 0.8, window: 'last 5m', ok: true }],
+    });
     expect(result.observations?.[0]?.value).toBeCloseTo(0.46);
   });
 
@@ -116,11 +153,22 @@ describe('cloudwatchMetric against the fake endpoint', () => {
       max: 1,
     };
     const result = await runCloudwatchMetric(check, ctx());
-    expect(result.summary).toBe('CloudWatch expression "100 * errors / requests" was 3 at 12:05Z over the last 5m (period 1m), above max 1 (1 of 2 datapoints)');
+    expect(result.summary).toBe(
+      'CloudWatch expression "100 * errors / requests" was 3 at 12:05Z over the last 5m (period 1m), above max 1 (1 of 2 datapoints)',
+    );
   });
 
   it('a dimension that matches nothing: no datapoints, a failure', async () => {
-    const result = await runCloudwatchMetric({ ...p99, query: { kind: 'metric', metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { TargetGroup: 'targetgroup/typo/abc' }, statistic: 'p99' } } }, ctx());
+    const result = await runCloudwatchMetric(
+      {
+        ...p99,
+        query: {
+          kind: 'metric',
+          metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { TargetGroup: 'targetgroup/typo/abc' }, statistic: 'p99' },
+        },
+      },
+      ctx(),
+    );
     expect(result).toMatchObject({ ok: false, summary: expect.stringMatching(/no datapoints over the last 5m \(period 1m\)/) });
   });
 });

@@ -62,7 +62,13 @@ function describeAlarms(state: FakeAwsState, input: Record<string, unknown>): un
   const start = input.NextToken === undefined ? 0 : Number(input.NextToken);
   if (!Number.isInteger(start) || start < 0) throw new FakeAwsError('InvalidNextToken', 'the next token is not valid');
   const page = matching.slice(start, start + pageSize);
-  const shape = (a: FakeAlarm) => ({ AlarmName: a.name, AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${a.name}`, StateValue: a.state, StateReason: a.reason ?? `state ${a.state}`, StateUpdatedTimestamp: 1_780_000_000 });
+  const shape = (a: FakeAlarm) => ({
+    AlarmName: a.name,
+    AlarmArn: `arn:aws:cloudwatch:eu-west-1:123456789012:alarm:${a.name}`,
+    StateValue: a.state,
+    StateReason: a.reason ?? `state ${a.state}`,
+    StateUpdatedTimestamp: 1_780_000_000,
+  });
   const out: Record<string, unknown> = {
     MetricAlarms: types.includes('MetricAlarm') ? page.filter((a) => (a.type ?? 'metric') === 'metric').map(shape) : [],
     CompositeAlarms: types.includes('CompositeAlarm') ? page.filter((a) => a.type === 'composite').map(shape) : [],
@@ -73,7 +79,12 @@ function describeAlarms(state: FakeAwsState, input: Record<string, unknown>): un
 
 interface Query {
   Id: string;
-  MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] }; Period: number; Stat: string; Unit?: string };
+  MetricStat?: {
+    Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: string }[] };
+    Period: number;
+    Stat: string;
+    Unit?: string;
+  };
   Expression?: string;
   Period?: number;
   ReturnData?: boolean;
@@ -94,7 +105,13 @@ function getMetricData(state: FakeAwsState, input: Record<string, unknown>): unk
       .filter((q) => q.ReturnData !== false)
       .map((q) => {
         const points = [...(series.get(q.Id) ?? new Map<number, number>()).entries()].sort((a, b) => (descending ? b[0] - a[0] : a[0] - b[0]));
-        return { Id: q.Id, Label: q.Label ?? q.MetricStat?.Metric.MetricName ?? q.Id, Timestamps: points.map(([t]) => t / 1000), Values: points.map(([, v]) => v), StatusCode: 'Complete' };
+        return {
+          Id: q.Id,
+          Label: q.Label ?? q.MetricStat?.Metric.MetricName ?? q.Id,
+          Timestamps: points.map(([t]) => t / 1000),
+          Values: points.map(([, v]) => v),
+          StatusCode: 'Complete',
+        };
       }),
     Messages: [],
   };
@@ -104,7 +121,11 @@ function statSeries(state: FakeAwsState, query: Query, start: number, end: numbe
   const stat = query.MetricStat!;
   const wanted = Object.fromEntries((stat.Metric.Dimensions ?? []).map((d) => [d.Name, d.Value]));
   const metric = (state.metrics ?? []).find(
-    (m) => m.namespace === stat.Metric.Namespace && m.name === stat.Metric.MetricName && sameDimensions(m.dimensions ?? {}, wanted) && (stat.Unit === undefined || m.unit === stat.Unit),
+    (m) =>
+      m.namespace === stat.Metric.Namespace &&
+      m.name === stat.Metric.MetricName &&
+      sameDimensions(m.dimensions ?? {}, wanted) &&
+      (stat.Unit === undefined || m.unit === stat.Unit),
   );
   const periodMs = stat.Period * 1000;
   const buckets = new Map<number, number[]>();

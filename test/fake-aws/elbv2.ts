@@ -99,7 +99,12 @@ export function parseQueryInput(form: URLSearchParams): Record<string, unknown> 
 
 const ACTION_TYPES = new Set(['forward', 'redirect', 'fixed-response', 'authenticate-oidc', 'authenticate-cognito', 'jwt-validation']);
 const TERMINAL = new Set(['forward', 'redirect', 'fixed-response']);
-const AUTH_DEFAULTS = { Scope: 'openid', SessionCookieName: 'AWSELBAuthSessionCookie', SessionTimeout: 604800, OnUnauthenticatedRequest: 'authenticate' } as const;
+const AUTH_DEFAULTS = {
+  Scope: 'openid',
+  SessionCookieName: 'AWSELBAuthSessionCookie',
+  SessionTimeout: 604800,
+  OnUnauthenticatedRequest: 'authenticate',
+} as const;
 
 function invalid(message: string): FakeAwsError {
   return new FakeAwsError('ValidationError', message);
@@ -110,7 +115,8 @@ type Mode = 'initial' | 'write';
 function normaliseForward(action: ElbAction, state: FakeAwsState, mode: Mode): void {
   const tuples: TargetGroupTuple[] = action.ForwardConfig?.TargetGroups ?? [];
   if (mode === 'write') {
-    if (!action.TargetGroupArn && tuples.length === 0) throw invalid('A forward action needs a TargetGroupArn or a ForwardConfig with at least one target group');
+    if (!action.TargetGroupArn && tuples.length === 0)
+      throw invalid('A forward action needs a TargetGroupArn or a ForwardConfig with at least one target group');
     if (action.TargetGroupArn && tuples.length > 1) throw invalid('You cannot specify a TargetGroupArn and a ForwardConfig with more than one target group');
     if (action.TargetGroupArn && tuples.length === 1 && tuples[0]!.TargetGroupArn !== action.TargetGroupArn) {
       throw invalid('The TargetGroupArn and the target group in ForwardConfig must be the same');
@@ -163,9 +169,15 @@ export function normaliseActions(raw: unknown, existing: ElbAction[], state: Fak
   if (mode === 'write') {
     for (const action of actions) {
       if (!action.Type || !ACTION_TYPES.has(action.Type)) throw invalid(`Action type '${action.Type}' must be one of ${[...ACTION_TYPES].join(', ')}`);
-      if (action.Order !== undefined && (!Number.isInteger(action.Order) || action.Order < 1 || action.Order > 50000)) throw invalid(`Action order ${action.Order} is not in the range 1..50000`);
+      if (action.Order !== undefined && (!Number.isInteger(action.Order) || action.Order < 1 || action.Order > 50000))
+        throw invalid(`Action order ${action.Order} is not in the range 1..50000`);
       if (actions.length > 1 && action.Order === undefined) throw invalid('Order must be specified for every action when there is more than one');
-      const config = { redirect: action.RedirectConfig, 'fixed-response': action.FixedResponseConfig, 'authenticate-oidc': action.AuthenticateOidcConfig, 'authenticate-cognito': action.AuthenticateCognitoConfig }[action.Type as string];
+      const config = {
+        redirect: action.RedirectConfig,
+        'fixed-response': action.FixedResponseConfig,
+        'authenticate-oidc': action.AuthenticateOidcConfig,
+        'authenticate-cognito': action.AuthenticateCognitoConfig,
+      }[action.Type as string];
       if (action.Type !== 'forward' && action.Type !== 'jwt-validation' && config === undefined) throw invalid(`A ${action.Type} action needs its config`);
     }
     const orders = actions.map((a) => a.Order);
@@ -248,7 +260,8 @@ function strings(value: unknown): string[] | undefined {
 
 function required(input: Record<string, unknown>, name: string): string {
   const value = input[name];
-  if (typeof value !== 'string' || value === '') throw invalid(`1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value === '')
+    throw invalid(`1 validation error detected: Value null at '${name}' failed to satisfy constraint: Member must not be null`);
   return value;
 }
 
@@ -282,7 +295,8 @@ function describeListeners(state: FakeAwsState, input: Record<string, unknown>):
 
 function modifyListener(state: FakeAwsState, input: Record<string, unknown>): Record<string, unknown> {
   const listener = findListener(state, required(input, 'ListenerArn'));
-  const actions = input.DefaultActions === undefined ? undefined : normaliseActions(input.DefaultActions, listener.defaultActions, state, 'write', 'DefaultActions');
+  const actions =
+    input.DefaultActions === undefined ? undefined : normaliseActions(input.DefaultActions, listener.defaultActions, state, 'write', 'DefaultActions');
   // A Network Load Balancer forwards to one target group (AWS's ValidationError, word for word).
   if (actions && listener.arn.includes(':listener/net/') && actions.some((a) => (a.ForwardConfig?.TargetGroups?.length ?? 0) > 1)) {
     throw invalid("You cannot specify multiple target groups in a single action with a load balancer of type 'network'");

@@ -37,7 +37,10 @@ export interface Route53Operation {
 
 /** Stored form: `\ddd` escapes decoded, lower case, trailing dot. */
 export function storedName(name: string): string {
-  const decoded = name.trim().replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8))).toLowerCase();
+  const decoded = name
+    .trim()
+    .replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)))
+    .toLowerCase();
   return decoded.endsWith('.') ? decoded : `${decoded}.`;
 }
 
@@ -124,7 +127,11 @@ function intParam(url: URL, name: string): number | undefined {
   const raw = url.searchParams.get(name);
   if (raw === null) return undefined;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new FakeAwsError('InvalidInput', `1 validation error detected: Value '${raw}' at '${name}' failed to satisfy constraint: Member must be a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new FakeAwsError(
+      'InvalidInput',
+      `1 validation error detected: Value '${raw}' at '${name}' failed to satisfy constraint: Member must be a positive integer`,
+    );
   return value;
 }
 
@@ -138,7 +145,10 @@ export function route53Operation(method: string, url: URL, body: string): Route5
   const query = (name: string) => url.searchParams.get(name) ?? undefined;
   let match: RegExpExecArray | null;
   if (method === 'GET' && path === '/hostedzonesbyname') {
-    return { operation: 'ListHostedZonesByName', input: compact({ DNSName: query('dnsname'), HostedZoneId: query('hostedzoneid'), MaxItems: intParam(url, 'maxitems') }) };
+    return {
+      operation: 'ListHostedZonesByName',
+      input: compact({ DNSName: query('dnsname'), HostedZoneId: query('hostedzoneid'), MaxItems: intParam(url, 'maxitems') }),
+    };
   }
   if (method === 'GET' && (match = /^\/hostedzone\/([^/]+)\/?$/.exec(path))) {
     return { operation: 'GetHostedZone', input: { Id: decodeURIComponent(match[1]!) } };
@@ -163,7 +173,8 @@ export function route53Operation(method: string, url: URL, body: string): Route5
       if (error instanceof XmlParseError) throw new FakeAwsError('InvalidInput', `the request body is not valid XML: ${error.message}`);
       throw error;
     }
-    if (root.name !== 'ChangeResourceRecordSetsRequest') throw new FakeAwsError('InvalidInput', `expected <ChangeResourceRecordSetsRequest>, got <${root.name}>`);
+    if (root.name !== 'ChangeResourceRecordSetsRequest')
+      throw new FakeAwsError('InvalidInput', `expected <ChangeResourceRecordSetsRequest>, got <${root.name}>`);
     const request = elementToValue(root, SHAPES) as Record<string, unknown>;
     return { operation: 'ChangeResourceRecordSets', input: { HostedZoneId: decodeURIComponent(match[1]!), ChangeBatch: request.ChangeBatch } };
   }
@@ -223,7 +234,8 @@ function listResourceRecordSets(state: FakeAwsState, input: Record<string, unkno
   const type = input.StartRecordType as string | undefined;
   const identifier = input.StartRecordIdentifier as string | undefined;
   if (type !== undefined && name === undefined) throw new FakeAwsError('InvalidInput', 'The input is not valid: StartRecordType requires StartRecordName');
-  if (identifier !== undefined && type === undefined) throw new FakeAwsError('InvalidInput', 'The input is not valid: StartRecordIdentifier requires StartRecordType');
+  if (identifier !== undefined && type === undefined)
+    throw new FakeAwsError('InvalidInput', 'The input is not valid: StartRecordIdentifier requires StartRecordType');
   const pageSize = Math.min((input.MaxItems as number | undefined) ?? MAX_RECORD_PAGE, state.pageSize ?? MAX_RECORD_PAGE, MAX_RECORD_PAGE);
   const sorted = [...zone.recordSets].sort((a, b) => compareKeys(recordKey(a), recordKey(b)));
   const startKey = [labels(storedName(name ?? zone.name)), type ?? '', identifier ?? ''];
@@ -255,24 +267,46 @@ function changeResourceRecordSets(state: FakeAwsState, input: Record<string, unk
   const applied: FakeChange['changes'] = [];
   for (const raw of changes as { Action?: string; ResourceRecordSet?: ResourceRecordSet }[]) {
     const action = raw.Action;
-    if (action !== 'CREATE' && action !== 'UPSERT' && action !== 'DELETE') throw new FakeAwsError('InvalidInput', `Invalid request: Action must be CREATE, UPSERT or DELETE, got '${action}'`);
-    if (!raw.ResourceRecordSet?.Name || !raw.ResourceRecordSet.Type) throw new FakeAwsError('InvalidInput', 'Invalid request: a ResourceRecordSet needs a Name and a Type');
+    if (action !== 'CREATE' && action !== 'UPSERT' && action !== 'DELETE')
+      throw new FakeAwsError('InvalidInput', `Invalid request: Action must be CREATE, UPSERT or DELETE, got '${action}'`);
+    if (!raw.ResourceRecordSet?.Name || !raw.ResourceRecordSet.Type)
+      throw new FakeAwsError('InvalidInput', 'Invalid request: a ResourceRecordSet needs a Name and a Type');
     const set = normaliseRecordSet(raw.ResourceRecordSet);
     const where = `Change with [Action=${action}, Name=${set.Name}, Type=${set.Type}, SetIdentifier=${set.SetIdentifier ?? 'null'}]`;
     const hasAlias = set.AliasTarget !== undefined;
     const hasRecords = set.TTL !== undefined || set.ResourceRecords !== undefined;
-    if (hasAlias && hasRecords) throw new FakeAwsError('InvalidInput', `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in ${where}`);
+    if (hasAlias && hasRecords)
+      throw new FakeAwsError(
+        'InvalidInput',
+        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found more than one in ${where}`,
+      );
     if (!hasAlias && !(set.TTL !== undefined && set.ResourceRecords !== undefined)) {
-      throw new FakeAwsError('InvalidInput', `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in ${where}`);
+      throw new FakeAwsError(
+        'InvalidInput',
+        `Invalid request: Expected exactly one of [AliasTarget, all of [TTL, and ResourceRecords], or TrafficPolicyInstanceId], but found none in ${where}`,
+      );
     }
     const alias = set.AliasTarget;
     if (alias && (alias.HostedZoneId === undefined || alias.DNSName === undefined || alias.EvaluateTargetHealth === undefined)) {
       const missing = (['HostedZoneId', 'DNSName', 'EvaluateTargetHealth'] as const).find((field) => alias[field] === undefined)!;
-      throw new FakeAwsError('InvalidInput', `1 validation error detected: Value null at 'changeBatch.changes.member.resourceRecordSet.aliasTarget.${missing[0]!.toLowerCase()}${missing.slice(1)}' failed to satisfy constraint: Member must not be null`);
+      throw new FakeAwsError(
+        'InvalidInput',
+        `1 validation error detected: Value null at 'changeBatch.changes.member.resourceRecordSet.aliasTarget.${missing[0]!.toLowerCase()}${missing.slice(1)}' failed to satisfy constraint: Member must not be null`,
+      );
     }
-    const policy = set.Weight !== undefined || set.Region !== undefined || set.Failover !== undefined || set.GeoLocation !== undefined || set.MultiValueAnswer !== undefined || set.GeoProximityLocation !== undefined || set.CidrRoutingConfig !== undefined;
+    const policy =
+      set.Weight !== undefined ||
+      set.Region !== undefined ||
+      set.Failover !== undefined ||
+      set.GeoLocation !== undefined ||
+      set.MultiValueAnswer !== undefined ||
+      set.GeoProximityLocation !== undefined ||
+      set.CidrRoutingConfig !== undefined;
     if (set.SetIdentifier !== undefined && !policy) {
-      throw new FakeAwsError('InvalidInput', `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in ${where}`);
+      throw new FakeAwsError(
+        'InvalidInput',
+        `Invalid request: Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none in ${where}`,
+      );
     }
     if (set.SetIdentifier === undefined && policy) throw new FakeAwsError('InvalidInput', `Invalid request: Missing field 'SetIdentifier' in ${where}`);
     if (set.Name !== zone.name && !set.Name!.endsWith(`.${zone.name}`)) {
@@ -330,7 +364,10 @@ function getHostedZone(state: FakeAwsState, input: Record<string, unknown>): Rec
 }
 
 export function handleRoute53(state: FakeAwsState, op: Route53Operation, _requestId: string): FakeReply {
-  const respond = (members: Record<string, unknown>, status = 200): FakeReply => ({ status, body: documentXml(`${op.operation}Response`, ROUTE53_NS, members, SHAPES) });
+  const respond = (members: Record<string, unknown>, status = 200): FakeReply => ({
+    status,
+    body: documentXml(`${op.operation}Response`, ROUTE53_NS, members, SHAPES),
+  });
   switch (op.operation) {
     case 'ListHostedZonesByName':
       return respond(listHostedZonesByName(state, op.input));

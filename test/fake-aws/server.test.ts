@@ -45,7 +45,13 @@ const OIDC = {
 };
 
 function alias(set: string, weight: number, dnsName: string): ResourceRecordSet {
-  return { Name: 'www.example.com.', Type: 'A', SetIdentifier: set, Weight: weight, AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: dnsName, EvaluateTargetHealth: true } };
+  return {
+    Name: 'www.example.com.',
+    Type: 'A',
+    SetIdentifier: set,
+    Weight: weight,
+    AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: dnsName, EvaluateTargetHealth: true },
+  };
 }
 
 function fixture(): FakeAwsState {
@@ -56,10 +62,23 @@ function fixture(): FakeAwsState {
         name: 'example.com',
         recordSets: [
           { Name: 'example.com.', Type: 'NS', TTL: 172800, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org.' }, { Value: 'ns-2.awsdns-02.co.uk.' }] },
-          { Name: 'example.com.', Type: 'SOA', TTL: 900, ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }] },
+          {
+            Name: 'example.com.',
+            Type: 'SOA',
+            TTL: 900,
+            ResourceRecords: [{ Value: 'ns-1.awsdns-01.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400' }],
+          },
           alias('blue', 90, 'blue-123.us-east-1.elb.amazonaws.com.'),
           alias('green', 10, 'green-456.us-east-1.elb.amazonaws.com.'),
-          { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'blue', Weight: 100, TTL: 60, ResourceRecords: [{ Value: 'blue.api.internal.' }], HealthCheckId: 'b1e5c7a2-0000-4000-8000-000000000001' },
+          {
+            Name: 'api.example.com.',
+            Type: 'CNAME',
+            SetIdentifier: 'blue',
+            Weight: 100,
+            TTL: 60,
+            ResourceRecords: [{ Value: 'blue.api.internal.' }],
+            HealthCheckId: 'b1e5c7a2-0000-4000-8000-000000000001',
+          },
           { Name: 'api.example.com.', Type: 'CNAME', SetIdentifier: 'green', Weight: 0, TTL: 60, ResourceRecords: [{ Value: 'green.api.internal.' }] },
           { Name: '*.example.com', Type: 'TXT', TTL: 300, ResourceRecords: [{ Value: '"v=spf1 -all"' }] },
         ],
@@ -99,7 +118,11 @@ function fixture(): FakeAwsState {
         loadBalancerArns: [LB],
         health: [
           { Target: { Id: 'i-0blue1', Port: 8080 }, HealthCheckPort: '8080', TargetHealth: { State: 'healthy' } },
-          { Target: { Id: 'i-0blue2', Port: 8080 }, HealthCheckPort: '8080', TargetHealth: { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [502]' } },
+          {
+            Target: { Id: 'i-0blue2', Port: 8080 },
+            HealthCheckPort: '8080',
+            TargetHealth: { State: 'unhealthy', Reason: 'Target.ResponseCodeMismatch', Description: 'Health checks failed with these codes: [502]' },
+          },
         ],
       },
       { arn: GREEN, name: 'green', protocol: 'HTTP', port: 8080, vpcId: 'vpc-1', targetType: 'instance', loadBalancerArns: [LB], health: [] },
@@ -193,12 +216,19 @@ describe('fake AWS: Route 53', () => {
     ]);
     expect(aws.requests).toHaveLength(4);
     // The third page started mid-name: the identifier token was sent and used.
-    expect(aws.requests[2]!.input).toEqual({ HostedZoneId: 'Z0PUBLIC', StartRecordName: 'api.example.com.', StartRecordType: 'CNAME', StartRecordIdentifier: 'green' });
+    expect(aws.requests[2]!.input).toEqual({
+      HostedZoneId: 'Z0PUBLIC',
+      StartRecordName: 'api.example.com.',
+      StartRecordType: 'CNAME',
+      StartRecordIdentifier: 'green',
+    });
     expect(all[5]).toEqual(alias('blue', 90, 'blue-123.us-east-1.elb.amazonaws.com.'));
     expect(all[3]).toEqual(fixture().zones[0]!.recordSets[4]);
 
     // Starting at a name/type lists from there; a page size from the caller is honoured too.
-    const www = await route53.send(new ListResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', StartRecordName: 'WWW.example.com', StartRecordType: 'A', MaxItems: 1 }));
+    const www = await route53.send(
+      new ListResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', StartRecordName: 'WWW.example.com', StartRecordType: 'A', MaxItems: 1 }),
+    );
     expect(www.ResourceRecordSets).toEqual([alias('blue', 90, 'blue-123.us-east-1.elb.amazonaws.com.')]);
     expect(www).toMatchObject({ IsTruncated: true, NextRecordName: 'www.example.com.', NextRecordType: 'A', NextRecordIdentifier: 'green', MaxItems: 1 });
   });
@@ -238,7 +268,9 @@ describe('fake AWS: Route 53', () => {
     const out = await route53.send(
       new ChangeResourceRecordSetsCommand({
         HostedZoneId: 'Z0PUBLIC',
-        ChangeBatch: { Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'new.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }] } }] },
+        ChangeBatch: {
+          Changes: [{ Action: 'CREATE', ResourceRecordSet: { Name: 'new.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.10' }] } }],
+        },
       }),
     );
     const statuses = [];
@@ -257,7 +289,10 @@ describe('fake AWS: Route 53', () => {
             Changes: [
               { Action: 'UPSERT', ResourceRecordSet: alias('blue', 50, 'blue-123.us-east-1.elb.amazonaws.com.') },
               { Action: 'DELETE', ResourceRecordSet: { ...alias('green', 99, 'green-456.us-east-1.elb.amazonaws.com.') } },
-              { Action: 'CREATE', ResourceRecordSet: { Name: 'api.example.com', Type: 'CNAME', SetIdentifier: 'blue', Weight: 1, TTL: 60, ResourceRecords: [{ Value: 'x.' }] } },
+              {
+                Action: 'CREATE',
+                ResourceRecordSet: { Name: 'api.example.com', Type: 'CNAME', SetIdentifier: 'blue', Weight: 1, TTL: 60, ResourceRecords: [{ Value: 'x.' }] },
+              },
             ],
           },
         }),
@@ -265,7 +300,9 @@ describe('fake AWS: Route 53', () => {
     );
     expect(error.name).toBe('InvalidChangeBatch');
     expect(error.$metadata.httpStatusCode).toBe(400);
-    expect(error.message).toContain("Tried to delete resource record set [name='www.example.com.', type='A', set-identifier='green'] but the values provided do not match the current values");
+    expect(error.message).toContain(
+      "Tried to delete resource record set [name='www.example.com.', type='A', set-identifier='green'] but the values provided do not match the current values",
+    );
     expect(error.message).toContain('but it already exists');
     expect(aws.state.zones[0]!.recordSets).toEqual(before);
     expect(aws.state.changes).toEqual([]);
@@ -274,13 +311,23 @@ describe('fake AWS: Route 53', () => {
   it('refuses a weighted set sent without its weight, and an alias target sent incomplete, as Route 53 does', async () => {
     const { aws, route53 } = await setup();
     const before = structuredClone(aws.state.zones[0]!.recordSets);
-    const upsert = (set: ResourceRecordSet) => rejection(route53.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] } })));
+    const upsert = (set: ResourceRecordSet) =>
+      rejection(
+        route53.send(
+          new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: set }] } }),
+        ),
+      );
     const { Weight: _weight, ...unweighted } = alias('blue', 50, 'blue-123.us-east-1.elb.amazonaws.com.');
     const noWeight = await upsert(unweighted);
     expect(noWeight.name).toBe('InvalidInput');
-    expect(noWeight.message).toContain('Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none');
+    expect(noWeight.message).toContain(
+      'Expected exactly one of [Weight, Region, Failover, GeoLocation, MultiValueAnswer, GeoProximityLocation, or CidrRoutingConfig], but found none',
+    );
     const full = alias('blue', 50, 'blue-123.us-east-1.elb.amazonaws.com.');
-    const partial = await upsert({ ...full, AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: 'blue-123.us-east-1.elb.amazonaws.com.' } as ResourceRecordSet['AliasTarget'] });
+    const partial = await upsert({
+      ...full,
+      AliasTarget: { HostedZoneId: ELB_ZONE, DNSName: 'blue-123.us-east-1.elb.amazonaws.com.' } as ResourceRecordSet['AliasTarget'],
+    });
     expect(partial.name).toBe('InvalidInput');
     expect(partial.message).toContain("aliasTarget.evaluateTargetHealth' failed to satisfy constraint: Member must not be null");
     expect(aws.state.zones[0]!.recordSets).toEqual(before);
@@ -298,7 +345,10 @@ describe('fake AWS: Route 53', () => {
   it('injects PriorRequestNotComplete once; the SDK retries it', async () => {
     const { aws, route53 } = await setup((s) => (s.faults = [{ operation: 'ChangeResourceRecordSets', code: 'PriorRequestNotComplete' }]));
     const out = await route53.send(
-      new ChangeResourceRecordSetsCommand({ HostedZoneId: 'Z0PUBLIC', ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: alias('blue', 1, 'blue-123.us-east-1.elb.amazonaws.com.') }] } }),
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: 'Z0PUBLIC',
+        ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: alias('blue', 1, 'blue-123.us-east-1.elb.amazonaws.com.') }] },
+      }),
     );
     expect(out.ChangeInfo?.Status).toBe('PENDING');
     expect(aws.requests.map((r) => [r.operation, r.error, r.fault])).toEqual([
@@ -324,7 +374,13 @@ describe('fake AWS: ELBv2', () => {
           {
             Type: 'authenticate-oidc',
             Order: 1,
-            AuthenticateOidcConfig: { ...OIDC, Scope: 'openid', SessionCookieName: 'AWSELBAuthSessionCookie', SessionTimeout: 604800, OnUnauthenticatedRequest: 'authenticate' },
+            AuthenticateOidcConfig: {
+              ...OIDC,
+              Scope: 'openid',
+              SessionCookieName: 'AWSELBAuthSessionCookie',
+              SessionTimeout: 604800,
+              OnUnauthenticatedRequest: 'authenticate',
+            },
           },
           {
             Type: 'forward',
@@ -385,7 +441,14 @@ describe('fake AWS: ELBv2', () => {
     expect((await modify([{ Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: OIDC }, forward])).name).toBe('ValidationError');
     const unknownGroup = await modify([{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: `${BLUE}0`, Weight: 1 }] } }]);
     expect([unknownGroup.name, unknownGroup.Code]).toEqual(['TargetGroupNotFoundException', 'TargetGroupNotFound']);
-    expect((await modify([{ ...forward, Order: 1 }, { Type: 'authenticate-oidc', Order: 2, AuthenticateOidcConfig: { ...OIDC, ClientSecret: 'x' } }])).name).toBe('ValidationError');
+    expect(
+      (
+        await modify([
+          { ...forward, Order: 1 },
+          { Type: 'authenticate-oidc', Order: 2, AuthenticateOidcConfig: { ...OIDC, ClientSecret: 'x' } },
+        ])
+      ).name,
+    ).toBe('ValidationError');
     expect(aws.state.listeners).toEqual(before);
   });
 
@@ -407,7 +470,13 @@ describe('fake AWS: ELBv2', () => {
     const described = await elbv2.send(new DescribeRulesCommand({ RuleArns: [RULE] }));
     for (const rules of [modified.Rules, described.Rules]) {
       expect(rules).toEqual([
-        { RuleArn: RULE, Priority: '10', IsDefault: false, Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['app.example.com'] } }], Actions: sent },
+        {
+          RuleArn: RULE,
+          Priority: '10',
+          IsDefault: false,
+          Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['app.example.com'] } }],
+          Actions: sent,
+        },
       ]);
     }
     expect(aws.requests[0]!.input).toEqual({ RuleArn: RULE, Actions: sent });

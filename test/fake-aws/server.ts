@@ -218,7 +218,12 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
     const target = String(req.headers['x-amz-target'] ?? '');
     const isCloudwatch = target.startsWith(CLOUDWATCH_TARGET_PREFIX);
     const send = (status: number, text: string, headers: Record<string, string> = {}) => {
-      res.writeHead(status, { 'content-type': isCloudwatch ? CLOUDWATCH_JSON : 'text/xml', 'x-amzn-requestid': requestId, 'content-length': Buffer.byteLength(text), ...headers });
+      res.writeHead(status, {
+        'content-type': isCloudwatch ? CLOUDWATCH_JSON : 'text/xml',
+        'x-amzn-requestid': requestId,
+        'content-length': Buffer.byteLength(text),
+        ...headers,
+      });
       res.end(text);
     };
 
@@ -235,7 +240,8 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
         record.input = op.input;
         run = () => handleRoute53(state, op, requestId);
       } else if (isCloudwatch) {
-        if (req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith(CLOUDWATCH_JSON)) throw new FakeAwsError('UnknownOperationException', `CloudWatch takes a POST of ${CLOUDWATCH_JSON}`);
+        if (req.method !== 'POST' || !String(req.headers['content-type'] ?? '').startsWith(CLOUDWATCH_JSON))
+          throw new FakeAwsError('UnknownOperationException', `CloudWatch takes a POST of ${CLOUDWATCH_JSON}`);
         record.operation = target.slice(CLOUDWATCH_TARGET_PREFIX.length);
         record.input = JSON.parse(body || '{}') as Record<string, unknown>;
         run = () => handleCloudwatch(state, record.operation, record.input);
@@ -255,9 +261,15 @@ export async function startFakeAws(initial: FakeAwsState): Promise<FakeAws> {
       const reply = run();
       send(reply.status ?? 200, reply.body);
     } catch (error) {
-      const aws = error instanceof FakeAwsError ? error : new FakeAwsError('InternalFailure', `fake AWS: ${error instanceof Error ? error.stack ?? error.message : String(error)}`, 500);
+      const aws =
+        error instanceof FakeAwsError
+          ? error
+          : new FakeAwsError('InternalFailure', `fake AWS: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`, 500);
       record.error = aws.code;
-      if (isCloudwatch) send(aws.status, JSON.stringify({ __type: `com.amazonaws.cloudwatch#${aws.code}`, message: aws.message }), { 'x-amzn-query-error': `${aws.code};${aws.type}` });
+      if (isCloudwatch)
+        send(aws.status, JSON.stringify({ __type: `com.amazonaws.cloudwatch#${aws.code}`, message: aws.message }), {
+          'x-amzn-query-error': `${aws.code};${aws.type}`,
+        });
       else send(aws.status, errorXml(aws, namespace, requestId));
     }
   };

@@ -36,7 +36,12 @@ export function etagOf(body: Buffer): string {
 }
 
 const missingKey = (key: string): Outcome => ({ ok: false, status: 404, code: 'NoSuchKey', message: `The specified key does not exist: ${key}` });
-const preconditionFailed = (condition: string): Outcome => ({ ok: false, status: 412, code: 'PreconditionFailed', message: `At least one of the pre-conditions you specified did not hold (${condition})` });
+const preconditionFailed = (condition: string): Outcome => ({
+  ok: false,
+  status: 412,
+  code: 'PreconditionFailed',
+  message: `At least one of the pre-conditions you specified did not hold (${condition})`,
+});
 
 /** `"abc"`, `abc` and `W/"abc"` name the same ETag. */
 function sameEtag(given: string, etag: string): boolean {
@@ -119,7 +124,13 @@ export class S3Model {
     });
     const truncated = keys.length > page.length;
     const last = page.at(-1);
-    return { ok: true, status: 200, contents, truncated, ...(truncated && last !== undefined ? { nextToken: Buffer.from(last, 'utf8').toString('base64') } : {}) };
+    return {
+      ok: true,
+      status: 200,
+      contents,
+      truncated,
+      ...(truncated && last !== undefined ? { nextToken: Buffer.from(last, 'utf8').toString('base64') } : {}),
+    };
   }
 
   get(bucket: string, key: string, conditions: Conditions = {}): Outcome {
@@ -128,7 +139,8 @@ export class S3Model {
     const object = this.object(bucket, key);
     if (!object) return missingKey(key);
     if (conditions.ifMatch !== undefined && !sameEtag(conditions.ifMatch, object.etag)) return preconditionFailed('If-Match');
-    if (conditions.ifNoneMatch !== undefined && sameEtag(conditions.ifNoneMatch, object.etag)) return { ok: false, status: 412, code: 'PreconditionFailed', message: 'Not modified' };
+    if (conditions.ifNoneMatch !== undefined && sameEtag(conditions.ifNoneMatch, object.etag))
+      return { ok: false, status: 412, code: 'PreconditionFailed', message: 'Not modified' };
     return { ok: true, status: 200, object };
   }
 
@@ -136,11 +148,22 @@ export class S3Model {
     const wrongBucket = this.noBucket(bucket);
     if (wrongBucket) return wrongBucket;
     const existing = this.object(bucket, key);
-    if (conditions.ifNoneMatch !== undefined && conditions.ifNoneMatch.trim() !== '*') return { ok: false, status: 501, code: 'NotImplemented', message: 'A header you provided implies functionality that is not implemented (If-None-Match takes only *)' };
+    if (conditions.ifNoneMatch !== undefined && conditions.ifNoneMatch.trim() !== '*')
+      return {
+        ok: false,
+        status: 501,
+        code: 'NotImplemented',
+        message: 'A header you provided implies functionality that is not implemented (If-None-Match takes only *)',
+      };
     const armed = this.armedConflicts.get(this.id(bucket, key)) ?? 0;
     if (armed > 0 && (conditions.ifNoneMatch !== undefined || conditions.ifMatch !== undefined)) {
       this.armedConflicts.set(this.id(bucket, key), armed - 1);
-      return { ok: false, status: 409, code: 'ConditionalRequestConflict', message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.' };
+      return {
+        ok: false,
+        status: 409,
+        code: 'ConditionalRequestConflict',
+        message: 'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+      };
     }
     if (conditions.ifNoneMatch !== undefined) {
       if (existing) return preconditionFailed('If-None-Match');

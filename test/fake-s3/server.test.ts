@@ -15,14 +15,22 @@ let client: S3Client;
 beforeAll(async () => {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   s3 = await startFakeS3({ buckets: ['journals'] });
-  client = new S3Client({ ...clientConfig({ region: 'us-east-1', endpointUrl: s3.url, maxAttempts: 1 }), credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  client = new S3Client({
+    ...clientConfig({ region: 'us-east-1', endpointUrl: s3.url, maxAttempts: 1 }),
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
 });
 afterAll(async () => {
   await s3?.close();
 });
 
-const put = (Key: string, extra: { IfNoneMatch?: string; IfMatch?: string } = {}) => client.send(new PutObjectCommand({ Bucket: 'journals', Key, Body: `body of ${Key}`, ...extra }));
-const failure = (promise: Promise<unknown>) => promise.then(() => undefined, (error: unknown) => error as { name: string; $metadata: { httpStatusCode?: number } });
+const put = (Key: string, extra: { IfNoneMatch?: string; IfMatch?: string } = {}) =>
+  client.send(new PutObjectCommand({ Bucket: 'journals', Key, Body: `body of ${Key}`, ...extra }));
+const failure = (promise: Promise<unknown>) =>
+  promise.then(
+    () => undefined,
+    (error: unknown) => error as { name: string; $metadata: { httpStatusCode?: number } },
+  );
 
 describe('fake S3 through the real SDK', () => {
   it('If-None-Match: * creates once; then 412 PreconditionFailed; any other value 501', async () => {
@@ -49,7 +57,9 @@ describe('fake S3 through the real SDK', () => {
     const page = await client.send(new ListObjectsV2Command({ Bucket: 'journals', Prefix: 'list/', StartAfter: 'list/010', MaxKeys: 1 }));
     expect(page.Contents?.map((c) => c.Key)).toEqual(['list/011']);
     expect(page.IsTruncated).toBe(true);
-    const next = await client.send(new ListObjectsV2Command({ Bucket: 'journals', Prefix: 'list/', ContinuationToken: page.NextContinuationToken, MaxKeys: 5 }));
+    const next = await client.send(
+      new ListObjectsV2Command({ Bucket: 'journals', Prefix: 'list/', ContinuationToken: page.NextContinuationToken, MaxKeys: 5 }),
+    );
     expect(next.Contents?.map((c) => c.Key)).toEqual(['list/012']);
     expect(next.IsTruncated).toBe(false);
     expect(await listKeysAfter(client, 'journals', 'list/', 'list/009')).toEqual(['list/010', 'list/011', 'list/012']);

@@ -95,9 +95,19 @@ async function handle(fake: FakeS3, req: IncomingMessage, res: ServerResponse): 
     }
     return sendList(fake, record, url.searchParams, res);
   }
-  if (key === '' || url.search.replace(/^\?/, '').split('&').some((param) => param !== '' && !param.startsWith('x-id='))) {
+  if (
+    key === '' ||
+    url.search
+      .replace(/^\?/, '')
+      .split('&')
+      .some((param) => param !== '' && !param.startsWith('x-id='))
+  ) {
     record.status = 501;
-    return sendError(res, { ok: false, status: 501, code: 'NotImplemented', message: `the fake S3 does not implement ${method} ${url.pathname}${url.search}` }, method === 'HEAD');
+    return sendError(
+      res,
+      { ok: false, status: 501, code: 'NotImplemented', message: `the fake S3 does not implement ${method} ${url.pathname}${url.search}` },
+      method === 'HEAD',
+    );
   }
 
   if (fake.stall?.(record)) {
@@ -156,7 +166,12 @@ function sendList(fake: FakeS3, record: FakeS3Request, params: URLSearchParams, 
   const startAfter = params.get('start-after') ?? undefined;
   const token = params.get('continuation-token') ?? undefined;
   const maxKeys = params.has('max-keys') ? Number(params.get('max-keys')) : 1000;
-  const outcome = fake.model.list(record.bucket, { prefix, ...(startAfter !== undefined ? { startAfter } : {}), ...(token !== undefined ? { continuationToken: token } : {}), maxKeys });
+  const outcome = fake.model.list(record.bucket, {
+    prefix,
+    ...(startAfter !== undefined ? { startAfter } : {}),
+    ...(token !== undefined ? { continuationToken: token } : {}),
+    maxKeys,
+  });
   record.status = outcome.status;
   if (!outcome.ok) return sendError(res, outcome, false);
   const urlEncoded = params.get('encoding-type') === 'url';
@@ -166,7 +181,10 @@ function sendList(fake: FakeS3, record: FakeS3Request, params: URLSearchParams, 
     `<Name>${escapeXml(record.bucket)}</Name><Prefix>${name(prefix)}</Prefix><KeyCount>${outcome.contents.length}</KeyCount><MaxKeys>${maxKeys}</MaxKeys>` +
     `${urlEncoded ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${outcome.truncated}</IsTruncated>` +
     outcome.contents
-      .map((object) => `<Contents><Key>${name(object.key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${escapeXml(object.etag)}</ETag><Size>${object.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`)
+      .map(
+        (object) =>
+          `<Contents><Key>${name(object.key)}</Key><LastModified>${object.lastModified.toISOString()}</LastModified><ETag>${escapeXml(object.etag)}</ETag><Size>${object.size}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+      )
       .join('') +
     `${token !== undefined ? `<ContinuationToken>${escapeXml(token)}</ContinuationToken>` : ''}${outcome.nextToken !== undefined ? `<NextContinuationToken>${escapeXml(outcome.nextToken)}</NextContinuationToken>` : ''}` +
     `${startAfter !== undefined ? `<StartAfter>${name(startAfter)}</StartAfter>` : ''}</ListBucketResult>`;

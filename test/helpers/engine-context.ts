@@ -30,7 +30,12 @@ export interface TestEngineOptions {
 export async function testEngineContext(options: TestEngineOptions): Promise<{ ctx: EngineContext; journal: Journal }> {
   const { runbook, store, clock, actions, logDir } = options;
   const masker = createMasker(runbook.secrets.values);
-  const journal = await openJournal(store, { runbook: { name: runbook.name, file: runbook.file }, identity: alice, masker: options.journalMasker ?? masker, clock });
+  const journal = await openJournal(store, {
+    runbook: { name: runbook.name, file: runbook.file },
+    identity: alice,
+    masker: options.journalMasker ?? masker,
+    clock,
+  });
   const ctx: EngineContext = {
     runbook,
     journal,

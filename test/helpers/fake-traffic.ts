@@ -64,7 +64,14 @@ export class FakeTraffic implements Traffic {
     const names = elbv2 ? Object.fromEntries(Object.keys(weights).map((arn) => [arn, arn.split('/').at(-2) ?? arn])) : undefined;
     // `state` stands for the full AWS state (record sets / action list) a restore puts back.
     const state = { full: { ...weights }, untouched: 'alias target, TTL, health check' };
-    return { kind: elbv2 ? 'elbv2' : 'route53', target, label: elbv2 ? 'listener app/web' : 'app.example.com. A in ZAPP', weights: { ...weights }, ...(names ? { names } : {}), state };
+    return {
+      kind: elbv2 ? 'elbv2' : 'route53',
+      target,
+      label: elbv2 ? 'listener app/web' : 'app.example.com. A in ZAPP',
+      weights: { ...weights },
+      ...(names ? { names } : {}),
+      state,
+    };
   }
 
   private fault(op: Fault['op']): Fault | undefined {
@@ -134,7 +141,7 @@ export class FakeTraffic implements Traffic {
     return (this.store?.text ?? '')
       .split('\n')
       .filter((line) => line !== '')
-      .map((line) => (JSON.parse(line) as { type: string; step?: string }))
+      .map((line) => JSON.parse(line) as { type: string; step?: string })
       .map((e) => (e.step ? `${e.type}:${e.step}` : e.type));
   }
 
@@ -142,4 +149,3 @@ export class FakeTraffic implements Traffic {
     return this.calls.filter((c) => c.op === op);
   }
 }
-

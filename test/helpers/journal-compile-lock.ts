@@ -16,7 +16,23 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 export function compileLockModule(): { url: string; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cutover-lock-js-'));
   const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-  const args = [tsc, '--outDir', dir, '--rootDir', join(root, 'src'), '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2023', '--skipLibCheck', '--types', 'node', join(root, 'src/journal/lock.ts')];
+  const args = [
+    tsc,
+    '--outDir',
+    dir,
+    '--rootDir',
+    join(root, 'src'),
+    '--module',
+    'nodenext',
+    '--moduleResolution',
+    'nodenext',
+    '--target',
+    'es2023',
+    '--skipLibCheck',
+    '--types',
+    'node',
+    join(root, 'src/journal/lock.ts'),
+  ];
   const result = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8' });
   const output = join(dir, 'journal', 'lock.js');
   if (!existsSync(output)) throw new Error(`could not compile src/journal/lock.ts:\n${result.stdout}${result.stderr}`);

@@ -146,7 +146,12 @@ export class MigrationWorld {
       clock: this.clock,
       actions: this.actions,
       logDir: '/nonexistent-cutover-test-logs',
-      overrides: { traffic: this.traffic, force: options.force === true, ...(options.operator ? { operator: options.operator } : {}), ...(this.webhooks ? { webhooks: this.webhooks } : {}) },
+      overrides: {
+        traffic: this.traffic,
+        force: options.force === true,
+        ...(options.operator ? { operator: options.operator } : {}),
+        ...(this.webhooks ? { webhooks: this.webhooks } : {}),
+      },
     });
     return ctx;
   }
@@ -164,7 +169,9 @@ export class MigrationWorld {
   }
 
   async run(options: NextOptions = {}, operator?: Operator): Promise<RunOutcome | 'crashed'> {
-    const ctx = await this.context({ operator: operator ?? nonInteractiveOperator({ approved: (step) => isApproved(replay(ctx.journal.events), step, this.clock.now().getTime()) }) });
+    const ctx = await this.context({
+      operator: operator ?? nonInteractiveOperator({ approved: (step) => isApproved(replay(ctx.journal.events), step, this.clock.now().getTime()) }),
+    });
     try {
       return await runRunbook(ctx, { command: 'run', ...options, bake: 'exit' });
     } catch (error) {
@@ -174,9 +181,15 @@ export class MigrationWorld {
   }
 
   /** `cutover rollback` in CI: `failedSteps` decides the steps whose effect is unknown. */
-  async rollback(options: RollbackOptions & { failedSteps?: 'rollback' | 'skip'; force?: boolean } = {}): Promise<RollbackOutcome | 'crashed' | { state: 'refused'; reason: string }> {
+  async rollback(
+    options: RollbackOptions & { failedSteps?: 'rollback' | 'skip'; force?: boolean } = {},
+  ): Promise<RollbackOutcome | 'crashed' | { state: 'refused'; reason: string }> {
     const ctx = await this.context({ force: options.force });
-    const plan = planRollback(replay(ctx.journal.events), this.runbook.steps.map((s) => s.id), options);
+    const plan = planRollback(
+      replay(ctx.journal.events),
+      this.runbook.steps.map((s) => s.id),
+      options,
+    );
     if (!plan.ok) return { state: 'refused', reason: plan.reason };
     if (plan.steps.some((s) => s.uncertain) && !options.failedSteps) return { state: 'refused', reason: 'effect unknown: --failed-steps needed' };
     const steps = plan.steps.filter((s) => !s.uncertain || options.failedSteps === 'rollback');

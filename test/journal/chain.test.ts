@@ -51,7 +51,9 @@ describe('verifyChain', () => {
     const error = damage(lines);
     expect(error.kind).toBe('damaged');
     expect(error.line).toBe(5);
-    expect(error.message).toMatch(/^line 5: the hash chain is broken: `prev` does not match line 4 \(that line was edited, or lines were deleted or reordered\); the journal cannot be trusted — restore it from a copy or start a new journal with --journal$/);
+    expect(error.message).toMatch(
+      /^line 5: the hash chain is broken: `prev` does not match line 4 \(that line was edited, or lines were deleted or reordered\); the journal cannot be trusted — restore it from a copy or start a new journal with --journal$/,
+    );
   });
 
   it('detects a deleted line', () => {

@@ -63,7 +63,11 @@ describe('openJournal and append', () => {
       step: 'a',
       data: { phase: 'action', reason: 'psql: password hunter2 rejected', tail: ['PGPASSWORD=hunter2', 'x'] },
     });
-    await journal.append({ type: 'step.captured', step: 'a', data: { kind: 'route53', target: 't', label: 'l', weights: {}, state: { hunter2: { nested: ['hunter2hunter2'] } } } });
+    await journal.append({
+      type: 'step.captured',
+      step: 'a',
+      data: { kind: 'route53', target: 't', label: 'l', weights: {}, state: { hunter2: { nested: ['hunter2hunter2'] } } },
+    });
     expect(store.text).not.toContain('hunter2');
     expect(event.data).toMatchObject({ reason: 'psql: password *** rejected', tail: ['PGPASSWORD=***', 'x'] });
   });

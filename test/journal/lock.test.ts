@@ -41,10 +41,21 @@ const locked = (promise: Promise<unknown>) => rejectionOf(promise, LockedError);
 describe('the journal lock', () => {
   it('creates <journal>.lock, mode 0600, naming its holder', async () => {
     const previous = process.umask(0o000);
-    const lock = await acquireLock(journal, { ...options('alice'), identity: { user: 'alice', host: 'laptop', pid: process.pid, ci: 'ci job 9' } }).finally(() => process.umask(previous));
+    const lock = await acquireLock(journal, { ...options('alice'), identity: { user: 'alice', host: 'laptop', pid: process.pid, ci: 'ci job 9' } }).finally(
+      () => process.umask(previous),
+    );
     expect(lock.path).toBe(`${journal}.lock`);
     expect(statSync(lock.path).mode & 0o777).toBe(0o600);
-    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', ci: 'ci job 9', pidns: currentPidNamespace(), started: processStamp(process.pid) });
+    expect(JSON.parse(readFileSync(lock.path, 'utf8'))).toEqual({
+      user: 'alice',
+      host: 'laptop',
+      pid: process.pid,
+      since: SINCE,
+      command: 'run',
+      ci: 'ci job 9',
+      pidns: currentPidNamespace(),
+      started: processStamp(process.pid),
+    });
     await lock.release();
     expect(existsSync(lock.path)).toBe(false);
   });
@@ -127,13 +138,22 @@ describe('the journal lock', () => {
     if (stamp) {
       const [boot, ticks] = stamp.split(':') as [string, string];
       // The same pid, but another process's start time: the pid was reused after the holder died.
-      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `${boot}:${Number(ticks) + 1}` }));
+      writeFileSync(
+        lockPathFor(journal),
+        JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `${boot}:${Number(ticks) + 1}` }),
+      );
       expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
       // The same pid and start time, but another boot: the machine rebooted since.
-      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `another-boot:${ticks}` }));
+      writeFileSync(
+        lockPathFor(journal),
+        JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: SINCE, command: 'run', started: `another-boot:${ticks}` }),
+      );
       expect(await readLock(journal, 'laptop')).toMatchObject({ liveness: 'gone', stale: true });
       // A wall clock stepped since does not matter: the stamp counts from boot. (A lock "taken" in 2020 by this very process.)
-      writeFileSync(lockPathFor(journal), JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: '2020-01-01T00:00:00.000Z', command: 'run', started: stamp }));
+      writeFileSync(
+        lockPathFor(journal),
+        JSON.stringify({ user: 'alice', host: 'laptop', pid: process.pid, since: '2020-01-01T00:00:00.000Z', command: 'run', started: stamp }),
+      );
       expect((await readLock(journal, 'laptop'))?.liveness).toBe('alive');
     }
     // Another pid namespace on a host of the same name (a container with host networking): nothing can be told.

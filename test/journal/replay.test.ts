@@ -9,7 +9,11 @@ const spawned = (id: string, pid: number, phase: 'action' | 'rollback' = 'action
   step: id,
   data: { pid, pgid: pid, host: 'laptop', phase },
 });
-const captured = (id: string, state: unknown): NewEvent => ({ type: 'step.captured', step: id, data: { kind: 'route53', target: 'route53:Z:app.:A', label: 'app. A in Z', weights: {}, state } });
+const captured = (id: string, state: unknown): NewEvent => ({
+  type: 'step.captured',
+  step: id,
+  data: { kind: 'route53', target: 'route53:Z:app.:A', label: 'app. A in Z', weights: {}, state },
+});
 const rollbackStarted = (id: string): NewEvent => ({ type: 'rollback.started', step: id, data: { digest: `digest-${id}`, reason: 'operator chose rollback' } });
 
 const stateOf = (body: NewEvent[]) => replay(buildJournal(body).events);
@@ -35,14 +39,24 @@ describe('replay', () => {
       [started('a'), succeeded('a'), rollbackStarted('a'), { type: 'rollback.failed', step: 'a', data: { phase: 'verify', reason: 'still there' } }],
       'rollback-failed',
     ],
-    ['started again after a rollback', [started('a'), succeeded('a'), rollbackStarted('a'), { type: 'rollback.succeeded', step: 'a', data: { durationMs: 5 } }, started('a')], 'running'],
-    ['interrupted during rollback (the rollback is what is unfinished)', [started('a'), succeeded('a'), rollbackStarted('a'), { type: 'step.interrupted', step: 'a', data: { reason: 'Ctrl-C' } }], 'rolling-back'],
+    [
+      'started again after a rollback',
+      [started('a'), succeeded('a'), rollbackStarted('a'), { type: 'rollback.succeeded', step: 'a', data: { durationMs: 5 } }, started('a')],
+      'running',
+    ],
+    [
+      'interrupted during rollback (the rollback is what is unfinished)',
+      [started('a'), succeeded('a'), rollbackStarted('a'), { type: 'step.interrupted', step: 'a', data: { reason: 'Ctrl-C' } }],
+      'rolling-back',
+    ],
   ])('%s', (_name, body, expected) => {
     expect(stepState(stateOf(body), 'a')).toBe(expected);
   });
 
   it('only succeeded and skipped are done; a rolled-back step runs again', () => {
-    const done = (['pending', 'running', 'succeeded', 'failed', 'interrupted', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const).filter(isDone);
+    const done = (['pending', 'running', 'succeeded', 'failed', 'interrupted', 'skipped', 'rolling-back', 'rolled-back', 'rollback-failed'] as const).filter(
+      isDone,
+    );
     expect(done).toEqual(['succeeded', 'skipped']);
   });
 
@@ -85,7 +99,14 @@ describe('replay', () => {
     expect(a?.captured).toBeUndefined();
 
     expect(state.runs).toEqual([
-      { seq: 2, command: 'run', by: 'alice@laptop', startedAt: '2026-01-01T00:00:01.000Z', options: { yes: true }, finished: { ts: '2026-01-01T00:00:12.000Z', outcome: 'interrupted' } },
+      {
+        seq: 2,
+        command: 'run',
+        by: 'alice@laptop',
+        startedAt: '2026-01-01T00:00:01.000Z',
+        options: { yes: true },
+        finished: { ts: '2026-01-01T00:00:12.000Z', outcome: 'interrupted' },
+      },
     ]);
     expect(state.decisions).toEqual([{ seq: 7, ts: '2026-01-01T00:00:06.000Z', by: 'alice@laptop', step: 'b', prompt: 'b failed', choice: 'retry' }]);
     expect(state.runbook).toBe('web');
@@ -109,7 +130,13 @@ describe('replay', () => {
       state: 'rolled-back',
       failure: 'exit 7',
       child: { pid: 300, phase: 'rollback' },
-      rollback: { digest: 'digest-a', reason: 'operator chose rollback', startedAt: '2026-01-01T00:00:03.000Z', finishedAt: '2026-01-01T00:00:05.000Z', durationMs: 50 },
+      rollback: {
+        digest: 'digest-a',
+        reason: 'operator chose rollback',
+        startedAt: '2026-01-01T00:00:03.000Z',
+        finishedAt: '2026-01-01T00:00:05.000Z',
+        durationMs: 50,
+      },
       lastWatch: { ok: false, summary: '18/20' },
     });
     expect(state.approvals).toEqual([{ seq: 7, ts: '2026-01-01T00:00:06.000Z', by: 'alice@laptop', step: 'm', digest: 'd-m', note: 'lag ok' }]);
@@ -134,7 +161,18 @@ describe('replay', () => {
       const id = `step-${index}`;
       if (index % 3 === 0) {
         // failed, retried, succeeded
-        push(started(id), spawned(id, index + 1), captured(id, { n: 1 }), failed(id), started(id), spawned(id, index + 2), captured(id, { n: index }), succeeded(id, index), watch(id, true, 'ok'), decision(id, 'run'));
+        push(
+          started(id),
+          spawned(id, index + 1),
+          captured(id, { n: 1 }),
+          failed(id),
+          started(id),
+          spawned(id, index + 2),
+          captured(id, { n: index }),
+          succeeded(id, index),
+          watch(id, true, 'ok'),
+          decision(id, 'run'),
+        );
       } else if (index % 3 === 1) {
         // succeeded, rolled back, started again and left running by a crash
         push(
@@ -172,7 +210,16 @@ describe('replay', () => {
     expect(state.steps.size).toBe(steps);
     expect([...state.steps.keys()].slice(0, 3)).toEqual(['step-0', 'step-1', 'step-2']);
     // One comparison of compact summaries: 10,000 toMatchObject calls would dominate the test.
-    const summary = [...state.steps.values()].map((step) => [step.id, step.state, step.attempts, step.captured?.state, step.child?.pid, step.child?.phase, step.failure, step.lastWatch?.summary]);
+    const summary = [...state.steps.values()].map((step) => [
+      step.id,
+      step.state,
+      step.attempts,
+      step.captured?.state,
+      step.child?.pid,
+      step.child?.phase,
+      step.failure,
+      step.lastWatch?.summary,
+    ]);
     const expected = Array.from({ length: steps }, (_, index) => {
       const id = `step-${index}`;
       if (index % 3 === 0) return [id, 'succeeded', 2, { n: index }, index + 2, 'action', undefined, 'ok'];

@@ -86,7 +86,14 @@ describe('the S3 lease', () => {
       id: expect.any(String),
     });
     expect(lease.location).toBe(`s3://journals/${lockKey}`);
-    expect(lease.holder).toEqual({ user: 'bob', host: 'ci-runner', pid: 77, command: 'run', since: '2026-05-01T09:00:00.000Z', ci: 'https://gitlab.example.com/ops/migrate/-/jobs/991' });
+    expect(lease.holder).toEqual({
+      user: 'bob',
+      host: 'ci-runner',
+      pid: 77,
+      command: 'run',
+      since: '2026-05-01T09:00:00.000Z',
+      ci: 'https://gitlab.example.com/ops/migrate/-/jobs/991',
+    });
     expect(lease.takeover).toBeUndefined();
     expect(() => lease.assertHeld()).not.toThrow();
     await lease.release();
@@ -192,7 +199,7 @@ describe('the S3 lease', () => {
     expect(deletes()).toHaveLength(1);
   });
 
-  it('released after it was taken over, it leaves the new holder\'s lease alone', async () => {
+  it("released after it was taken over, it leaves the new holder's lease alone", async () => {
     const { options, clock, lockBody, warnings, client } = setup();
     const alices = await acquireS3Lease(client, journal, options(alice));
     clock.advance(DEFAULT_LEASE_MS + 1);
@@ -242,7 +249,7 @@ describe('the S3 lease', () => {
     await lease.release();
   });
 
-  it('counts a create whose answer was lost (the SDK\'s retry saw 412 for its own write)', async () => {
+  it("counts a create whose answer was lost (the SDK's retry saw 412 for its own write)", async () => {
     let lose = true;
     const { options, lockBody, client } = setup({
       after: (operation, _input, outcome) => {
@@ -296,7 +303,9 @@ describe('the S3 lease', () => {
     const { options, client, clock } = setup();
     const now = new Date(Math.floor(Date.now() / 1000) * 1000);
     const live = await acquireS3Lease(client, journal, options({ user: 'alice', host: 'laptop', pid: process.pid }, { clock: fakeClock(now) }));
-    const refused = await refusal(acquireS3Lease(client, journal, options({ user: 'bob', host: 'laptop', pid: 5151 }, { clock: fakeClock(new Date(now.getTime() + 5_000)) })));
+    const refused = await refusal(
+      acquireS3Lease(client, journal, options({ user: 'bob', host: 'laptop', pid: 5151 }, { clock: fakeClock(new Date(now.getTime() + 5_000)) })),
+    );
     expect(refused.holder?.pid).toBe(process.pid);
     await live.release();
 
@@ -314,7 +323,11 @@ describe('the S3 lease', () => {
     const bobs = await acquireS3Lease(client, journal, options(bob));
     // bob journals the takeover (as the session does), finishes and releases the lease.
     const previous = bobs.takeover?.previous;
-    const takeover = { type: 'lock.takeover', by: 'bob@ci-runner', data: { lock: `s3://journals/${lockKey}`, ...(previous ? { previousHolder: previous } : {}), expiredAt: bobs.takeover?.expiredAt ?? '' } } as NewEvent;
+    const takeover = {
+      type: 'lock.takeover',
+      by: 'bob@ci-runner',
+      data: { lock: `s3://journals/${lockKey}`, ...(previous ? { previousHolder: previous } : {}), expiredAt: bobs.takeover?.expiredAt ?? '' },
+    } as NewEvent;
     model.set('journals', journal.key, buildJournal([takeover]).text);
     await bobs.release();
 

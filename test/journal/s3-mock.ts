@@ -62,13 +62,23 @@ export function installS3(hooks: Hooks = {}, model = new S3Model(['journals'])):
     ...(input.IfNoneMatch !== undefined ? { ifNoneMatch: input.IfNoneMatch } : {}),
   });
   s3Mock.on(GetObjectCommand).callsFake((input: S3Input) =>
-    run('GetObject', input, () => model.get(input.Bucket, input.Key), ({ object }) => {
-      const body = Buffer.from(object?.body ?? Buffer.alloc(0));
-      return { ETag: object?.etag, ContentLength: body.length, Body: { transformToByteArray: async () => new Uint8Array(body) } };
-    }),
+    run(
+      'GetObject',
+      input,
+      () => model.get(input.Bucket, input.Key),
+      ({ object }) => {
+        const body = Buffer.from(object?.body ?? Buffer.alloc(0));
+        return { ETag: object?.etag, ContentLength: body.length, Body: { transformToByteArray: async () => new Uint8Array(body) } };
+      },
+    ),
   );
   s3Mock.on(PutObjectCommand).callsFake((input: S3Input) =>
-    run('PutObject', input, () => model.put(input.Bucket, input.Key, Buffer.from(input.Body ?? ''), conditions(input)), ({ object }) => ({ ETag: object?.etag })),
+    run(
+      'PutObject',
+      input,
+      () => model.put(input.Bucket, input.Key, Buffer.from(input.Body ?? ''), conditions(input)),
+      ({ object }) => ({ ETag: object?.etag }),
+    ),
   );
   s3Mock.on(ListObjectsV2Command).callsFake(async (input: S3Input) => {
     await hooks.before?.('ListObjectsV2', input);
@@ -86,7 +96,14 @@ export function installS3(hooks: Hooks = {}, model = new S3Model(['journals'])):
       ...(outcome.nextToken !== undefined ? { NextContinuationToken: outcome.nextToken } : {}),
     };
   });
-  s3Mock.on(DeleteObjectCommand).callsFake((input: S3Input) => run('DeleteObject', input, () => model.delete(input.Bucket, input.Key, conditions(input)), () => ({})));
+  s3Mock.on(DeleteObjectCommand).callsFake((input: S3Input) =>
+    run(
+      'DeleteObject',
+      input,
+      () => model.delete(input.Bucket, input.Key, conditions(input)),
+      () => ({}),
+    ),
+  );
   return { model, client: new S3Client({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } }), hooks };
 }
 

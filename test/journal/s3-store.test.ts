@@ -33,7 +33,8 @@ const manifest = (model: S3Model) => {
   if (!parsed || 'newer' in parsed) throw new Error('no manifest');
   return parsed;
 };
-const store = (client: ReturnType<typeof installS3>['client'], options: S3JournalStoreOptions = {}) => new S3JournalStore(client, where, { writer: 'alice@laptop', ...options });
+const store = (client: ReturnType<typeof installS3>['client'], options: S3JournalStoreOptions = {}) =>
+  new S3JournalStore(client, where, { writer: 'alice@laptop', ...options });
 
 /** The whole journal as a fresh reader sees it, its chain verified. */
 async function stored(client: ReturnType<typeof installS3>['client']): Promise<string> {
@@ -149,7 +150,12 @@ describe('S3JournalStore: the segmented layout', () => {
     await seed.append(started('a'));
     const first = await openJournal(store(client), journalOptions());
     // Both read the same journal; bob holds the lease and writes first.
-    const lease = await acquireS3Lease(client, where, { identity: bob, command: 'run', clock: fakeClock(new Date('2026-01-01T00:05:00Z')), schedule: () => () => undefined });
+    const lease = await acquireS3Lease(client, where, {
+      identity: bob,
+      command: 'run',
+      clock: fakeClock(new Date('2026-01-01T00:05:00Z')),
+      schedule: () => () => undefined,
+    });
     const second = await openJournal(store(client), journalOptions({ identity: bob }));
     await second.append(succeeded('a'));
     const bobs = await stored(client);
@@ -159,7 +165,9 @@ describe('S3JournalStore: the segmented layout', () => {
     expect(puts().at(-1)).toMatchObject({ Key: segmentKey(where.key, 3), IfNoneMatch: '*' });
     expect(error.message).toContain('someone else changed it since this command read it');
     expect(error.message).toContain('its last event is #3 step.succeeded, written by bob@ci-runner (https://gitlab.example.com/ops/migrate/-/jobs/991)');
-    expect(error.message).toContain('the lease is held by bob@ci-runner (pid 77, cutover run since 2026-01-01T00:05:00.000Z, https://gitlab.example.com/ops/migrate/-/jobs/991)');
+    expect(error.message).toContain(
+      'the lease is held by bob@ci-runner (pid 77, cutover run since 2026-01-01T00:05:00.000Z, https://gitlab.example.com/ops/migrate/-/jobs/991)',
+    );
     expect(error.message).toContain('nothing was overwritten');
     expect(await stored(client)).toBe(bobs);
     // The losing journal writes nothing more.
@@ -193,14 +201,19 @@ describe('S3JournalStore: the segmented layout', () => {
     const clock = fakeClock(new Date('2026-01-01T00:05:00Z'));
     const alice = { user: 'alice', host: 'laptop', pid: 4242 };
     const lease = await acquireS3Lease(client, where, { identity: alice, command: 'run', clock, schedule: () => () => undefined });
-    const mine = await openJournal(store(client, { lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder }, now: () => clock.now() }), journalOptions());
+    const mine = await openJournal(
+      store(client, { lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder }, now: () => clock.now() }),
+      journalOptions(),
+    );
     clock.advance(3 * 60_000); // alice was paused: no heartbeat, the lease ran out
     const bobs = await acquireS3Lease(client, where, { identity: bob, command: 'run', clock, schedule: () => () => undefined });
     const other = await openJournal(store(client), journalOptions({ identity: bob, clock }));
     await other.append({ type: 'lock.takeover', data: { lock: bobs.location, previousHolder: lease.holder, expiredAt: bobs.takeover?.expiredAt ?? '' } });
 
     const error = await rejection(mine.append(succeeded('a')));
-    expect(error.message).toContain(`this command's lease s3://journals/cutover/web.journal.jsonl.lock was taken over by bob@ci-runner (https://gitlab.example.com/ops/migrate/-/jobs/991) at 2026-01-01T00:08:00.000Z because it expired at 2026-01-01T00:07:00.000Z`);
+    expect(error.message).toContain(
+      `this command's lease s3://journals/cutover/web.journal.jsonl.lock was taken over by bob@ci-runner (https://gitlab.example.com/ops/migrate/-/jobs/991) at 2026-01-01T00:08:00.000Z because it expired at 2026-01-01T00:07:00.000Z`,
+    );
     expect(error.message).toContain('the lease is now held by bob@ci-runner');
     await bobs.release();
   });

@@ -24,15 +24,26 @@ describe('which journal a command uses', () => {
   const runbook = { name: 'web', file: 'ops/web.yaml', journal: 's3://acme-cutover/web.journal.jsonl' };
   const stateDir = path.resolve('ops', '.cutover');
 
-  it('--journal, else the command\'s own default, else the runbook\'s journal:, else .cutover/<name>.journal.jsonl next to the runbook', () => {
-    expect(journalTargetFor(runbook, { journal: 'local.jsonl' })).toEqual({ kind: 'file', path: path.resolve('local.jsonl'), location: path.resolve('local.jsonl') });
-    expect(journalTargetFor(runbook, {})).toEqual({ kind: 's3', s3: { bucket: 'acme-cutover', key: 'web.journal.jsonl' }, location: 's3://acme-cutover/web.journal.jsonl' });
+  it("--journal, else the command's own default, else the runbook's journal:, else .cutover/<name>.journal.jsonl next to the runbook", () => {
+    expect(journalTargetFor(runbook, { journal: 'local.jsonl' })).toEqual({
+      kind: 'file',
+      path: path.resolve('local.jsonl'),
+      location: path.resolve('local.jsonl'),
+    });
+    expect(journalTargetFor(runbook, {})).toEqual({
+      kind: 's3',
+      s3: { bucket: 'acme-cutover', key: 'web.journal.jsonl' },
+      location: 's3://acme-cutover/web.journal.jsonl',
+    });
     // rehearse never writes the production journal of the runbook.
     expect(journalTargetFor(runbook, {}, defaultRehearsalPath)).toMatchObject({ kind: 'file', path: defaultRehearsalPath('web', stateDir) });
     expect(journalTargetFor({ name: 'web', file: 'ops/web.yaml' }, {})).toMatchObject({ kind: 'file', path: path.join(stateDir, 'web.journal.jsonl') });
     expect(defaultJournalPath('web', stateDir)).toBe(path.join(stateDir, 'web.journal.jsonl'));
     // A relative journal: in the runbook is relative to the runbook file, not to where cutover runs.
-    expect(journalTargetFor({ name: 'web', file: 'ops/web.yaml', journal: '../state/web.jsonl' }, {})).toMatchObject({ kind: 'file', path: path.resolve('state', 'web.jsonl') });
+    expect(journalTargetFor({ name: 'web', file: 'ops/web.yaml', journal: '../state/web.jsonl' }, {})).toMatchObject({
+      kind: 'file',
+      path: path.resolve('state', 'web.jsonl'),
+    });
   });
 
   it('a malformed URL or another scheme is a usage error (exit 2)', () => {

@@ -64,7 +64,10 @@ describe('metric checks: resolved', () => {
       { kind: 'cloudwatchAlarm', prefix: 'green-', insufficientData: 'pass', retry: { forMs: 120_000, intervalMs: 10_000 } },
       {
         kind: 'cloudwatchMetric',
-        query: { kind: 'metric', metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { TargetGroup: 'targetgroup/green/abc' }, statistic: 'p99' } },
+        query: {
+          kind: 'metric',
+          metric: { namespace: 'AWS/ApplicationELB', name: 'TargetResponseTime', dimensions: { TargetGroup: 'targetgroup/green/abc' }, statistic: 'p99' },
+        },
         lastMs: 300_000,
         periodMs: 300_000,
         noData: 'fail',
@@ -86,7 +89,14 @@ describe('metric checks: resolved', () => {
         min: 0,
         max: 1,
       },
-      { kind: 'prometheus', url: 'http://prom:9090/', query: 'sum(rate(errors_total{service="green"}[5m]))', headers: { Authorization: 'Bearer s3cr3t-token' }, timeoutMs: 10_000, max: 0.5 },
+      {
+        kind: 'prometheus',
+        url: 'http://prom:9090/',
+        query: 'sum(rate(errors_total{service="green"}[5m]))',
+        headers: { Authorization: 'Bearer s3cr3t-token' },
+        timeoutMs: 10_000,
+        max: 0.5,
+      },
     ]);
     // What plan shows: every check resolved, never a header value.
     expect(describeCheck(verify)).toEqual([
@@ -137,7 +147,8 @@ describe('metric checks: validation, with positions', () => {
     },
     {
       name: 'an expression with the reserved id, a metric it does not use and a dimension outside',
-      checks: '      - cloudwatchMetric: { expression: "a * 2", dimensions: { X: y }, metrics: { a: { namespace: N, name: M }, cutover: { namespace: N, name: M } }, last: 5m, max: 1 }',
+      checks:
+        '      - cloudwatchMetric: { expression: "a * 2", dimensions: { X: y }, metrics: { a: { namespace: N, name: M }, cutover: { namespace: N, name: M } }, last: 5m, max: 1 }',
       expected: [
         { at: '9:113', severity: 'error', rule: 'cloudwatch-metric', message: /"cutover" is the id cutover gives the expression/ },
         { at: '9:113', severity: 'warning', rule: 'cloudwatch-metric', message: /metric "cutover" is not used by the expression/ },

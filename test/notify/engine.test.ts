@@ -14,9 +14,12 @@ import { MigrationWorld, shell } from '../helpers/migration-world.js';
 const ALL = 'https://hooks.example.com/all';
 const DEFAULTS = 'https://hooks.example.com/defaults';
 
-function runbook(steps: string, notify = `  - { name: all, url: "${ALL}", events: [run-started, waiting-approval, step-failed, watch-failed, rolled-back, rollback-failed, completed] }
+function runbook(
+  steps: string,
+  notify = `  - { name: all, url: "${ALL}", events: [run-started, waiting-approval, step-failed, watch-failed, rolled-back, rollback-failed, completed] }
   - { url: "${DEFAULTS}", format: slack }
-`): Runbook {
+`,
+): Runbook {
   const text = `cutover: 1
 name: migration
 defaults: { confirm: false, onFailure: stop }
@@ -75,7 +78,9 @@ describe('notifications from the engine', () => {
     },
     {
       name: 'a failed step whose rollback fails',
-      steps: shell('a') + `  - id: b
+      steps:
+        shell('a') +
+        `  - id: b
     run: apply b
     verify: has b
     rollback: { run: fail, verify: lacks b }
@@ -139,13 +144,37 @@ describe('notifications from the engine', () => {
   it('says what happened: the step, why, the steps rolled back, how to approve', async () => {
     const { world: w, hooks } = world(shell('a') + failing + manual);
     await w.run();
-    const [failed, rolled] = hooks.posted.filter((p) => p.url === ALL).slice(1).map((p) => p.body);
-    expect(failed).toMatchObject({ version: 1, source: 'cutover', event: 'step-failed', runbook: 'migration', step: 'b', reason: 'exit code 1', host: 'laptop', at: '2026-01-01T00:00:00.000Z' });
-    expect(rolled).toMatchObject({ event: 'rolled-back', step: 'b', steps: ['b'], reason: 'exit code 1', message: 'migration: rolled back b after b: exit code 1' });
+    const [failed, rolled] = hooks.posted
+      .filter((p) => p.url === ALL)
+      .slice(1)
+      .map((p) => p.body);
+    expect(failed).toMatchObject({
+      version: 1,
+      source: 'cutover',
+      event: 'step-failed',
+      runbook: 'migration',
+      step: 'b',
+      reason: 'exit code 1',
+      host: 'laptop',
+      at: '2026-01-01T00:00:00.000Z',
+    });
+    expect(rolled).toMatchObject({
+      event: 'rolled-back',
+      step: 'b',
+      steps: ['b'],
+      reason: 'exit code 1',
+      message: 'migration: rolled back b after b: exit code 1',
+    });
 
     const { world: w2, hooks: hooks2 } = world(manual);
     await w2.run();
-    expect(hooks2.posted[1]?.body).toMatchObject({ event: 'waiting-approval', step: 'go', instructions: 'Check the dashboard', approve: 'cutover approve migration.yaml go', message: 'migration: step go waits for approval; when done: cutover approve migration.yaml go' });
+    expect(hooks2.posted[1]?.body).toMatchObject({
+      event: 'waiting-approval',
+      step: 'go',
+      instructions: 'Check the dashboard',
+      approve: 'cutover approve migration.yaml go',
+      message: 'migration: step go waits for approval; when done: cutover approve migration.yaml go',
+    });
   });
 
   it('retries a 500 after a backoff on the injected clock, then journals it sent', async () => {
@@ -159,7 +188,10 @@ describe('notifications from the engine', () => {
   });
 
   it('a dead webhook fails its delivery, never the run: retries spent, notify.failed journaled', async () => {
-    const { world: w, hooks } = world(shell('a') + shell('b'), `  - { name: dead, url: "${ALL}", events: [completed], retries: 1 }\n  - { url: "${DEFAULTS}", events: [completed] }\n`);
+    const { world: w, hooks } = world(
+      shell('a') + shell('b'),
+      `  - { name: dead, url: "${ALL}", events: [completed], retries: 1 }\n  - { url: "${DEFAULTS}", events: [completed] }\n`,
+    );
     hooks.otherwise = { kind: 'network', message: 'connect ECONNREFUSED 127.0.0.1:9' };
     expect(await w.run()).toMatchObject({ state: 'completed' });
     expect(hooks.posted).toHaveLength(2 + 3);
@@ -175,7 +207,12 @@ describe('notifications from the engine', () => {
     expect(await w.run()).toMatchObject({ state: 'completed' });
     expect(hooks.posted.map((p) => p.timeoutMs)).toEqual([5000, 2000]);
     const reasons = w.state().notifications.map((n) => [n.webhook, n.attempts, n.reason, n.status]);
-    expect(reasons).toEqual(expect.arrayContaining([[1, 1, 'HTTP 404', 404], [2, 1, 'no answer within 2s', undefined]]));
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        [1, 1, 'HTTP 404', 404],
+        [2, 1, 'no answer within 2s', undefined],
+      ]),
+    );
   });
 
   it('a URL that is not http(s) after interpolation is a failed delivery, journaled without the URL', async () => {
@@ -183,7 +220,9 @@ describe('notifications from the engine', () => {
     w.runbook = { ...w.runbook, notify: [{ url: 'not a url', format: 'json', events: ['completed'], timeoutMs: 5000, retries: 2 }] };
     expect(await w.run()).toMatchObject({ state: 'completed' });
     expect(hooks.posted).toHaveLength(0);
-    expect(w.state().notifications).toEqual([expect.objectContaining({ ok: false, attempts: 0, reason: expect.stringContaining('not an http:// or https:// URL') })]);
+    expect(w.state().notifications).toEqual([
+      expect.objectContaining({ ok: false, attempts: 0, reason: expect.stringContaining('not an http:// or https:// URL') }),
+    ]);
     expect(w.store.text).not.toContain('not a url');
   });
 

@@ -61,14 +61,27 @@ describe('webhooks against a real HTTP server', () => {
   it('posts the JSON and Slack payloads as application/json, with the secret URL never journaled', async () => {
     const server = await serve((_request, res) => res.writeHead(200).end('ok'));
     const env = { HOOK_TOKEN: 'T0KEN-abcdef' };
-    const w = world(`  - { url: "${server.url}/json/\${env.HOOK_TOKEN}", events: [run-started, completed] }\n  - { name: slack, url: "${server.url}/slack", format: slack }\n`, env);
+    const w = world(
+      `  - { url: "${server.url}/json/\${env.HOOK_TOKEN}", events: [run-started, completed] }\n  - { name: slack, url: "${server.url}/slack", format: slack }\n`,
+      env,
+    );
     expect(await w.run()).toMatchObject({ state: 'completed' });
     const byPath = (prefix: string) => server.received.filter((r) => r.path.startsWith(prefix));
-    expect(byPath('/json/T0KEN-abcdef').map((r) => (r.body as { event: string }).event).sort()).toEqual(['completed', 'run-started']);
+    expect(
+      byPath('/json/T0KEN-abcdef')
+        .map((r) => (r.body as { event: string }).event)
+        .sort(),
+    ).toEqual(['completed', 'run-started']);
     expect(byPath('/json')[0]?.headers['content-type']).toBe('application/json');
     expect(byPath('/slack')).toHaveLength(1);
     expect(byPath('/slack')[0]?.body).toMatchObject({ text: 'http-hooks: completed', blocks: [{ type: 'section' }, { type: 'context' }] });
-    expect(w.state().notifications.map((n) => [n.webhook, n.event, n.ok, n.status])).toEqual(expect.arrayContaining([[1, 'run-started', true, 200], [1, 'completed', true, 200], [2, 'completed', true, 200]]));
+    expect(w.state().notifications.map((n) => [n.webhook, n.event, n.ok, n.status])).toEqual(
+      expect.arrayContaining([
+        [1, 'run-started', true, 200],
+        [1, 'completed', true, 200],
+        [2, 'completed', true, 200],
+      ]),
+    );
     expect(w.store.text).not.toContain('T0KEN-abcdef');
     expect(w.store.text).not.toContain(server.url);
   });

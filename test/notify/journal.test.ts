@@ -28,8 +28,17 @@ describe('notify events in the journal', () => {
   it('a line missing what replay needs is rejected with its problem', () => {
     const base = { v: 1, seq: 1, ts: '2026-01-01T00:00:00.000Z', by: 'a@b', prev: null };
     expect(checkEventShape({ ...base, type: 'notify.sent', data: { webhook: 1, event: 'completed', attempts: 1, status: 204 } }, 1).ok).toBe(true);
-    expect(checkEventShape({ ...base, type: 'notify.sent', data: { webhook: 1, event: 'completed', attempts: 1 } }, 1)).toEqual({ ok: false, problem: 'a notify.sent event whose data has no valid `status`' });
-    expect(checkEventShape({ ...base, type: 'notify.failed', data: { webhook: '#1', event: 'completed', reason: 'x' } }, 1)).toEqual({ ok: false, problem: 'a notify.failed event whose data has no valid `webhook`' });
-    expect(checkEventShape({ ...base, type: 'notify.failed', data: { webhook: 1, event: 'completed' } }, 1)).toEqual({ ok: false, problem: 'a notify.failed event whose data has no valid `reason`' });
+    expect(checkEventShape({ ...base, type: 'notify.sent', data: { webhook: 1, event: 'completed', attempts: 1 } }, 1)).toEqual({
+      ok: false,
+      problem: 'a notify.sent event whose data has no valid `status`',
+    });
+    expect(checkEventShape({ ...base, type: 'notify.failed', data: { webhook: '#1', event: 'completed', reason: 'x' } }, 1)).toEqual({
+      ok: false,
+      problem: 'a notify.failed event whose data has no valid `webhook`',
+    });
+    expect(checkEventShape({ ...base, type: 'notify.failed', data: { webhook: 1, event: 'completed' } }, 1)).toEqual({
+      ok: false,
+      problem: 'a notify.failed event whose data has no valid `reason`',
+    });
   });
 });

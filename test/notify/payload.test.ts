@@ -12,8 +12,18 @@ const context = { runbook: 'web', host: 'ci-7', at: new Date('2026-03-01T12:00:0
 describe('JSON payload, version 1', () => {
   it('carries the version, the event and only the facts that apply', () => {
     expect(NOTIFY_PAYLOAD_VERSION).toBe(1);
-    expect(jsonPayload({ event: 'completed' }, context)).toEqual({ version: 1, source: 'cutover', event: 'completed', runbook: 'web', at: '2026-03-01T12:00:00.000Z', host: 'ci-7', message: 'web: completed' });
-    expect(jsonPayload({ event: 'rolled-back', step: 'dns-10', steps: ['dns-10', 'deploy'], reason: 'step failed; operator chose rollback-all' }, context)).toEqual({
+    expect(jsonPayload({ event: 'completed' }, context)).toEqual({
+      version: 1,
+      source: 'cutover',
+      event: 'completed',
+      runbook: 'web',
+      at: '2026-03-01T12:00:00.000Z',
+      host: 'ci-7',
+      message: 'web: completed',
+    });
+    expect(
+      jsonPayload({ event: 'rolled-back', step: 'dns-10', steps: ['dns-10', 'deploy'], reason: 'step failed; operator chose rollback-all' }, context),
+    ).toEqual({
       version: 1,
       source: 'cutover',
       event: 'rolled-back',
@@ -29,7 +39,10 @@ describe('JSON payload, version 1', () => {
 
   it.each<[NotifyFacts, string]>([
     [{ event: 'run-started', command: 'resume' }, 'web: resume started'],
-    [{ event: 'waiting-approval', step: 'go', approve: 'cutover approve web.yaml go' }, 'web: step go waits for approval; when done: cutover approve web.yaml go'],
+    [
+      { event: 'waiting-approval', step: 'go', approve: 'cutover approve web.yaml go' },
+      'web: step go waits for approval; when done: cutover approve web.yaml go',
+    ],
     [{ event: 'step-failed', step: 'a', reason: 'verify failed: exit 1' }, 'web: step a failed: verify failed: exit 1'],
     [{ event: 'watch-failed', step: 'a', reason: '5xx rate 7% > 1%' }, 'web: the watch of a failed during its bake: 5xx rate 7% > 1%'],
     [{ event: 'rollback-failed', step: 'a', reason: 'exit 2' }, 'web: the rollback stopped at a: exit 2; someone must look now (cutover status)'],
@@ -48,7 +61,7 @@ describe('Slack payload', () => {
     ]);
   });
 
-  it('cuts a long reason well under Slack\'s 3000-character section limit', () => {
+  it("cuts a long reason well under Slack's 3000-character section limit", () => {
     const payload = slackPayload({ event: 'watch-failed', step: 'a', reason: 'x'.repeat(10_000) }, context);
     const section = payload.blocks[0] as { text: { text: string } };
     expect(section.text.text.length).toBeLessThan(3000);
@@ -81,7 +94,11 @@ steps:
     const hooks = new FakeWebhooks();
     world.webhooks = hooks;
     const ctx = await world.context();
-    notify(ctx, { event: 'step-failed', step: 'a', reason: `curl -H "Authorization: Bearer tok-123456" failed; base64 ${Buffer.from('tok-123456').toString('base64')}` });
+    notify(ctx, {
+      event: 'step-failed',
+      step: 'a',
+      reason: `curl -H "Authorization: Bearer tok-123456" failed; base64 ${Buffer.from('tok-123456').toString('base64')}`,
+    });
     await settleNotifications(ctx);
     expect(hooks.posted.map((p) => p.url)).toEqual([env.HOOK, `${env.HOOK}/slack`]);
     for (const posted of hooks.posted) {

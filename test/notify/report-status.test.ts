@@ -17,18 +17,33 @@ const { events } = buildJournal([
   { type: 'notify.sent', data: { webhook: 1, name: 'ops', event: 'step-failed', step: 'b', attempts: 2, status: 204 } },
   { type: 'notify.failed', data: { webhook: 2, event: 'step-failed', step: 'b', attempts: 3, reason: 'HTTP 503', status: 503 } },
 ]);
-const runbook = { name: 'web', file: 'web.yaml', steps: [{ id: 'a', digest: 'digest-a' }, { id: 'b', digest: 'digest-b' }] };
+const runbook = {
+  name: 'web',
+  file: 'web.yaml',
+  steps: [
+    { id: 'a', digest: 'digest-a' },
+    { id: 'b', digest: 'digest-b' },
+  ],
+};
 
 describe('notifications in status', () => {
   it('one line: sent, failed, and the last failure', () => {
     const status = buildStatus(runbook, replay(events), 'j', Date.parse('2026-01-01T01:00:00Z'));
     expect(status.notifications).toEqual({ sent: 2, failed: 1, lastFailure: { webhook: '#2', event: 'step-failed', ts: events[7]?.ts, reason: 'HTTP 503' } });
-    expect(statusReport(status, true, { color: false }, false)).toContain('notifications: 2 sent, 1 failed (last: webhook #2, step-failed at 00:00:07Z: HTTP 503)');
+    expect(statusReport(status, true, { color: false }, false)).toContain(
+      'notifications: 2 sent, 1 failed (last: webhook #2, step-failed at 00:00:07Z: HTTP 503)',
+    );
   });
 
   it('status --watch shows the same line', () => {
     const outline = { ...runbook, steps: runbook.steps.map((s) => ({ ...s, title: s.id })) };
-    const frame = renderFrame(outline, 'j', true, events, { at: Date.parse('2026-01-01T01:00:00Z'), columns: 120, rows: 60, intervalMs: 2000, output: { color: false } });
+    const frame = renderFrame(outline, 'j', true, events, {
+      at: Date.parse('2026-01-01T01:00:00Z'),
+      columns: 120,
+      rows: 60,
+      intervalMs: 2000,
+      output: { color: false },
+    });
     expect(frame).toContain('notifications: 2 sent, 1 failed (last: webhook #2, step-failed at 00:00:07Z: HTTP 503)');
   });
 

@@ -39,7 +39,16 @@ notify:
     retries: 0
 ${steps}`;
     const runbook = valid(text, { SLACK_HOOK: 'https://hooks.slack.com/services/T/B/secret123' });
-    expect(runbook.notify).toEqual([{ name: 'ops-slack', url: 'https://hooks.slack.com/services/T/B/secret123', format: 'slack', events: ['step-failed', 'completed'], timeoutMs: 2000, retries: 0 }]);
+    expect(runbook.notify).toEqual([
+      {
+        name: 'ops-slack',
+        url: 'https://hooks.slack.com/services/T/B/secret123',
+        format: 'slack',
+        events: ['step-failed', 'completed'],
+        timeoutMs: 2000,
+        retries: 0,
+      },
+    ]);
     expect(runbook.secrets.values).toContain('https://hooks.slack.com/services/T/B/secret123');
     const without = valid(`cutover: 1\nname: t\n${steps}`);
     expect(without.notify).toBeUndefined();

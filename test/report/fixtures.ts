@@ -82,7 +82,12 @@ export class JournalScript {
 
   async append(...events: NewEvent[]): Promise<this> {
     for (const event of events) {
-      this.journal ??= await openJournal(this.store, { runbook: { name: this.runbook, file: `${this.runbook}.yaml` }, identity: this.identity, masker: this.masker, clock: this.clock });
+      this.journal ??= await openJournal(this.store, {
+        runbook: { name: this.runbook, file: `${this.runbook}.yaml` },
+        identity: this.identity,
+        masker: this.masker,
+        clock: this.clock,
+      });
       await this.journal.append(event);
     }
     return this;
@@ -90,7 +95,12 @@ export class JournalScript {
 
   /** The events as a reader (report, status) sees them: read back and verified. */
   async events(): Promise<JournalEvent[]> {
-    const reader = await openJournal(this.store, { runbook: { name: this.runbook, file: `${this.runbook}.yaml` }, identity: this.identity, masker: createMasker([]), clock: this.clock });
+    const reader = await openJournal(this.store, {
+      runbook: { name: this.runbook, file: `${this.runbook}.yaml` },
+      identity: this.identity,
+      masker: createMasker([]),
+      clock: this.clock,
+    });
     return [...reader.events];
   }
 
@@ -142,22 +152,52 @@ export function elbv2Step(id: string, weights: Record<string, number>, extra: Pa
 
 export const runStarted = (command = 'run'): NewEvent => ({ type: 'run.started', data: { command, runbook: 'web', file: 'web.yaml', options: {} } });
 export const runFinished = (outcome: string, command = 'run'): NewEvent => ({ type: 'run.finished', data: { command, outcome } });
-export const stepStarted = (definition: Step, attempt = 1): NewEvent => ({ type: 'step.started', step: definition.id, attempt, data: { digest: definition.digest, definition, host: 'laptop' } });
-export const stepSucceeded = (id: string, durationMs: number, attempt = 1, extra: Partial<{ recovered: boolean; markedDone: boolean; traffic: { target: string; label: string; weights: Record<string, number> } }> = {}): NewEvent => ({
+export const stepStarted = (definition: Step, attempt = 1): NewEvent => ({
+  type: 'step.started',
+  step: definition.id,
+  attempt,
+  data: { digest: definition.digest, definition, host: 'laptop' },
+});
+export const stepSucceeded = (
+  id: string,
+  durationMs: number,
+  attempt = 1,
+  extra: Partial<{ recovered: boolean; markedDone: boolean; traffic: { target: string; label: string; weights: Record<string, number> } }> = {},
+): NewEvent => ({
   type: 'step.succeeded',
   step: id,
   attempt,
   data: { durationMs, ...extra },
 });
-export const stepFailed = (id: string, reason: string, attempt = 1, tail: string[] = [], extra: { exitCode?: number; phase?: 'precheck' | 'action' | 'verify' | 'drift' } = {}): NewEvent => ({
+export const stepFailed = (
+  id: string,
+  reason: string,
+  attempt = 1,
+  tail: string[] = [],
+  extra: { exitCode?: number; phase?: 'precheck' | 'action' | 'verify' | 'drift' } = {},
+): NewEvent => ({
   type: 'step.failed',
   step: id,
   attempt,
   data: { phase: extra.phase ?? 'action', reason, tail, ...(extra.exitCode !== undefined ? { exitCode: extra.exitCode } : {}) },
 });
-export const decision = (step: string | undefined, prompt: string, choice: string, note?: string): NewEvent => ({ type: 'decision', ...(step ? { step } : {}), data: { prompt, choice, ...(note ? { note } : {}) } });
-export const rollbackStarted = (id: string, reason = 'rollback requested', attempt = 1): NewEvent => ({ type: 'rollback.started', step: id, attempt, data: { digest: `sha256:${id}-v1`, reason } });
-export const rollbackSucceeded = (id: string, durationMs: number, attempt = 1, traffic?: { target: string; label: string; weights: Record<string, number> }): NewEvent => ({
+export const decision = (step: string | undefined, prompt: string, choice: string, note?: string): NewEvent => ({
+  type: 'decision',
+  ...(step ? { step } : {}),
+  data: { prompt, choice, ...(note ? { note } : {}) },
+});
+export const rollbackStarted = (id: string, reason = 'rollback requested', attempt = 1): NewEvent => ({
+  type: 'rollback.started',
+  step: id,
+  attempt,
+  data: { digest: `sha256:${id}-v1`, reason },
+});
+export const rollbackSucceeded = (
+  id: string,
+  durationMs: number,
+  attempt = 1,
+  traffic?: { target: string; label: string; weights: Record<string, number> },
+): NewEvent => ({
   type: 'rollback.succeeded',
   step: id,
   attempt,
@@ -175,7 +215,14 @@ export function captured(id: string, weights: Record<string, number>, attempt = 
 }
 
 export function capturedLb(id: string, weights: Record<string, number>, attempt = 1): NewEvent {
-  const data: TrafficSnapshotData = { kind: 'elbv2', target: LB_TARGET, label: LB_LABEL, weights, names: { [ONPREM_TG]: 'onprem', [AWS_TG]: 'aws' }, state: { actions: [] } };
+  const data: TrafficSnapshotData = {
+    kind: 'elbv2',
+    target: LB_TARGET,
+    label: LB_LABEL,
+    weights,
+    names: { [ONPREM_TG]: 'onprem', [AWS_TG]: 'aws' },
+    state: { actions: [] },
+  };
   return { type: 'step.captured', step: id, attempt, data };
 }
 
@@ -206,7 +253,14 @@ export const TRAFFIC_STEPS = ['deploy-aws', 'approve-db', 'dns-10', 'lb-25', 'dn
 export async function trafficMigration(options: { secrets?: string[]; steps?: Record<string, Step>; runbook?: string } = {}): Promise<JournalScript> {
   const def = (id: string, fallback: Step) => options.steps?.[id] ?? fallback;
   const deploy = def('deploy-aws', shellStep('deploy-aws', { title: 'Deploy the app to EKS' }));
-  const approve = def('approve-db', shellStep('approve-db', { title: 'DB on-call confirms replication lag < 1s', action: { kind: 'manual', instructions: 'Check the lag' }, rollback: { kind: 'none', reason: 'an approval has nothing to undo' } }));
+  const approve = def(
+    'approve-db',
+    shellStep('approve-db', {
+      title: 'DB on-call confirms replication lag < 1s',
+      action: { kind: 'manual', instructions: 'Check the lag' },
+      rollback: { kind: 'none', reason: 'an approval has nothing to undo' },
+    }),
+  );
   const dns10 = def('dns-10', route53Step('dns-10', { onprem: 90, aws: 10 }, { bakeMs: 30 * 60_000, watch: [] }));
   const lb25 = def('lb-25', elbv2Step('lb-25', { onprem: 75, aws: 25 }));
   const dns50 = def('dns-50', route53Step('dns-50', { onprem: 50, aws: 50 }, { bakeMs: 60 * 60_000 }));
@@ -215,12 +269,19 @@ export async function trafficMigration(options: { secrets?: string[]; steps?: Re
   // Day 1, alice: deploy (fails once, retried), approval by bob, first shift.
   await j.as(ALICE).append(runStarted());
   await j.after(2_000).append(stepStarted(deploy));
-  await j.after(95_000).append(stepFailed('deploy-aws', 'exited with code 1', 1, ['applying k8s/app.yaml', 'error: deployment "app" exceeded its progress deadline', 'password=***'], { exitCode: 1 }));
+  await j.after(95_000).append(
+    stepFailed('deploy-aws', 'exited with code 1', 1, ['applying k8s/app.yaml', 'error: deployment "app" exceeded its progress deadline', 'password=***'], {
+      exitCode: 1,
+    }),
+  );
   await j.after(40_000).append(decision('deploy-aws', 'step failed (action): what now?', 'retry'));
   await j.after(1_000).append(stepStarted(deploy, 2));
   await j.after(130_000).append(stepSucceeded('deploy-aws', 130_000, 2));
   await j.after(500).append(runFinished('waiting_approval'));
-  await j.as(BOB).at('2026-03-02T09:20:00Z').append({ type: 'approval', step: 'approve-db', data: { digest: approve.digest, note: 'lag 0.2s for 10 minutes' } });
+  await j
+    .as(BOB)
+    .at('2026-03-02T09:20:00Z')
+    .append({ type: 'approval', step: 'approve-db', data: { digest: approve.digest, note: 'lag 0.2s for 10 minutes' } });
   await j.as(ALICE).at('2026-03-02T09:25:00Z').append(runStarted());
   await j.after(1_000).append(stepStarted(approve));
   await j.after(10).append(decision('approve-db', 'manual step done?', 'done'));
@@ -237,7 +298,9 @@ export async function trafficMigration(options: { secrets?: string[]; steps?: Re
 
   // Day 2, the CI job: someone moved the weights by hand; forced; cutover killed mid-step.
   await j.as(CI_JOB).at('2026-03-03T08:00:00Z').append(runStarted());
-  await j.after(1_000).append(decision('dns-50', 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20)', 'force', '--force'));
+  await j
+    .after(1_000)
+    .append(decision('dns-50', 'drift: app.example.com. A in ZAPP changed since step dns-10 (aws: journal says 10, live 20)', 'force', '--force'));
   await j.after(10).append(stepStarted(dns50));
   await j.after(600).append(captured('dns-50', { onprem: 80, aws: 20 }));
   await j.after(2_000).append({ type: 'step.spawned', step: 'dns-50', attempt: 1, data: { pid: 4242, pgid: 4242, host: 'ci-7', phase: 'verify' } });
@@ -245,7 +308,12 @@ export async function trafficMigration(options: { secrets?: string[]; steps?: Re
 
   // bob resumes from the jump host: the weights are already applied, verify passes.
   await j.as(BOB).at('2026-03-03T08:40:00Z').append(runStarted('resume'));
-  await j.after(500).append({ type: 'step.interrupted', step: 'dns-50', attempt: 1, data: { reason: 'found unfinished on resume: cutover stopped while the step was running' } });
+  await j.after(500).append({
+    type: 'step.interrupted',
+    step: 'dns-50',
+    attempt: 1,
+    data: { reason: 'found unfinished on resume: cutover stopped while the step was running' },
+  });
   await j.after(3_000).append(stepSucceeded('dns-50', 0, 1, { recovered: true, traffic: r53Left({ onprem: 50, aws: 50 }) }));
   await j.after(2 * 60_000).append({ type: 'bake.watch', step: 'dns-50', attempt: 1, data: { ok: false, summary: 'healthz 14/20 (70% < 95%)' } });
   await j.after(1_000).append(decision('dns-50', 'watch of dns-50 failed during its bake: what now?', 'rollback-step'));

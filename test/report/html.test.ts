@@ -8,7 +8,19 @@ import { OKABE_ITO, renderHtml } from '../../src/report/html.js';
 import { buildReportModel } from '../../src/report/model.js';
 import type { ReportModel } from '../../src/report/model.js';
 import { bakedWorld } from '../helpers/watched-world.js';
-import { JournalScript, TRAFFIC_STEPS, decision, passedPhases, rehearsed, runStarted, shellStep, stepFailed, stepStarted, stepSucceeded, trafficMigration } from './fixtures.js';
+import {
+  JournalScript,
+  TRAFFIC_STEPS,
+  decision,
+  passedPhases,
+  rehearsed,
+  runStarted,
+  shellStep,
+  stepFailed,
+  stepStarted,
+  stepSucceeded,
+  trafficMigration,
+} from './fixtures.js';
 
 // ---------------------------------------------------------------------------------------
 // A small HTML checker: tags balanced, attributes parsed, text free of stray markup.
@@ -84,7 +96,8 @@ function parseHtml(html: string): { tags: Tag[]; texts: string[]; styles: string
   return { tags, texts, styles, errors };
 }
 
-const BLOCK = /^(?:td|th|tr|li|p|div|dt|dd|h[1-6]|caption|br|section|article|figure|figcaption|pre|details|summary|table|thead|tbody|ul|ol|nav|header|footer|main|title|desc|text|g|svg)$/i;
+const BLOCK =
+  /^(?:td|th|tr|li|p|div|dt|dd|h[1-6]|caption|br|section|article|figure|figcaption|pre|details|summary|table|thead|tbody|ul|ol|nav|header|footer|main|title|desc|text|g|svg)$/i;
 
 /** The decoded text of the page (what a reader sees), whitespace collapsed, for content assertions. */
 function visibleText(html: string): string {
@@ -102,7 +115,27 @@ function visibleText(html: string): string {
 function assertSelfContained(html: string): void {
   const { tags, styles, errors } = parseHtml(html);
   expect(errors).toEqual([]);
-  const forbidden = ['script', 'link', 'img', 'iframe', 'frame', 'object', 'embed', 'base', 'form', 'input', 'audio', 'video', 'source', 'track', 'image', 'use', 'foreignobject', 'picture', 'portal'];
+  const forbidden = [
+    'script',
+    'link',
+    'img',
+    'iframe',
+    'frame',
+    'object',
+    'embed',
+    'base',
+    'form',
+    'input',
+    'audio',
+    'video',
+    'source',
+    'track',
+    'image',
+    'use',
+    'foreignobject',
+    'picture',
+    'portal',
+  ];
   expect(tags.filter((t) => forbidden.includes(t.name)).map((t) => t.name)).toEqual([]);
   for (const tag of tags) {
     for (const [key, value] of tag.attrs) {
@@ -127,7 +160,11 @@ function assertAccessibleStructure(html: string): void {
   expect(tags.find((t) => t.name === 'html')?.attrs.get('lang')).toBe('en');
   expect(tags.some((t) => t.name === 'meta' && t.attrs.get('charset') === 'utf-8')).toBe(true);
   expect(tags.some((t) => t.name === 'title')).toBe(true);
-  for (const landmark of ['header', 'nav', 'main', 'footer']) expect(tags.filter((t) => t.name === landmark), landmark).toHaveLength(1);
+  for (const landmark of ['header', 'nav', 'main', 'footer'])
+    expect(
+      tags.filter((t) => t.name === landmark),
+      landmark,
+    ).toHaveLength(1);
   // One h1; headings never skip a level going down.
   const headings = tags.filter((t) => /^h[1-6]$/.test(t.name)).map((t) => Number(t.name[1]));
   expect(headings.filter((h) => h === 1)).toHaveLength(1);
@@ -156,7 +193,8 @@ function assertAccessibleStructure(html: string): void {
     expect(tags[svg.index + 1]?.name).toBe('title');
   }
   // Decorative swatches are hidden from assistive technology.
-  for (const svg of tags.filter((t) => t.name === 'svg' && !t.parents.includes('svg') && t.attrs.get('role') !== 'img')) expect(svg.attrs.get('aria-hidden')).toBe('true');
+  for (const svg of tags.filter((t) => t.name === 'svg' && !t.parents.includes('svg') && t.attrs.get('role') !== 'img'))
+    expect(svg.attrs.get('aria-hidden')).toBe('true');
   // Each chart is followed by a table of the same data.
   const figures = html.split('</figure>').slice(1);
   expect(figures.length).toBe(charts.length);
@@ -168,12 +206,22 @@ function assertAccessibleStructure(html: string): void {
 async function trafficModel(): Promise<ReportModel> {
   const j = await trafficMigration();
   const r = new JournalScript('web', '2026-02-25T10:00:00Z');
-  await r.append(runStarted('rehearse'), rehearsed('deploy-aws', 'sha256:deploy-aws-v1', 'passed', passedPhases), rehearsed('dns-10', 'sha256:dns-10-v0', 'rollback-unverified', passedPhases));
+  await r.append(
+    runStarted('rehearse'),
+    rehearsed('deploy-aws', 'sha256:deploy-aws-v1', 'passed', passedPhases),
+    rehearsed('dns-10', 'sha256:dns-10-v0', 'rollback-unverified', passedPhases),
+  );
   return buildReportModel({
     events: await j.events(),
     rehearsalEvents: await r.events(),
     rehearsalLocation: '.cutover/web.rehearsal.jsonl',
-    runbook: { name: 'web', description: 'Move app traffic to AWS', file: 'runbooks/web.yaml', fileDigest: `sha256:${'a'.repeat(64)}`, steps: TRAFFIC_STEPS.map((id) => ({ id, digest: `sha256:${id}-v1` })) },
+    runbook: {
+      name: 'web',
+      description: 'Move app traffic to AWS',
+      file: 'runbooks/web.yaml',
+      fileDigest: `sha256:${'a'.repeat(64)}`,
+      steps: TRAFFIC_STEPS.map((id) => ({ id, digest: `sha256:${id}-v1` })),
+    },
     journalLocation: '.cutover/web.journal.jsonl',
     generatedAt: '2026-03-04T10:00:00Z',
   });
@@ -192,7 +240,10 @@ describe('HTML report', () => {
     expect(tags.filter((t) => t.name === 'h2').length).toBe(10);
     // One Gantt chart and one weight chart per traffic target.
     expect(tags.filter((t) => t.name === 'svg' && t.attrs.get('class') === 'gantt')).toHaveLength(1);
-    expect(tags.filter((t) => t.name === 'svg' && t.attrs.get('class') === 'weights').map((t) => t.attrs.get('data-target'))).toEqual(['route53:ZAPP:app.example.com.:A', expect.stringMatching(/^elbv2:listener:arn:aws:/)]);
+    expect(tags.filter((t) => t.name === 'svg' && t.attrs.get('class') === 'weights').map((t) => t.attrs.get('data-target'))).toEqual([
+      'route53:ZAPP:app.example.com.:A',
+      expect.stringMatching(/^elbv2:listener:arn:aws:/),
+    ]);
   });
 
   it('keeps the structure with watched-metric charts: each labelled and followed by its table', async () => {
@@ -265,10 +316,15 @@ describe('HTML report', () => {
     const j = new JournalScript();
     const evil = `<script src="https://evil.example/x.js"></script><img src=https://evil.example/p.png onerror=alert(1)> url(https://evil.example/c.css) "'&`;
     await j.append(runStarted());
-    await j.append(stepStarted(shellStep('a', { title: `Title ${evil}`, action: { kind: 'shell', script: `curl https://evil.example/${evil}`, shell: 'sh', env: {} } })));
+    await j.append(
+      stepStarted(shellStep('a', { title: `Title ${evil}`, action: { kind: 'shell', script: `curl https://evil.example/${evil}`, shell: 'sh', env: {} } })),
+    );
     await j.after(1_000).append(stepFailed('a', `reason ${evil}`, 1, [`tail ${evil}`, '</pre></details></article><h1>fake</h1>']));
     await j.append(decision('a', `prompt ${evil}`, `choice ${evil}`, `note ${evil}`));
-    const model = buildReportModel({ events: await j.events(), runbook: { name: 'web', description: `desc ${evil}`, file: `f${evil}.yaml`, steps: [{ id: 'a', title: `Title ${evil}` }] } });
+    const model = buildReportModel({
+      events: await j.events(),
+      runbook: { name: 'web', description: `desc ${evil}`, file: `f${evil}.yaml`, steps: [{ id: 'a', title: `Title ${evil}` }] },
+    });
     const html = renderHtml(model);
     assertSelfContained(html);
     assertAccessibleStructure(html);
@@ -291,7 +347,9 @@ describe('HTML report', () => {
     const j = new JournalScript();
     await j.append(runStarted(), stepStarted(shellStep('a')));
     await j.after(2_000).append(stepSucceeded('a', 2_000), stepStarted(shellStep('b')));
-    const html = renderHtml(buildReportModel({ events: await j.events(), runbook: { name: 'web', steps: [{ id: 'a' }, { id: 'b' }] }, now: '2026-03-02T09:05:00Z' }));
+    const html = renderHtml(
+      buildReportModel({ events: await j.events(), runbook: { name: 'web', steps: [{ id: 'a' }, { id: 'b' }] }, now: '2026-03-02T09:05:00Z' }),
+    );
     assertAccessibleStructure(html);
     expect(html).toMatch(/data-kind="step" data-outcome="unfinished"><rect [^>]*stroke-dasharray/);
     expect(visibleText(html)).toContain('In progress (or cutover stopped)');

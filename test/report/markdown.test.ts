@@ -7,7 +7,16 @@ import { JournalScript, TRAFFIC_STEPS, runStarted, shellStep, stepFailed, stepSt
 
 async function trafficModel() {
   const j = await trafficMigration();
-  return buildReportModel({ events: await j.events(), runbook: { name: 'web', description: 'Move app traffic to AWS', file: 'runbooks/web.yaml', steps: TRAFFIC_STEPS.map((id) => ({ id, digest: `sha256:${id}-v1` })) }, journalLocation: '.cutover/web.journal.jsonl' });
+  return buildReportModel({
+    events: await j.events(),
+    runbook: {
+      name: 'web',
+      description: 'Move app traffic to AWS',
+      file: 'runbooks/web.yaml',
+      steps: TRAFFIC_STEPS.map((id) => ({ id, digest: `sha256:${id}-v1` })),
+    },
+    journalLocation: '.cutover/web.journal.jsonl',
+  });
 }
 
 describe('Markdown report', () => {
@@ -47,7 +56,9 @@ describe('Markdown report', () => {
     const j = new JournalScript();
     await j.append(runStarted(), stepStarted(shellStep('a', { title: 'a | b [x](https://evil.example) <b>bold</b> *em*' })));
     await j.after(1_000).append(stepFailed('a', 'reason | with pipe\nand newline <script>', 1, ['```', 'line with ``` fence', '~~~']));
-    const md = renderMarkdown(buildReportModel({ events: await j.events(), runbook: { name: 'web', steps: [{ id: 'a', title: 'a | b [x](https://evil.example) <b>bold</b> *em*' }] } }));
+    const md = renderMarkdown(
+      buildReportModel({ events: await j.events(), runbook: { name: 'web', steps: [{ id: 'a', title: 'a | b [x](https://evil.example) <b>bold</b> *em*' }] } }),
+    );
     expect(md).toContain('a \\| b \\[x\\](https://evil.example) &lt;b>bold&lt;/b> \\*em\\*');
     expect(md).toContain('- **Reason:** reason \\| with pipe and newline &lt;script>');
     expect(md).not.toContain('<script');

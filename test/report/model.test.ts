@@ -36,7 +36,12 @@ import {
   trafficMigration,
 } from './fixtures.js';
 
-const runbookOf = (ids: string[], extra: { digests?: Record<string, string> } = {}) => ({ name: 'web', description: 'Move the web tier', file: 'web.yaml', steps: ids.map((id) => ({ id, title: `Step ${id}`, digest: extra.digests?.[id] ?? `sha256:${id}-v1` })) });
+const runbookOf = (ids: string[], extra: { digests?: Record<string, string> } = {}) => ({
+  name: 'web',
+  description: 'Move the web tier',
+  file: 'web.yaml',
+  steps: ids.map((id) => ({ id, title: `Step ${id}`, digest: extra.digests?.[id] ?? `sha256:${id}-v1` })),
+});
 
 async function modelOf(j: JournalScript, ids: string[], extra: Partial<Parameters<typeof buildReportModel>[0]> = {}): Promise<ReportModel> {
   return buildReportModel({ events: await j.events(), runbook: runbookOf(ids), journalLocation: 'memory', ...extra });
@@ -66,7 +71,18 @@ describe('report model', () => {
     expect(model.timeline.map((i) => `${i.kind}:${i.step ?? '-'}:${i.outcome}`)).toEqual(['run:-:succeeded', 'step:a:succeeded', 'step:b:succeeded']);
     const a = model.timeline.find((i) => i.step === 'a');
     expect(a).toMatchObject({ start: '2026-03-02T09:00:01.000Z', end: '2026-03-02T09:00:06.000Z', durationMs: 5_000, by: 'alice@laptop' });
-    expect(model.totals).toMatchObject({ durationMs: 9_100, busyMs: 7_000, steps: 2, cleanSteps: 2, stepRuns: 2, retries: 0, failures: 0, rollbacks: 0, runs: 1, operators: ['alice@laptop'] });
+    expect(model.totals).toMatchObject({
+      durationMs: 9_100,
+      busyMs: 7_000,
+      steps: 2,
+      cleanSteps: 2,
+      stepRuns: 2,
+      retries: 0,
+      failures: 0,
+      rollbacks: 0,
+      runs: 1,
+      operators: ['alice@laptop'],
+    });
     expect(model.runs).toEqual([expect.objectContaining({ command: 'run', by: 'alice@laptop', outcome: 'completed', finishedAt: '2026-03-02T09:00:09.100Z' })]);
   });
 
@@ -127,7 +143,12 @@ describe('report model', () => {
       await j.after(2_000).append({ type: 'step.spawned', step: 'a', attempt: 1, data: { pid: 7, pgid: 7, host: 'laptop', phase: 'action' } });
       // (killed) an hour later, bob resumes
       await j.as(BOB).after(3_600_000).append(runStarted('resume'));
-      await j.after(100).append({ type: 'step.interrupted', step: 'a', attempt: 1, data: { reason: 'found unfinished on resume: cutover stopped while the step was running' } });
+      await j.after(100).append({
+        type: 'step.interrupted',
+        step: 'a',
+        attempt: 1,
+        data: { reason: 'found unfinished on resume: cutover stopped while the step was running' },
+      });
       await j.after(900).append(stepSucceeded('a', 0, 1, { recovered: true }));
       await j.after(100).append(runFinished('completed', 'resume'));
       const model = await modelOf(j, ['a']);
@@ -135,11 +156,19 @@ describe('report model', () => {
       expect(model.outcome).toBe('completed');
       const [killed, recovered] = model.timeline.filter((i) => i.step === 'a');
       expect(killed).toMatchObject({ outcome: 'interrupted', start: '2026-03-02T09:00:01.000Z', end: '2026-03-02T09:00:03.000Z', by: 'alice@laptop' });
-      expect(recovered).toMatchObject({ outcome: 'succeeded', start: '2026-03-02T10:00:04.000Z', end: '2026-03-02T10:00:04.000Z', by: 'bob@jump-host', detail: 'recovered on resume: its verify passed' });
+      expect(recovered).toMatchObject({
+        outcome: 'succeeded',
+        start: '2026-03-02T10:00:04.000Z',
+        end: '2026-03-02T10:00:04.000Z',
+        by: 'bob@jump-host',
+        detail: 'recovered on resume: its verify passed',
+      });
       const [first, second] = model.timeline.filter((i) => i.kind === 'run');
       expect(first).toMatchObject({ outcome: 'unfinished', end: '2026-03-02T09:00:03.000Z', by: 'alice@laptop' });
       expect(second).toMatchObject({ label: 'resume: completed', by: 'bob@jump-host' });
-      expect(model.failures).toEqual([expect.objectContaining({ kind: 'interrupted', by: 'bob@jump-host', next: expect.objectContaining({ what: 'recovered', by: 'bob@jump-host' }) })]);
+      expect(model.failures).toEqual([
+        expect.objectContaining({ kind: 'interrupted', by: 'bob@jump-host', next: expect.objectContaining({ what: 'recovered', by: 'bob@jump-host' }) }),
+      ]);
       expect(model.steps[0]).toMatchObject({ state: 'succeeded', attempts: 1, clean: false, operators: ['alice@laptop', 'bob@jump-host'] });
       expect(model.steps[0]?.durationMs).toBeUndefined();
     });
@@ -190,13 +219,21 @@ describe('report model', () => {
     it('a failed rollback: outcome rollback-failed, the failure with its tail, then retried', async () => {
       const j = new JournalScript();
       await j.append(stepStarted(shellStep('a')), stepSucceeded('a', 10), rollbackStarted('a'));
-      await j.after(1_000).append({ type: 'rollback.failed', step: 'a', attempt: 1, data: { phase: 'verify', reason: 'rollback verify failed: still there', tail: ['still there'] } });
+      await j.after(1_000).append({
+        type: 'rollback.failed',
+        step: 'a',
+        attempt: 1,
+        data: { phase: 'verify', reason: 'rollback verify failed: still there', tail: ['still there'] },
+      });
       let model = await modelOf(j, ['a']);
       expect(model.outcome).toBe('rollback-failed');
       expect(model.failures).toEqual([expect.objectContaining({ kind: 'rollback', phase: 'rollback-verify', tail: ['still there'] })]);
       expect(model.failures[0]?.next).toBeUndefined();
 
-      await j.as(BOB).after(60_000).append(rollbackStarted('a', 'rollback requested', 2));
+      await j
+        .as(BOB)
+        .after(60_000)
+        .append(rollbackStarted('a', 'rollback requested', 2));
       await j.after(1_000).append(rollbackSucceeded('a', 1_000, 2));
       model = await modelOf(j, ['a']);
       expect(model.outcome).toBe('rolled-back');
@@ -247,7 +284,7 @@ describe('report model', () => {
     expect(model.outcome).toBe('partial');
   });
 
-  it('failures and retries: the tail, the operator\'s choice and the retry that followed', async () => {
+  it("failures and retries: the tail, the operator's choice and the retry that followed", async () => {
     const j = await trafficMigration();
     const model = await modelOf(j, TRAFFIC_STEPS);
     const deploy = model.failures.find((f) => f.step === 'deploy-aws');
@@ -306,7 +343,11 @@ describe('report model', () => {
 
   it('traffic: shares of unequal weights, and Route 53 all-zero weights (answered equally)', async () => {
     const j = new JournalScript();
-    await j.append(stepStarted(route53Step('x', { a: 0, b: 0 })), captured('x', { a: 3, b: 1 }), stepSucceeded('x', 10, 1, { traffic: r53Left({ a: 0, b: 0 }) }));
+    await j.append(
+      stepStarted(route53Step('x', { a: 0, b: 0 })),
+      captured('x', { a: 3, b: 1 }),
+      stepSucceeded('x', 10, 1, { traffic: r53Left({ a: 0, b: 0 }) }),
+    );
     const model = await modelOf(j, ['x']);
     const [before, after] = model.traffic[0]?.points ?? [];
     expect(before?.shares).toEqual({ a: 75, b: 25 });
@@ -318,7 +359,9 @@ describe('report model', () => {
     await j.append(stepStarted(shellStep('a')), stepSucceeded('a', 10), stepStarted(shellStep('b', { digest: 'sha256:b-v2' })), stepSucceeded('b', 10));
     const r = new JournalScript('web', '2026-02-20T10:00:00Z', { location: 'memory:rehearsal' });
     await r.as(CI_JOB).append(runStarted('rehearse'));
-    await r.after(1_000).append(rehearsed('a', 'sha256:a-v1', 'failed', { forward: { status: 'failed', durationMs: 10, reason: 'exit 1' } }, 'the action failed'));
+    await r
+      .after(1_000)
+      .append(rehearsed('a', 'sha256:a-v1', 'failed', { forward: { status: 'failed', durationMs: 10, reason: 'exit 1' } }, 'the action failed'));
     await r.after(60_000).append(rehearsed('a', 'sha256:a-v1', 'passed', passedPhases));
     await r.after(1_000).append(rehearsed('b', 'sha256:b-v1', 'rollback-unverified', passedPhases));
     const model = await modelOf(j, ['a', 'b', 'c'], { rehearsalEvents: await r.events(), rehearsalLocation: 'memory:rehearsal' });
@@ -382,11 +425,28 @@ describe('report model', () => {
   it('an S3 lease taken over from a killed command is listed and noted', async () => {
     const j = new JournalScript();
     await j.as(CI_JOB).append(runStarted(), stepStarted(shellStep('a')));
-    await j.as(BOB).after(300_000).append({ type: 'lock.takeover', data: { lock: 's3://acme/web.journal.jsonl.lock', previousHolder: { user: 'runner', host: 'ci-7', pid: 303, command: 'run', since: '2026-03-02T09:00:00.000Z', ci: 'ci job 4711' }, expiredAt: '2026-03-02T09:02:00.000Z' } });
+    await j
+      .as(BOB)
+      .after(300_000)
+      .append({
+        type: 'lock.takeover',
+        data: {
+          lock: 's3://acme/web.journal.jsonl.lock',
+          previousHolder: { user: 'runner', host: 'ci-7', pid: 303, command: 'run', since: '2026-03-02T09:00:00.000Z', ci: 'ci job 4711' },
+          expiredAt: '2026-03-02T09:02:00.000Z',
+        },
+      });
     await j.append(runStarted('resume'));
     const model = await modelOf(j, ['a']);
     expect(model.lockTakeovers).toEqual([
-      { seq: 4, ts: '2026-03-02T09:05:00.000Z', by: 'bob@jump-host', lock: 's3://acme/web.journal.jsonl.lock', previousHolder: 'runner@ci-7 (ci job 4711), pid 303, run since 2026-03-02T09:00:00.000Z', expiredAt: '2026-03-02T09:02:00.000Z' },
+      {
+        seq: 4,
+        ts: '2026-03-02T09:05:00.000Z',
+        by: 'bob@jump-host',
+        lock: 's3://acme/web.journal.jsonl.lock',
+        previousHolder: 'runner@ci-7 (ci job 4711), pid 303, run since 2026-03-02T09:00:00.000Z',
+        expiredAt: '2026-03-02T09:02:00.000Z',
+      },
     ]);
     expect(model.notes[0]).toContain('bob@jump-host took over the expired lease of the journal held by runner@ci-7 (ci job 4711)');
     // The killed command's run and step end at its last event.
@@ -398,7 +458,12 @@ describe('report model', () => {
     await j.append(stepStarted(shellStep('a')));
     const torn = `${j.text}{"v":1,"seq":3,"ts":"2026-`;
     // Reopened with the torn text: the next append cuts it off and journals journal.repaired.
-    const journal = await openJournal(new MemoryJournalStore(torn), { runbook: { name: 'web', file: 'web.yaml' }, identity: ALICE, masker: createMasker([]), clock: fakeClock(new Date('2026-03-02T09:05:00Z')) });
+    const journal = await openJournal(new MemoryJournalStore(torn), {
+      runbook: { name: 'web', file: 'web.yaml' },
+      identity: ALICE,
+      masker: createMasker([]),
+      clock: fakeClock(new Date('2026-03-02T09:05:00Z')),
+    });
     await journal.append(stepSucceeded('a', 10));
     const model = buildReportModel({ events: journal.events });
     expect(model.journal.repairs).toEqual([expect.objectContaining({ line: 3 })]);

@@ -33,7 +33,12 @@ const saved: Record<string, string | undefined> = {};
 
 beforeAll(async () => {
   s3 = await startFakeS3({ buckets: ['journals'] });
-  for (const [name, value] of Object.entries({ AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' })) {
+  for (const [name, value] of Object.entries({
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+  })) {
     saved[name] = process.env[name];
     process.env[name] = value;
   }
@@ -57,8 +62,16 @@ async function until(description: string, condition: () => boolean, timeoutMs = 
 describe('status --watch on an S3 journal', () => {
   it('each poll fetches only the segments written since the previous one', async () => {
     testDir();
-    const client = new S3Client({ ...clientConfig({ region: 'us-east-1', endpointUrl: s3.url }), credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const journal = await openJournal(new S3JournalStore(client, { bucket: 'journals', key: KEY }), { runbook: { name: 'web', file: 'web.yaml' }, identity: ALICE, masker: createMasker([]), clock: systemClock });
+    const client = new S3Client({
+      ...clientConfig({ region: 'us-east-1', endpointUrl: s3.url }),
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const journal = await openJournal(new S3JournalStore(client, { bucket: 'journals', key: KEY }), {
+      runbook: { name: 'web', file: 'web.yaml' },
+      identity: ALICE,
+      masker: createMasker([]),
+      clock: systemClock,
+    });
     await journal.append(runStarted());
     for (let i = 0; i < 30; i += 1) await journal.append({ type: 'decision', step: 'a', data: { prompt: 'watch', choice: `run ${i}` } });
     await journal.append(stepStarted(shellStep('a')));
@@ -66,7 +79,11 @@ describe('status --watch on an S3 journal', () => {
     const chunks: string[] = [];
     const output: Output = { out: (text) => chunks.push(text), err: (text) => chunks.push(`ERR ${text}`), color: false };
     const stop = new AbortController();
-    const watching = watchStatus('web.yaml', { journal: `s3://journals/${KEY}`, endpointUrl: s3.url }, output, { intervalMs: 20, tty: false, signal: stop.signal });
+    const watching = watchStatus('web.yaml', { journal: `s3://journals/${KEY}`, endpointUrl: s3.url }, output, {
+      intervalMs: 20,
+      tty: false,
+      signal: stop.signal,
+    });
     await until('the first block', () => chunks.some((c) => /^a \*?\s+running/m.test(c)));
     const afterFirst = s3.requests.length;
     await new Promise((resolve) => setTimeout(resolve, 100));

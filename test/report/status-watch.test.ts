@@ -32,7 +32,12 @@ function capture(): Output & { chunks: string[] } {
 }
 
 async function writer(journalPath: string): Promise<Journal> {
-  return openJournal(new FileJournalStore(journalPath), { runbook: { name: 'web', file: 'web.yaml' }, identity: ALICE, masker: createMasker([]), clock: systemClock });
+  return openJournal(new FileJournalStore(journalPath), {
+    runbook: { name: 'web', file: 'web.yaml' },
+    identity: ALICE,
+    masker: createMasker([]),
+    clock: systemClock,
+  });
 }
 
 async function until(description: string, condition: () => boolean, timeoutMs = 5_000): Promise<void> {
@@ -93,8 +98,17 @@ describe('status --watch', () => {
     await until('the second line', () => output.chunks.length === 2);
     stop.abort();
     await watching;
-    const [first, second] = output.chunks.map((c) => JSON.parse(c) as { type: string; lastSeq: number; steps: { id: string; state: string }[]; events: { type: string }[] });
-    expect(first).toMatchObject({ type: 'status', lastSeq: 3, steps: [{ id: 'a', state: 'running' }, { id: 'b', state: 'pending' }] });
+    const [first, second] = output.chunks.map(
+      (c) => JSON.parse(c) as { type: string; lastSeq: number; steps: { id: string; state: string }[]; events: { type: string }[] },
+    );
+    expect(first).toMatchObject({
+      type: 'status',
+      lastSeq: 3,
+      steps: [
+        { id: 'a', state: 'running' },
+        { id: 'b', state: 'pending' },
+      ],
+    });
     expect(second?.steps[0]?.state).toBe('succeeded');
     expect(second?.events.map((e) => e.type)).toEqual(['step.succeeded']);
   });

@@ -31,13 +31,17 @@ describe('watched metrics in the report', () => {
     expect(section.match(/<g class="point failed">/g)).toHaveLength(1);
     expect(section.match(/<g class="point none">/g)).toHaveLength(1);
     expect(section).toContain('CloudWatch p99 &lt;latency&gt;');
-    expect(section).toMatch(/<desc id="watch-metric-0-desc">4 watch evaluations of CloudWatch p99 &lt;latency&gt; during the bake of dns-10 from .*; threshold max 1; 1 failed; values: .* 0.4, .* no value, .* 0.6, .* 1.5\.<\/desc>/);
+    expect(section).toMatch(
+      /<desc id="watch-metric-0-desc">4 watch evaluations of CloudWatch p99 &lt;latency&gt; during the bake of dns-10 from .*; threshold max 1; 1 failed; values: .* 0.4, .* no value, .* 0.6, .* 1.5\.<\/desc>/,
+    );
     expect(section).toContain('<caption>Watch values of CloudWatch p99 &lt;latency&gt; during the bake of dns-10</caption>');
     // Self-contained: nothing fetched.
     expect(section).not.toMatch(/(src|href)="http/);
   });
 
   it('says so when no metric was watched', () => {
-    expect(renderHtml(buildReportModel({ events: [] }))).toContain('No metric check (cloudwatchAlarm, cloudwatchMetric, prometheus) was evaluated as a watch during a bake.');
+    expect(renderHtml(buildReportModel({ events: [] }))).toContain(
+      'No metric check (cloudwatchAlarm, cloudwatchMetric, prometheus) was evaluated as a watch during a bake.',
+    );
   });
 });

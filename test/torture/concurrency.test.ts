@@ -60,7 +60,9 @@ describe('concurrent commands on one journal', () => {
         return { label, command, proc: startCli(args, { cwd: dir, env: cliEnv({ CI_JOB_ID: label }), timeoutMs: 30_000 }) };
       });
       context.onTestFinished(() => procs.forEach(({ proc }) => proc.child.kill('SIGKILL')));
-      const launched: Launched[] = await Promise.all(procs.map(async ({ label, command, proc }) => ({ label, command, pid: proc.pid, result: await proc.done })));
+      const launched: Launched[] = await Promise.all(
+        procs.map(async ({ label, command, proc }) => ({ label, command, pid: proc.pid, result: await proc.done })),
+      );
       const byLabel = new Map(launched.map((item) => [item.label, item]));
       const everything = launched.map((item) => `${item.label} ${item.command} pid ${item.pid}: ${describeResult(item.result)}`).join('\n');
 

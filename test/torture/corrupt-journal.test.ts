@@ -76,7 +76,15 @@ const text = (lines: string[]) => Buffer.from(lines.map((line) => `${line}\n`).j
 /** A line that continues the chain after `lines`, so only its content can be wrong. */
 function chained(lines: string[], fields: Record<string, unknown>): string {
   const last = JSON.parse(lines.at(-1) as string) as { seq: number };
-  return JSON.stringify({ v: 1, seq: last.seq + 1, ts: '2026-01-01T00:00:00.000Z', by: 'mallory@elsewhere', data: {}, ...fields, prev: hashLine(lines.at(-1) as string) });
+  return JSON.stringify({
+    v: 1,
+    seq: last.seq + 1,
+    ts: '2026-01-01T00:00:00.000Z',
+    by: 'mallory@elsewhere',
+    data: {},
+    ...fields,
+    prev: hashLine(lines.at(-1) as string),
+  });
 }
 
 /** What the documented rules say about a journal cut to its first `offset` bytes. */
@@ -127,15 +135,55 @@ function damageCases(): Case[] {
   return [
     { name: 'a torn last line (crash mid-append)', expect: 'torn', make: () => Buffer.concat([good, Buffer.from((goodLines[4] as string).slice(0, 60))]) },
     { name: 'a block of NULs at the end (power loss after the size was updated)', expect: 'torn', make: () => Buffer.concat([good, Buffer.alloc(512)]) },
-    { name: 'an edited field in a middle line', expect: 'damaged', says: /line 6: the hash chain is broken.*line 5/, make: () => text(edit(4, (e) => (e.by = 'mallory@elsewhere'))) },
-    { name: 'a deleted middle line', expect: 'damaged', says: /line 4: expected seq 4 but found 5/, make: () => text(goodLines.filter((_, index) => index !== 3)) },
+    {
+      name: 'an edited field in a middle line',
+      expect: 'damaged',
+      says: /line 6: the hash chain is broken.*line 5/,
+      make: () => text(edit(4, (e) => (e.by = 'mallory@elsewhere'))),
+    },
+    {
+      name: 'a deleted middle line',
+      expect: 'damaged',
+      says: /line 4: expected seq 4 but found 5/,
+      make: () => text(goodLines.filter((_, index) => index !== 3)),
+    },
     { name: 'the first line deleted', expect: 'damaged', says: /line 1:/, make: () => text(goodLines.slice(1)) },
-    { name: 'two lines swapped', expect: 'damaged', says: /line 4: expected seq 4/, make: () => text(goodLines.map((line, index, all) => (index === 3 ? all[4] : index === 4 ? all[3] : line) as string)) },
-    { name: 'a duplicated line', expect: 'damaged', says: /line 5: expected seq 5 but found 4/, make: () => text([...goodLines.slice(0, 4), goodLines[3] as string, ...goodLines.slice(4)]) },
-    { name: 'an unknown event type, correctly chained', expect: 'damaged', says: /line 12: unknown event type "step\.teleported"/, make: () => text([...goodLines, chained(goodLines, { type: 'step.teleported', step: 'step-3' })]) },
-    { name: 'a line from a newer journal format', expect: 'damaged', says: /line 12: the journal format version is 2/, make: () => text([...goodLines, chained(goodLines, { v: 2, type: 'run.started', data: { command: 'run' } })]) },
-    { name: 'binary garbage in a middle line', expect: 'damaged', says: /line 3:/, make: () => Buffer.concat([text(goodLines.slice(0, 2)), Buffer.from([0xff, 0xfe, 0x00, 0x9c, 0x0a]), text(goodLines.slice(3))]) },
-    { name: 'CRLF line endings (saved by a Windows editor)', expect: 'damaged', says: /line \d+:/, make: () => Buffer.from(goodLines.map((line) => `${line}\r\n`).join('')) },
+    {
+      name: 'two lines swapped',
+      expect: 'damaged',
+      says: /line 4: expected seq 4/,
+      make: () => text(goodLines.map((line, index, all) => (index === 3 ? all[4] : index === 4 ? all[3] : line) as string)),
+    },
+    {
+      name: 'a duplicated line',
+      expect: 'damaged',
+      says: /line 5: expected seq 5 but found 4/,
+      make: () => text([...goodLines.slice(0, 4), goodLines[3] as string, ...goodLines.slice(4)]),
+    },
+    {
+      name: 'an unknown event type, correctly chained',
+      expect: 'damaged',
+      says: /line 12: unknown event type "step\.teleported"/,
+      make: () => text([...goodLines, chained(goodLines, { type: 'step.teleported', step: 'step-3' })]),
+    },
+    {
+      name: 'a line from a newer journal format',
+      expect: 'damaged',
+      says: /line 12: the journal format version is 2/,
+      make: () => text([...goodLines, chained(goodLines, { v: 2, type: 'run.started', data: { command: 'run' } })]),
+    },
+    {
+      name: 'binary garbage in a middle line',
+      expect: 'damaged',
+      says: /line 3:/,
+      make: () => Buffer.concat([text(goodLines.slice(0, 2)), Buffer.from([0xff, 0xfe, 0x00, 0x9c, 0x0a]), text(goodLines.slice(3))]),
+    },
+    {
+      name: 'CRLF line endings (saved by a Windows editor)',
+      expect: 'damaged',
+      says: /line \d+:/,
+      make: () => Buffer.from(goodLines.map((line) => `${line}\r\n`).join('')),
+    },
     { name: 'a byte-order mark', expect: 'damaged', says: /line 1:/, make: () => Buffer.concat([Buffer.from('\ufeff'), good]) },
     {
       name: 'the journal of a different runbook',
@@ -205,41 +253,41 @@ describe.concurrent('a damaged journal: exit 2, one line, nothing written, nothi
     it(`every ${expectation} case via status, log and run --yes`, async (context) => {
       const selected = cases().filter((kase) => kase.expect === expectation);
       expect(selected.length).toBeGreaterThan(0);
-      await inPool(
-        selected,
-        async (kase) => {
-          const { dir, journal, snapshot } = setUp(context, kase.make());
-          const before = snapshot();
-          for (const args of [['status'], ['log'], ['run', '--yes']]) {
-            const result = await command(args, dir, kase.name);
-            const what = `${kase.name}: ${args.join(' ')} (seed ${seed}): ${describeResult(result)}`;
-            if (expectation === 'damaged') {
-              checkDamage(result, args, kase);
-            } else {
-              expect(result.code, what).toBe(0);
-            }
-            if (expectation === 'damaged' || args[0] !== 'run') {
-              expect(snapshot(), `${what}\nthe journal changed`).toEqual(before);
-            }
-            expect(existsSync(`${journal}.lock`), `${what}\na lock was left behind`).toBe(false);
-          }
-          const ledger = readFileSync(path.join(dir, 'ledger'), 'utf8');
+      await inPool(selected, async (kase) => {
+        const { dir, journal, snapshot } = setUp(context, kase.make());
+        const before = snapshot();
+        for (const args of [['status'], ['log'], ['run', '--yes']]) {
+          const result = await command(args, dir, kase.name);
+          const what = `${kase.name}: ${args.join(' ')} (seed ${seed}): ${describeResult(result)}`;
           if (expectation === 'damaged') {
-            expect(ledger, `${kase.name}: a step ran on a damaged journal`).toBe('step-1\nstep-2\n');
-            return;
+            checkDamage(result, args, kase);
+          } else {
+            expect(result.code, what).toBe(0);
           }
-          // run went on: the trusted prefix is kept byte for byte, the chain is whole again, step-3 is done.
-          const after = readFileSync(journal);
-          const trusted = verifyChain((before as Buffer).toString('utf8'));
-          const kept = (before as Buffer).subarray(0, trusted.validBytes);
-          expect(after.subarray(0, kept.length).equals(kept), `${kase.name}: run rewrote the trusted part of the journal`).toBe(true);
-          const repaired = verifyChain(after.toString('utf8'));
-          expect(repaired.torn, kase.name).toBeUndefined();
-          expect(repaired.unterminated, kase.name).toBe(false);
-          expect(repaired.events.filter((e) => e.type === 'journal.repaired'), kase.name).toHaveLength(expectation === 'torn' ? 1 : 0);
-          expect(ledger.split('\n').filter(Boolean), kase.name).toContain('step-3');
-        },
-      );
+          if (expectation === 'damaged' || args[0] !== 'run') {
+            expect(snapshot(), `${what}\nthe journal changed`).toEqual(before);
+          }
+          expect(existsSync(`${journal}.lock`), `${what}\na lock was left behind`).toBe(false);
+        }
+        const ledger = readFileSync(path.join(dir, 'ledger'), 'utf8');
+        if (expectation === 'damaged') {
+          expect(ledger, `${kase.name}: a step ran on a damaged journal`).toBe('step-1\nstep-2\n');
+          return;
+        }
+        // run went on: the trusted prefix is kept byte for byte, the chain is whole again, step-3 is done.
+        const after = readFileSync(journal);
+        const trusted = verifyChain((before as Buffer).toString('utf8'));
+        const kept = (before as Buffer).subarray(0, trusted.validBytes);
+        expect(after.subarray(0, kept.length).equals(kept), `${kase.name}: run rewrote the trusted part of the journal`).toBe(true);
+        const repaired = verifyChain(after.toString('utf8'));
+        expect(repaired.torn, kase.name).toBeUndefined();
+        expect(repaired.unterminated, kase.name).toBe(false);
+        expect(
+          repaired.events.filter((e) => e.type === 'journal.repaired'),
+          kase.name,
+        ).toHaveLength(expectation === 'torn' ? 1 : 0);
+        expect(ledger.split('\n').filter(Boolean), kase.name).toContain('step-3');
+      });
     }, 150_000);
   }
 

@@ -228,8 +228,11 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       }
       if (eventsWritten > 0) result.killsMidRun += 1;
       result.landedAfter[landedAfter] = (result.landedAfter[landedAfter] ?? 0) + 1;
-      note(`stop #${result.kills}: ${record.command} ${signal}${handled ? ` (handled, exit ${stopped.code})` : ''} (${mode} +${delayMs} ms), after ${eventsWritten} new events, last ${landedAfter}`);
-      if (handled && STACK_FRAME.test(stopped.stdout + stopped.stderr)) fail(`cutover ${args.join(' ')} printed a stack trace on ${signal}\n${describeResult(stopped)}`);
+      note(
+        `stop #${result.kills}: ${record.command} ${signal}${handled ? ` (handled, exit ${stopped.code})` : ''} (${mode} +${delayMs} ms), after ${eventsWritten} new events, last ${landedAfter}`,
+      );
+      if (handled && STACK_FRAME.test(stopped.stdout + stopped.stderr))
+        fail(`cutover ${args.join(' ')} printed a stack trace on ${signal}\n${describeResult(stopped)}`);
 
       // Whatever the moment of the kill, the journal is a valid chain (a torn last line is the one tolerated damage).
       if (existsSync(file)) {
@@ -262,7 +265,8 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
 
   /** The shared checks after a completed phase. */
   const checkJournalAndStatus = async (expectedState: 'succeeded' | 'rolled-back') => {
-    if (existsSync(lockFile)) fail(`a lock file is left behind after a completed ${expectedState === 'succeeded' ? 'run' : 'rollback'}: ${readFileSync(lockFile, 'utf8')}`);
+    if (existsSync(lockFile))
+      fail(`a lock file is left behind after a completed ${expectedState === 'succeeded' ? 'run' : 'rollback'}: ${readFileSync(lockFile, 'utf8')}`);
     let torn: number | undefined;
     try {
       torn = verifyChain(readFileSync(journal, 'utf8')).torn?.line;
@@ -290,7 +294,8 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       const n = index + 1;
       const mine = lines.filter((line) => line === `step-${n}` || line === `undo-${n}`);
       const expected = mine.map((_, at) => (at % 2 === 0 ? `step-${n}` : `undo-${n}`));
-      if (!sameList(mine, expected)) fail(`rehearse: ${id} was not applied and undone alternately (an action ran on top of itself, or an undo twice): ${mine.join(' ')}`);
+      if (!sameList(mine, expected))
+        fail(`rehearse: ${id} was not applied and undone alternately (an action ran on top of itself, or an undo twice): ${mine.join(' ')}`);
       if (mine.length < 4) fail(`rehearse: ${id} was not run, rolled back, run again and returned: ${mine.join(' ')}`);
       if (mine.at(-1) !== `undo-${n}`) fail(`rehearse --return left ${id} applied: ${mine.join(' ')}`);
     }
@@ -302,9 +307,11 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
     } catch {
       fail(`rehearse --json printed no summary:\n${describeResult(done)}`);
     }
-    if (summary.state !== 'completed' || summary.returned?.state !== 'rolled_back') fail(`rehearse did not complete and return: ${JSON.stringify(summary).slice(0, 400)}`);
+    if (summary.state !== 'completed' || summary.returned?.state !== 'rolled_back')
+      fail(`rehearse did not complete and return: ${JSON.stringify(summary).slice(0, 400)}`);
     const notPassed = (summary.steps ?? []).filter((row) => row.verdict !== 'passed');
-    if ((summary.steps ?? []).length !== ids.length || notPassed.length > 0) fail(`rehearse reported steps not passed: ${JSON.stringify(notPassed).slice(0, 400)}`);
+    if ((summary.steps ?? []).length !== ids.length || notPassed.length > 0)
+      fail(`rehearse reported steps not passed: ${JSON.stringify(notPassed).slice(0, 400)}`);
     if (existsSync(`${rehearsalJournal}.lock`)) fail('a lock file is left behind after a completed rehearse');
     try {
       const chain = verifyChain(readFileSync(rehearsalJournal, 'utf8'));
@@ -313,7 +320,8 @@ export async function runCrashCampaign(options: CrashCampaignOptions): Promise<C
       const last = new Map<string, string>();
       for (const event of chain.events) {
         if (event.step === undefined || event.type === 'step.spawned') continue;
-        if (event.type === 'rehearsal.step' && event.data.verdict === 'passed' && last.get(event.step) !== 'step.succeeded') fail(`rehearse journaled "passed" for ${event.step} after ${last.get(event.step)}, not after its re-apply succeeded`);
+        if (event.type === 'rehearsal.step' && event.data.verdict === 'passed' && last.get(event.step) !== 'step.succeeded')
+          fail(`rehearse journaled "passed" for ${event.step} after ${last.get(event.step)}, not after its re-apply succeeded`);
         last.set(event.step, event.type);
       }
     } catch (error) {
@@ -391,7 +399,9 @@ function countLines(file: string): number {
 
 function lastEventType(file: string): string {
   if (!existsSync(file)) return '(no journal)';
-  const lines = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '');
+  const lines = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '');
   try {
     return (JSON.parse(lines.at(-1) ?? '') as { type?: string }).type ?? '(unknown)';
   } catch {

@@ -60,13 +60,25 @@ describe('crash harness', () => {
           `${total((r) => r.tornLines)} torn lines, ${total((r) => r.repeatedRollbacks)} rollback actions re-run after a crash\n` +
           `kills landed after: ${JSON.stringify(landed)}`,
       );
-      expect(total((r) => r.kills), `seed ${seed}`).toBeGreaterThanOrEqual(kills);
+      expect(
+        total((r) => r.kills),
+        `seed ${seed}`,
+      ).toBeGreaterThanOrEqual(kills);
       // Most kills must hit a process that was doing work, or the campaign proves little.
-      expect(total((r) => r.killsMidRun), `seed ${seed}: too few kills landed mid-run`).toBeGreaterThanOrEqual(Math.floor(kills * 0.6));
+      expect(
+        total((r) => r.killsMidRun),
+        `seed ${seed}: too few kills landed mid-run`,
+      ).toBeGreaterThanOrEqual(Math.floor(kills * 0.6));
       // Every campaign reached the rehearsal, and signals landed in rollbacks (a rehearsal rolls back too).
       if (kills >= 12) {
-        expect(total((r) => r.killsInRehearse), `seed ${seed}: no stop landed in a rehearsal`).toBeGreaterThan(0);
-        expect(total((r) => r.signalledIn.rollback + r.signalledIn.rehearse), `seed ${seed}: no handled signal landed in a rollback`).toBeGreaterThan(0);
+        expect(
+          total((r) => r.killsInRehearse),
+          `seed ${seed}: no stop landed in a rehearsal`,
+        ).toBeGreaterThan(0);
+        expect(
+          total((r) => r.signalledIn.rollback + r.signalledIn.rehearse),
+          `seed ${seed}: no handled signal landed in a rollback`,
+        ).toBeGreaterThan(0);
       }
     },
     kills * 4_000 + 60_000,

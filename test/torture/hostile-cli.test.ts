@@ -33,7 +33,12 @@ beforeAll(async () => {
 });
 
 /** `said` is stdout and stderr together: validate prints its diagnostics on stdout, other commands on stderr. */
-async function refused(dir: string, name: string, content: string | Buffer, args: string[] = ['validate']): Promise<CliResult & { elapsedMs: number; said: string }> {
+async function refused(
+  dir: string,
+  name: string,
+  content: string | Buffer,
+  args: string[] = ['validate'],
+): Promise<CliResult & { elapsedMs: number; said: string }> {
   const file = path.join(dir, name);
   writeFileSync(file, content);
   const started = Date.now();
@@ -99,14 +104,27 @@ describe('cutover validate on hostile files', () => {
   });
 
   it('__proto__ and constructor keys are reported as unknown keys, at their lines', async (context) => {
-    const text = ['cutover: 1', 'name: proto', '__proto__: {polluted: yes}', 'constructor: {prototype: {polluted: yes}}', 'steps:', '  - id: a', '    run: echo', '    rollback: none', '    irreversible: x', ''].join('\n');
+    const text = [
+      'cutover: 1',
+      'name: proto',
+      '__proto__: {polluted: yes}',
+      'constructor: {prototype: {polluted: yes}}',
+      'steps:',
+      '  - id: a',
+      '    run: echo',
+      '    rollback: none',
+      '    irreversible: x',
+      '',
+    ].join('\n');
     const result = await refused(scratch(context), 'proto.yaml', text);
     expect(result.said).toMatch(/proto\.yaml:3:1: unknown key "__proto__"/);
     expect(result.said).toMatch(/proto\.yaml:4:1: unknown key "constructor"/);
   });
 
   it('a mapping used as a key: reported, without a Node warning on stderr', async (context) => {
-    const text = ['cutover: 1', 'name: x', '? [a, b]', ': 1', 'steps:', '  - id: a', '    run: echo', '    rollback: none', '    irreversible: x', ''].join('\n');
+    const text = ['cutover: 1', 'name: x', '? [a, b]', ': 1', 'steps:', '  - id: a', '    run: echo', '    rollback: none', '    irreversible: x', ''].join(
+      '\n',
+    );
     await refused(scratch(context), 'collection-key.yaml', text);
   });
 

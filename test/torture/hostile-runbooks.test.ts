@@ -35,7 +35,9 @@ const corpus = ['examples', 'runbooks'].flatMap((folder) =>
 
 const stats = { cases: 0, ok: 0, invalid: 0, slowestMs: 0, slowest: '' };
 afterAll(() => {
-  console.log(`hostile runbooks (seed ${seed}): ${stats.cases} cases, ${stats.ok} loaded, ${stats.invalid} refused with positions; slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowest})`);
+  console.log(
+    `hostile runbooks (seed ${seed}): ${stats.cases} cases, ${stats.ok} loaded, ${stats.invalid} refused with positions; slowest ${stats.slowestMs.toFixed(1)} ms (${stats.slowest})`,
+  );
 });
 
 /** Loads one case and checks the loader's contract; throws a message naming the seed and the input. */
@@ -44,7 +46,9 @@ function check(text: string, label: string, mode: 'validate' | 'resolve' = 'vali
     // TORTURE_DUMP_DIR=/some/dir keeps the failing input byte for byte, to debug it.
     if (process.env.TORTURE_DUMP_DIR) writeFileSync(path.join(process.env.TORTURE_DUMP_DIR, `hostile-${seed}-${stats.cases}.yaml`), text);
     const shown = text.length > 1500 ? `${text.slice(0, 1500)}… (${text.length} chars)` : text;
-    throw new Error(`hostile runbook ${label} (seed ${seed}; replay with TORTURE_SEED=${seed}): ${problem}\n--- input (JSON-escaped)\n${JSON.stringify(shown)}`);
+    throw new Error(
+      `hostile runbook ${label} (seed ${seed}; replay with TORTURE_SEED=${seed}): ${problem}\n--- input (JSON-escaped)\n${JSON.stringify(shown)}`,
+    );
   };
   const started = performance.now();
   let result: LoadResult;
@@ -76,7 +80,8 @@ function check(text: string, label: string, mode: 'validate' | 'resolve' = 'vali
     if (!result.diagnostics.some((d) => d.severity === 'error')) fail('refused without an error diagnostic');
   }
   for (const d of result.diagnostics) {
-    if (!Number.isInteger(d.line) || d.line < 1 || d.line > lineCount + 1) fail(`diagnostic ${d.rule} at line ${d.line} (the text has ${lineCount} lines): ${d.message}`);
+    if (!Number.isInteger(d.line) || d.line < 1 || d.line > lineCount + 1)
+      fail(`diagnostic ${d.rule} at line ${d.line} (the text has ${lineCount} lines): ${d.message}`);
     if (!Number.isInteger(d.col) || d.col < 1) fail(`diagnostic ${d.rule} at column ${d.col}: ${d.message}`);
     if (typeof d.message !== 'string' || d.message.trim() === '') fail(`diagnostic ${d.rule} without a message`);
     if (typeof d.rule !== 'string' || d.rule === '') fail(`diagnostic without a rule: ${d.message}`);
@@ -87,9 +92,55 @@ function check(text: string, label: string, mode: 'validate' | 'resolve' = 'vali
 // ---------------------------------------------------------------------------------------
 // The mutation fuzzer
 
-const TAGS = ['!!python/object:os.system ', '!Ref ', '!!binary ', '!<tag:example.com,2000:x> ', '!!js/function ', '!!set ', '!!omap ', '!!str ', '!!int ', '!custom '];
+const TAGS = [
+  '!!python/object:os.system ',
+  '!Ref ',
+  '!!binary ',
+  '!<tag:example.com,2000:x> ',
+  '!!js/function ',
+  '!!set ',
+  '!!omap ',
+  '!!str ',
+  '!!int ',
+  '!custom ',
+];
 const HOSTILE_KEYS = ['__proto__', 'constructor', 'prototype', 'toString', 'hasOwnProperty', '__defineGetter__', 'valueOf'];
-const JUNK = ['${', '$${', '}', '${env.', '${nope}', '\u0000', '\u0007', '\u001b[31m', '\ud800', '\u2028', '\u00a0', '"', "'", '`', '\\', '{', '[', '|', '>', '? ', '- ', ': ', '#', '%YAML 1.1', '&', '*', '!', '@', '~', '.nan', '0x1F', '1e999', '-.inf', '\t'];
+const JUNK = [
+  '${',
+  '$${',
+  '}',
+  '${env.',
+  '${nope}',
+  '\u0000',
+  '\u0007',
+  '\u001b[31m',
+  '\ud800',
+  '\u2028',
+  '\u00a0',
+  '"',
+  "'",
+  '`',
+  '\\',
+  '{',
+  '[',
+  '|',
+  '>',
+  '? ',
+  '- ',
+  ': ',
+  '#',
+  '%YAML 1.1',
+  '&',
+  '*',
+  '!',
+  '@',
+  '~',
+  '.nan',
+  '0x1F',
+  '1e999',
+  '-.inf',
+  '\t',
+];
 
 type Mutation = (lines: string[], rng: Rng) => string[];
 
@@ -184,7 +235,29 @@ const MUTATIONS: Record<string, Mutation> = {
   replaceValue: (lines, rng) =>
     mapLine(lines, rng, (line) => {
       const at = valueStart(line);
-      const value = rng.pick(['~', 'null', '.nan', '-.inf', '1e999', '0o777', '0x1F', 'true', 'no', '[]', '{}', '""', "''", '|', '>-', '"${x}"', '9999999999999999999999', '-1', '0s', '1.5h', 'k8s-${app}']);
+      const value = rng.pick([
+        '~',
+        'null',
+        '.nan',
+        '-.inf',
+        '1e999',
+        '0o777',
+        '0x1F',
+        'true',
+        'no',
+        '[]',
+        '{}',
+        '""',
+        "''",
+        '|',
+        '>-',
+        '"${x}"',
+        '9999999999999999999999',
+        '-1',
+        '0s',
+        '1.5h',
+        'k8s-${app}',
+      ]);
       return at < 0 ? line : `${line.slice(0, at)}${value}`;
     }),
   nest: (lines, rng) =>
@@ -243,26 +316,104 @@ describe('the mutation fuzzer over examples/ and runbooks/', () => {
 // fast-check: texts assembled from runbook fragments and hostile YAML
 
 const scalar = fc.oneof(
-  fc.constantFrom('echo hi', 'true', '"${x}"', '${x}', '${env.HOME}', '${env.NOPE}', '$${HOME}', 'k8s-${app}', '30s', '1h30m', '10x', 'none', '~', '', '"a: b"', "'it''s'", '|', '-', '*a', '&a x', '!Ref x', '!!binary aGk=', '@', '`', '0x10', '1e3'),
+  fc.constantFrom(
+    'echo hi',
+    'true',
+    '"${x}"',
+    '${x}',
+    '${env.HOME}',
+    '${env.NOPE}',
+    '$${HOME}',
+    'k8s-${app}',
+    '30s',
+    '1h30m',
+    '10x',
+    'none',
+    '~',
+    '',
+    '"a: b"',
+    "'it''s'",
+    '|',
+    '-',
+    '*a',
+    '&a x',
+    '!Ref x',
+    '!!binary aGk=',
+    '@',
+    '`',
+    '0x10',
+    '1e3',
+  ),
   fc.string({ maxLength: 12 }),
   fc.integer({ min: -5, max: 300 }).map(String),
 );
 const key = fc.oneof(
-  { weight: 6, arbitrary: fc.constantFrom('cutover', 'name', 'steps', 'id', 'run', 'verify', 'rollback', 'precheck', 'vars', 'secrets', 'env', 'defaults', 'timeout', 'retry', 'foreach', 'manual', 'wait', 'sh', 'exec', 'irreversible', 'bake', 'watch', 'onFailure', 'http', 'url') },
+  {
+    weight: 6,
+    arbitrary: fc.constantFrom(
+      'cutover',
+      'name',
+      'steps',
+      'id',
+      'run',
+      'verify',
+      'rollback',
+      'precheck',
+      'vars',
+      'secrets',
+      'env',
+      'defaults',
+      'timeout',
+      'retry',
+      'foreach',
+      'manual',
+      'wait',
+      'sh',
+      'exec',
+      'irreversible',
+      'bake',
+      'watch',
+      'onFailure',
+      'http',
+      'url',
+    ),
+  },
   { weight: 2, arbitrary: fc.constantFrom(...HOSTILE_KEYS, '<<', '? x', '"quoted key"', 'dup', 'dup') },
   { weight: 1, arbitrary: fc.string({ minLength: 1, maxLength: 6 }) },
 );
 /** Block YAML lines with random indentation, keys and values: many are invalid, some are not. */
 const blockLine = fc
-  .tuple(fc.constantFrom('', '  ', '    ', '      ', '- ', '  - ', '    - ', '\t'), key, fc.constantFrom(': ', ':', ': &a ', ': *a', ': !!str ', ': !custom '), scalar)
+  .tuple(
+    fc.constantFrom('', '  ', '    ', '      ', '- ', '  - ', '    - ', '\t'),
+    key,
+    fc.constantFrom(': ', ':', ': &a ', ': *a', ': !!str ', ': !custom '),
+    scalar,
+  )
   .map(([indent, name, separator, value]) => `${indent}${name}${separator}${value}`);
-const header = fc.constantFrom('cutover: 1\nname: fuzz\nsteps:\n', 'cutover: 1\nname: fuzz\n', '\ufeffcutover: 1\r\nname: fuzz\r\nsteps:\r\n', '', '---\n', 'cutover: 1\nname: fuzz\nsteps:\n  - id: a\n    run: echo a\n    rollback: none\n    irreversible: test\n');
+const header = fc.constantFrom(
+  'cutover: 1\nname: fuzz\nsteps:\n',
+  'cutover: 1\nname: fuzz\n',
+  '\ufeffcutover: 1\r\nname: fuzz\r\nsteps:\r\n',
+  '',
+  '---\n',
+  'cutover: 1\nname: fuzz\nsteps:\n  - id: a\n    run: echo a\n    rollback: none\n    irreversible: test\n',
+);
 const blockText = fc.tuple(header, fc.array(blockLine, { maxLength: 14 }), fc.constantFrom('\n', '\r\n')).map(([head, lines, eol]) => head + lines.join(eol));
 
 /** Valid-shaped runbooks with hostile values in their fields, as YAML flow text (JSON with extras). */
 const hostileValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
-  fc.constantFrom('none', '${x}', '${list}', '$${', { __proto__: null, polluted: 1 }, { ['__proto__']: { polluted: 1 } }, { constructor: { prototype: { polluted: 1 } } }, [], {}),
+  fc.constantFrom(
+    'none',
+    '${x}',
+    '${list}',
+    '$${',
+    { __proto__: null, polluted: 1 },
+    { ['__proto__']: { polluted: 1 } },
+    { constructor: { prototype: { polluted: 1 } } },
+    [],
+    {},
+  ),
 );
 const flowRunbook = fc
   .record({
@@ -278,7 +429,12 @@ const flowRunbook = fc
       { maxLength: 3 },
     ),
   })
-  .map((runbook) => `cutover: 1\n${JSON.stringify(runbook).slice(1, -1).replace(/,"(vars|steps)"/g, '\n"$1"')}`);
+  .map(
+    (runbook) =>
+      `cutover: 1\n${JSON.stringify(runbook)
+        .slice(1, -1)
+        .replace(/,"(vars|steps)"/g, '\n"$1"')}`,
+  );
 
 /** Alias chains, deep nesting and tags in small texts. */
 const structural = fc.oneof(
@@ -290,7 +446,9 @@ const structural = fc.oneof(
   }),
   fc.integer({ min: 1, max: 3000 }).map((depth) => `cutover: 1\nname: fuzz\nsteps: ${'['.repeat(depth)}${']'.repeat(depth)}`),
   fc.integer({ min: 1, max: 3000 }).map((depth) => `cutover: 1\nname: fuzz\nsteps:\n${'- '.repeat(depth)}x`),
-  fc.integer({ min: 1, max: 200 }).map((depth) => `cutover: 1\nname: fuzz\nvars:\n${Array.from({ length: depth }, (_, level) => `${'  '.repeat(level + 1)}k${level}:`).join('\n')} x`),
+  fc
+    .integer({ min: 1, max: 200 })
+    .map((depth) => `cutover: 1\nname: fuzz\nvars:\n${Array.from({ length: depth }, (_, level) => `${'  '.repeat(level + 1)}k${level}:`).join('\n')} x`),
   fc.constantFrom(...TAGS).map((tag) => `cutover: 1\nname: fuzz\nsteps:\n  - id: a\n    run: ${tag}echo\n    rollback: none\n    irreversible: x`),
 );
 
@@ -362,7 +520,10 @@ describe('specific hostile inputs, in-process', () => {
     ] as const) {
       const result = check(text, `10,000-deep ${name}`);
       expect(result.ok, name).toBe(false);
-      expect(result.diagnostics.map((d) => d.rule), name).toContain('yaml-depth');
+      expect(
+        result.diagnostics.map((d) => d.rule),
+        name,
+      ).toContain('yaml-depth');
     }
   });
 

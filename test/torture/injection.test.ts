@@ -164,7 +164,10 @@ describe('the shapes that used to run a value as code', () => {
   it('validate refuses a reference the shell would not expand or would evaluate, with its position', async (context) => {
     const dir = scratch(context);
     const file = path.join(dir, 'refused.yaml');
-    writeFileSync(file, `cutover: 1\nname: refused\nvars: { v: x }\nsteps:\n  - id: s\n    run: echo '\${v}' $(( \${v} + 1 ))\n    rollback: none\n    irreversible: test\n`);
+    writeFileSync(
+      file,
+      `cutover: 1\nname: refused\nvars: { v: x }\nsteps:\n  - id: s\n    run: echo '\${v}' $(( \${v} + 1 ))\n    rollback: none\n    irreversible: test\n`,
+    );
     const validate = await cli(['validate', file], { cwd: dir, env: cliEnv() });
     expect(validate.code, describeResult(validate)).toBe(2);
     const output = validate.stdout + validate.stderr;

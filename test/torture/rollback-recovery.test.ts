@@ -15,7 +15,19 @@ import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
 import type { CliProcess, Event } from '../e2e/helpers.js';
-import { cli, cliEnv, describeResult, groupRunning, journalPath, readLedger, requireBuild, scratch, startCli, waitUntil, writeLedgerRunbook } from '../e2e/helpers.js';
+import {
+  cli,
+  cliEnv,
+  describeResult,
+  groupRunning,
+  journalPath,
+  readLedger,
+  requireBuild,
+  scratch,
+  startCli,
+  waitUntil,
+  writeLedgerRunbook,
+} from '../e2e/helpers.js';
 
 beforeAll(requireBuild);
 
@@ -47,7 +59,11 @@ async function killRollbackWhen(context: TestContext, dir: string, runbook: stri
   context.onTestFinished(() => {
     proc.child.kill('SIGKILL');
   });
-  await waitUntil(() => `step-2's rollback spawns ${spawned} command(s) (stderr: ${proc.stderr()})`, () => rollbackSpawns(dir).length >= spawned, 20_000);
+  await waitUntil(
+    () => `step-2's rollback spawns ${spawned} command(s) (stderr: ${proc.stderr()})`,
+    () => rollbackSpawns(dir).length >= spawned,
+    20_000,
+  );
   proc.child.kill('SIGKILL');
   await proc.done;
   const unlock = await cli(['unlock', runbook], { cwd: dir, env });
@@ -74,7 +90,10 @@ describe.concurrent('a rollback interrupted by a crash', () => {
   it('whose action still runs is waited for, then judged by its verify', async (context) => {
     const dir = scratch(context);
     killGroupsAtEnd(context, dir);
-    const runbook = writeLedgerRunbook(dir, [{}, { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } }]);
+    const runbook = writeLedgerRunbook(dir, [
+      {},
+      { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } },
+    ]);
     expect((await cli(['run', '--yes', runbook], { cwd: dir, env })).code).toBe(0);
     await killRollbackWhen(context, dir, runbook, 1); // the action runs, orphaned from here on
 
@@ -83,7 +102,11 @@ describe.concurrent('a rollback interrupted by a crash', () => {
     context.onTestFinished(() => {
       next.child.kill('SIGKILL');
     });
-    await waitUntil(() => `the next rollback says the orphaned undo is still running (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    await waitUntil(
+      () => `the next rollback says the orphaned undo is still running (stderr: ${next.stderr()})`,
+      () => next.stderr().includes('still running'),
+      20_000,
+    );
     writeFileSync(path.join(dir, 'fast'), '');
     const again = await next.done;
     expect(again.code, describeResult(again)).toBe(0);
@@ -94,7 +117,10 @@ describe.concurrent('a rollback interrupted by a crash', () => {
   it('a signal while the next rollback waits for the orphaned undo leaves it running (journaled, named); the rollback after waits again and runs the undo once', async (context) => {
     const dir = scratch(context);
     killGroupsAtEnd(context, dir);
-    const runbook = writeLedgerRunbook(dir, [{}, { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } }]);
+    const runbook = writeLedgerRunbook(dir, [
+      {},
+      { rollback: { run: `echo undo-2-start >> \${dir}/ledger; ${hold}; echo undo-2 >> \${dir}/ledger`, verify: 'grep -qx undo-2 ${dir}/ledger' } },
+    ]);
     expect((await cli(['run', '--yes', runbook], { cwd: dir, env })).code).toBe(0);
     await killRollbackWhen(context, dir, runbook, 1);
     const [pgid] = rollbackSpawns(dir);
@@ -103,7 +129,11 @@ describe.concurrent('a rollback interrupted by a crash', () => {
     context.onTestFinished(() => {
       impatient.child.kill('SIGKILL');
     });
-    await waitUntil(() => `the rollback waits for the orphaned undo (stderr: ${impatient.stderr()})`, () => impatient.stderr().includes('still running'), 20_000);
+    await waitUntil(
+      () => `the rollback waits for the orphaned undo (stderr: ${impatient.stderr()})`,
+      () => impatient.stderr().includes('still running'),
+      20_000,
+    );
     impatient.child.kill('SIGTERM');
     const stopped = await impatient.done;
     expect(stopped.code, describeResult(stopped)).toBe(143);
@@ -116,7 +146,11 @@ describe.concurrent('a rollback interrupted by a crash', () => {
     context.onTestFinished(() => {
       next.child.kill('SIGKILL');
     });
-    await waitUntil(() => `the next rollback waits again (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    await waitUntil(
+      () => `the next rollback waits again (stderr: ${next.stderr()})`,
+      () => next.stderr().includes('still running'),
+      20_000,
+    );
     writeFileSync(path.join(dir, 'fast'), '');
     const again = await next.done;
     expect(again.code, describeResult(again)).toBe(0);
@@ -126,20 +160,33 @@ describe.concurrent('a rollback interrupted by a crash', () => {
 
 describe.concurrent('a rehearsal killed in the middle of a step', () => {
   const rehearsal = (dir: string) => path.join(dir, '.cutover', 'e2e.rehearsal.jsonl');
-  const rehearsalEvents = (dir: string): Event[] => (existsSync(rehearsal(dir)) ? (verifyChain(readFileSync(rehearsal(dir), 'utf8')).events as unknown as Event[]) : []);
+  const rehearsalEvents = (dir: string): Event[] =>
+    existsSync(rehearsal(dir)) ? (verifyChain(readFileSync(rehearsal(dir), 'utf8')).events as unknown as Event[]) : [];
 
   it('during its rollback, with the undo still running: the next rehearse waits for it, judges it by rollback.verify, never re-runs the step on top, and only then says passed', async (context) => {
     const dir = scratch(context);
-    const runbook = writeLedgerRunbook(dir, [{ rollback: { run: `echo undo-1-start >> \${dir}/ledger; ${hold}; echo undo-1 >> \${dir}/ledger`, verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = undo-1 ]' }, verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = step-1 ]' }]);
+    const runbook = writeLedgerRunbook(dir, [
+      {
+        rollback: {
+          run: `echo undo-1-start >> \${dir}/ledger; ${hold}; echo undo-1 >> \${dir}/ledger`,
+          verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = undo-1 ]',
+        },
+        verify: '[ "$(grep -x -e step-1 -e undo-1 ${dir}/ledger | tail -n 1)" = step-1 ]',
+      },
+    ]);
     const first = startCli(['rehearse', '--yes', runbook], { cwd: dir, env, timeoutMs: 40_000 });
     context.onTestFinished(() => {
       first.child.kill('SIGKILL');
     });
     let pgid: number | undefined;
-    await waitUntil(() => `the rehearsal's rollback runs (stderr: ${first.stderr()})`, () => {
-      pgid = rehearsalEvents(dir).find((e) => e.type === 'step.spawned' && e.data.phase === 'rollback')?.data.pgid as number | undefined;
-      return pgid !== undefined;
-    }, 20_000);
+    await waitUntil(
+      () => `the rehearsal's rollback runs (stderr: ${first.stderr()})`,
+      () => {
+        pgid = rehearsalEvents(dir).find((e) => e.type === 'step.spawned' && e.data.phase === 'rollback')?.data.pgid as number | undefined;
+        return pgid !== undefined;
+      },
+      20_000,
+    );
     context.onTestFinished(() => {
       try {
         process.kill(-(pgid as number), 'SIGKILL');
@@ -156,7 +203,11 @@ describe.concurrent('a rehearsal killed in the middle of a step', () => {
     context.onTestFinished(() => {
       next.child.kill('SIGKILL');
     });
-    await waitUntil(() => `the next rehearse waits for the orphaned undo (stderr: ${next.stderr()})`, () => next.stderr().includes('still running'), 20_000);
+    await waitUntil(
+      () => `the next rehearse waits for the orphaned undo (stderr: ${next.stderr()})`,
+      () => next.stderr().includes('still running'),
+      20_000,
+    );
     writeFileSync(path.join(dir, 'fast'), '');
     const done = await next.done;
     expect(done.code, describeResult(done)).toBe(0);

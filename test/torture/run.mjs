@@ -77,5 +77,6 @@ if (result.error) {
   console.error(`could not start vitest: ${result.error.message}`);
   process.exit(2);
 }
-if (result.status !== 0) console.error(`torture campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed} --campaigns ${options.campaigns}`);
+if (result.status !== 0)
+  console.error(`torture campaign failed; replay with: npm run torture -- --kills ${options.kills} --seed ${seed} --campaigns ${options.campaigns}`);
 process.exit(result.status ?? 1);

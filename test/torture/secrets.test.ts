@@ -109,7 +109,13 @@ async function everyCommand(dir: string, secrets: Secrets, which: 'echoing' | 'u
   const run = async (args: string[], expected: number[]) => {
     const result = await cli(args, { cwd: dir, env, timeoutMs: 30_000 });
     expect(expected, `${args.join(' ')}: ${describeResult(result)}`).toContain(result.code);
-    results.push({ ...result, command: args.filter((arg) => !arg.startsWith('db_password=')).map((arg) => path.basename(arg)).join(' ') });
+    results.push({
+      ...result,
+      command: args
+        .filter((arg) => !arg.startsWith('db_password='))
+        .map((arg) => path.basename(arg))
+        .join(' '),
+    });
     return result;
   };
   if (which === 'unstartable') {
@@ -167,7 +173,8 @@ function leaks(dir: string, results: Ran[], secrets: Secrets): string[] {
         for (const stream of ['stdout', 'stderr'] as const) {
           const text = result[stream];
           const at = text.indexOf(form);
-          if (at !== -1) found.push(`${JSON.stringify(form)} on the ${stream} of \`${result.command}\`: …${text.slice(Math.max(0, at - 80), at + form.length + 20)}…`);
+          if (at !== -1)
+            found.push(`${JSON.stringify(form)} on the ${stream} of \`${result.command}\`: …${text.slice(Math.max(0, at - 80), at + form.length + 20)}…`);
         }
       }
     }
@@ -268,13 +275,19 @@ describe('base64 forms of a secret, in-process', () => {
 
   it('masks the secret base64-encoded alone, or inside any longer encoded text, in both alphabets', () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 6, maxLength: 40 }), fc.uint8Array({ maxLength: 7 }), fc.uint8Array({ maxLength: 7 }), fc.boolean(), (secret, before, after, urlSafe) => {
-        const masker = createMasker(maskedForms(secret));
-        const encoded = Buffer.concat([Buffer.from(before), Buffer.from(secret, 'utf8'), Buffer.from(after)]).toString('base64');
-        const rendering = `Authorization: Basic ${urlSafe ? encoded.replace(/\+/g, '-').replace(/\//g, '_') : encoded}`;
-        const masked = masker.text(rendering);
-        if (recoverable(masked, secret)) throw new Error(`${JSON.stringify(secret)} can be decoded from ${JSON.stringify(masked)}`);
-      }),
+      fc.property(
+        fc.string({ minLength: 6, maxLength: 40 }),
+        fc.uint8Array({ maxLength: 7 }),
+        fc.uint8Array({ maxLength: 7 }),
+        fc.boolean(),
+        (secret, before, after, urlSafe) => {
+          const masker = createMasker(maskedForms(secret));
+          const encoded = Buffer.concat([Buffer.from(before), Buffer.from(secret, 'utf8'), Buffer.from(after)]).toString('base64');
+          const rendering = `Authorization: Basic ${urlSafe ? encoded.replace(/\+/g, '-').replace(/\//g, '_') : encoded}`;
+          const masked = masker.text(rendering);
+          if (recoverable(masked, secret)) throw new Error(`${JSON.stringify(secret)} can be decoded from ${JSON.stringify(masked)}`);
+        },
+      ),
       { numRuns: 3_000, seed: 42 },
     );
   });
@@ -283,9 +296,17 @@ describe('base64 forms of a secret, in-process', () => {
     const dir = scratch(context);
     const secret = `pw-${random()}-base64`;
     const file = runbook(dir, 'b64', [
-      { id: 'encode', run: 'printf %s "$API_TOKEN" | base64; printf "user:%s" "$API_TOKEN" | base64; printf "%s" "$API_TOKEN" | base64 | tr "+/" "-_"', rollback: 'true' },
+      {
+        id: 'encode',
+        run: 'printf %s "$API_TOKEN" | base64; printf "user:%s" "$API_TOKEN" | base64; printf "%s" "$API_TOKEN" | base64 | tr "+/" "-_"',
+        rollback: 'true',
+      },
     ]);
-    const result = await cli(['run', '--yes', '--var', 'db_password=unused', file], { cwd: dir, env: cliEnv({ CI: 'true', API_TOKEN: secret }), timeoutMs: 30_000 });
+    const result = await cli(['run', '--yes', '--var', 'db_password=unused', file], {
+      cwd: dir,
+      env: cliEnv({ CI: 'true', API_TOKEN: secret }),
+      timeoutMs: 30_000,
+    });
     expect(result.code, describeResult(result)).toBe(0);
     expect(recoverable(result.stderr + result.stdout, secret), result.stderr).toBe(false);
     for (const found of allFiles(dir)) expect(recoverable(readFileSync(found, 'utf8'), secret), path.relative(dir, found)).toBe(false);

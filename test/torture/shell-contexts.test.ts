@@ -71,7 +71,7 @@ const base: Producer[] = [
   { code: '(( R )); printf x', out: unchecked, bashOnly: true },
   { code: 'case R in R) printf "%s" R;; *) printf nomatch;; esac', out: same },
   { code: 'case x in R|x) printf "%s" "R";; esac', out: same },
-  { code: "eval \"printf '%s' R\"", out: unchecked },
+  { code: 'eval "printf \'%s\' R"', out: unchecked },
   { code: 'let x=R; printf x', out: unchecked },
   { code: '[[ R == R ]] && printf "%s" R', out: same, bashOnly: true },
   { code: '[[ R -eq 1 ]]; printf x', out: unchecked, bashOnly: true },
@@ -83,7 +83,7 @@ const base: Producer[] = [
   { code: "printf '%s' $'R'", out: unchecked, bashOnly: true },
   { code: 'printf "%s" R # R', out: same },
   { code: 'sh -c "printf %s R"', out: unchecked },
-  { code: "sh -c 'printf %s \"$1\"' sh R", out: same },
+  { code: 'sh -c \'printf %s "$1"\' sh R', out: same },
 ];
 
 /** Wrappers: each takes a producer and gives one that prints (a transform of) what it prints. */
@@ -178,7 +178,12 @@ const alreadyRan = new Set<string>();
 function check(p: Producer, hostile: string, from: 'var' | 'env', shell: string): Outcome {
   const reference = from === 'var' ? '${v}' : '${env.HOSTILE_VALUE}';
   const script = `{ ${p.code.replaceAll('R', reference)}\n} > out`;
-  const runbook = { cutover: 1, name: 'p', vars: { v: 'placeholder' }, steps: [{ id: 's', run: { sh: script, shell }, rollback: 'none', irreversible: 'test' }] };
+  const runbook = {
+    cutover: 1,
+    name: 'p',
+    vars: { v: 'placeholder' },
+    steps: [{ id: 's', run: { sh: script, shell }, rollback: 'none', irreversible: 'test' }],
+  };
   const loaded = loadRunbookText('p.yaml', JSON.stringify(runbook), { overrides: { flags: [`v=${hostile}`] }, env: { HOSTILE_VALUE: hostile } });
   if (!loaded.ok) {
     const other = loaded.diagnostics.filter((d) => d.severity === 'error' && d.rule !== 'shell-context');
@@ -200,7 +205,13 @@ function check(p: Producer, hostile: string, from: 'var' | 'env', shell: string)
     }
     alreadyRan.add(key);
     const dir = mkdtempSync(path.join(work, `${name}-`));
-    const result = spawnSync(binary, spec.args, { cwd: dir, env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 10_000, encoding: 'utf8' });
+    const result = spawnSync(binary, spec.args, {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...spec.env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      timeout: 10_000,
+      encoding: 'utf8',
+    });
     const context = `${name} -c ${JSON.stringify(action.script)}\nvalues: ${JSON.stringify(spec.env)}\nfrom: ${JSON.stringify(p.code)}\nstderr: ${result.stderr}`;
     if (result.error) throw new Error(`${String(result.error)}\n${context}`);
     const files = readdirSync(dir);
@@ -208,7 +219,8 @@ function check(p: Producer, hostile: string, from: 'var' | 'env', shell: string)
     const expected = p.out(hostile);
     if (expected !== undefined) {
       const actual = existsSync(path.join(dir, 'out')) ? readFileSync(path.join(dir, 'out'), 'utf8') : '<no out file>';
-      if (actual !== expected) throw new Error(`the value did not arrive verbatim: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}\n${context}`);
+      if (actual !== expected)
+        throw new Error(`the value did not arrive verbatim: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}\n${context}`);
       tally.checked++;
     }
     rmSync(dir, { recursive: true, force: true });
@@ -238,12 +250,19 @@ describe('a value never runs as shell code (dash and bash)', () => {
 
   it('refuses the contexts where a parameter expansion would not be data or would not arrive', () => {
     const refused = (code: string, shell = 'sh') => check({ code, out: unchecked }, 'x', 'var', shell).refused;
-    for (const code of ["printf '%s' 'R'", 'cat <<"EOF"\nR\nEOF', 'printf "%s" $(( R ))', 'eval "echo R"', 'printf "%s" "$${unset_var:-R}"', 'printf "%s" \\R']) {
+    for (const code of [
+      "printf '%s' 'R'",
+      'cat <<"EOF"\nR\nEOF',
+      'printf "%s" $(( R ))',
+      'eval "echo R"',
+      'printf "%s" "$${unset_var:-R}"',
+      'printf "%s" \\R',
+    ]) {
       expect(refused(code), code).toBe(true);
     }
     expect(refused('(( R ))', 'bash')).toBe(true);
     expect(refused('[[ R -eq 1 ]]', 'bash')).toBe(true);
-    for (const code of ["printf '%s' R", 'printf "%s" "R"', 'cat <<EOF\nR\nEOF', 'case R in R) ;; esac', "printf '%s' \"`echo R`\""]) {
+    for (const code of ["printf '%s' R", 'printf "%s" "R"', 'cat <<EOF\nR\nEOF', 'case R in R) ;; esac', 'printf \'%s\' "`echo R`"']) {
       expect(refused(code), code).toBe(false);
     }
   });

@@ -19,7 +19,20 @@ import type { TestContext } from 'vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../src/journal/chain.js';
 import type { CliProcess, Event, StepSpec } from '../e2e/helpers.js';
-import { cli, cliEnv, describeResult, groupRunning, journalPath, readLedger, requireBuild, scratch, sleep, startCli, waitUntil, writeLedgerRunbook } from '../e2e/helpers.js';
+import {
+  cli,
+  cliEnv,
+  describeResult,
+  groupRunning,
+  journalPath,
+  readLedger,
+  requireBuild,
+  scratch,
+  sleep,
+  startCli,
+  waitUntil,
+  writeLedgerRunbook,
+} from '../e2e/helpers.js';
 import { STACK_FRAME } from './support.js';
 
 beforeAll(requireBuild);
@@ -136,30 +149,35 @@ describe.concurrent('a signal during each phase', () => {
       });
     }
 
-    if (signal !== 'SIGHUP') it(`${signal} while a bake window is waited out: exit ${EXIT[signal]}; resume waits out the rest and completes`, async (context) => {
-      const dir = scratch(context);
-      const runbook = writeLedgerRunbook(dir, [{ bake: '3s' }, {}]);
-      const proc = background(context, dir, ['run', '--yes', '--bake', 'wait', runbook]);
-      await waitUntil(() => `the bake is waited out (stderr so far: ${proc.stderr()})`, () => proc.stderr().includes('baking'), 20_000);
-      proc.child.kill(signal);
-      const stopped = await proc.done;
-      expect(stopped.code, describeResult(stopped)).toBe(EXIT[signal]);
-      expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
-      const events = journal(dir);
-      // step-1 stays done; step-2 never started; the run is journaled as interrupted.
-      expect(events.filter((e) => e.type === 'step.started').map((e) => e.step)).toEqual(['step-1']);
-      expect(events.find((e) => e.type === 'step.succeeded')?.step).toBe('step-1');
-      expect(events.at(-1)?.data.outcome).toBe('interrupted');
+    if (signal !== 'SIGHUP')
+      it(`${signal} while a bake window is waited out: exit ${EXIT[signal]}; resume waits out the rest and completes`, async (context) => {
+        const dir = scratch(context);
+        const runbook = writeLedgerRunbook(dir, [{ bake: '3s' }, {}]);
+        const proc = background(context, dir, ['run', '--yes', '--bake', 'wait', runbook]);
+        await waitUntil(
+          () => `the bake is waited out (stderr so far: ${proc.stderr()})`,
+          () => proc.stderr().includes('baking'),
+          20_000,
+        );
+        proc.child.kill(signal);
+        const stopped = await proc.done;
+        expect(stopped.code, describeResult(stopped)).toBe(EXIT[signal]);
+        expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
+        const events = journal(dir);
+        // step-1 stays done; step-2 never started; the run is journaled as interrupted.
+        expect(events.filter((e) => e.type === 'step.started').map((e) => e.step)).toEqual(['step-1']);
+        expect(events.find((e) => e.type === 'step.succeeded')?.step).toBe('step-1');
+        expect(events.at(-1)?.data.outcome).toBe('interrupted');
 
-      const resumed = await cli(['resume', '--yes', '--on-interrupted', 'retry', '--bake', 'wait', runbook], { cwd: dir, env });
-      expect(resumed.code, describeResult(resumed)).toBe(0);
-      expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
-      // The bake held across the interruption: step-2 started at least 3 s after step-1 succeeded.
-      const after = journal(dir);
-      const succeeded = Date.parse(after.find((e) => e.type === 'step.succeeded' && e.step === 'step-1')?.ts ?? '');
-      const started = Date.parse(after.find((e) => e.type === 'step.started' && e.step === 'step-2')?.ts ?? '');
-      expect(started - succeeded).toBeGreaterThanOrEqual(3_000);
-    });
+        const resumed = await cli(['resume', '--yes', '--on-interrupted', 'retry', '--bake', 'wait', runbook], { cwd: dir, env });
+        expect(resumed.code, describeResult(resumed)).toBe(0);
+        expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
+        // The bake held across the interruption: step-2 started at least 3 s after step-1 succeeded.
+        const after = journal(dir);
+        const succeeded = Date.parse(after.find((e) => e.type === 'step.succeeded' && e.step === 'step-1')?.ts ?? '');
+        const started = Date.parse(after.find((e) => e.type === 'step.started' && e.step === 'step-2')?.ts ?? '');
+        expect(started - succeeded).toBeGreaterThanOrEqual(3_000);
+      });
   }
 
   it('a second SIGINT kills a step that ignores the first one at once (not after the 5 s grace)', async (context) => {
@@ -201,7 +219,11 @@ describe.concurrent('a signal during each phase', () => {
     expect(stopped.code, describeResult(stopped)).toBe(129);
     expect(existsSync(`${journalPath(dir)}.lock`)).toBe(false);
     expect(groupRunning(pgid)).toBe(false);
-    expect(journal(dir).filter((e) => e.step === 'step-2').at(-1)?.type).toBe('step.interrupted');
+    expect(
+      journal(dir)
+        .filter((e) => e.step === 'step-2')
+        .at(-1)?.type,
+    ).toBe('step.interrupted');
     const resumed = await cli(['resume', '--yes', '--on-interrupted', 'retry', runbook], { cwd: dir, env });
     expect(resumed.code, describeResult(resumed)).toBe(0);
     expect(readLedger(dir).filter((line) => line === 'step-3')).toEqual(['step-3']);

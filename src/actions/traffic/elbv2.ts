@@ -65,7 +65,9 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
     }
     const after = await elbv2Driver.reread(before, ctx);
     if (!sameWeights(want, after.weights)) {
-      throw new TrafficError(`${before.label}: the weights read back are ${formatWeights(after.weights, after)}, expected ${formatWeights(want, before)}; check whether something else changed the ${state.kind} at the same time`);
+      throw new TrafficError(
+        `${before.label}: the weights read back are ${formatWeights(after.weights, after)}, expected ${formatWeights(want, before)}; check whether something else changed the ${state.kind} at the same time`,
+      );
     }
     return after;
   },
@@ -85,7 +87,14 @@ export const elbv2Driver: TrafficDriver<Elbv2Action> = {
     // guard shows it as "no weights", and a rollback stops at it as a structural change.
     const forward = findForward(actions, snapshot.label);
     const known = snapshot.names ?? {};
-    const names = forward ? await namesOf(client, arnsOf(forward).filter((arn) => !(arn in known)), known, ctx) : known;
+    const names = forward
+      ? await namesOf(
+          client,
+          arnsOf(forward).filter((arn) => !(arn in known)),
+          known,
+          ctx,
+        )
+      : known;
     return snapshotOf(state, actions, names);
   },
 
@@ -131,13 +140,22 @@ async function readActions(client: ElasticLoadBalancingV2Client, target: Target,
   } catch (error) {
     throw trafficFailure(error, `reading ${label}`);
   }
-  if (!actions) throw new TrafficError(`${label} was not found; check the ${target.kind} ARN (and the region)`, target.kind === 'listener' ? 'ListenerNotFound' : 'RuleNotFound');
+  if (!actions)
+    throw new TrafficError(
+      `${label} was not found; check the ${target.kind} ARN (and the region)`,
+      target.kind === 'listener' ? 'ListenerNotFound' : 'RuleNotFound',
+    );
   // Nothing secret may reach a snapshot: the journal stores it and `cutover log` prints it.
   return withoutSecrets(actions);
 }
 
 /** ARN -> name for the given target groups, added to `known`. */
-async function namesOf(client: ElasticLoadBalancingV2Client, arns: string[], known: Record<string, string>, ctx: TrafficContext): Promise<Record<string, string>> {
+async function namesOf(
+  client: ElasticLoadBalancingV2Client,
+  arns: string[],
+  known: Record<string, string>,
+  ctx: TrafficContext,
+): Promise<Record<string, string>> {
   if (arns.length === 0) return { ...known };
   const { DescribeTargetGroupsCommand } = await sdk();
   try {
@@ -161,7 +179,12 @@ async function namesOf(client: ElasticLoadBalancingV2Client, arns: string[], kno
  * unknown name fails with AWS's TargetGroupNotFound, and a known one not forwarded to gets
  * its ARN (desired() then says it is not in the forward action).
  */
-async function resolveNames(client: ElasticLoadBalancingV2Client, keys: string[], known: Record<string, string>, ctx: TrafficContext): Promise<Record<string, string>> {
+async function resolveNames(
+  client: ElasticLoadBalancingV2Client,
+  keys: string[],
+  known: Record<string, string>,
+  ctx: TrafficContext,
+): Promise<Record<string, string>> {
   const knownNames = new Set(Object.values(known));
   const missing = keys.filter((key) => !isArn(key) && !knownNames.has(key));
   if (missing.length === 0) return {};
@@ -173,7 +196,11 @@ async function resolveNames(client: ElasticLoadBalancingV2Client, keys: string[]
       if (group.TargetGroupArn && group.TargetGroupName) resolved[group.TargetGroupArn] = group.TargetGroupName;
     }
     const unresolved = missing.filter((name) => !Object.values(resolved).includes(name));
-    if (unresolved.length > 0) throw new TrafficError(`target group ${unresolved.join(', ')} not found; check the target group names in the runbook (and the region)`, 'TargetGroupNotFound');
+    if (unresolved.length > 0)
+      throw new TrafficError(
+        `target group ${unresolved.join(', ')} not found; check the target group names in the runbook (and the region)`,
+        'TargetGroupNotFound',
+      );
     return resolved;
   } catch (error) {
     throw trafficFailure(error, `looking up target group ${missing.join(', ')}`);
@@ -238,7 +265,14 @@ function refuseNetwork(keys: string[], snapshot: TrafficSnapshot): void {
   const arn = stateOf(snapshot).arn;
   if (!isNetwork(arn)) return;
   const forwarded = Object.keys(snapshot.weights);
-  if (keys.length <= 1 && keys.every((key) => { const found = arnForKey(key, snapshot); return found !== undefined && forwarded.includes(found); })) return;
+  if (
+    keys.length <= 1 &&
+    keys.every((key) => {
+      const found = arnForKey(key, snapshot);
+      return found !== undefined && forwarded.includes(found);
+    })
+  )
+    return;
   throw networkForwardsToOne(arn, keys);
 }
 

@@ -20,8 +20,17 @@ export interface Route53State {
 
 export function stateOf(snapshot: TrafficSnapshot): Route53State {
   const state = snapshot.state as Partial<Route53State> | null;
-  if (snapshot.kind !== 'route53' || !state || typeof state.zoneId !== 'string' || typeof state.name !== 'string' || typeof state.type !== 'string' || !Array.isArray(state.recordSets)) {
-    throw new TrafficError(`${snapshot.label}: the captured Route 53 state is incomplete (no zone id, name, type or record sets); cannot re-read or restore it`);
+  if (
+    snapshot.kind !== 'route53' ||
+    !state ||
+    typeof state.zoneId !== 'string' ||
+    typeof state.name !== 'string' ||
+    typeof state.type !== 'string' ||
+    !Array.isArray(state.recordSets)
+  ) {
+    throw new TrafficError(
+      `${snapshot.label}: the captured Route 53 state is incomplete (no zone id, name, type or record sets); cannot re-read or restore it`,
+    );
   }
   return state as Route53State;
 }

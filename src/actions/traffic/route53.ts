@@ -111,7 +111,8 @@ async function zonesNamed(client: Route53Client, dnsName: string, ctx: TrafficCo
     throwIfAborted(ctx, doing);
     const page = await call(doing, () => client.send(new ListHostedZonesByNameCommand(input)));
     for (const zone of page.HostedZones ?? []) {
-      if (zone.Id && zone.Name && comparableName(zone.Name) === comparableName(dnsName)) found.push({ id: stripPrefix(zone.Id), private: zone.Config?.PrivateZone === true });
+      if (zone.Id && zone.Name && comparableName(zone.Name) === comparableName(dnsName))
+        found.push({ id: stripPrefix(zone.Id), private: zone.Config?.PrivateZone === true });
     }
     // Zones sharing a name (public + private ones) are listed together; once the next name differs we are done.
     if (!page.IsTruncated || !page.NextDNSName || comparableName(page.NextDNSName) !== comparableName(dnsName)) return found;
@@ -131,7 +132,8 @@ async function listWeightedSets(client: Route53Client, zoneId: string, name: str
   const { ListResourceRecordSetsCommand } = await sdk();
   const doing = `reading ${label(zoneId, name, type)}`;
   const guard = pageGuard(doing);
-  const ours = (setName: string | undefined, setType: string | undefined) => setName !== undefined && comparableName(setName) === comparableName(name) && setType === type;
+  const ours = (setName: string | undefined, setType: string | undefined) =>
+    setName !== undefined && comparableName(setName) === comparableName(name) && setType === type;
   const sets: ResourceRecordSet[] = [];
   let start: { StartRecordName: string; StartRecordType: RecordType; StartRecordIdentifier?: string } = { StartRecordName: name, StartRecordType: type };
   for (;;) {
@@ -179,13 +181,21 @@ async function readLive(ctx: TrafficContext, zoneId: string, name: string, type:
 // Changing
 
 /** One batch, so Route 53 applies all the weights together or none of them. Returns the change id. */
-async function sendUpserts(ctx: TrafficContext, state: Route53State, sets: ResourceRecordSet[], comment: string, doing: string): Promise<{ id: string; status: string }> {
+async function sendUpserts(
+  ctx: TrafficContext,
+  state: Route53State,
+  sets: ResourceRecordSet[],
+  comment: string,
+  doing: string,
+): Promise<{ id: string; status: string }> {
   const { ChangeResourceRecordSetsCommand } = await sdk();
   const client = await ctx.clients.route53();
   const Changes: Change[] = sets.map((set) => ({ Action: 'UPSERT', ResourceRecordSet: set }));
   throwIfAborted(ctx, doing);
   // No abort signal on this call: once sent, we want its answer (the change id) rather than not knowing.
-  const out = await call(doing, () => client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: state.zoneId, ChangeBatch: { Comment: comment, Changes } })));
+  const out = await call(doing, () =>
+    client.send(new ChangeResourceRecordSetsCommand({ HostedZoneId: state.zoneId, ChangeBatch: { Comment: comment, Changes } })),
+  );
   return { id: stripPrefix(out.ChangeInfo?.Id ?? ''), status: out.ChangeInfo?.Status ?? 'PENDING' };
 }
 
@@ -244,7 +254,10 @@ function sameWeights(a: Record<string, number>, b: Record<string, number>): bool
 function desired(action: Route53Action, before: TrafficSnapshot): Record<string, number> {
   const unknown = Object.keys(action.weights).filter((key) => !Object.hasOwn(before.weights, key));
   if (unknown.length > 0) {
-    const existing = Object.keys(before.weights).sort(compare).map((k) => `"${k}"`).join(', ');
+    const existing = Object.keys(before.weights)
+      .sort(compare)
+      .map((k) => `"${k}"`)
+      .join(', ');
     const missing = unknown.map((k) => `"${k}"`).join(', ');
     throw new TrafficError(`${before.label}: no weighted record set with set identifier ${missing}; the ones that exist are ${existing || '(none)'}`);
   }
@@ -277,7 +290,9 @@ async function apply(action: Route53Action, before: TrafficSnapshot, ctx: Traffi
   if (action.wait) await waitInSync(ctx, change);
   const after = await reread(before, ctx);
   if (!sameWeights(after.weights, want)) {
-    throw new TrafficError(`${before.label}: after the change the weights are not what was set: expected ${formatWeights(want)}; live ${formatWeights(after.weights)}`);
+    throw new TrafficError(
+      `${before.label}: after the change the weights are not what was set: expected ${formatWeights(want)}; live ${formatWeights(after.weights)}`,
+    );
   }
   return after;
 }
@@ -307,7 +322,13 @@ async function restore(captured: TrafficSnapshot, ctx: TrafficContext): Promise<
     .recordSets.filter((set) => captured.weights[set.SetIdentifier!] !== set.Weight)
     .map((set) => ({ ...set, Weight: captured.weights[set.SetIdentifier!] }));
   if (changed.length === 0) return live;
-  const change = await sendUpserts(ctx, state, changed, `cutover: put back weights ${formatWeights(captured.weights)}`, `restoring the weights of ${captured.label}`);
+  const change = await sendUpserts(
+    ctx,
+    state,
+    changed,
+    `cutover: put back weights ${formatWeights(captured.weights)}`,
+    `restoring the weights of ${captured.label}`,
+  );
   await waitInSync(ctx, change);
   const after = await reread(captured, ctx);
   if (!sameWeights(after.weights, captured.weights)) {

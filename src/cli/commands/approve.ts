@@ -5,7 +5,12 @@ import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
 export function approveCommand(output: Output) {
   return addAwsOptions(
-    addSessionOptions(new Command('approve').description('record an approval for a manual step, for non-interactive runs').argument('<runbook>', 'runbook YAML file').argument('<step>', 'id of the manual step'))
+    addSessionOptions(
+      new Command('approve')
+        .description('record an approval for a manual step, for non-interactive runs')
+        .argument('<runbook>', 'runbook YAML file')
+        .argument('<step>', 'id of the manual step'),
+    )
       .option('--note <text>', 'why, or what was checked')
       .option('--expires <duration>', 'the approval lapses after this long, e.g. 2h'),
   )

@@ -5,7 +5,11 @@ import { addAwsOptions, addJournalOption, addRunbookOptions } from '../runbook-f
 
 function copyCommand(name: string, description: string, example: string) {
   return addJournalOption(
-    addAwsOptions(addRunbookOptions(new Command(name).description(description).argument('<runbook>', 'runbook YAML file').argument('<s3-url>', 's3://bucket/key of the S3 journal'))),
+    addAwsOptions(
+      addRunbookOptions(
+        new Command(name).description(description).argument('<runbook>', 'runbook YAML file').argument('<s3-url>', 's3://bucket/key of the S3 journal'),
+      ),
+    ),
     "the local journal (default: the runbook's journal: when it is a path, else .cutover/<name>.journal.jsonl)",
   ).addHelpText('after', `\nExamples:\n  $ ${example}`);
 }
@@ -27,5 +31,8 @@ export function journalCommand(output: Output) {
     const { pullJournal } = await import('../handlers/journal-copy.js');
     await pullJournal(file, url, flags, output);
   });
-  return new Command('journal').description('copy a journal between a local file and S3 (push, pull), verifying its hash chain').addCommand(push).addCommand(pull);
+  return new Command('journal')
+    .description('copy a journal between a local file and S3 (push, pull), verifying its hash chain')
+    .addCommand(push)
+    .addCommand(pull);
 }

@@ -13,7 +13,10 @@ export function planCommand(output: Output) {
       )
         .option('--offline', 'no AWS calls: show traffic targets without the live diff')
         .option('--rollback', 'show what "cutover rollback" would undo and restore, from the current state')
-        .option('--detailed-exitcode', 'for a CI pre-flight: exit 0 nothing to do, 2 steps pending, 1 an error (a live read failed, run would refuse, an invalid runbook)'),
+        .option(
+          '--detailed-exitcode',
+          'for a CI pre-flight: exit 0 nothing to do, 2 steps pending, 1 an error (a live read failed, run would refuse, an invalid runbook)',
+        ),
     ),
   )
     .addHelpText(

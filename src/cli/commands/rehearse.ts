@@ -16,7 +16,11 @@ export function rehearseCommand(output: Output) {
     )
       .option('-y, --yes', 'never prompt: stop at manual steps without an approval (also without a TTY or with CI=true)')
       .option('--return', 'at the end, roll every step back, newest first, verifying each: staging as it was')
-      .addOption(new Option('--on-interrupted <what>', 'without a TTY, a step an earlier rehearsal left interrupted that has no verify (as for resume)').choices(ON_INTERRUPTED))
+      .addOption(
+        new Option('--on-interrupted <what>', 'without a TTY, a step an earlier rehearsal left interrupted that has no verify (as for resume)').choices(
+          ON_INTERRUPTED,
+        ),
+      )
       .option('--force', 'apply traffic steps even when live weights drifted from the journal (journaled)'),
   )
     .addHelpText(

@@ -6,7 +6,13 @@ import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 export const FAILED_STEPS = ['rollback', 'skip'] as const;
 
 export function rollbackCommand(output: Output) {
-  return addAwsOptions(addSessionOptions(new Command('rollback').description('reverse every step whose effect may be applied, newest first, using the journaled definitions').argument('<runbook>', 'runbook YAML file')))
+  return addAwsOptions(
+    addSessionOptions(
+      new Command('rollback')
+        .description('reverse every step whose effect may be applied, newest first, using the journaled definitions')
+        .argument('<runbook>', 'runbook YAML file'),
+    ),
+  )
     .option('--to <id>', 'roll back every step after this one (it stays applied)')
     .option('--force', 'restore traffic even when live weights drifted from what the step set (journaled)')
     .option('--dry-run', 'show what would be rolled back and what traffic state would be restored; change nothing')
@@ -14,7 +20,10 @@ export function rollbackCommand(output: Output) {
     .option('--confirm-each', 'ask before rolling back each step, newest first (a terminal only); a no stops there, the older steps stay applied')
     .option('--trust-journal', "run journaled definitions that differ from the runbook's (edited since they ran) without asking; the difference is journaled")
     .addOption(
-      new Option('--failed-steps <what>', 'failed or interrupted steps whose effect is unknown: rollback (run their rollback too) | skip (leave them); without it, CI stops and asks you to decide').choices(FAILED_STEPS),
+      new Option(
+        '--failed-steps <what>',
+        'failed or interrupted steps whose effect is unknown: rollback (run their rollback too) | skip (leave them); without it, CI stops and asks you to decide',
+      ).choices(FAILED_STEPS),
     )
     .addHelpText(
       'after',

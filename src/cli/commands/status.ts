@@ -8,7 +8,11 @@ import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 
 export function statusCommand(output: Output) {
   return addAwsOptions(
-    addSessionOptions(new Command('status').description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)').argument('<runbook>', 'runbook YAML file'))
+    addSessionOptions(
+      new Command('status')
+        .description('table of steps: state, when, by whom, duration, bake left, next action (reads the journal only)')
+        .argument('<runbook>', 'runbook YAML file'),
+    )
       .option('--check', 'refused: status only reads; use "cutover watch" to evaluate a baking step\'s watch')
       .option('--watch', 'keep watching the journal (read-only): redraw until Ctrl-C at a terminal, else print a block on every change')
       .option('--interval <duration>', 'with --watch: how often to read the journal (default 2s)'),

@@ -6,7 +6,9 @@ import { addAwsOptions, addSessionOptions } from '../runbook-flags.js';
 export function unlockCommand(output: Output) {
   return addAwsOptions(
     addSessionOptions(
-      new Command('unlock').description('remove a stale lock (its holder is gone), with a warning; for an S3 lease, show the holder and ask').argument('<runbook>', 'runbook YAML file'),
+      new Command('unlock')
+        .description('remove a stale lock (its holder is gone), with a warning; for an S3 lease, show the holder and ask')
+        .argument('<runbook>', 'runbook YAML file'),
     ),
   )
     .option('--force', 'remove the lock even though its holder may be alive (another host); an S3 lease without asking')

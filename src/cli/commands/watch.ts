@@ -7,7 +7,9 @@ export function watchCommand(output: Output) {
   return addAwsOptions(
     addSessionOptions(
       new Command('watch')
-        .description('evaluate the watch of the step that is baking now and journal it; a failure applies its onFailure (may roll back); never starts a step (takes the lock)')
+        .description(
+          'evaluate the watch of the step that is baking now and journal it; a failure applies its onFailure (may roll back); never starts a step (takes the lock)',
+        )
         .argument('<runbook>', 'runbook YAML file'),
     ),
   )

@@ -25,13 +25,16 @@ export function bashScript(program: CompletionCommand): string {
   const valueFlags = [...new Set(allFlags.filter((f) => f.takesValue && !f.step && !f.choices).flatMap((f) => f.names))];
   const flagCases = commands
     .map((command) => {
-      const sub = command.subcommands.length > 0 ? `
+      const sub =
+        command.subcommands.length > 0
+          ? `
         if [[ -n "$sub" ]]; then
           case "$sub" in
 ${command.subcommands.map((s) => `            ${s.name}) COMPREPLY=( $(compgen -W ${quote(words(flagNames(s.flags)))} -- "$cur") ) ;;`).join('\n')}
           esac
           return
-        fi` : '';
+        fi`
+          : '';
       return `      ${command.name})${sub}
         COMPREPLY=( $(compgen -W ${quote(words(flagNames(command.flags)))} -- "$cur") ) ;;`;
     })
@@ -102,7 +105,10 @@ ${flagCases}
     return
   fi
   case "$cmd" in
-${commands.filter((c) => c.argumentChoices).map((c) => `    ${c.name}) COMPREPLY=( $(compgen -W ${quote(words(c.argumentChoices ?? []))} -- "$cur") ); return ;;`).join('\n')}
+${commands
+  .filter((c) => c.argumentChoices)
+  .map((c) => `    ${c.name}) COMPREPLY=( $(compgen -W ${quote(words(c.argumentChoices ?? []))} -- "$cur") ); return ;;`)
+  .join('\n')}
     ${stepArgumentCommands.join('|') || '__none__'})
       if [[ -n "$runbook" && "$positional" -ge 1 ]]; then
         COMPREPLY=( $(compgen -W "$(_cutover_steps "$runbook")" -- "$cur") )
@@ -122,7 +128,10 @@ export function zshScript(program: CompletionCommand): string {
 #   source <(cutover completion zsh)
 autoload -U +X compinit && compinit
 autoload -U +X bashcompinit && bashcompinit
-${bashScript(program).split('\n').filter((line) => !line.startsWith('#')).join('\n')}`;
+${bashScript(program)
+  .split('\n')
+  .filter((line) => !line.startsWith('#'))
+  .join('\n')}`;
 }
 
 export function fishScript(program: CompletionCommand): string {

@@ -40,7 +40,9 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
   }
   if (plan.refusal) {
     const reason = describeRefusal(withDiffs(plan.refusal, runbook, state), hintFor(file, flags, masker.text));
-    show(`  ${paint(output, plan.refusal.exit === 'nothing' ? 'cyan' : 'red', plan.refusal.exit === 'nothing' ? 'would do nothing' : 'run would refuse')}: ${reason}`);
+    show(
+      `  ${paint(output, plan.refusal.exit === 'nothing' ? 'cyan' : 'red', plan.refusal.exit === 'nothing' ? 'would do nothing' : 'run would refuse')}: ${reason}`,
+    );
     if (plan.refusal.exit !== 'nothing') throw new ExitError(plan.refusal.exit === 'failed' ? ExitCode.stepFailed : ExitCode.invalid);
     return;
   }
@@ -59,10 +61,14 @@ export async function dryRun(file: string, flags: SessionFlags, output: Output, 
     }
     considered += 1;
     if (plan.interrupted?.step === step.id) {
-      show(`  ${paint(output, 'yellow', step.id)}: was ${plan.interrupted.state === 'running' ? 'left running (cutover stopped)' : 'interrupted'}; would first make sure its process is gone, then judge it by its verify (or ask), and run it again only if it did not complete`);
+      show(
+        `  ${paint(output, 'yellow', step.id)}: was ${plan.interrupted.state === 'running' ? 'left running (cutover stopped)' : 'interrupted'}; would first make sure its process is gone, then judge it by its verify (or ask), and run it again only if it did not complete`,
+      );
     } else if (considered === 1 && plan.bake) {
       const left = plan.bake.endsAt - now;
-      show(`  ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil(left / 1000) * 1000)} left): would evaluate its watch, then ${options.bake === 'wait' || (options.bake === undefined && operator.interactive) ? 'wait' : 'stop as "waiting" (exit 0; 11 with --detailed-exitcode)'} before ${step.id}`);
+      show(
+        `  ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil(left / 1000) * 1000)} left): would evaluate its watch, then ${options.bake === 'wait' || (options.bake === undefined && operator.interactive) ? 'wait' : 'stop as "waiting" (exit 0; 11 with --detailed-exitcode)'} before ${step.id}`,
+      );
       if (!(options.bake === 'wait' || (options.bake === undefined && operator.interactive))) return;
     }
     if (step.confirm && !continuing && plan.interrupted?.step !== step.id) {

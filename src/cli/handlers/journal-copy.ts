@@ -47,32 +47,67 @@ export async function pushJournal(file: string, url: string, flags: JournalCopyF
   const { S3JournalStore } = await import('../../journal/s3-store.js');
   const identity = currentIdentity();
   const client = await lazyAwsClients(journalAwsSettings(flags, runbook)).s3();
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
-    const text = await readLocal(local.path);
-    if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
-    const events = verifiedOrExit(text, local.path, runbook);
-    if (!text.endsWith('\n')) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: the last line of ${local.path} has no newline; run a cutover command against it first (it adds the newline), then push`);
-    await withLease(() => acquireS3Lease(client, remote.s3, { identity, command: 'journal push', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: url })('unlock') }), async (lease) => {
-      const store = new S3JournalStore(client, remote.s3, { beforeWrite: () => lease.assertHeld(), writer: describeIdentity(identity), lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder } });
-      const existingText = await readRemote(store);
-      if (existingText === text) {
-        output.err(`${url} already holds this journal (${events} events); nothing to copy.`);
-        return;
-      }
-      if (existingText !== undefined) {
-        refuseUnlessEarlierState(existingText, text, url, local.path, 'push');
-        if (!existingText.endsWith('\n')) throw new ExitError(ExitCode.invalid, `refused, nothing was copied: the last line of ${url} has no newline; run a cutover command against it first (it repairs it), then push`);
-      }
-      // Only what the destination does not have yet, as one new segment (one PutObject, If-None-Match: *).
-      await store.appendText(text.slice(existingText?.length ?? 0));
-      const check = await readRemote(new S3JournalStore(client, remote.s3));
-      const bytes = Buffer.byteLength(text, 'utf8');
-      if (check !== text) throw new ExitError(ExitCode.invalid, `${url} does not hold what was written (read back ${Buffer.byteLength(check ?? '', 'utf8')} bytes, wrote ${bytes}); run the push again`);
-      output.err(
-        `pushed ${events} events (${bytes} bytes) from ${local.path} to ${url}. From now on run with --journal ${url} (or set "journal: ${url}" in the runbook); the local copy stays as it was, do not continue there.`,
+  await withLease(
+    () =>
+      acquireFileLease(local.path, {
+        identity,
+        command: 'journal push',
+        clock: systemClock,
+        unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock'),
+      }),
+    async () => {
+      const text = await readLocal(local.path);
+      if (text === undefined)
+        throw new ExitError(ExitCode.invalid, `no journal at ${local.path}: nothing to push (choose the local journal with --journal PATH)`);
+      const events = verifiedOrExit(text, local.path, runbook);
+      if (!text.endsWith('\n'))
+        throw new ExitError(
+          ExitCode.invalid,
+          `refused, nothing was copied: the last line of ${local.path} has no newline; run a cutover command against it first (it adds the newline), then push`,
+        );
+      await withLease(
+        () =>
+          acquireS3Lease(client, remote.s3, {
+            identity,
+            command: 'journal push',
+            clock: systemClock,
+            unlockCommand: hintFor(file, { ...flags, journal: url })('unlock'),
+          }),
+        async (lease) => {
+          const store = new S3JournalStore(client, remote.s3, {
+            beforeWrite: () => lease.assertHeld(),
+            writer: describeIdentity(identity),
+            lease: { ...(lease.id ? { id: lease.id } : {}), holder: lease.holder },
+          });
+          const existingText = await readRemote(store);
+          if (existingText === text) {
+            output.err(`${url} already holds this journal (${events} events); nothing to copy.`);
+            return;
+          }
+          if (existingText !== undefined) {
+            refuseUnlessEarlierState(existingText, text, url, local.path, 'push');
+            if (!existingText.endsWith('\n'))
+              throw new ExitError(
+                ExitCode.invalid,
+                `refused, nothing was copied: the last line of ${url} has no newline; run a cutover command against it first (it repairs it), then push`,
+              );
+          }
+          // Only what the destination does not have yet, as one new segment (one PutObject, If-None-Match: *).
+          await store.appendText(text.slice(existingText?.length ?? 0));
+          const check = await readRemote(new S3JournalStore(client, remote.s3));
+          const bytes = Buffer.byteLength(text, 'utf8');
+          if (check !== text)
+            throw new ExitError(
+              ExitCode.invalid,
+              `${url} does not hold what was written (read back ${Buffer.byteLength(check ?? '', 'utf8')} bytes, wrote ${bytes}); run the push again`,
+            );
+          output.err(
+            `pushed ${events} events (${bytes} bytes) from ${local.path} to ${url}. From now on run with --journal ${url} (or set "journal: ${url}" in the runbook); the local copy stays as it was, do not continue there.`,
+          );
+        },
       );
-    });
-  });
+    },
+  );
 }
 
 export async function pullJournal(file: string, url: string, flags: JournalCopyFlags, output: Output): Promise<void> {
@@ -84,16 +119,27 @@ export async function pullJournal(file: string, url: string, flags: JournalCopyF
   if (text === undefined) throw new ExitError(ExitCode.invalid, `no journal at ${url}: nothing to pull`);
   const body = Buffer.from(text, 'utf8');
   const events = verifiedOrExit(text, url, runbook);
-  await withLease(() => acquireFileLease(local.path, { identity, command: 'journal pull', clock: systemClock, unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock') }), async () => {
-    const existing = await readLocal(local.path);
-    if (existing === text) {
-      output.err(`${local.path} already holds this journal (${events} events); nothing to copy.`);
-      return;
-    }
-    if (existing !== undefined) refuseUnlessEarlierState(existing, text, local.path, url, 'pull');
-    await writeAtomically(local.path, body);
-    output.err(`pulled ${events} events (${body.length} bytes) from ${url} to ${local.path}. From now on run with --journal ${local.path}; the S3 copy stays as it was, do not continue there.`);
-  });
+  await withLease(
+    () =>
+      acquireFileLease(local.path, {
+        identity,
+        command: 'journal pull',
+        clock: systemClock,
+        unlockCommand: hintFor(file, { ...flags, journal: local.path })('unlock'),
+      }),
+    async () => {
+      const existing = await readLocal(local.path);
+      if (existing === text) {
+        output.err(`${local.path} already holds this journal (${events} events); nothing to copy.`);
+        return;
+      }
+      if (existing !== undefined) refuseUnlessEarlierState(existing, text, local.path, url, 'pull');
+      await writeAtomically(local.path, body);
+      output.err(
+        `pulled ${events} events (${body.length} bytes) from ${url} to ${local.path}. From now on run with --journal ${local.path}; the S3 copy stays as it was, do not continue there.`,
+      );
+    },
+  );
 }
 
 /** The S3 journal's text, whatever its layout; damage found while assembling it (a missing segment) refuses the copy. */
@@ -106,11 +152,22 @@ async function readRemote(store: { readText(): Promise<string | undefined> }): P
   }
 }
 
-async function endsOf(file: string, url: string, flags: JournalCopyFlags, output: Output, verb: 'push' | 'pull'): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
+async function endsOf(
+  file: string,
+  url: string,
+  flags: JournalCopyFlags,
+  output: Output,
+  verb: 'push' | 'pull',
+): Promise<{ runbook: Runbook; local: FileTarget; remote: S3Target }> {
   const runbook = await loadOrExit(file, flags, output, 'read');
   const remote = targetOf(url);
-  if (remote.kind !== 's3') throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
-  const localText = flags.journal ?? (runbook.journal !== undefined && !isS3Url(runbook.journal) ? resolve(dirname(resolve(runbook.file)), runbook.journal) : defaultJournalPath(runbook.name, stateDirOf(runbook.file)));
+  if (remote.kind !== 's3')
+    throw new ExitError(ExitCode.invalid, `journal ${verb} copies ${verb === 'push' ? 'to' : 'from'} an s3://bucket/key URL, not ${url}`);
+  const localText =
+    flags.journal ??
+    (runbook.journal !== undefined && !isS3Url(runbook.journal)
+      ? resolve(dirname(resolve(runbook.file)), runbook.journal)
+      : defaultJournalPath(runbook.name, stateDirOf(runbook.file)));
   const local = targetOf(localText);
   if (local.kind !== 'file') throw new ExitError(ExitCode.invalid, `--journal names the local journal of journal ${verb}; ${localText} is not a file path`);
   return { runbook, local, remote };
@@ -122,7 +179,12 @@ function verifiedOrExit(text: string, where: string, runbook: Runbook): number {
   try {
     const chain = verifyChain(text);
     if (chain.torn) {
-      throw new JournalError('damaged', `line ${chain.torn.line} was cut off mid-write (a crash)`, 'run a cutover command against it first (it repairs the journal), then copy it', chain.torn.line);
+      throw new JournalError(
+        'damaged',
+        `line ${chain.torn.line} was cut off mid-write (a crash)`,
+        'run a cutover command against it first (it repairs the journal), then copy it',
+        chain.torn.line,
+      );
     }
     events = chain.events;
   } catch (error) {

@@ -41,7 +41,8 @@ export async function showPlan(file: string, flags: PlanFlags, output: Output): 
 
 /** Shows the plan; returns the --detailed-exitcode code (errors are thrown, before or after showing it). */
 async function planOnce(file: string, flags: PlanFlags, output: Output): Promise<number> {
-  if (flags.detailedExitcode && flags.rollback) throw new ExitError(ExitCode.invalid, '--detailed-exitcode is for the forward plan; leave out --rollback (or --detailed-exitcode)');
+  if (flags.detailedExitcode && flags.rollback)
+    throw new ExitError(ExitCode.invalid, '--detailed-exitcode is for the forward plan; leave out --rollback (or --detailed-exitcode)');
   const runbook = await loadOrExit(file, flags, output);
   if (flags.rollback) {
     const { rollbackPreview, printRollbackPreview } = await import('../views/rollback-preview.js');
@@ -121,7 +122,8 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
     if (step.description) lines.push(`   ${step.description}`);
     for (const check of step.precheck) lines.push(...field('precheck', check));
     lines.push(...field('run', step.action.summary));
-    if (step.traffic) lines.push(...field('live', 'error' in step.traffic ? `unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`));
+    if (step.traffic)
+      lines.push(...field('live', 'error' in step.traffic ? `unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`));
     for (const check of step.verify) lines.push(...field('verify', check));
     lines.push(...field('rollback', step.rollback.summary));
     for (const check of step.rollback.verify) lines.push(...field('rollback verify', check));
@@ -133,10 +135,14 @@ export function renderPlan(plan: Plan, output: Pick<Output, 'color'>): string {
   }
   if (plan.notify) {
     lines.push('');
-    for (const hook of plan.notify) lines.push(`notify ${hook.name ?? `#${hook.webhook}`}: ${hook.target === 'off' ? 'off (its url is empty)' : `${hook.target} (${hook.format})`}: ${hook.events.join(', ')}`);
+    for (const hook of plan.notify)
+      lines.push(
+        `notify ${hook.name ?? `#${hook.webhook}`}: ${hook.target === 'off' ? 'off (its url is empty)' : `${hook.target} (${hook.format})`}: ${hook.events.join(', ')}`,
+      );
   }
   if (plan.refusal) lines.push('', `${paint(output, 'red', 'run would refuse')}: ${plan.refusal.reason}`);
-  else if (plan.interrupted) lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
+  else if (plan.interrupted)
+    lines.push('', `next: resolve the interrupted step ${plan.interrupted} (its verify judges it; it runs again only if it did not complete)`);
   else if (plan.bake && plan.next) lines.push('', `next: ${plan.next}, after ${plan.bake.step} has baked (until ${plan.bake.until})`);
   else if (plan.next) lines.push('', `next: ${plan.next}`);
   else lines.push('', 'next: nothing, every step is done');

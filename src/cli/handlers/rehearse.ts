@@ -107,16 +107,23 @@ export function renderReport(rows: readonly RehearsalStepRecord[], output: Pick<
     }),
   );
   const notes = rows.flatMap((row) => [
-    ...(row.continued ? [`  ${row.id}: an earlier rehearsal was cut short after this step was applied; this one continued at its rollback (the action did not run twice)`] : []),
+    ...(row.continued
+      ? [`  ${row.id}: an earlier rehearsal was cut short after this step was applied; this one continued at its rollback (the action did not run twice)`]
+      : []),
     ...(row.reason && row.verdict !== 'passed' && row.verdict !== 'skipped' ? [`  ${row.id}: ${row.reason}`] : []),
   ]);
-  const earlier = rows.some((row) => row.earlier) ? ['"earlier": rehearsed by an earlier "cutover rehearse" and still applied in staging; not rehearsed again.'] : [];
+  const earlier = rows.some((row) => row.earlier)
+    ? ['"earlier": rehearsed by an earlier "cutover rehearse" and still applied in staging; not rehearsed again.']
+    : [];
   return [table, ...(notes.length > 0 ? ['', ...notes] : []), ...(earlier.length > 0 ? ['', ...earlier] : [])].join('\n');
 }
 
 function summaryLine(outcome: RehearsalOutcome, file: string, again: Hint, inJournal: Hint, output: Output): string {
   const unverified = outcome.steps.filter((row) => row.verdict === 'rollback-unverified').map((row) => row.id);
-  const caveat = unverified.length > 0 ? ` ${paint(output, 'yellow', 'Rollback unverified')}: ${unverified.join(', ')} (add a rollback.verify; a rehearsal gate refuses them).` : '';
+  const caveat =
+    unverified.length > 0
+      ? ` ${paint(output, 'yellow', 'Rollback unverified')}: ${unverified.join(', ')} (add a rollback.verify; a rehearsal gate refuses them).`
+      : '';
   switch (outcome.state) {
     case 'completed': {
       const returned = outcome.returned;

@@ -29,13 +29,17 @@ export interface ReportFlags extends RunbookFlags, JournalTargetFlags {
 }
 
 export async function writeReport(file: string, flags: ReportFlags, output: Output): Promise<void> {
-  if (flags.html !== undefined && flags.html === flags.md) throw new ExitError(ExitCode.invalid, `--html and --md both name ${flags.html}; give them different files`);
+  if (flags.html !== undefined && flags.html === flags.md)
+    throw new ExitError(ExitCode.invalid, `--html and --md both name ${flags.html}; give them different files`);
   const runbook = await loadOrExit(file, flags, output, 'read');
   const masker = createMasker(runbook.secrets.values);
   const journal = await openJournalReadOnly(runbook, flags);
   warnTorn(journal, output);
   if (!journal.exists) {
-    throw new ExitError(ExitCode.invalid, `no journal at ${journal.location}: nothing to report yet (run "cutover run ${file}" first, or point at the journal with --journal)`);
+    throw new ExitError(
+      ExitCode.invalid,
+      `no journal at ${journal.location}: nothing to report yet (run "cutover run ${file}" first, or point at the journal with --journal)`,
+    );
   }
 
   let rehearsal: Journal | undefined;
@@ -58,7 +62,13 @@ export async function writeReport(file: string, flags: ReportFlags, output: Outp
         ...(runbook.description !== undefined ? { description: runbook.description } : {}),
         file: runbook.file,
         ...(text ? { fileDigest: `sha256:${createHash('sha256').update(text).digest('hex')}` } : {}),
-        steps: runbook.steps.map((s) => ({ id: s.id, title: s.title, digest: s.digest, ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}), ...(s.unresolved ? { unresolved: s.unresolved } : {}) })),
+        steps: runbook.steps.map((s) => ({
+          id: s.id,
+          title: s.title,
+          digest: s.digest,
+          ...(s.group ? { group: { id: s.group.id, item: s.group.item } } : {}),
+          ...(s.unresolved ? { unresolved: s.unresolved } : {}),
+        })),
       },
       journalLocation: journal.location,
       generatedAt: new Date().toISOString(),
@@ -74,7 +84,9 @@ export async function writeReport(file: string, flags: ReportFlags, output: Outp
   const files = written.filter((w) => w !== '-');
   if (files.length > 0) {
     const t = model.totals;
-    output.err(`report: wrote ${files.join(' and ')} (${model.outcome}; ${t.steps} steps, ${t.failures} failures, ${t.rollbacks} rollbacks, ${model.journal.events} journal events${model.rehearsal ? ', with rehearsal evidence' : ''})`);
+    output.err(
+      `report: wrote ${files.join(' and ')} (${model.outcome}; ${t.steps} steps, ${t.failures} failures, ${t.rollbacks} rollbacks, ${model.journal.events} journal events${model.rehearsal ? ', with rehearsal evidence' : ''})`,
+    );
   }
 }
 

@@ -32,7 +32,8 @@ export interface RollbackFlags extends SessionFlags {
 
 export async function rollBack(file: string, flags: RollbackFlags, output: Output): Promise<void> {
   const last = flags.last === undefined ? undefined : Number(flags.last);
-  if (last !== undefined && (!Number.isInteger(last) || last < 1)) throw new ExitError(ExitCode.invalid, `--last ${flags.last}: expected a whole number of at least 1`);
+  if (last !== undefined && (!Number.isInteger(last) || last < 1))
+    throw new ExitError(ExitCode.invalid, `--last ${flags.last}: expected a whole number of at least 1`);
   if (flags.dryRun) {
     // Read-only: no lock, no journal writes.
     const { rollbackPreview, printRollbackPreview } = await import('../views/rollback-preview.js');
@@ -43,11 +44,19 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
   let hint = hintFor(file, flags);
   const outcome = await withSession(file, flags, output, { command: 'rollback' }, async (ctx) => {
     hint = hintFor(file, flags, ctx.masker.text);
-    const plan = planRollback(replay(ctx.journal.events), ctx.runbook.steps.map((s) => s.id), { to: flags.to, last });
+    const plan = planRollback(
+      replay(ctx.journal.events),
+      ctx.runbook.steps.map((s) => s.id),
+      { to: flags.to, last },
+    );
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
     const decided = await decideUncertain(ctx, plan.steps, flags.failedSteps, hint);
     const steps = await confirmJournaled(ctx, decided, flags.trustJournal === true, hint);
-    if (flags.confirmEach && !ctx.operator.interactive) throw new ExitError(ExitCode.invalid, '--confirm-each asks before each step, and nobody can answer here (no terminal, --yes or CI=true); run it at a terminal, or without --confirm-each; nothing was rolled back');
+    if (flags.confirmEach && !ctx.operator.interactive)
+      throw new ExitError(
+        ExitCode.invalid,
+        '--confirm-each asks before each step, and nobody can answer here (no terminal, --yes or CI=true); run it at a terminal, or without --confirm-each; nothing was rolled back',
+      );
     // --confirm-each asks per step instead of once for the list.
     if (steps.length > 0 && ctx.operator.interactive && !flags.confirmEach) {
       const list = steps.map((s) => s.id).join(', ');
@@ -56,7 +65,16 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
     return rollbackRunbook(ctx, steps, { confirmEach: flags.confirmEach === true });
   });
   const exit = rollbackExitCode(outcome);
-  if (flags.json) output.out(JSON.stringify({ type: 'summary', version: SUMMARY_VERSION, ...outcome, ...(outcome.state === 'interrupted' ? { reason: `interrupted by ${outcome.signal}` } : {}), exitCode: exit }));
+  if (flags.json)
+    output.out(
+      JSON.stringify({
+        type: 'summary',
+        version: SUMMARY_VERSION,
+        ...outcome,
+        ...(outcome.state === 'interrupted' ? { reason: `interrupted by ${outcome.signal}` } : {}),
+        exitCode: exit,
+      }),
+    );
   else output.err(summaryLine(outcome, file, hint, output));
   if (exit !== ExitCode.ok) throw new ExitError(exit);
 }
@@ -66,12 +84,20 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
  * decides it: --failed-steps, or the operator at the prompt (journaled). Unattended without
  * the flag, nothing is rolled back and the command says how to decide.
  */
-async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], flag: 'rollback' | 'skip' | undefined, hint: Hint): Promise<RollbackCandidate[]> {
+async function decideUncertain(
+  ctx: EngineContext,
+  steps: RollbackCandidate[],
+  flag: 'rollback' | 'skip' | undefined,
+  hint: Hint,
+): Promise<RollbackCandidate[]> {
   const uncertain = steps.filter((s) => s.uncertain !== undefined);
   if (uncertain.length === 0) return steps;
   if (flag === undefined && !ctx.operator.interactive) {
     const list = uncertain.map((s) => `${s.id} (${s.uncertain ?? ''})`).join(', ');
-    throw new ExitError(ExitCode.invalid, `whether these steps changed anything is unknown: ${list}. Decide: "${hint('rollback --failed-steps rollback')}" runs their rollback too, "--failed-steps skip" leaves them as they are; nothing was rolled back`);
+    throw new ExitError(
+      ExitCode.invalid,
+      `whether these steps changed anything is unknown: ${list}. Decide: "${hint('rollback --failed-steps rollback')}" runs their rollback too, "--failed-steps skip" leaves them as they are; nothing was rolled back`,
+    );
   }
   const keep: RollbackCandidate[] = [];
   for (const step of steps) {
@@ -81,7 +107,11 @@ async function decideUncertain(ctx: EngineContext, steps: RollbackCandidate[], f
     }
     const prompt = `${step.id}: ${step.uncertain}, so whether it changed anything is unknown. Run its rollback?`;
     const yes = flag === undefined ? await ctx.operator.confirm(prompt) : flag === 'rollback';
-    await record(ctx, { type: 'decision', step: step.id, data: { prompt, choice: yes ? 'rollback' : 'leave as is', ...(flag ? { note: `--failed-steps ${flag}` } : {}) } });
+    await record(ctx, {
+      type: 'decision',
+      step: step.id,
+      data: { prompt, choice: yes ? 'rollback' : 'leave as is', ...(flag ? { note: `--failed-steps ${flag}` } : {}) },
+    });
     if (yes) keep.push(step);
   }
   return keep;
@@ -100,8 +130,13 @@ async function confirmJournaled(ctx: EngineContext, steps: RollbackCandidate[], 
   });
   if (differing.length === 0) return steps;
   if (!trust && !ctx.operator.interactive) {
-    const list = differing.map((s) => `${s.id} (journaled rollback: ${oneLine(describeRollback(s.definition.rollback))}; the runbook's: ${currentRollback(ctx, s.id)})`).join('; ');
-    throw new ExitError(ExitCode.invalid, `the journaled definitions of these steps differ from the runbook's, and a rollback runs the journaled one: ${list}. Check them ("${hint('rollback --dry-run')}"), then run again at a terminal to confirm, or with --trust-journal; nothing was rolled back`);
+    const list = differing
+      .map((s) => `${s.id} (journaled rollback: ${oneLine(describeRollback(s.definition.rollback))}; the runbook's: ${currentRollback(ctx, s.id)})`)
+      .join('; ');
+    throw new ExitError(
+      ExitCode.invalid,
+      `the journaled definitions of these steps differ from the runbook's, and a rollback runs the journaled one: ${list}. Check them ("${hint('rollback --dry-run')}"), then run again at a terminal to confirm, or with --trust-journal; nothing was rolled back`,
+    );
   }
   const trusted: RollbackCandidate[] = [];
   for (const step of steps) {
@@ -111,7 +146,11 @@ async function confirmJournaled(ctx: EngineContext, steps: RollbackCandidate[], 
     }
     const prompt = `${step.id} changed since it ran. Its rollback as journaled: ${oneLine(describeRollback(step.definition.rollback))}; in the runbook now: ${currentRollback(ctx, step.id)}. Run the journaled one?`;
     const yes = trust || (await ctx.operator.confirm(prompt));
-    await record(ctx, { type: 'decision', step: step.id, data: { prompt, choice: yes ? 'run the journaled rollback' : 'stop', ...(trust ? { note: '--trust-journal' } : {}) } });
+    await record(ctx, {
+      type: 'decision',
+      step: step.id,
+      data: { prompt, choice: yes ? 'run the journaled rollback' : 'stop', ...(trust ? { note: '--trust-journal' } : {}) },
+    });
     if (!yes) break;
     trusted.push({ ...step, trusted: true });
   }

@@ -66,7 +66,14 @@ export async function runOrResume(file: string, flags: RunFlags, output: Output,
  * docs/canary.md ("Exit codes and machine output").
  */
 export function summaryObject(outcome: RunOutcome, exitCode: number, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  const reason = 'reason' in outcome && outcome.reason !== undefined ? outcome.reason : outcome.state === 'interrupted' ? `interrupted by ${outcome.signal}${outcome.during === 'bake' && outcome.step ? ` while waiting for the bake of ${outcome.step}` : ''}` : outcome.state === 'rolled_back' ? 'rolled back after a failure' : undefined;
+  const reason =
+    'reason' in outcome && outcome.reason !== undefined
+      ? outcome.reason
+      : outcome.state === 'interrupted'
+        ? `interrupted by ${outcome.signal}${outcome.during === 'bake' && outcome.step ? ` while waiting for the bake of ${outcome.step}` : ''}`
+        : outcome.state === 'rolled_back'
+          ? 'rolled back after a failure'
+          : undefined;
   return { type: 'summary', version: SUMMARY_VERSION, ...outcome, ...extra, ...(reason !== undefined ? { reason } : {}), exitCode };
 }
 
@@ -115,7 +122,8 @@ function summaryLine(outcome: RunOutcome, file: string, hint: Hint, output: Outp
       return `${paint(output, 'red', 'ROLLBACK FAILED')} at step ${outcome.step}: ${outcome.reason}. A human is needed: repair it by hand, then run "${hint('rollback')}" to continue (it retries ${outcome.step}).`;
     case 'interrupted':
       // Waiting is not running: the step succeeded, and the next run waits out (and watches) the rest of its bake.
-      if (outcome.during === 'bake' && outcome.step) return `${paint(output, 'yellow', 'stopped')} (${outcome.signal}) while waiting for the bake of ${outcome.step}; ${outcome.step} itself succeeded. Continue with "${hint('run')}" (it waits for the rest of the bake), or undo with "${hint('rollback')}".`;
+      if (outcome.during === 'bake' && outcome.step)
+        return `${paint(output, 'yellow', 'stopped')} (${outcome.signal}) while waiting for the bake of ${outcome.step}; ${outcome.step} itself succeeded. Continue with "${hint('run')}" (it waits for the rest of the bake), or undo with "${hint('rollback')}".`;
       return `${paint(output, 'yellow', 'interrupted')} (${outcome.signal})${outcome.step ? ` during ${outcome.step}` : ''}. Continue with "${hint('resume')}", or undo with "${hint('rollback')}".`;
     case 'refused':
       return `${paint(output, 'red', 'refused')}: ${outcome.reason}.`;

@@ -77,13 +77,28 @@ export async function watchStatus(file: string, flags: SessionFlags, output: Out
       if (tty) {
         const columns = options.columns ?? process.stdout.columns ?? 100;
         const rows = options.rows ?? process.stdout.rows ?? 40;
-        const frame = renderFrame(runbook, journal.location, journal.exists, events, { at, columns, rows, intervalMs: options.intervalMs, output, ...(lock ? { lock } : {}) });
+        const frame = renderFrame(runbook, journal.location, journal.exists, events, {
+          at,
+          columns,
+          rows,
+          intervalMs: options.intervalMs,
+          output,
+          ...(lock ? { lock } : {}),
+        });
         output.out(`${first ? ENTER : HOME}${frame.map((line) => `${line}${CLEAR_LINE}`).join('\n')}${CLEAR_BELOW}`, { screen: true });
         first = false;
       } else if (signature !== shownSignature) {
         const status = buildStatus(runbook, replay(events), journal.location, at, undefined, lock);
         if (flags.json) {
-          output.out(JSON.stringify({ type: 'status', at: new Date(at).toISOString(), lastSeq: last?.seq ?? 0, ...status, events: events.filter((e) => e.seq > shownSeq) }));
+          output.out(
+            JSON.stringify({
+              type: 'status',
+              at: new Date(at).toISOString(),
+              lastSeq: last?.seq ?? 0,
+              ...status,
+              events: events.filter((e) => e.seq > shownSeq),
+            }),
+          );
         } else {
           output.out(renderBlock(status, journal.exists, events, shownSeq, at, output));
         }
@@ -113,7 +128,13 @@ export function renderFrame(
   const status = buildStatus(runbook, replay(events), location, at, undefined, view.lock);
   const lines: string[] = [];
   lines.push(`${paint(output, 'bold', `${runbook.name}`)}  ${location}${exists ? '' : ' (no journal yet: waiting for it)'}`);
-  lines.push(paint(output, 'dim', `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`));
+  lines.push(
+    paint(
+      output,
+      'dim',
+      `watching: ${new Date(at).toISOString().replace(/\.\d{3}Z$/, 'Z')}, every ${formatDuration(view.intervalMs)}; Ctrl-C to stop (read-only)`,
+    ),
+  );
   lines.push('');
   lines.push(...statusTable(status, { ...output, columns }).split('\n'));
   lines.push(...itemLines(status));
@@ -139,7 +160,9 @@ export function renderFrame(
 function renderBlock(status: Status, exists: boolean, events: readonly JournalEvent[], shownSeq: number, at: number, output: Output): string {
   const lines: string[] = [];
   const last = events.at(-1);
-  lines.push(`== ${new Date(at).toISOString()}  ${status.runbook}: ${exists ? `${events.length} events, last #${last?.seq ?? 0} at ${last?.ts ?? '-'}` : `no journal yet at ${status.journal}`}`);
+  lines.push(
+    `== ${new Date(at).toISOString()}  ${status.runbook}: ${exists ? `${events.length} events, last #${last?.seq ?? 0} at ${last?.ts ?? '-'}` : `no journal yet at ${status.journal}`}`,
+  );
   lines.push(statusTable(status, output));
   lines.push(...itemLines(status));
   lines.push(`next: ${status.nextAction}`);
@@ -152,7 +175,6 @@ function renderBlock(status: Status, exists: boolean, events: readonly JournalEv
   return `${lines.join('\n')}\n`;
 }
 
-
 // eslint-disable-next-line no-control-regex -- colour codes are exactly what is matched here
 const ANSI_SEQUENCE = /^\u001b\[[0-9;?]*[A-Za-z]/;
 
@@ -160,7 +182,7 @@ const ANSI_SEQUENCE = /^\u001b\[[0-9;?]*[A-Za-z]/;
 export function fit(line: string, columns: number): string {
   let visible = 0;
   let out = '';
-  for (let i = 0; i < line.length; ) {
+  for (let i = 0; i < line.length;) {
     const escape = ANSI_SEQUENCE.exec(line.slice(i));
     if (escape) {
       out += escape[0];

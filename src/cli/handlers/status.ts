@@ -12,12 +12,16 @@ export async function showStatus(file: string, flags: SessionFlags & { check?: b
   if (flags.check) {
     // status only reads; acting on a watch (which may roll traffic back) is its own command.
     const { ExitCode, ExitError } = await import('../exit.js');
-    throw new ExitError(ExitCode.invalid, `status only reads the journal; to evaluate the watch of a baking step (and apply its onFailure, which may roll back) run "cutover watch ${file}"`);
+    throw new ExitError(
+      ExitCode.invalid,
+      `status only reads the journal; to evaluate the watch of a baking step (and apply its onFailure, which may roll back) run "cutover watch ${file}"`,
+    );
   }
   if (flags.watch) {
     const { ExitCode, ExitError } = await import('../exit.js');
     const intervalMs = flags.interval === undefined ? 2_000 : parseDuration(flags.interval);
-    if (intervalMs === undefined || intervalMs < 100) throw new ExitError(ExitCode.invalid, `--interval ${flags.interval ?? ''}: write a duration of at least 100ms, like 2s or 1m`);
+    if (intervalMs === undefined || intervalMs < 100)
+      throw new ExitError(ExitCode.invalid, `--interval ${flags.interval ?? ''}: write a duration of at least 100ms, like 2s or 1m`);
     const { watchStatus } = await import('./status-watch.js');
     await watchStatus(file, flags, output, { intervalMs, outline: await outlineOf(file, flags, output) });
     return;

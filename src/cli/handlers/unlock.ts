@@ -31,13 +31,21 @@ export async function unlock(file: string, flags: UnlockFlags, output: Output): 
   const who = status.holder ? describeHolder(status.holder) : 'an unreadable lock file (a crash while taking the lock)';
   if (status.holder && status.liveness === 'alive') throw liveHolder(status.holder, status.path);
   if (!status.stale && !flags.force) {
-    throw new ExitError(ExitCode.locked, `the lock is held by ${who}, on another machine (or in another container), so cutover cannot tell whether it is still running. If you are sure it is gone, run again with --force.`);
+    throw new ExitError(
+      ExitCode.locked,
+      `the lock is held by ${who}, on another machine (or in another container), so cutover cannot tell whether it is still running. If you are sure it is gone, run again with --force.`,
+    );
   }
   const removed = await breakLock(journalPath, undefined, status);
   if (removed === 'changed') {
-    throw new ExitError(ExitCode.locked, `not removed: the lock changed since it was read (released, and taken by another command); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`);
+    throw new ExitError(
+      ExitCode.locked,
+      `not removed: the lock changed since it was read (released, and taken by another command); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`,
+    );
   }
-  output.err(`warning: removed the lock of ${who}. If that run was still going, two runs may now write to one journal: check "${hintFor(file, flags)('status')}".`);
+  output.err(
+    `warning: removed the lock of ${who}. If that run was still going, two runs may now write to one journal: check "${hintFor(file, flags)('status')}".`,
+  );
 }
 
 /**
@@ -67,15 +75,24 @@ async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalT
   }
   const who = status.holder ? describeHolder(status.holder) : `an object cutover did not write (${status.raw.slice(0, 200).trim()})`;
   if (status.holder && holderLiveness(status.holder, here(hostname())) === 'alive') throw liveHolder(status.holder, status.url);
-  const until = status.expiresAt ? (status.expired ? `; it expired at ${status.expiresAt} (the next command would take it over anyway)` : `; it runs until ${status.expiresAt} and is renewed while its command runs`) : '';
+  const until = status.expiresAt
+    ? status.expired
+      ? `; it expired at ${status.expiresAt} (the next command would take it over anyway)`
+      : `; it runs until ${status.expiresAt} and is renewed while its command runs`
+    : '';
   output.err(`the lease ${status.url} is held by ${who}${until}`);
   if (!flags.force) {
     if (!isInteractive(flags)) {
-      throw new ExitError(ExitCode.locked, `not removed: without a terminal, "cutover unlock" removes an S3 lease only with --force. Make sure that command is gone first.`);
+      throw new ExitError(
+        ExitCode.locked,
+        `not removed: without a terminal, "cutover unlock" removes an S3 lease only with --force. Make sure that command is gone first.`,
+      );
     }
     const { interactiveOperator } = await import('../interactive-operator.js');
     const { createMasker } = await import('../../support/mask.js');
-    const yes = await interactiveOperator(output, createMasker([]), '').confirm('Remove it? If that command is still running, two commands may then write one journal.');
+    const yes = await interactiveOperator(output, createMasker([]), '').confirm(
+      'Remove it? If that command is still running, two commands may then write one journal.',
+    );
     if (!yes) {
       output.err('not removed.');
       return;
@@ -83,7 +100,12 @@ async function unlockS3(file: string, runbook: Runbook, target: Extract<JournalT
   }
   const result = await breakS3Lease(client, target.s3, status.etag);
   if (result === 'changed') {
-    throw new ExitError(ExitCode.locked, `not removed: the lease changed since it was read (renewed by its holder, or taken over); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`);
+    throw new ExitError(
+      ExitCode.locked,
+      `not removed: the lease changed since it was read (renewed by its holder, or taken over); run "${hintFor(file, flags)('unlock')}" again to see who holds it now`,
+    );
   }
-  output.err(`warning: removed the lease of ${who}. If that command was still going, it stops writing at its next heartbeat; check "${hintFor(file, flags)('status')}".`);
+  output.err(
+    `warning: removed the lease of ${who}. If that command was still going, it stops writing at its next heartbeat; check "${hintFor(file, flags)('status')}".`,
+  );
 }

@@ -35,15 +35,27 @@ export interface RollbackPreviewFlags extends AwsFlags {
 export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFlags, options: RollbackOptions): Promise<RollbackPreviewStep[]> {
   const journal = await openJournalReadOnly(runbook, flags);
   const state = replay(journal.events);
-  const plan = planRollback(state, runbook.steps.map((s) => s.id), options);
+  const plan = planRollback(
+    state,
+    runbook.steps.map((s) => s.id),
+    options,
+  );
   if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
   const traffic = flags.offline ? undefined : awsFor(flags, runbook, systemClock).traffic;
   const derived = plan.steps.filter((s) => s.definition.rollback.kind === 'derived');
-  const order = (definition: Step) => (definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : []);
-  const previews = await previewRestores(state, derived.map((s) => ({ id: s.id, order: order(s.definition) })), traffic, new AbortController().signal, { checkDrift: true });
+  const order = (definition: Step) =>
+    definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : [];
+  const previews = await previewRestores(
+    state,
+    derived.map((s) => ({ id: s.id, order: order(s.definition) })),
+    traffic,
+    new AbortController().signal,
+    { checkDrift: true },
+  );
   const steps = plan.steps.map(({ id, definition, uncertain }): RollbackPreviewStep => {
     const preview = previews.get(id);
-    const undo = definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
+    const undo =
+      definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
     return { id, undo, ...(preview ? { traffic: preview } : {}), ...(uncertain ? { uncertain } : {}) };
   });
   return createMasker(runbook.secrets.values).value(steps);
@@ -61,10 +73,16 @@ export function printRollbackPreview(steps: RollbackPreviewStep[], flags: { json
   output.out(`${paint(output, 'bold', 'rollback would undo')}, newest first:`);
   steps.forEach((step, index) => {
     output.out(`${index + 1}. ${step.id}: ${step.undo}`);
-    if (step.uncertain) output.out(`   ${paint(output, 'yellow', 'effect unknown')}: ${step.uncertain}; the rollback asks whether to undo it (--failed-steps rollback|skip in CI)`);
-    if (step.traffic) output.out(`   ${'error' in step.traffic ? `live state unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
+    if (step.uncertain)
+      output.out(
+        `   ${paint(output, 'yellow', 'effect unknown')}: ${step.uncertain}; the rollback asks whether to undo it (--failed-steps rollback|skip in CI)`,
+      );
+    if (step.traffic)
+      output.out(`   ${'error' in step.traffic ? `live state unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
     if (step.traffic && 'structural' in step.traffic && step.traffic.structural) {
-      output.out(`   ${paint(output, 'red', 'structural change')}: ${step.traffic.structural}; the rollback would stop here (--force does not help: a rollback only puts weights back)`);
+      output.out(
+        `   ${paint(output, 'red', 'structural change')}: ${step.traffic.structural}; the rollback would stop here (--force does not help: a rollback only puts weights back)`,
+      );
     } else if (step.traffic && 'drift' in step.traffic && step.traffic.drift) {
       output.out(`   ${paint(output, 'yellow', 'drift')}: ${step.traffic.drift}; the rollback would stop here (--force restores anyway)`);
     }

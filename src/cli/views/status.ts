@@ -98,7 +98,14 @@ export function notificationLine(summary: StatusNotifications): string {
  * its lock: a step started and without an outcome is running while its holder runs, and
  * interrupted only once that holder is gone.
  */
-export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; group?: { id: string; item: string }; unresolved?: string[] }[] }, state: JournalState, journal: string, now = Date.now(), hint: Hint = plainHint(runbook.file), lock?: StatusLock): Status {
+export function buildStatus(
+  runbook: Pick<RunbookOutline, 'name' | 'file'> & { steps: { id: string; digest: string; group?: { id: string; item: string }; unresolved?: string[] }[] },
+  state: JournalState,
+  journal: string,
+  now = Date.now(),
+  hint: Hint = plainHint(runbook.file),
+  lock?: StatusLock,
+): Status {
   const steps = runbook.steps.map((step): StatusRow => {
     const record = state.steps.get(step.id);
     const row: StatusRow = {
@@ -115,13 +122,26 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
     const bakeMs = record?.definition?.bakeMs;
     if (record?.state === 'succeeded' && record.finishedAt && bakeMs !== undefined) {
       const endsAt = Date.parse(record.finishedAt) + bakeMs;
-      if (endsAt > now) row.bake = { until: new Date(endsAt).toISOString(), leftMs: endsAt - now, ...(record.lastWatch ? { watch: { ok: record.lastWatch.ok, summary: record.lastWatch.summary, ts: record.lastWatch.ts } } : {}) };
+      if (endsAt > now)
+        row.bake = {
+          until: new Date(endsAt).toISOString(),
+          leftMs: endsAt - now,
+          ...(record.lastWatch ? { watch: { ok: record.lastWatch.ok, summary: record.lastWatch.summary, ts: record.lastWatch.ts } } : {}),
+        };
     }
     return row;
   });
   // Steps that ran but are gone from the file still matter for rollback.
   for (const record of state.steps.values()) {
-    if (!runbook.steps.some((s) => s.id === record.id)) steps.push({ id: record.id, state: `${record.state} (not in runbook)`, when: record.finishedAt ?? record.startedAt, by: record.by, durationMs: record.durationMs, changed: true });
+    if (!runbook.steps.some((s) => s.id === record.id))
+      steps.push({
+        id: record.id,
+        state: `${record.state} (not in runbook)`,
+        when: record.finishedAt ?? record.startedAt,
+        by: record.by,
+        durationMs: record.durationMs,
+        changed: true,
+      });
   }
   const plan = whatNext(runbook.steps, state, {}, now);
   const next = plan.next;
@@ -135,23 +155,35 @@ export function buildStatus(runbook: Pick<RunbookOutline, 'name' | 'file'> & { s
       ? `wait: step ${plan.interrupted.step} is running, by ${busy}; "${hint('status')}" shows when it ends${lock?.liveness === 'unknown' ? ` (if that process is gone, "${hint('unlock')}", then "${hint('resume')}")` : ''}`
       : `wait: the journal is locked by ${busy}, which is running; "${hint('status')}" shows what it did`
     : plan.refusal
-    ? describeRefusal(plan.refusal, hint)
-    : plan.interrupted
-      ? `resume: step ${plan.interrupted.step} was interrupted${goneHolder ? interruptedBy(goneHolder, hint) : ''} ("${hint('resume')}")`
-      : plan.retry && next
-        ? `step ${next} failed: fix the cause and "${hint('resume')}" (it runs again), or "${hint('rollback')}"`
-        : plan.bake && next
-          ? `wait: ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil((plan.bake.endsAt - now) / 60_000) * 60_000)} left), then ${run} runs ${next}`
-          : next
-            ? `run ${next}: ${run}`
-            : plan.bake
-              ? `every step is done; ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()}: ${run} evaluates its watch until then`
-              : 'nothing: every step is done';
+      ? describeRefusal(plan.refusal, hint)
+      : plan.interrupted
+        ? `resume: step ${plan.interrupted.step} was interrupted${goneHolder ? interruptedBy(goneHolder, hint) : ''} ("${hint('resume')}")`
+        : plan.retry && next
+          ? `step ${next} failed: fix the cause and "${hint('resume')}" (it runs again), or "${hint('rollback')}"`
+          : plan.bake && next
+            ? `wait: ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()} (${formatDuration(Math.ceil((plan.bake.endsAt - now) / 60_000) * 60_000)} left), then ${run} runs ${next}`
+            : next
+              ? `run ${next}: ${run}`
+              : plan.bake
+                ? `every step is done; ${plan.bake.step} is baking until ${new Date(plan.bake.endsAt).toISOString()}: ${run} evaluates its watch until then`
+                : 'nothing: every step is done';
   // A lock file left by a holder that is gone blocks the next command whatever it is: say so.
-  const stale = goneHolder && goneHolder.kind === 'file' && !plan.interrupted ? ` (first "${hint('unlock')}": the lock of ${goneHolder.holder ? describeHolder(goneHolder.holder) : 'a holder'} that is no longer running is left behind)` : '';
+  const stale =
+    goneHolder && goneHolder.kind === 'file' && !plan.interrupted
+      ? ` (first "${hint('unlock')}": the lock of ${goneHolder.holder ? describeHolder(goneHolder.holder) : 'a holder'} that is no longer running is left behind)`
+      : '';
   const notifications = notificationSummary(state);
   const items = itemProgress(steps);
-  return { runbook: runbook.name, journal, steps, ...(items.length > 0 ? { items } : {}), next, nextAction: `${nextAction}${stale}`, ...(lock ? { lock: { ...lock, running } } : {}), ...(notifications ? { notifications } : {}) };
+  return {
+    runbook: runbook.name,
+    journal,
+    steps,
+    ...(items.length > 0 ? { items } : {}),
+    next,
+    nextAction: `${nextAction}${stale}`,
+    ...(lock ? { lock: { ...lock, running } } : {}),
+    ...(notifications ? { notifications } : {}),
+  };
 }
 
 function itemProgress(rows: readonly StatusRow[]): StatusItem[] {
@@ -170,7 +202,10 @@ function itemProgress(rows: readonly StatusRow[]): StatusItem[] {
 
 /** `move shard-03: 4/6 steps (at move-shard-03-route: failed)`, one line per item of a group. */
 export function itemLines(status: Status): string[] {
-  return (status.items ?? []).map((item) => `${item.group} ${item.item}: ${item.done}/${item.total} steps${item.at && item.done > 0 ? ` (at ${item.at.id}: ${item.at.state})` : item.at && item.at.state !== 'pending' ? ` (${item.at.id}: ${item.at.state})` : ''}`);
+  return (status.items ?? []).map(
+    (item) =>
+      `${item.group} ${item.item}: ${item.done}/${item.total} steps${item.at && item.done > 0 ? ` (at ${item.at.id}: ${item.at.state})` : item.at && item.at.state !== 'pending' ? ` (${item.at.id}: ${item.at.state})` : ''}`,
+  );
 }
 
 function countOthers(status: Status, row: StatusRow): string {
@@ -181,7 +216,10 @@ function countOthers(status: Status, row: StatusRow): string {
 /** Why a step whose holder is no longer running is interrupted, and what clears the lock. */
 function interruptedBy(lock: StatusLock, hint: Hint): string {
   const who = lock.holder ? describeHolder(lock.holder) : 'its holder';
-  if (lock.kind === 's3') return lock.expired ? `: ${who} stopped renewing its lease, which expired at ${lock.expiresAt ?? '?'}; the next command takes it over` : `: ${who} is no longer running; the next command takes its lease over`;
+  if (lock.kind === 's3')
+    return lock.expired
+      ? `: ${who} stopped renewing its lease, which expired at ${lock.expiresAt ?? '?'}; the next command takes it over`
+      : `: ${who} is no longer running; the next command takes its lease over`;
   return `: ${who} is no longer running; its lock is left behind: "${hint('unlock')}" first`;
 }
 
@@ -196,7 +234,9 @@ export function statusTable(status: Status, output: Pick<Output, 'color' | 'colu
       row.when ?? '-',
       row.by ?? '-',
       formatSpan(row.durationMs),
-      row.bake ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}` : '-',
+      row.bake
+        ? `${formatDuration(Math.ceil(row.bake.leftMs / 60_000) * 60_000)} left${row.bake.watch ? (row.bake.watch.ok ? ', watch ok' : ', WATCH FAILED') : ''}`
+        : '-',
     ]),
     // A narrow terminal: BY, then WHEN, then DURATION go first (status --json has them all).
     { maxWidth: output.columns, drop: [3, 2, 4] },
