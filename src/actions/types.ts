@@ -2,6 +2,7 @@
 import type { AwsClients } from '../aws/clients.js';
 import type { Clock } from '../support/clock.js';
 import type { Masker } from '../support/mask.js';
+import type { CheckObservationData } from '../journal/events.js';
 
 export interface ExecutionContext {
   /**
@@ -58,18 +59,8 @@ export interface CheckResult {
   observations?: CheckObservation[];
 }
 
-/** One value a metric check compared (masked like everything a check returns). */
-export interface CheckObservation {
-  /** Which check, for people: `cloudwatchMetric AWS/ApplicationELB TargetResponseTime p99`. */
-  check: string;
-  /** The value compared; null when there was none (no datapoints, an empty result). */
-  value: number | null;
-  max?: number;
-  min?: number;
-  /** The window the value covers, for CloudWatch metrics: `last 5m`. */
-  window?: string;
-  ok: boolean;
-}
+/** One value a metric check compared (masked like everything a check returns); journaled as is in check.observed. */
+export type CheckObservation = CheckObservationData;
 
 /** How many output lines results carry back (the full output is in the log file). */
 export const TAIL_LINES = 20;

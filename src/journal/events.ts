@@ -12,13 +12,15 @@ export type StepPhase = 'precheck' | 'action' | 'verify';
 /** Where a check ran: a step's precheck or verify, a bake's watch, a rollback's verify. */
 export type CheckPhase = 'precheck' | 'verify' | 'watch' | 'rollback-verify';
 
-/** One value a metric check compared (the same shape as actions/types CheckObservation). */
+/** One value a metric check compared (what actions/types calls a CheckObservation). */
 export interface CheckObservationData {
+  /** Which check, for people: `cloudwatchMetric AWS/ApplicationELB TargetResponseTime p99`. */
   check: string;
-  /** null: there was no value (no datapoints, an empty query result). */
+  /** The value compared; null when there was none (no datapoints, an empty query result). */
   value: number | null;
   max?: number;
   min?: number;
+  /** The window the value covers, for CloudWatch metrics: `last 5m`. */
   window?: string;
   ok: boolean;
 }
