@@ -121,7 +121,10 @@ const launchInputs = Object.keys(launch.metafile.inputs);
 const heavy = launchInputs.filter(
   (input) => input.includes('node_modules') || (/\/(runbook\/(load|source|schema)|engine|actions|aws)\//.test(input) && !input.endsWith('engine/next.js')),
 );
-const launchBytes = Object.values(launch.metafile.outputs).reduce((sum, output) => sum + (output.bytes ?? 0), 0);
+// What node loads and parses on every `status`: the code, not its source map (read only for a stack).
+const launchBytes = Object.entries(launch.metafile.outputs)
+  .filter(([file]) => !file.endsWith('.map'))
+  .reduce((sum, [, output]) => sum + (output.bytes ?? 0), 0);
 if (heavy.length > 0 || launchBytes > 200_000) {
   throw new Error(`dist/bin/launch.cjs must stay small (${launchBytes} bytes); it pulls in: ${heavy.join(', ') || 'too much'}`);
 }
