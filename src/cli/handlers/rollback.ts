@@ -59,8 +59,11 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
       );
     // --confirm-each asks per step instead of once for the list.
     if (steps.length > 0 && ctx.operator.interactive && !flags.confirmEach) {
-      const list = steps.map((s) => s.id).join(', ');
-      if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
+      const { previewSteps, rollbackConfirmation } = await import('../views/rollback-preview.js');
+      // The journaled captures only: no live read before the question (the rollback reads and guards drift itself).
+      const { lines, question } = rollbackConfirmation(await previewSteps(replay(ctx.journal.events), steps, undefined));
+      for (const line of lines) output.err(ctx.masker.text(line));
+      if (!(await ctx.operator.confirm(question))) return { state: 'cancelled' } as RollbackOutcome;
     }
     return rollbackRunbook(ctx, steps, { confirmEach: flags.confirmEach === true });
   });
