@@ -57,4 +57,28 @@ describe('AWS preflight', () => {
     expect(given.code, describeResult(given)).toBe(0);
     expect(readLedger(dir)).toEqual(['first']);
   });
+  it('rehearse and rollback check the region before their first step too', async (context) => {
+    const dir = scratch(context);
+    aws = await startFakeAws({ zones: [], listeners: [], rules: [], targetGroups: [] });
+    writeFileSync(
+      path.join(dir, 'rb.yaml'),
+      `cutover: 1\nname: e2e\nvars: { dir: "${dir}" }\nsteps:\n  - id: first\n    run: echo first >> \${dir}/ledger\n    rollback:\n      run: echo undo-first >> \${dir}/ledger\n      verify: { elbv2TargetHealth: { targetGroup: web } }\n  - id: lb-25\n    run:\n      elbv2: { listener: "${LISTENER}", weights: { onprem: 75, aws: 25 } }\n`,
+    );
+    const rehearse = await cli(['rehearse', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
+    expect(rehearse.code, describeResult(rehearse)).toBe(2);
+    expect(rehearse.stderr).toContain('no AWS region: step first uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1)');
+    expect(readLedger(dir)).toEqual([]);
+
+    const first = await cli(['run', '--yes', '--max-steps', '1', '--region', 'eu-west-1', '--endpoint-url', aws.url, 'rb.yaml'], {
+      cwd: dir,
+      env: withoutRegion(),
+    });
+    expect(first.code, describeResult(first)).toBe(0);
+    const rollback = await cli(['rollback', '--yes', '--endpoint-url', aws.url, 'rb.yaml'], { cwd: dir, env: withoutRegion() });
+    expect(rollback.code, describeResult(rollback)).toBe(2);
+    expect(rollback.stderr).toContain('no AWS region: step first uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1)');
+    expect(rollback.stderr).toContain('Nothing was rolled back');
+    expect(readLedger(dir)).toEqual(['first']);
+    expect(aws.requests).toEqual([]);
+  });
 });
