@@ -26,7 +26,7 @@ import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
 import { cacheOutline } from './outline.js';
 import { hintFor } from './hint.js';
-import { awsFor, awsSettingsFor } from './aws-setup.js';
+import { awsFor, awsSettingsFor, unknownProfile } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
 
@@ -73,6 +73,9 @@ export async function withSession<T>(
   // Copied as it is: the same journal, variables and AWS settings (hint.ts).
   const hint = hintFor(file, { ...flags, journal: ownDefault || flags.journal ? target.location : undefined }, masker.text);
   const unlockCommand = hint('unlock');
+  // Before the lock: an S3 journal is the first AWS call.
+  const noProfile = await unknownProfile(flags, runbook, process.env, { s3Journal: target.kind === 's3' });
+  if (noProfile) throw new ExitError(ExitCode.invalid, noProfile);
   const { lease: lock, store } = await lockJournal(target, {
     identity,
     command: options.command,
