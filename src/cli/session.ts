@@ -92,9 +92,11 @@ export async function withSession<T>(
   // First signal: forward it to the running step and stop; second: kill the step's group.
   const controller = new AbortController();
   const forceKill = new AbortController();
+  // Children of steps and checks running now: "the running step" only when there is one (not during a bake wait).
+  let children = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
-      output.err(`\n${signal}: stopping the running step (press Ctrl-C again to kill it)…`);
+      output.err(`\n${signal}: ${children > 0 ? 'stopping the running step (press Ctrl-C again to kill it)' : 'stopping'}…`);
       controller.abort(signal);
     } else {
       forceKill.abort(signal);
@@ -135,6 +137,9 @@ export async function withSession<T>(
       masker,
       host: identity.host,
       processes: realProcessTable,
+      onChild: (change) => {
+        children = Math.max(0, children + (change === 'spawned' ? 1 : -1));
+      },
       ...awsFor(flags, runbook, systemClock, (line) => baseReporter.notify({ kind: 'info', message: line })),
       force: flags.force === true,
       ...(options.notify === false || !runbook.notify ? {} : { webhooks: (await import('../actions/webhook.js')).fetchWebhooks }),
