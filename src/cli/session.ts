@@ -114,9 +114,19 @@ export async function withSession<T>(
     }
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
     const state = replay(journal.events);
+    // Set below, once the context exists: the operator's preview reads traffic through it.
+    const aws: Pick<EngineContext, 'traffic'> = {};
     const approved = options.approvals ? { approved: approvalCheck(state, options.approvals) } : {};
     const operator: Operator = isInteractive(flags)
-      ? interactiveOperator(output, masker, describeIdentity(identity))
+      ? interactiveOperator(output, masker, describeIdentity(identity), {
+          // "Show details": plan's live diff, read with this session's AWS clients.
+          preview: async (step) => {
+            const traffic = aws.traffic;
+            if (!traffic) return undefined;
+            const { previewForward } = await import('../engine/traffic-preview.js');
+            return (await previewForward([step], traffic, controller.signal)).get(step.id);
+          },
+        })
       : nonInteractiveOperator({ ...options.operator, ...approved });
     const live =
       options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
@@ -144,6 +154,7 @@ export async function withSession<T>(
       force: flags.force === true,
       ...(options.notify === false || !runbook.notify ? {} : { webhooks: (await import('../actions/webhook.js')).fetchWebhooks }),
     };
+    aws.traffic = ctx.traffic;
     try {
       return await body(ctx, journal);
     } finally {
