@@ -135,7 +135,13 @@ describe('variable overrides', () => {
     const list = `cutover: 1\nname: t\nvars:\n  shards: {}\nsteps:\n  - id: s-\${shard}\n    foreach: { shard: "\${shards}" }\n    run: echo \${shard}\n    rollback: echo undo\n`;
     for (const mode of ['read', 'resolve'] as const) {
       expect(errors(load(list, { mode })), mode).toEqual([
-        { file: 'rb.yaml', line: 7, col: 23, rule: 'var-without-value', message: 'variable "shards" has no value; pass --var shards=... or give it a default' },
+        {
+          file: 'rb.yaml',
+          line: 7,
+          col: 23,
+          rule: 'var-without-value',
+          message: 'variable "shards" has no value; it is a list, which --var cannot set: put it in a --vars-file (shards: [a, b]) or give it a default',
+        },
       ]);
     }
     expect(load(list, { mode: 'validate' }).ok).toBe(true);

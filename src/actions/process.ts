@@ -138,12 +138,12 @@ export async function runProcess(spec: ProcessSpec, ctx: ExecutionContext, optio
   } catch (error) {
     // The pid could not be recorded (journal I/O): do not leave an untracked command running.
     supervisor.stop('abort', 'SIGTERM');
-    await supervisor.done;
+    await supervisor.done.finally(() => ctx.onExit?.());
     log?.close();
     throw error;
   }
 
-  const { result, stop } = await supervisor.done;
+  const { result, stop } = await supervisor.done.finally(() => ctx.onExit?.());
   splitters.stdout.end();
   splitters.stderr.end();
 

@@ -27,6 +27,8 @@ export interface ExecutionContext {
   onProgress?: (message: string) => void;
   /** Called right after a child process starts, so its pid can be journaled. */
   onSpawn?: (child: { pid: number; pgid: number }) => void | Promise<void>;
+  /** Called once a child announced by onSpawn has ended (its group stopped). */
+  onExit?: () => void;
   timeoutMs?: number;
   masker: Masker;
   clock: Clock;

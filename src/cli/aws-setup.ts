@@ -6,6 +6,9 @@ import { createTraffic } from '../actions/traffic/index.js';
 import type { Traffic } from '../actions/traffic/index.js';
 import { lazyAwsClients, mergeAwsSettings } from '../aws/clients.js';
 import type { AwsClients, AwsSettings } from '../aws/clients.js';
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { sharedFilePaths, unknownProfileMessage } from '../aws/profiles.js';
 import type { Runbook } from '../runbook/types.js';
 import type { Clock } from '../support/clock.js';
 
@@ -52,4 +55,34 @@ export async function missingRegion(runbook: Pick<Runbook, 'steps'>, aws: Pick<A
   } catch {
     return `no AWS region: step ${step.id} uses an ELBv2 load balancer, which needs one; pass --region (e.g. --region eu-west-1), set "aws: { region: … }" in the runbook, export AWS_REGION, or use a --profile whose config has a region. Nothing was run`;
   }
+}
+
+/** Steps or checks that call AWS (Route 53, ELBv2, CloudWatch), rollbacks included. */
+function usesAws(runbook: Pick<Runbook, 'steps'>): boolean {
+  return runbook.steps.some(
+    (s) =>
+      s.action.kind === 'route53' ||
+      s.action.kind === 'elbv2' ||
+      /"(elbv2TargetHealth|cloudwatchAlarm|cloudwatchMetric|route53|elbv2)"/.test(JSON.stringify(s)),
+  );
+}
+
+/**
+ * A profile named explicitly (--profile, the runbook's aws.profile, AWS_PROFILE) that is in
+ * neither shared file would fail at the first AWS call, after earlier steps ran (or at the
+ * S3 journal's lock, as an SDK error). Checked before anything runs, only when AWS is used;
+ * the default credential chain is left alone. Resolves to a message when it does not exist.
+ */
+export async function unknownProfile(
+  flags: AwsFlags,
+  runbook: Pick<Runbook, 'aws' | 'steps'>,
+  env: Record<string, string | undefined>,
+  options: { s3Journal: boolean },
+): Promise<string | undefined> {
+  const profile = awsSettingsFor(flags, runbook, env).profile ?? env.AWS_PROFILE;
+  if (!profile || !(options.s3Journal || usesAws(runbook))) return undefined;
+  const paths = sharedFilePaths(env, env.HOME || homedir());
+  const read = (file: string) => readFile(file, 'utf8').catch(() => undefined);
+  const [config, credentials] = await Promise.all([read(paths.config), read(paths.credentials)]);
+  return unknownProfileMessage(profile, paths, { config, credentials });
 }

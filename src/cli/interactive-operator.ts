@@ -15,6 +15,7 @@ import type {
   BakeChoice,
 } from '../engine/operator.js';
 import type { Step } from '../runbook/types.js';
+import type { TrafficPreview } from '../engine/traffic-preview.js';
 import type { Masker } from '../support/mask.js';
 import type { Output } from './output.js';
 import { paint } from './output.js';
@@ -96,17 +97,33 @@ function keyedSelect(Select: SelectClass, choices: Choice<string>[]): SelectClas
   } as unknown as SelectClass;
 }
 
-export function interactiveOperator(output: Output, masker: Masker, who: string): Operator {
+/** The live diff of a traffic step, as plan shows it: undefined for other steps. */
+export type StepPreview = (step: Step) => Promise<TrafficPreview | undefined>;
+
+/**
+ * "Show details" at the step prompt: the step's definition and, for a traffic step with a
+ * `preview`, the live weights -> the weights after it (a failed read says so, never throws).
+ */
+export async function stepDetails(step: Step, preview?: StepPreview): Promise<string[]> {
+  const lines = [`${step.id}: ${step.title}`];
+  if (step.description) lines.push(`  ${step.description}`);
+  for (const check of describeCheck(step.precheck)) lines.push(`  precheck: ${check}`);
+  lines.push(`  run:      ${describeAction(step.action)}`);
+  if (preview && (step.action.kind === 'route53' || step.action.kind === 'elbv2')) {
+    const live = await preview(step).catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+    if (live) lines.push('error' in live ? `  live weights unavailable: ${live.error}` : `  live:     ${live.label}: ${live.change}`);
+  }
+  for (const check of describeCheck(step.verify)) lines.push(`  verify:   ${check}`);
+  lines.push(`  rollback: ${describeRollback(step.rollback)}`);
+  lines.push(`  digest:   ${step.digest}`);
+  return lines;
+}
+
+export function interactiveOperator(output: Output, masker: Masker, who: string, options: { preview?: StepPreview } = {}): Operator {
   promptColor = output.color;
-  const details = (step: Step) => {
-    const lines = [paint(output, 'bold', `${step.id}: ${step.title}`)];
-    if (step.description) lines.push(`  ${step.description}`);
-    for (const check of describeCheck(step.precheck)) lines.push(`  precheck: ${check}`);
-    lines.push(`  run:      ${describeAction(step.action)}`);
-    for (const check of describeCheck(step.verify)) lines.push(`  verify:   ${check}`);
-    lines.push(`  rollback: ${describeRollback(step.rollback)}`);
-    lines.push(`  digest:   ${step.digest}`);
-    output.err(masker.text(lines.join('\n')));
+  const details = async (step: Step) => {
+    const [title = '', ...rest] = await stepDetails(step, options.preview);
+    output.err(masker.text([paint(output, 'bold', title), ...rest].join('\n')));
   };
   return {
     interactive: true,
@@ -129,7 +146,7 @@ export function interactiveOperator(output: Output, masker: Masker, who: string)
           'quit',
         );
         if (choice !== 'details') return choice;
-        details(step);
+        await details(step);
       }
     },
     async onFailure(step, failure) {

@@ -2,6 +2,7 @@
 import { readCapped } from '../support/read-capped.js';
 import { formatDiagnostic } from '../runbook/diagnostics.js';
 import type { Diagnostic } from '../runbook/diagnostics.js';
+import { isListVarWithoutValue } from '../runbook/semantics.js';
 import { loadRunbookFile } from '../runbook/load.js';
 import type { LoadOptions, LoadResult } from '../runbook/load.js';
 import { parseYamlSource } from '../runbook/source.js';
@@ -78,7 +79,14 @@ export async function loadOrExit(file: string, flags: RunbookFlags, output: Outp
     const errors = result.diagnostics.filter((d) => d.severity === 'error');
     const missing = missingValues(errors);
     // Only values missing: the runbook is valid ("cutover validate" says so); name them all, with the flags.
-    if (missing.length > 0 && missing.length === errors.length) throw new ExitError(ExitCode.invalid, missingValuesMessage(missing.map((d) => d.name)));
+    if (missing.length > 0 && missing.length === errors.length)
+      throw new ExitError(
+        ExitCode.invalid,
+        missingValuesMessage(
+          missing.map((d) => d.name),
+          missing.filter((d) => d.list).map((d) => d.name),
+        ),
+      );
     throw new ExitError(
       ExitCode.invalid,
       `${file} is not a valid runbook (${errors.length} problem${errors.length === 1 ? '' : 's'}); fix it and run "cutover validate ${file}"`,
@@ -89,13 +97,24 @@ export async function loadOrExit(file: string, flags: RunbookFlags, output: Outp
 }
 
 /** The var each "has no value" error is about. */
-function missingValues(errors: readonly Diagnostic[]): { name: string }[] {
-  return errors.filter((d) => d.rule === 'var-without-value').map((d) => ({ name: /^variable "([^"]+)"/.exec(d.message)?.[1] ?? '' }));
+function missingValues(errors: readonly Diagnostic[]): { name: string; list: boolean }[] {
+  return errors
+    .filter((d) => d.rule === 'var-without-value')
+    .map((d) => ({ name: /^variable "([^"]+)"/.exec(d.message)?.[1] ?? '', list: isListVarWithoutValue(d.message) }));
 }
 
-/** Every var without a value, once each, and the flags that give them one. */
-export function missingValuesMessage(names: readonly string[]): string {
+/**
+ * Every var without a value, once each, and the flags that give them one: --var for a
+ * string, a --vars-file for a list (`lists`: --var cannot set one).
+ */
+export function missingValuesMessage(names: readonly string[], lists: readonly string[] = []): string {
   const unique = [...new Set(names)].sort();
-  const flags = unique.map((name) => `--var ${name}=…`).join(' ');
-  return `no value for ${unique.length === 1 ? 'variable' : 'variables'} ${unique.map((name) => `"${name}"`).join(', ')}, which this command needs; pass ${flags} (or put ${unique.length === 1 ? 'it' : 'them'} in a --vars-file), or give ${unique.length === 1 ? 'it' : 'them'} a default under "vars:"`;
+  const quoted = (some: readonly string[]) => some.map((name) => `"${name}"`).join(', ');
+  const scalars = unique.filter((name) => !lists.includes(name));
+  const listed = unique.filter((name) => lists.includes(name));
+  const ways: string[] = [];
+  if (scalars.length > 0)
+    ways.push(`pass ${scalars.map((name) => `--var ${name}=…`).join(' ')} (or put ${scalars.length === 1 ? 'it' : 'them'} in a --vars-file)`);
+  if (listed.length > 0) ways.push(`put ${quoted(listed)} in a --vars-file (${listed[0] ?? ''}: [a, b]; --var cannot set a list, it sets a string)`);
+  return `no value for ${unique.length === 1 ? 'variable' : 'variables'} ${quoted(unique)}, which this command needs; ${ways.join(', ')}, or give ${unique.length === 1 ? 'it' : 'them'} a default under "vars:"`;
 }

@@ -26,7 +26,7 @@ import { replay } from '../journal/replay.js';
 import { loadOrExit } from './runbook-options.js';
 import { cacheOutline } from './outline.js';
 import { hintFor } from './hint.js';
-import { awsFor, awsSettingsFor } from './aws-setup.js';
+import { awsFor, awsSettingsFor, unknownProfile } from './aws-setup.js';
 import type { AwsFlags } from './aws-setup.js';
 import type { RunbookFlags } from './runbook-options.js';
 
@@ -73,6 +73,9 @@ export async function withSession<T>(
   // Copied as it is: the same journal, variables and AWS settings (hint.ts).
   const hint = hintFor(file, { ...flags, journal: ownDefault || flags.journal ? target.location : undefined }, masker.text);
   const unlockCommand = hint('unlock');
+  // Before the lock: an S3 journal is the first AWS call.
+  const noProfile = await unknownProfile(flags, runbook, process.env, { s3Journal: target.kind === 's3' });
+  if (noProfile) throw new ExitError(ExitCode.invalid, noProfile);
   const { lease: lock, store } = await lockJournal(target, {
     identity,
     command: options.command,
@@ -89,9 +92,11 @@ export async function withSession<T>(
   // First signal: forward it to the running step and stop; second: kill the step's group.
   const controller = new AbortController();
   const forceKill = new AbortController();
+  // Children of steps and checks running now: "the running step" only when there is one (not during a bake wait).
+  let children = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     if (!controller.signal.aborted) {
-      output.err(`\n${signal}: stopping the running step (press Ctrl-C again to kill it)…`);
+      output.err(`\n${signal}: ${children > 0 ? 'stopping the running step (press Ctrl-C again to kill it)' : 'stopping'}…`);
       controller.abort(signal);
     } else {
       forceKill.abort(signal);
@@ -109,9 +114,19 @@ export async function withSession<T>(
     }
     if (lock.takeover) await recordTakeover(journal, lock.takeover, (line) => output.err(line));
     const state = replay(journal.events);
+    // Set below, once the context exists: the operator's preview reads traffic through it.
+    const aws: Pick<EngineContext, 'traffic'> = {};
     const approved = options.approvals ? { approved: approvalCheck(state, options.approvals) } : {};
     const operator: Operator = isInteractive(flags)
-      ? interactiveOperator(output, masker, describeIdentity(identity))
+      ? interactiveOperator(output, masker, describeIdentity(identity), {
+          // "Show details": plan's live diff, read with this session's AWS clients.
+          preview: async (step) => {
+            const traffic = aws.traffic;
+            if (!traffic) return undefined;
+            const { previewForward } = await import('../engine/traffic-preview.js');
+            return (await previewForward([step], traffic, controller.signal)).get(step.id);
+          },
+        })
       : nonInteractiveOperator({ ...options.operator, ...approved });
     const live =
       options.liveList && !flags.json && !operator.interactive && process.stderr.isTTY === true ? await startLiveList(runbook.steps, state) : undefined;
@@ -132,10 +147,14 @@ export async function withSession<T>(
       masker,
       host: identity.host,
       processes: realProcessTable,
+      onChild: (change) => {
+        children = Math.max(0, children + (change === 'spawned' ? 1 : -1));
+      },
       ...awsFor(flags, runbook, systemClock, (line) => baseReporter.notify({ kind: 'info', message: line })),
       force: flags.force === true,
       ...(options.notify === false || !runbook.notify ? {} : { webhooks: (await import('../actions/webhook.js')).fetchWebhooks }),
     };
+    aws.traffic = ctx.traffic;
     try {
       return await body(ctx, journal);
     } finally {

@@ -48,6 +48,8 @@ export interface EngineContext {
   masker: Masker;
   host: string;
   processes: ProcessTable;
+  /** A step's (or check's) child process started or ended: the CLI says "stopping the running step" on Ctrl-C only while one runs. */
+  onChild?: (change: 'spawned' | 'exited') => void;
   /** Route 53 / ELBv2 changes; absent where no AWS is configured (traffic steps then fail clearly). */
   traffic?: Traffic;
   /** AWS clients for checks (elbv2TargetHealth). */

@@ -20,6 +20,7 @@ export function executionFor(
     onOutput: (line, stream) => ctx.reporter.notify({ kind: 'output', step: step.id, line, stream }),
     onProgress: (message) => ctx.reporter.notify({ kind: 'info', step: step.id, message: ctx.masker.text(`${phase}: ${message}`) }),
     onSpawn: async (child) => {
+      ctx.onChild?.('spawned');
       const event = await ctx.journal.append(
         {
           type: 'step.spawned',
@@ -31,6 +32,7 @@ export function executionFor(
       );
       ctx.reporter.notify({ kind: 'event', event });
     },
+    onExit: () => ctx.onChild?.('exited'),
     timeoutMs: step.timeoutMs,
     masker: ctx.masker,
     clock: ctx.clock,

@@ -90,7 +90,13 @@ export function checkSemantics(source: YamlSource, context: SemanticContext): Di
     if (items?.problem) report(at('foreach', items.name, ...(items.problemItem !== undefined ? [items.problemItem] : [])), 'foreach', items.problem);
     // Without its list the step has no ids at all: every command but validate needs it.
     if (items?.withoutValue)
-      report(at('foreach', items.name), 'var-without-value', varWithoutValue(items.withoutValue), 'value', context.mode === 'validate' ? 'warning' : 'error');
+      report(
+        at('foreach', items.name),
+        'var-without-value',
+        varWithoutValue(items.withoutValue, true),
+        'value',
+        context.mode === 'validate' ? 'warning' : 'error',
+      );
     const ids = typeof entry.id === 'string' ? checkId(entry.id, entry, items, at, report) : [];
     checkStep(entry, at, items, ids, `step ${index + 1}`, shared);
   });
@@ -661,8 +667,16 @@ function checkReferences(
   });
 }
 
-function varWithoutValue(name: string): string {
-  return `variable "${name}" has no value; pass --var ${name}=... or give it a default`;
+/** A foreach list var cannot come from --var (it sets a string): its message says so (and isListVarWithoutValue recognises it). */
+function varWithoutValue(name: string, list = false): string {
+  return list
+    ? `variable "${name}" has no value; it is a list, which --var cannot set: put it in a --vars-file (${name}: [a, b]) or give it a default`
+    : `variable "${name}" has no value; pass --var ${name}=... or give it a default`;
+}
+
+/** A var-without-value message about a list var (see varWithoutValue). */
+export function isListVarWithoutValue(message: string): boolean {
+  return message.includes('; it is a list, which --var cannot set');
 }
 
 function unknownVarMessage(name: string, context: SemanticContext, scope: Set<string> = new Set()): string {

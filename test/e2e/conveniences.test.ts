@@ -88,6 +88,24 @@ describe.concurrent('rollback --confirm-each', () => {
   });
 });
 
+describe.concurrent('rollback at a terminal', () => {
+  it('lists each step with what its undo does before asking once; a no rolls nothing back', async (context) => {
+    const dir = scratch(context);
+    const runbook = writeLedgerRunbook(dir, [{}, {}]);
+    expect((await cli(['run', '--yes', runbook], { cwd: dir })).code).toBe(0);
+    const tty = terminal(context, dir, ['rollback', runbook]);
+    await tty.waitFor('Rollback of 2 step(s), newest first:');
+    await tty.waitFor('1. step-2:');
+    await tty.waitFor('2. step-1:');
+    await tty.answer('Roll back these 2 steps?', 'n');
+    const result = await tty.done;
+    expect(result.code, result.output).toBe(0);
+    expect(result.output).toMatch(/1\. step-2: .*undo-2/);
+    expect(result.output).toContain('cancelled; nothing was rolled back.');
+    expect(readLedger(dir)).toEqual(['step-1', 'step-2']);
+  });
+});
+
 describe.concurrent('--help shows the conveniences', () => {
   it('run, plan, rollback and the command list', async (context) => {
     const dir = scratch(context);

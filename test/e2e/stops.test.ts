@@ -33,8 +33,26 @@ describe.concurrent('stopping', () => {
     expect(result.code, describeResult(result)).toBe(130);
     expect(result.stderr).toContain('stopped (SIGINT) while waiting for the bake of step-1; step-1 itself succeeded.');
     expect(result.stderr).not.toContain('interrupted (SIGINT) during step-1');
+    // Nothing was running: no "stopping the running step".
+    expect(result.stderr).toContain('SIGINT: stopping…');
+    expect(result.stderr).not.toContain('stopping the running step');
     const events = readJournal(journalPath(dir));
     expect(events.filter((e) => e.step === 'step-1').map((e) => e.type)).not.toContain('step.interrupted');
+  });
+
+  it('Ctrl-C while a step\'s process runs: "stopping the running step", and it is interrupted', async (context) => {
+    const dir = scratch(context);
+    const runbook = writeLedgerRunbook(dir, [{ run: 'echo started; sleep 30' }]);
+    const run = startCli(['run', '--yes', runbook], { cwd: dir });
+    await waitUntil(
+      () => `the step's output; stderr:\n${run.stderr()}`,
+      () => run.stderr().includes('│ started'),
+    );
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    expect(result.code, describeResult(result)).toBe(130);
+    expect(result.stderr).toContain('SIGINT: stopping the running step (press Ctrl-C again to kill it)…');
+    expect(readJournal(journalPath(dir)).map((e) => e.type)).toContain('step.interrupted');
   });
 
   it('Ctrl-C at the failure menu is Abort: journaled, the step stays failed, exit 1', async (context) => {

@@ -3,6 +3,7 @@
  * (src/engine/rehearse.ts), in its own journal (default `.cutover/<name>.rehearsal.jsonl`),
  * and prints a report per step. Exit 1 when a step failed its rehearsal.
  */
+import { missingRegion } from '../aws-setup.js';
 import { outputIn } from '../journal-reading.js';
 import type { RehearsalOutcome, RehearsalStepRecord } from '../../engine/rehearse.js';
 import { rehearseRunbook } from '../../engine/rehearse.js';
@@ -44,6 +45,9 @@ export async function rehearse(file: string, flags: RehearseFlags, output: Outpu
     },
     async (ctx, opened) => {
       mask = ctx.masker.text;
+      // Before the first step that changes anything, as for run.
+      const noRegion = ctx.aws ? await missingRegion(ctx.runbook, ctx.aws) : undefined;
+      if (noRegion) throw new ExitError(ExitCode.invalid, noRegion);
       return { outcome: await rehearseRunbook(ctx, { return: flags.return === true }), journal: opened.location };
     },
   );

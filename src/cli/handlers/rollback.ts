@@ -1,3 +1,4 @@
+import { missingRegion } from '../aws-setup.js';
 import { outputIn } from '../journal-reading.js';
 import type { RollbackOutcome } from '../../engine/outcome.js';
 import { planRollback, rollbackRunbook } from '../../engine/rollback.js';
@@ -50,6 +51,9 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
       { to: flags.to, last },
     );
     if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
+    // Before the first rollback, not at the ELBv2 step in the middle (the journaled definitions are what runs).
+    const noRegion = ctx.aws ? await missingRegion({ steps: plan.steps.map((s) => s.definition) }, ctx.aws) : undefined;
+    if (noRegion) throw new ExitError(ExitCode.invalid, noRegion.replace(/Nothing was run$/, 'Nothing was rolled back'));
     const decided = await decideUncertain(ctx, plan.steps, flags.failedSteps, hint);
     const steps = await confirmJournaled(ctx, decided, flags.trustJournal === true, hint);
     if (flags.confirmEach && !ctx.operator.interactive)
@@ -59,8 +63,11 @@ export async function rollBack(file: string, flags: RollbackFlags, output: Outpu
       );
     // --confirm-each asks per step instead of once for the list.
     if (steps.length > 0 && ctx.operator.interactive && !flags.confirmEach) {
-      const list = steps.map((s) => s.id).join(', ');
-      if (!(await ctx.operator.confirm(`Roll back ${steps.length} step(s), newest first: ${list}?`))) return { state: 'cancelled' } as RollbackOutcome;
+      const { previewSteps, rollbackConfirmation } = await import('../views/rollback-preview.js');
+      // The journaled captures only: no live read before the question (the rollback reads and guards drift itself).
+      const { lines, question } = rollbackConfirmation(await previewSteps(replay(ctx.journal.events), steps, undefined));
+      for (const line of lines) output.err(ctx.masker.text(line));
+      if (!(await ctx.operator.confirm(question))) return { state: 'cancelled' } as RollbackOutcome;
     }
     return rollbackRunbook(ctx, steps, { confirmEach: flags.confirmEach === true });
   });

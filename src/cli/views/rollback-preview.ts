@@ -5,7 +5,9 @@
 import { describeRollback } from '../../runbook/describe.js';
 import { replay } from '../../journal/replay.js';
 import { planRollback } from '../../engine/rollback.js';
-import type { RollbackOptions } from '../../engine/rollback.js';
+import type { RollbackCandidate, RollbackOptions } from '../../engine/rollback.js';
+import type { JournalState } from '../../journal/replay.js';
+import type { Traffic } from '../../actions/traffic/index.js';
 import { previewRestores } from '../../engine/traffic-preview.js';
 import type { TrafficPreview } from '../../engine/traffic-preview.js';
 import type { Runbook, Step } from '../../runbook/types.js';
@@ -42,7 +44,20 @@ export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFl
   );
   if (!plan.ok) throw new ExitError(ExitCode.invalid, plan.reason);
   const traffic = flags.offline ? undefined : awsFor(flags, runbook, systemClock).traffic;
-  const derived = plan.steps.filter((s) => s.definition.rollback.kind === 'derived');
+  const steps = await previewSteps(state, plan.steps, traffic);
+  return createMasker(runbook.secrets.values).value(steps);
+}
+
+/**
+ * Each candidate with what its undo does and, for a derived traffic rollback, the weights it
+ * restores: live -> captured when `traffic` is given, else the journaled capture alone.
+ */
+export async function previewSteps(
+  state: JournalState,
+  candidates: readonly RollbackCandidate[],
+  traffic: Traffic | undefined,
+): Promise<RollbackPreviewStep[]> {
+  const derived = candidates.filter((s) => s.definition.rollback.kind === 'derived');
   const order = (definition: Step) =>
     definition.action.kind === 'route53' || definition.action.kind === 'elbv2' ? Object.keys(definition.action.weights) : [];
   const previews = await previewRestores(
@@ -52,13 +67,30 @@ export async function rollbackPreview(runbook: Runbook, flags: RollbackPreviewFl
     new AbortController().signal,
     { checkDrift: true },
   );
-  const steps = plan.steps.map(({ id, definition, uncertain }): RollbackPreviewStep => {
+  return candidates.map(({ id, definition, uncertain }): RollbackPreviewStep => {
     const preview = previews.get(id);
     const undo =
       definition.rollback.kind === 'derived' && !preview ? 'nothing to restore (the step changed no traffic)' : describeRollback(definition.rollback);
     return { id, undo, ...(preview ? { traffic: preview } : {}), ...(uncertain ? { uncertain } : {}) };
   });
-  return createMasker(runbook.secrets.values).value(steps);
+}
+
+/**
+ * The lines `cutover rollback` prints before asking: each step on its own line with what its
+ * undo does, and the captured weights a traffic restore puts back. Masked by the caller.
+ */
+export function rollbackConfirmation(steps: readonly RollbackPreviewStep[]): { lines: string[]; question: string } {
+  const lines = [`Rollback of ${steps.length} step(s), newest first:`];
+  steps.forEach((step, index) => {
+    lines.push(`  ${index + 1}. ${step.id}: ${oneLine(step.undo)}`);
+    if (step.traffic)
+      lines.push(`     ${'error' in step.traffic ? `weights unavailable: ${step.traffic.error}` : `${step.traffic.label}: ${step.traffic.change}`}`);
+  });
+  return { lines, question: `Roll back ${steps.length === 1 ? 'this step' : `these ${steps.length} steps`}?` };
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s*\n\s*/g, ' ⏎ ');
 }
 
 export function printRollbackPreview(steps: RollbackPreviewStep[], flags: { json?: boolean }, output: Output): void {
