@@ -67,6 +67,9 @@ function usesAws(runbook: Pick<Runbook, 'steps'>): boolean {
   );
 }
 
+/** Credentials the SDK finds without a profile, after a named profile is not found. */
+const MACHINE_CREDENTIALS = ['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'];
+
 /**
  * A profile named explicitly (--profile, the runbook's aws.profile, AWS_PROFILE) that is in
  * neither shared file would fail at the first AWS call, after earlier steps ran (or at the
@@ -81,6 +84,9 @@ export async function unknownProfile(
 ): Promise<string | undefined> {
   const profile = awsSettingsFor(flags, runbook, env).profile ?? env.AWS_PROFILE;
   if (!profile || !(options.s3Journal || usesAws(runbook))) return undefined;
+  // The SDK's chain goes on past a missing profile to web identity (EKS) and container (ECS,
+  // CodeBuild) credentials: a runner that has them works without the profile, so no refusal.
+  if (MACHINE_CREDENTIALS.some((name) => env[name])) return undefined;
   const paths = sharedFilePaths(env, env.HOME || homedir());
   const read = (file: string) => readFile(file, 'utf8').catch(() => undefined);
   const [config, credentials] = await Promise.all([read(paths.config), read(paths.credentials)]);

@@ -30,7 +30,7 @@ export function exitForError(error: unknown): ErrorExit | undefined {
 }
 
 /** commander's errors (CommanderError, InvalidArgumentError), told apart without loading commander. */
-function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
+export function isCommanderError(error: unknown): error is Error & { code: string; exitCode: number } {
   if (!(error instanceof Error)) return false;
   const { code, exitCode } = error as Error & { code?: unknown; exitCode?: unknown };
   return typeof code === 'string' && code.startsWith('commander.') && typeof exitCode === 'number';

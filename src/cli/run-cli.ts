@@ -1,5 +1,6 @@
 /** Parses the command line and runs a command; returns the exit code for main.ts. */
 import { readFileSync } from 'node:fs';
+import { isCommanderError } from './error-exit.js';
 import { ExitCode, ExitError } from './exit.js';
 import { runGuarded } from './guarded.js';
 import { createOutput } from './output.js';
@@ -22,15 +23,10 @@ export async function runCli(argv: string[]): Promise<number> {
       await program.parseAsync(argv);
     } catch (error) {
       // commander has printed its message; under `plan --detailed-exitcode` 2 means "steps pending", so a usage error is 1.
-      if (isUsageError(error) && detailedPlan(argv)) throw new ExitError(ExitCode.stepFailed);
+      if (isCommanderError(error) && error.exitCode !== 0 && detailedPlan(argv)) throw new ExitError(ExitCode.stepFailed);
       throw error;
     }
   });
-}
-
-function isUsageError(error: unknown): boolean {
-  const { code, exitCode } = (error ?? {}) as { code?: unknown; exitCode?: unknown };
-  return typeof code === 'string' && code.startsWith('commander.') && exitCode !== 0;
 }
 
 function detailedPlan(argv: readonly string[]): boolean {

@@ -1,5 +1,10 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configProfiles, credentialsProfiles, sharedFilePaths, unknownProfileMessage } from '../../src/aws/profiles.js';
+import { unknownProfile } from '../../src/cli/aws-setup.js';
+import type { Runbook } from '../../src/runbook/types.js';
 
 const CONFIG = `# comment
 [default]
@@ -62,4 +67,20 @@ describe('AWS shared config files', () => {
   it('missing files count as empty', () => {
     expect(unknownProfileMessage('x', { config: '/c', credentials: '/k' }, {})).toContain('"x" does not exist');
   });
+});
+
+describe('unknownProfile (the preflight of run, rehearse and rollback)', () => {
+  const runbook = { aws: {}, steps: [{ id: 's', action: { kind: 'route53' } }] } as unknown as Pick<Runbook, 'aws' | 'steps'>;
+  const home = mkdtempSync(path.join(tmpdir(), 'cutover-profiles-'));
+
+  it('refuses a named profile that is in neither shared file', async () => {
+    expect(await unknownProfile({ profile: 'nope' }, runbook, { HOME: home }, { s3Journal: false })).toContain('"nope" does not exist');
+  });
+
+  it.each(['AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI'])(
+    'does not refuse when %s gives the machine credentials the SDK falls back to',
+    async (name) => {
+      expect(await unknownProfile({ profile: 'nope' }, runbook, { HOME: home, [name]: '/x' }, { s3Journal: false })).toBeUndefined();
+    },
+  );
 });
